@@ -1,0 +1,55 @@
+"""The messaging core's JSON API: thin views over the contact and message-log services."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from messaging.contacts import allow_list_add, contact_upsert
+from messaging.models import OutboundMessage
+from messaging.serializers import (
+    AllowListSerializer,
+    ContactSerializer,
+    MessageLogQuerySerializer,
+    MessageLogSerializer,
+)
+
+
+class ContactCreateView(APIView):
+    @extend_schema(request=ContactSerializer, responses={201: ContactSerializer, 200: ContactSerializer})
+    def post(self, request):
+        ser = ContactSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        contact, created = contact_upsert(**ser.validated_data)
+        return Response(ContactSerializer(contact).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class AllowListCreateView(APIView):
+    @extend_schema(request=AllowListSerializer, responses={201: AllowListSerializer, 200: AllowListSerializer})
+    def post(self, request):
+        ser = AllowListSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        entry, created = allow_list_add(**ser.validated_data)
+        return Response({"id": entry.pk, "phone": entry.phone, "scope": entry.scope},
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class MessageLogView(APIView):
+    @extend_schema(parameters=[MessageLogQuerySerializer], responses={200: MessageLogSerializer(many=True)})
+    def get(self, request):
+        q = MessageLogQuerySerializer(data=request.query_params)
+        q.is_valid(raise_exception=True)
+        rows = OutboundMessage.objects.order_by("-created_at", "-id")
+        filters = {k: v for k, v in q.validated_data.items() if k in ("recipient", "channel", "status") and v}
+        recipient = filters.get("recipient", "")
+        if recipient.startswith(" ") and recipient.strip().isdigit():
+            # An unencoded "+" in a query string arrives as a space.
+            filters["recipient"] = "+" + recipient.strip()
+        rows = rows.filter(**filters)
+        rows = rows[: q.validated_data["limit"]]
+        return Response({"results": MessageLogSerializer(rows, many=True).data})
+
+

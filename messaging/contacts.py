@@ -1,0 +1,42 @@
+"""Contacts, tags and the allow-list."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from messaging.models import AllowListEntry, Contact, Tag
+from messaging.phones import phone_normalize
+
+
+def tags_resolve(*, names: list[str]) -> list[Tag]:
+    tags = []
+    for name in {n.strip() for n in names if n and n.strip()}:
+        tag, _ = Tag.objects.get_or_create(name=name)
+        tags.append(tag)
+    return tags
+
+
+@transaction.atomic
+def contact_upsert(*, name: str, phone: str, email: str = "", whatsapp: str = "",
+                   tags: list[str] | None = None) -> tuple[Contact, bool]:
+    """Create the contact for ``phone``, or update the one that has it. Returns (contact, created)."""
+    phone = phone_normalize(phone)
+    contact, created = Contact.objects.select_for_update().get_or_create(
+        phone=phone, defaults={"name": name, "email": email or "", "whatsapp": whatsapp or ""})
+    if not created:
+        contact.name = name
+        contact.email = email or ""
+        if whatsapp:
+            contact.whatsapp = whatsapp
+        contact.save()
+    if tags is not None:
+        contact.tags.set(tags_resolve(names=tags))
+    return contact, created
+
+
+def allow_list_add(*, phone: str, scope: str) -> tuple[AllowListEntry, bool]:
+    return AllowListEntry.objects.get_or_create(phone=phone_normalize(phone), scope=scope)
+
+
+def allow_listed(*, phone: str, scope: str) -> bool:
+    return AllowListEntry.objects.filter(phone=phone, scope=scope).exists()

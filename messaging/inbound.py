@@ -1,0 +1,89 @@
+"""Inbound two-way SMS: store first, then route through the handlers named in settings.
+
+``settings.INBOUND_SMS_HANDLERS`` is an ordered list of dotted paths, as MIDDLEWARE is. Each
+handler gets the stored ``InboundSms`` and returns a ``HandlerResult`` when it took the message
+or None to pass it on. The first taker wins; its name, outcome and reply are kept on the row.
+Replies go out through the normal send service, so they are logged, paced and simulated like
+everything else.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.module_loading import import_string
+
+from messaging.models import InboundSms, InboundStatus
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class HandlerResult:
+    outcome: str  # what the handler did, or why it did nothing, for the inbound row
+    reply: str = ""  # SMS text to send back to the sender, if any
+    reply_despite_opt_out: bool = False  # only the STOP confirmation
+    owner: object = None  # the model the reply belongs to (an incident, a shift)
+
+
+def _handlers():
+    return [(path, import_string(path)) for path in settings.INBOUND_SMS_HANDLERS]
+
+
+def inbound_sms_store(*, payload: dict, notification=None) -> tuple[InboundSms, bool]:
+    """Store an inbound SMS (AWS's two-way JSON). Returns (row, created); a repeat is not new."""
+    inbound_id = str(payload.get("inboundMessageId") or "")
+    if not inbound_id:
+        raise ValueError("inbound SMS without inboundMessageId")
+    fields = dict(
+        origination_number=str(payload.get("originationNumber", "")),
+        destination_number=str(payload.get("destinationNumber", "")),
+        keyword=str(payload.get("messageKeyword", "") or ""),
+        body=str(payload.get("messageBody", "") or ""),
+        previous_published_message_id=str(payload.get("previousPublishedMessageId", "") or ""),
+        raw=payload, notification=notification,
+    )
+    try:
+        with transaction.atomic():
+            return InboundSms.objects.create(inbound_message_id=inbound_id, **fields), True
+    except IntegrityError:
+        return InboundSms.objects.get(inbound_message_id=inbound_id), False
+
+
+def inbound_sms_route(*, inbound: InboundSms) -> InboundSms:
+    """Offer the message to each handler in order; record who took it and what was answered."""
+    from messaging.services import message_send
+
+    with transaction.atomic():
+        inbound = InboundSms.objects.select_for_update().get(pk=inbound.pk)
+        if inbound.status != InboundStatus.RECEIVED:
+            return inbound  # already routed: a redelivery, or a re-run of a finished row
+        for path, handler in _handlers():
+            result = handler(inbound)
+            if result is None:
+                continue
+            inbound.handled_by = path
+            inbound.outcome = result.outcome
+            inbound.status = InboundStatus.HANDLED
+            if result.reply:
+                inbound.reply = result.reply
+                message_send(channel="sms", recipient=inbound.origination_number, body=result.reply,
+                             sender=inbound.destination_number, owner=result.owner or inbound,
+                             opt_out_confirmation=result.reply_despite_opt_out)
+            break
+        else:
+            inbound.status = InboundStatus.UNHANDLED
+            inbound.outcome = "No handler took this message."
+        inbound.save(update_fields=["handled_by", "outcome", "status", "reply"])
+    return inbound
+
+
+def inbound_sms_receive(*, payload: dict, notification=None) -> InboundSms:
+    """Store, then route. A repeat of an ``inboundMessageId`` is not routed again."""
+    inbound, created = inbound_sms_store(payload=payload, notification=notification)
+    if not created:
+        return inbound
+    return inbound_sms_route(inbound=inbound)

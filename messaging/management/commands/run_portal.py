@@ -1,0 +1,77 @@
+"""`make run`: migrate, create the demo login, seed demo data, then run web and worker together."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from messaging.demo import demo_seed
+
+DEMO_USER = "admin"
+DEMO_PASSWORD = "portal-demo"
+
+
+class Command(BaseCommand):
+    help = "Start the portal (web server and qcluster) on the embedded default, with a demo login."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", default="8000")
+        parser.add_argument("--no-seed", action="store_true")
+
+    def handle(self, *args, host, port, no_seed, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        user_model = get_user_model()
+        user = user_model.objects.filter(username=DEMO_USER).first()
+        if user is None:
+            user_model.objects.create_superuser(DEMO_USER, "admin@example.com", DEMO_PASSWORD)
+            created = True
+        else:
+            created = False
+        if not no_seed:
+            demo_seed()
+        url = f"http://{host}:{port}"
+        self.stdout.write(self.style.SUCCESS("\nOperations portal"))
+        self.stdout.write(f"  admin:      {url}/admin/")
+        self.stdout.write(f"  simulator:  {url}/simulator/")
+        self.stdout.write(f"  API docs:   {url}/api/docs/")
+        if created:
+            self.stdout.write(f"  login:      {DEMO_USER} / {DEMO_PASSWORD}")
+        else:
+            self.stdout.write(f"  login:      {DEMO_USER} (password as set; demo default {DEMO_PASSWORD})")
+        self.stdout.write(f"  transports: sms={settings.SMS_TRANSPORT} email={settings.EMAIL_TRANSPORT} "
+                          f"whatsapp={settings.WHATSAPP_TRANSPORT} voice={settings.VOICE_TRANSPORT}")
+        self.stdout.write("  Ctrl-C stops the web server and the worker.\n")
+        self.stdout.flush()
+        manage = [sys.executable, "manage.py"]
+        procs = [
+            subprocess.Popen([*manage, "qcluster"], env=os.environ.copy()),
+            subprocess.Popen([*manage, "runserver", f"{host}:{port}", "--noreload"], env=os.environ.copy()),
+        ]
+        stopping = False
+
+        def stop(*_):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while not stopping and all(p.poll() is None for p in procs):
+                time.sleep(0.3)
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    p.send_signal(signal.SIGTERM)
+            for p in procs:
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+            self.stdout.write("Stopped web server and worker.")

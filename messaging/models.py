@@ -1,0 +1,353 @@
+"""The messaging core: who we talk to, what we sent, what came back, and what is due."""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+
+from messaging.phones import validate_e164
+
+
+class Channel(models.TextChoices):
+    SMS = "sms", "SMS"
+    EMAIL = "email", "Email"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    VOICE = "voice", "Voice"
+
+
+class Tag(models.Model):
+    """A group of contacts (e.g. ``overtime-east``); campaigns and policies address tags."""
+
+    name = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(models.Model):
+    name = models.CharField(max_length=200)
+    phone = models.CharField(max_length=16, unique=True, validators=[validate_e164],
+                             help_text="E.164, for example +12065550100")
+    email = models.EmailField(blank=True)
+    whatsapp = models.CharField("WhatsApp number", max_length=16, blank=True, validators=[validate_e164])
+    tags = models.ManyToManyField(Tag, blank=True, related_name="contacts")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.phone})"
+
+
+class AllowListScope(models.TextChoices):
+    SHIFTS = "shifts", "Shift booking"
+
+
+class AllowListEntry(models.Model):
+    phone = models.CharField(max_length=16, validators=[validate_e164])
+    scope = models.CharField(max_length=32, choices=AllowListScope.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "allow-list entry"
+        verbose_name_plural = "allow-list"
+        constraints = [models.UniqueConstraint(fields=["phone", "scope"], name="allowlist_phone_scope_unique")]
+        ordering = ["scope", "phone"]
+
+    def __str__(self) -> str:
+        return f"{self.phone} → {self.scope}"
+
+
+class MessageStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+    SUPPRESSED = "suppressed", "Suppressed"
+
+
+# A status only moves up this ladder: a late "sent" event never undoes "delivered".
+STATUS_RANK = {
+    MessageStatus.QUEUED: 0,
+    MessageStatus.SENT: 1,
+    MessageStatus.FAILED: 2,
+    MessageStatus.DELIVERED: 3,
+    MessageStatus.SUPPRESSED: 4,
+}
+
+
+class OutboundMessage(models.Model):
+    """One send attempt on one channel: the message log."""
+
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    sender = models.CharField("origination identity", max_length=256, blank=True)
+    recipient = models.CharField(max_length=320, db_index=True)
+    subject = models.CharField(max_length=998, blank=True)
+    body = models.TextField(blank=True)
+    options = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=MessageStatus.choices, default=MessageStatus.QUEUED,
+                              db_index=True)
+    provider_message_id = models.CharField(max_length=200, blank=True, db_index=True)
+    provider_alt_id = models.CharField(max_length=200, blank=True, db_index=True,
+                                       help_text="A second provider id events may use (WhatsApp wamid).")
+    error_code = models.CharField(max_length=100, blank=True)
+    error = models.TextField(blank=True)
+    parts = models.PositiveIntegerField(null=True, blank=True)
+    price = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # Set while a worker holds the row; the conditional UPDATE on it makes delivery run once.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    retry_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="retries")
+    owner_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
+    owner_id = models.PositiveBigIntegerField(null=True, blank=True)
+    owner = GenericForeignKey("owner_type", "owner_id")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "message log entry"
+        verbose_name_plural = "message log"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner_type", "owner_id"], name="msg_owner_idx"),
+            models.Index(fields=["channel", "recipient", "-created_at"], name="msg_recipient_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.channel} → {self.recipient} [{self.status}]"
+
+
+class TimerState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    FIRED = "fired", "Fired"
+    CANCELLED = "cancelled", "Cancelled"
+    FAILED = "failed", "Failed"
+
+
+class Timer(models.Model):
+    """A durable one-shot timer; see docs/architecture.md for how it fires on time."""
+
+    label = models.CharField(max_length=200, blank=True)
+    callback = models.CharField(max_length=200, help_text="Dotted path of the function to call.")
+    kwargs = models.JSONField(default=dict, blank=True)
+    due_at = models.DateTimeField(db_index=True)
+    state = models.CharField(max_length=16, choices=TimerState.choices, default=TimerState.PENDING)
+    owner_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
+    owner_id = models.PositiveBigIntegerField(null=True, blank=True)
+    owner = GenericForeignKey("owner_type", "owner_id")
+    created_at = models.DateTimeField(auto_now_add=True)
+    fired_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["due_at"]
+        indexes = [
+            models.Index(fields=["state", "due_at"], name="timer_state_due_idx"),
+            models.Index(fields=["owner_type", "owner_id"], name="timer_owner_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label or self.callback} @ {self.due_at:%H:%M:%S} [{self.state}]"
+
+    @property
+    def lateness(self):
+        return (self.fired_at - self.due_at).total_seconds() if self.fired_at else None
+
+
+class SenderPace(models.Model):
+    """Per-sender pacing state shared by every worker process (the SMS rate limit)."""
+
+    sender = models.CharField(max_length=256, unique=True)
+    next_free_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.sender
+
+
+class ApiKey(models.Model):
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, db_index=True, editable=False)
+    hashed_key = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    # DRF's IsAuthenticated checks this on request.user, which is the key itself.
+    is_authenticated = True
+
+
+# ---------------------------------------------------------------- inbound and events
+
+
+class NotificationKind(models.TextChoices):
+    INBOUND_SMS = "inbound_sms", "Inbound SMS"
+    SMS_EVENT = "sms_event", "SMS/voice event"
+    SES_EVENT = "ses_event", "SES event"
+    WHATSAPP_EVENT = "whatsapp_event", "WhatsApp event"
+    SUBSCRIPTION = "subscription", "Subscription confirmation"
+    UNSUBSCRIBE = "unsubscribe", "Unsubscribe confirmation"
+    OTHER = "other", "Other"
+
+
+class NotificationStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    PROCESSED = "processed", "Processed"
+    IGNORED = "ignored", "Stored, not acted on"
+    FAILED = "failed", "Failed"
+
+
+class SnsNotification(models.Model):
+    """Every verified SNS delivery, stored raw before anything acts on it."""
+
+    message_id = models.CharField("SNS MessageId", max_length=100, unique=True)
+    type = models.CharField(max_length=40)
+    topic_arn = models.CharField(max_length=300, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    raw = models.JSONField()
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices, default=NotificationKind.OTHER)
+    status = models.CharField(max_length=12, choices=NotificationStatus.choices,
+                              default=NotificationStatus.RECEIVED, db_index=True)
+    error = models.TextField(blank=True)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    subscribe_url = models.URLField(max_length=2000, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "SNS notification"
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.message_id}"
+
+
+class EventType(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+    BOUNCED = "bounced", "Bounced"
+    COMPLAINED = "complained", "Complained"
+    READ = "read", "Read"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class DeliveryEvent(models.Model):
+    """One provider callback about one message, normalized, with its raw record kept."""
+
+    message = models.ForeignKey(OutboundMessage, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="events")
+    channel = models.CharField(max_length=16, choices=Channel.choices, blank=True)
+    provider_message_id = models.CharField(max_length=200, db_index=True)
+    event_type = models.CharField(max_length=16, choices=EventType.choices)
+    provider_event = models.CharField(max_length=80, blank=True, help_text="e.g. TEXT_DELIVERED, Bounce")
+    permanent = models.BooleanField(null=True, blank=True, help_text="For failures: can a retry help?")
+    description = models.TextField(blank=True)
+    recipient = models.CharField(max_length=320, blank=True)
+    parts = models.PositiveIntegerField(null=True, blank=True)
+    price = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    raw = models.JSONField(default=dict)
+    notification = models.ForeignKey(SnsNotification, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="events")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.provider_message_id}"
+
+
+class InboundStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    HANDLED = "handled", "Handled"
+    UNHANDLED = "unhandled", "No handler took it"
+    FAILED = "failed", "Failed"
+
+
+class InboundSms(models.Model):
+    inbound_message_id = models.CharField(max_length=100, unique=True)
+    origination_number = models.CharField("from", max_length=32, db_index=True)
+    destination_number = models.CharField("to", max_length=32, blank=True)
+    keyword = models.CharField(max_length=64, blank=True)
+    body = models.TextField(blank=True)
+    previous_published_message_id = models.CharField(max_length=200, blank=True, db_index=True)
+    raw = models.JSONField(default=dict)
+    notification = models.ForeignKey(SnsNotification, null=True, blank=True, on_delete=models.SET_NULL)
+    status = models.CharField(max_length=12, choices=InboundStatus.choices, default=InboundStatus.RECEIVED)
+    handled_by = models.CharField(max_length=200, blank=True)
+    outcome = models.TextField(blank=True, help_text="What the handler did, or why it did nothing.")
+    reply = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "inbound SMS"
+        verbose_name_plural = "inbound SMS"
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.origination_number}: {self.body[:40]}"
+
+
+class OptOut(models.Model):
+    """Self-managed SMS consent: a number that said STOP (active) or came back with START."""
+
+    phone = models.CharField(max_length=32, unique=True)
+    active = models.BooleanField(default=True, help_text="Opted out now.")
+    keyword = models.CharField(max_length=32, blank=True)
+    source = models.CharField(max_length=32, blank=True, help_text="keyword, provider, admin, sync")
+    opted_out_at = models.DateTimeField(default=timezone.now)
+    opted_in_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "SMS opt-out"
+        ordering = ["-opted_out_at"]
+
+    def __str__(self) -> str:
+        return self.phone
+
+
+class SuppressionReason(models.TextChoices):
+    BOUNCE = "bounce", "Permanent bounce"
+    COMPLAINT = "complaint", "Complaint"
+    MANUAL = "manual", "Added by hand"
+
+
+class Suppression(models.Model):
+    """An email address the portal will not send to (SES bounce or complaint)."""
+
+    address = models.CharField(max_length=320, unique=True)
+    reason = models.CharField(max_length=16, choices=SuppressionReason.choices)
+    raw = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "email suppression"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.address

@@ -1,0 +1,47 @@
+"""The per-sender SMS rate limit, shared by every worker process through one database row.
+
+Each sender has a ``next_free_at``: the earliest moment its next part may go. A worker takes a
+slot by locking that row, moving ``next_free_at`` on by ``parts / rate`` seconds, and then
+sleeping until its slot. Parts therefore leave at most ``rate`` per second per sender however
+many processes send, and the spacing is even rather than bursty. A slot more than
+``max_wait`` away is not taken; the caller re-queues the message for later instead of holding a
+worker asleep.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from messaging.models import SenderPace
+
+
+@dataclass(frozen=True)
+class PaceDecision:
+    go: bool
+    wait: float  # seconds to sleep before sending (go) or to defer by (not go)
+
+
+def pace_acquire(*, sender: str, parts: int, rate: float, max_wait: float = 2.0) -> PaceDecision:
+    if rate <= 0:
+        return PaceDecision(True, 0.0)
+    key = sender or "default"
+    with transaction.atomic():
+        pace = SenderPace.objects.select_for_update().filter(sender=key).first()
+        if pace is None:
+            try:
+                with transaction.atomic():
+                    pace = SenderPace.objects.create(sender=key, next_free_at=timezone.now())
+            except IntegrityError:  # another worker created it first
+                pace = SenderPace.objects.select_for_update().get(sender=key)
+        now = timezone.now()
+        slot = max(now, pace.next_free_at)
+        wait = (slot - now).total_seconds()
+        if wait > max_wait:
+            return PaceDecision(False, wait - max_wait / 2)
+        pace.next_free_at = slot + timedelta(seconds=max(parts, 1) / rate)
+        pace.save(update_fields=["next_free_at"])
+    return PaceDecision(True, wait)

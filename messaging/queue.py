@@ -1,0 +1,66 @@
+"""The one way the portal hands work to django-q2, with an optional due time.
+
+django-q2's ORM broker hands a queued row to a worker only once its ``lock`` time has passed
+(``dequeue`` filters ``lock < now``). Writing the row with ``lock`` set to a due time therefore
+makes the task run within about one poll interval of that time — no 30-second scheduler scan,
+no scheduler of our own. See docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django_q.brokers.orm import ORM
+from django_q.conf import Conf
+from django_q.humanhash import uuid
+from django_q.models import OrmQ
+from django_q.signing import SignedPackage
+from django_q.tasks import async_task
+
+
+class _DueOrmBroker(ORM):
+    def __init__(self, due_at: datetime):
+        super().__init__(list_key=Conf.CLUSTER_NAME)
+        self.due_at = due_at
+
+    def enqueue(self, task):
+        return self.get_connection().create(key=self.list_key, payload=task, lock=self.due_at).pk
+
+
+def _eager() -> bool:
+    # Unit tests run immediate work inline so that a request and its consequences can be
+    # asserted in one test; timed work still waits for a timer run or a real qcluster.
+    return getattr(settings, "TASKS_EAGER", False)
+
+
+def enqueue(func: str, *args, due_at: datetime | None = None, **kwargs) -> None:
+    """Run ``func(*args, **kwargs)`` on a worker, at ``due_at`` if given."""
+    if _eager() and (due_at is None or due_at <= timezone.now()):
+        import_string(func)(*args, **kwargs)
+        return
+    if due_at is None:
+        async_task(func, *args, **kwargs)
+    else:
+        async_task(func, *args, broker=_DueOrmBroker(due_at), **kwargs)
+
+
+def enqueue_many(func: str, arg_lists: list[tuple], *, due_at: datetime | None = None) -> int:
+    """Queue many calls of ``func`` in one INSERT (campaigns queue tens of thousands)."""
+    if _eager():
+        f = import_string(func)
+        for args in arg_lists:
+            f(*args)
+        return len(arg_lists)
+    lock = due_at or timezone.now()
+    started = timezone.now()
+    rows = []
+    for args in arg_lists:
+        tag = uuid()
+        task = {"id": tag[1], "name": tag[0], "func": func, "args": tuple(args), "kwargs": {},
+                "started": started, "ack_failure": Conf.ACK_FAILURES}
+        rows.append(OrmQ(key=Conf.CLUSTER_NAME, payload=SignedPackage.dumps(task), lock=lock))
+    OrmQ.objects.using(Conf.ORM).bulk_create(rows, batch_size=2000)
+    return len(rows)

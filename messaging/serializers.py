@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from messaging.models import AllowListScope, Channel, OutboundMessage
+from messaging.phones import phone_normalize
+
+
+class E164Field(serializers.CharField):
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        try:
+            return phone_normalize(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+
+
+class ContactSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(max_length=200)
+    phone = E164Field()
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    whatsapp = E164Field(required=False, allow_blank=True, default="")
+    tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
+
+    def to_representation(self, instance):
+        return {"id": instance.pk, "name": instance.name, "phone": instance.phone, "email": instance.email,
+                "whatsapp": instance.whatsapp, "tags": sorted(t.name for t in instance.tags.all())}
+
+
+class AllowListSerializer(serializers.Serializer):
+    phone = E164Field()
+    scope = serializers.ChoiceField(choices=AllowListScope.choices)
+
+
+class MessageLogSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OutboundMessage
+        fields = ["id", "channel", "recipient", "subject", "body", "status", "provider_message_id",
+                  "created_at", "sent_at", "delivered_at", "error", "parts", "price"]
+
+
+class MessageLogQuerySerializer(serializers.Serializer):
+    recipient = serializers.CharField(required=False)
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+    status = serializers.CharField(required=False)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=100)

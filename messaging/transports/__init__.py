@@ -1,0 +1,33 @@
+"""Load the transport for a channel by setting, as Django loads mail backends.
+
+``SMS_TRANSPORT=aws`` selects ``messaging.transports.aws.SmsTransport``; a dotted path selects
+any other class, which is how tests plug in a transport of their own.
+"""
+
+from functools import cache
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from messaging.transports.base import BaseTransport
+
+_CLASS_NAMES = {"sms": "SmsTransport", "email": "EmailTransport", "whatsapp": "WhatsAppTransport",
+                "voice": "VoiceTransport"}
+_SETTINGS = {"sms": "SMS_TRANSPORT", "email": "EMAIL_TRANSPORT", "whatsapp": "WHATSAPP_TRANSPORT",
+             "voice": "VOICE_TRANSPORT"}
+
+
+def transport_path(channel: str) -> str:
+    name = getattr(settings, _SETTINGS[channel])
+    if "." in name:
+        return name
+    return f"messaging.transports.{name}.{_CLASS_NAMES[channel]}"
+
+
+@cache
+def _load(path: str) -> BaseTransport:
+    return import_string(path)()
+
+
+def get_transport(channel: str) -> BaseTransport:
+    return _load(transport_path(channel))

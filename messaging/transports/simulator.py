@@ -1,0 +1,65 @@
+"""The embedded default: every channel "sends" instantly and gets a provider id.
+
+With ``SIMULATOR_AUTO_DELIVER`` on, a delivery event follows a moment later. It is built in the
+shape AWS uses (an SMS event record, an SES event, a WhatsApp webhook entry) and goes through
+the same parsing and event code as a real SNS notification does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from messaging.transports.base import BaseTransport, OutgoingMessage, SendResult
+
+
+class _SimulatorTransport(BaseTransport):
+    id_prefix = "sim"
+
+    def send(self, message: OutgoingMessage) -> SendResult:
+        alt = f"wamid.sim-{uuid.uuid4().hex}" if self.channel == "whatsapp" else ""
+        sender = message.sender or settings.SIMULATOR_ORIGINATION_NUMBER
+        return SendResult(provider_message_id=f"{self.id_prefix}-{uuid.uuid4()}", provider_alt_id=alt,
+                          sender=sender if self.channel in ("sms", "voice") else message.sender)
+
+    def sent(self, message_id: int) -> None:
+        """Called by the send service once the row records the provider id."""
+        if not settings.SIMULATOR_AUTO_DELIVER:
+            return
+        from messaging.queue import enqueue
+
+        due = timezone.now() + timedelta(seconds=settings.SIMULATOR_DELIVERY_DELAY_SECONDS)
+        enqueue("messaging.simulator.simulator_emit_event", message_id=message_id, outcome="delivered",
+                due_at=due)
+
+
+class SmsTransport(_SimulatorTransport):
+    channel = "sms"
+
+
+class VoiceTransport(_SimulatorTransport):
+    channel = "voice"
+
+
+class EmailTransport(_SimulatorTransport):
+    channel = "email"
+
+
+class WhatsAppTransport(_SimulatorTransport):
+    channel = "whatsapp"
+
+
+class LocmemTransport(BaseTransport):
+    """For tests: keeps what was sent in ``outbox`` and can be told to fail the next sends."""
+
+    outbox: list[OutgoingMessage] = []
+    fail_with: list[Exception] = []
+
+    def send(self, message: OutgoingMessage) -> SendResult:
+        if LocmemTransport.fail_with:
+            raise LocmemTransport.fail_with.pop(0)
+        LocmemTransport.outbox.append(message)
+        return SendResult(provider_message_id=f"locmem-{uuid.uuid4()}")

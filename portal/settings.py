@@ -1,0 +1,257 @@
+"""Settings for the portal, read from the environment with django-environ.
+
+Every variable has a safe local default so that ``make run`` works with no configuration;
+production overrides them (see README.md and .env.example).
+"""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+# A .env file is a convenience for local runs; the process environment always wins.
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("DEBUG", default=False)
+_LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=_LOOPBACK_HOSTS)
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    # The contract gives local runs a dev-only key. A site that answers to any host beyond this
+    # machine is a deployment, and a deployment with a guessable key can have its sessions
+    # forged, so there a missing SECRET_KEY stops the start-up.
+    if not DEBUG and any(h not in _LOOPBACK_HOSTS for h in ALLOWED_HOSTS):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. With DEBUG off and ALLOWED_HOSTS naming a real host, "
+            "set SECRET_KEY to a long random value (see .env.example)."
+        )
+    SECRET_KEY = "django-insecure-dev-only-key-for-local-runs-never-in-production"
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "import_export",
+    "django_q",
+    "messaging",
+    "incidents",
+    "shifts",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'portal.sqlite3'}")}
+_db = DATABASES["default"]
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # Web and qcluster processes write at once; without WAL, a busy timeout and IMMEDIATE
+    # transactions SQLite answers "database is locked" (DESIGN.md).
+    _db.setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+        }
+    )
+else:
+    # Reuse connections between requests; workers are long-lived.
+    _db.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    _db.setdefault("CONN_HEALTH_CHECKS", True)
+# Lets parallel test runs (several engineers, xdist) use their own test database.
+if env.str("TEST_DATABASE_NAME", default=""):
+    _db.setdefault("TEST", {})["NAME"] = env.str("TEST_DATABASE_NAME")
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+# Tests and `make run` serve static files without a collectstatic step.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+if env.bool("PORTAL_PLAIN_STATIC", default=DEBUG):
+    STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
+
+LOGIN_URL = "admin:login"
+
+# --- Security ---
+# A deployment (DEBUG off, a real host name) gets HTTPS-only defaults, so that
+# ``manage.py check --deploy`` is clean; local runs on loopback stay plain HTTP.
+DEPLOYED = not DEBUG and any(h not in _LOOPBACK_HOSTS for h in ALLOWED_HOSTS)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=DEPLOYED)
+# SNS delivers to whatever URL the subscription names; let it reach /sns/ over plain HTTP only
+# when the operator subscribed an http:// endpoint on purpose.
+SECURE_REDIRECT_EXEMPT = [r"^sns/$"] if env.bool("SNS_ALLOW_HTTP", default=False) else []
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=DEPLOYED)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=DEPLOYED)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if DEPLOYED else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = DEPLOYED
+SECURE_HSTS_PRELOAD = DEPLOYED
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# --- API ---
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["messaging.api_auth.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "messaging.api_auth.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Operations portal API",
+    "DESCRIPTION": "Contacts, allow-lists, incidents, shifts and omnichannel messages.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# --- django-q2 ---
+Q_CLUSTER = {
+    "name": "portal",
+    # The ORM broker is the only one of django-q2's brokers that can hold a task until a due
+    # time (its `lock` column), which the durable timers rely on (docs/architecture.md).
+    "orm": "default",
+    "workers": env.int("Q_WORKERS", default=4),
+    # Bounded: a task that keeps failing stops after 3 tries instead of forever (the default 0
+    # means unlimited). Sends and timers are idempotent, so a retry is safe.
+    "max_attempts": 3,
+    # A task is killed after `timeout` s; `retry` must be larger, or a slow task is handed to a
+    # second worker while the first still runs it.
+    "timeout": 60,
+    "retry": 90,
+    # A failed task is acknowledged (removed from the queue) rather than redelivered: our own
+    # rows (message log, timers) carry the retry state, so the queue never loops on a poison task.
+    "ack_failures": True,
+    # Keep the success history short; failures are kept for the admin.
+    "save_limit": 500,
+    # How often an idle pusher polls the ORM queue; this bounds timer lateness.
+    "poll": env.float("Q_POLL", default=0.1),
+    "bulk": 1,
+    "catch_up": False,
+    "label": "Background tasks",
+    "sync": env.bool("Q_SYNC", default=False),
+}
+
+# --- Messaging ---
+SMS_TRANSPORT = env.str("SMS_TRANSPORT", default="simulator")
+EMAIL_TRANSPORT = env.str("EMAIL_TRANSPORT", default="simulator")
+WHATSAPP_TRANSPORT = env.str("WHATSAPP_TRANSPORT", default="simulator")
+VOICE_TRANSPORT = env.str("VOICE_TRANSPORT", default="simulator")
+SIMULATOR_AUTO_DELIVER = env.bool("SIMULATOR_AUTO_DELIVER", default=True)
+# Tests run immediate work inline (messaging.queue); never set this for a running portal.
+TASKS_EAGER = env.bool("TASKS_EAGER", default=False)
+# Delay before a simulated delivery event, so a person can watch a message go sent → delivered.
+SIMULATOR_DELIVERY_DELAY_SECONDS = env.float("SIMULATOR_DELIVERY_DELAY_SECONDS", default=0.5)
+SIMULATOR_ORIGINATION_NUMBER = env.str("SIMULATOR_ORIGINATION_NUMBER", default="+18005550100")
+
+# Message parts per second per sender (origination identity); 0 means no limit.
+# 1 for a 10DLC number, 3 for US toll-free, 100 for a short code.
+SMS_RATE_LIMIT = env.float("SMS_RATE_LIMIT", default=0)
+# Transient provider errors retry with exponential backoff and jitter, this many times at most.
+SEND_MAX_RETRIES = env.int("SEND_MAX_RETRIES", default=4)
+SEND_RETRY_BASE_SECONDS = env.float("SEND_RETRY_BASE_SECONDS", default=2.0)
+
+# AWS (botocore's own AWS_ENDPOINT_URL and credential variables keep working)
+AWS_REGION = env.str("AWS_REGION", default=env.str("AWS_DEFAULT_REGION", default="us-east-1"))
+SMS_ORIGINATION_IDENTITY = env.str("SMS_ORIGINATION_IDENTITY", default="")
+SMS_CONFIGURATION_SET = env.str("SMS_CONFIGURATION_SET", default="")
+SMS_MESSAGE_TYPE = env.str("SMS_MESSAGE_TYPE", default="TRANSACTIONAL")
+SMS_OPT_OUT_LIST = env.str("SMS_OPT_OUT_LIST", default="Default")
+VOICE_ORIGINATION_IDENTITY = env.str("VOICE_ORIGINATION_IDENTITY", default="")
+VOICE_ID = env.str("VOICE_ID", default="JOANNA")
+SES_FROM_EMAIL = env.str("SES_FROM_EMAIL", default="portal@example.com")
+SES_CONFIGURATION_SET = env.str("SES_CONFIGURATION_SET", default="")
+WHATSAPP_PHONE_NUMBER_ID = env.str("WHATSAPP_PHONE_NUMBER_ID", default="")
+WHATSAPP_META_API_VERSION = env.str("WHATSAPP_META_API_VERSION", default="v20.0")
+CONNECT_INSTANCE_ID = env.str("CONNECT_INSTANCE_ID", default="")
+CONNECT_CONTACT_FLOW_ID = env.str("CONNECT_CONTACT_FLOW_ID", default="")
+CONNECT_QUEUE_ID = env.str("CONNECT_QUEUE_ID", default="")
+CONNECT_SOURCE_PHONE_NUMBER = env.str("CONNECT_SOURCE_PHONE_NUMBER", default="")
+SNS_EVENTS_TOPIC_ARN = env.str("SNS_EVENTS_TOPIC_ARN", default="")
+
+# --- Inbound (SNS) ---
+SNS_TOPIC_ARNS = env.list("SNS_TOPIC_ARNS", default=[])
+SNS_CERT_DIR = env.str("SNS_CERT_DIR", default="") or None
+# One hour: SNS retries a failed delivery for up to about an hour with the default policy;
+# anything older is more likely a replay than a retry.
+SNS_MAX_AGE_SECONDS = env.int("SNS_MAX_AGE_SECONDS", default=3600)
+SNS_AUTO_CONFIRM = env.bool("SNS_AUTO_CONFIRM", default=True)
+
+# Inbound SMS go through these handlers in order, like MIDDLEWARE; the first that takes a
+# message wins. Consent keywords must come first so STOP always works.
+INBOUND_SMS_HANDLERS = [
+    "messaging.consent.consent_handler",
+    "incidents.inbound.incident_reply_handler",
+    "shifts.inbound.shift_command_handler",
+]
+# Other apps hear about delivery outcomes through these hooks (called with a DeliveryEvent).
+DELIVERY_OUTCOME_HOOKS = env.list("DELIVERY_OUTCOME_HOOKS", default=[])
+SMS_HELP_TEXT = env.str(
+    "SMS_HELP_TEXT",
+    default="Operations portal alerts. Reply STOP to opt out, START to opt back in. Msg&data rates may apply.",
+)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django_q": {"level": env.str("Q_LOG_LEVEL", default="WARNING")}},
+}
