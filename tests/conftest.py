@@ -129,3 +129,56 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05):
             return value
         time.sleep(interval)
     pytest.fail(f"condition not met within {timeout} s")
+
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+SCREENSHOTS = ROOT / "test-results"
+
+
+@pytest.fixture
+def browser_page(live_server):
+    """A Playwright page in Debian's headless Chromium (never Playwright's own download).
+
+    Use with ``live_server.url``; screenshots go to ``test-results/``.
+    """
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
+    # still synchronous, so Django's async-safety guard would refuse them without this.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    SCREENSHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        page = browser.new_page()
+        page.set_default_timeout(15000)
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def admin_login(django_user_model):
+    """Log ``page`` into the admin at ``base_url`` as a new user; superuser unless groups are given."""
+
+    def login(page, base_url: str, *, username: str = "admin", groups: tuple[str, ...] = ()):
+        from django.contrib.auth.models import Group
+
+        password = "pw-for-tests-123"
+        if groups:
+            user = django_user_model.objects.create_user(username, password=password, is_staff=True)
+            user.groups.set(Group.objects.filter(name__in=groups))
+        else:
+            django_user_model.objects.create_superuser(username, "a@example.com", password)
+        page.goto(f"{base_url}/admin/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        page.click("input[type=submit]")
+        page.wait_for_selector("#user-tools")
+        return username
+
+    return login
