@@ -45,9 +45,9 @@ class MessageLogView(APIView):
         rows = OutboundMessage.objects.order_by("-created_at", "-id")
         filters = {k: v for k, v in q.validated_data.items() if k in ("recipient", "channel", "status") and v}
         recipient = filters.get("recipient", "")
-        if recipient.startswith(" ") and recipient.strip().isdigit():
-            # An unencoded "+" in a query string arrives as a space.
-            filters["recipient"] = "+" + recipient.strip()
+        if recipient.isdigit():
+            # An unencoded "+" in a query string arrives as a space, which the field trims.
+            filters["recipient"] = "+" + recipient
         rows = rows.filter(**filters)
         rows = rows[: q.validated_data["limit"]]
         return Response({"results": MessageLogSerializer(rows, many=True).data})

@@ -318,7 +318,7 @@ class OptOut(models.Model):
 
     phone = models.CharField(max_length=32, unique=True)
     active = models.BooleanField(default=True, help_text="Opted out now.")
-    keyword = models.CharField(max_length=32, blank=True)
+    keyword = models.CharField(max_length=64, blank=True)
     source = models.CharField(max_length=32, blank=True, help_text="keyword, provider, admin, sync")
     opted_out_at = models.DateTimeField(default=timezone.now)
     opted_in_at = models.DateTimeField(null=True, blank=True)

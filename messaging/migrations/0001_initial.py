@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('phone', models.CharField(max_length=32, unique=True)),
                 ('active', models.BooleanField(default=True, help_text='Opted out now.')),
-                ('keyword', models.CharField(blank=True, max_length=32)),
+                ('keyword', models.CharField(blank=True, max_length=64)),
                 ('source', models.CharField(blank=True, help_text='keyword, provider, admin, sync', max_length=32)),
                 ('opted_out_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('opted_in_at', models.DateTimeField(blank=True, null=True)),
