@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "messaging",
     "incidents",
     "shifts",
+    "portal",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,72 @@
+"""The admin groups and their least-privilege permissions.
+
+Created by a migration (portal/migrations) and kept in step by ``post_migrate`` as apps add
+models, so a new model never silently grants or misses a permission. Rules are by app label and
+model name; ``*`` means every model of the app.
+"""
+
+from __future__ import annotations
+
+DISPATCHER = "dispatcher"
+SHIFT_MANAGER = "shift manager"
+ANALYST = "analyst"
+
+# (app_label, model or "*", actions)
+ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
+    DISPATCHER: [
+        ("incidents", "*", ("view", "add", "change")),
+        ("messaging", "contact", ("view", "add", "change")),
+        ("messaging", "tag", ("view", "add")),
+        ("messaging", "outboundmessage", ("view",)),
+        ("messaging", "deliveryevent", ("view",)),
+        ("messaging", "inboundsms", ("view",)),
+        ("messaging", "timer", ("view",)),
+        ("messaging", "optout", ("view",)),
+    ],
+    SHIFT_MANAGER: [
+        ("shifts", "*", ("view", "add", "change", "delete")),
+        ("messaging", "contact", ("view", "add", "change")),
+        ("messaging", "tag", ("view", "add", "change")),
+        ("messaging", "allowlistentry", ("view", "add", "change", "delete")),
+        ("messaging", "outboundmessage", ("view",)),
+        ("messaging", "deliveryevent", ("view",)),
+        ("messaging", "inboundsms", ("view",)),
+        ("messaging", "timer", ("view",)),
+        ("messaging", "optout", ("view",)),
+    ],
+    # Reads everything the portal records; changes nothing. API keys stay with superusers.
+    ANALYST: [
+        ("incidents", "*", ("view",)),
+        ("shifts", "*", ("view",)),
+        ("messaging", "*", ("view",)),
+        ("django_q", "*", ("view",)),
+    ],
+}
+ANALYST_EXCLUDED = {("messaging", "apikey"), ("messaging", "senderpace")}
+
+
+def roles_sync(*, apps=None) -> None:
+    """Create the groups and set exactly the permissions ROLES gives them."""
+    from django.apps import apps as global_apps
+    from django.contrib.auth.management import create_permissions
+
+    apps = apps or global_apps
+    for config in global_apps.get_app_configs():
+        create_permissions(config, verbosity=0)
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, rules in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        perms = []
+        for app_label, model, actions in rules:
+            qs = Permission.objects.filter(content_type__app_label=app_label)
+            if model != "*":
+                qs = qs.filter(content_type__model=model)
+            for perm in qs.select_related("content_type"):
+                action = perm.codename.split("_", 1)[0]
+                if action not in actions:
+                    continue
+                if name == ANALYST and (perm.content_type.app_label, perm.content_type.model) in ANALYST_EXCLUDED:
+                    continue
+                perms.append(perm)
+        group.permissions.set(perms)

@@ -1,0 +1,41 @@
+"""The admin groups exist after migrate and grant least privilege."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from portal.roles import ANALYST, DISPATCHER, SHIFT_MANAGER
+
+pytestmark = pytest.mark.django_db
+
+
+def _perms(name):
+    return set(Group.objects.get(name=name).permissions.values_list("content_type__app_label", "codename"))
+
+
+def test_the_three_groups_are_created_by_migrate():
+    assert set(Group.objects.values_list("name", flat=True)) >= {DISPATCHER, SHIFT_MANAGER, ANALYST}
+
+
+def test_the_analyst_can_read_but_not_change_anything():
+    perms = _perms(ANALYST)
+    assert ("messaging", "view_outboundmessage") in perms
+    assert ("messaging", "view_contact") in perms
+    assert all(code.startswith("view_") for _, code in perms)
+    assert ("messaging", "view_apikey") not in perms
+
+
+def test_a_dispatcher_cannot_touch_shifts_or_api_keys_and_a_shift_manager_cannot_touch_incidents():
+    dispatcher, manager = _perms(DISPATCHER), _perms(SHIFT_MANAGER)
+    assert not any(app == "shifts" for app, _ in dispatcher)
+    assert not any(app == "incidents" for app, _ in manager)
+    assert not any("apikey" in code for _, code in dispatcher | manager)
+    assert ("messaging", "change_outboundmessage") not in dispatcher | manager
+    assert ("messaging", "add_allowlistentry") in manager
+
+
+def test_analyst_is_refused_a_change_in_the_admin(client, django_user_model):
+    user = django_user_model.objects.create_user("ann", password="pw-12345-abc", is_staff=True)
+    user.groups.add(Group.objects.get(name=ANALYST))
+    client.force_login(user)
+    assert client.get("/admin/messaging/contact/").status_code == 200
+    assert client.get("/admin/messaging/contact/add/").status_code == 403
