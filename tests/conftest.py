@@ -136,7 +136,7 @@ SCREENSHOTS = ROOT / "test-results"
 
 
 @pytest.fixture
-def browser_page(live_server):
+def browser_page(live_server, monkeypatch):
     """A Playwright page in Debian's headless Chromium (never Playwright's own download).
 
     Use with ``live_server.url``; screenshots go to ``test-results/``.
@@ -145,7 +145,7 @@ def browser_page(live_server):
 
     # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
     # still synchronous, so Django's async-safety guard would refuse them without this.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     SCREENSHOTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(
