@@ -4,6 +4,7 @@ from django.utils.html import format_html
 
 from messaging import models as m
 from messaging.api_keys import api_key_revoke
+from messaging.contacts import contacts_send_test
 from messaging.timers import timer_cancel
 
 _STATUS_COLOURS = {"queued": "#777", "sent": "#1f6fb2", "delivered": "#2e7d32", "failed": "#c62828",
@@ -31,6 +32,13 @@ class ContactAdmin(admin.ModelAdmin):
     list_filter = ["tags", "created_at"]
     search_fields = ["name", "phone", "email"]
     filter_horizontal = ["tags"]
+    actions = ["send_test_sms"]
+
+    @admin.action(description="Send a test SMS to the selected contacts", permissions=["change"])
+    def send_test_sms(self, request, queryset):
+        sent = contacts_send_test(contacts=list(queryset))
+        self.message_user(request, f"Queued {len(sent)} test SMS; see the message log for their status.",
+                          messages.SUCCESS)
 
     @admin.display(description="tags")
     def tag_list(self, obj):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from messaging.models import AllowListEntry, Contact, Tag
+from messaging.models import AllowListEntry, Contact, OutboundMessage, Tag
 from messaging.phones import phone_normalize
 
 
@@ -40,3 +40,13 @@ def allow_list_add(*, phone: str, scope: str) -> tuple[AllowListEntry, bool]:
 
 def allow_listed(*, phone: str, scope: str) -> bool:
     return AllowListEntry.objects.filter(phone=phone, scope=scope).exists()
+
+
+TEST_SMS_TEXT = "Test message from the operations portal. No action needed."
+
+
+def contacts_send_test(*, contacts: list[Contact]) -> list[OutboundMessage]:
+    """A test SMS to each contact: lets an operator check numbers and the transport end to end."""
+    from messaging.services import message_send
+
+    return [message_send(channel="sms", recipient=c.phone, body=TEST_SMS_TEXT, owner=c) for c in contacts]

@@ -104,3 +104,15 @@ def test_openapi_schema_and_docs_are_served(client):
 def test_message_log_is_empty_for_unknown_recipient(api):
     assert api.get("/api/v1/message-log/", {"recipient": "+19995550000"}).json() == {"results": []}
     assert OutboundMessage.objects.count() == 0
+
+
+def test_admin_test_sms_action_puts_a_sent_message_in_the_log(admin_client, django_capture_on_commit_callbacks):
+    contact = Contact.objects.create(name="Ana", phone="+12065550101")
+    with django_capture_on_commit_callbacks(execute=True):
+        r = admin_client.post("/admin/messaging/contact/",
+                              {"action": "send_test_sms", "_selected_action": [contact.pk]})
+    assert r.status_code == 302
+    msg = OutboundMessage.objects.get(recipient="+12065550101")
+    assert msg.status == "sent" and msg.owner == contact
+    page = admin_client.get("/admin/messaging/outboundmessage/").content.decode()
+    assert "+12065550101" in page and "Sent" in page
