@@ -114,19 +114,19 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Compressed, hashed file names once `collectstatic` has written its manifest (production);
+# plain finders before that, so a fresh checkout serves the admin with DEBUG off too.
+_MANIFEST = (STATIC_ROOT / "staticfiles.json").exists()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG
+        if _MANIFEST
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-# Tests and `make run` serve static files without a collectstatic step.
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = not _MANIFEST
 WHITENOISE_AUTOREFRESH = DEBUG
-if env.bool("PORTAL_PLAIN_STATIC", default=DEBUG):
-    STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
 
 LOGIN_URL = "admin:login"
 
