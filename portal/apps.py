@@ -13,5 +13,7 @@ class PortalConfig(AppConfig):
     verbose_name = "Portal"
 
     def ready(self):
+        from portal import checks  # noqa: F401  (registers the deploy checks)
+
         # Keeps the groups' permissions in step when a later migration adds models.
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="portal-roles")

@@ -31,3 +31,8 @@ def test_check_deploy_is_clean_under_production_settings():
 def test_local_run_needs_no_configuration():
     r = _manage("check")
     assert r.returncode == 0, r.stderr
+
+
+def test_wildcard_hosts_run_locally_but_check_deploy_warns():
+    r = _manage("check", "--deploy", DEBUG="false", ALLOWED_HOSTS="*")
+    assert "portal.W001" in r.stdout + r.stderr
