@@ -33,11 +33,14 @@ def sns_certs(settings, tmp_path, no_network):
 class SnsPoster:
     """Posts signed SNS envelopes to /sns/ the way SNS does: text/plain, no x-amz headers."""
 
-    def __init__(self, client):
+    def __init__(self, client, capture):
         self.client = client
+        self.capture = capture
 
     def raw(self, data: bytes | str, **headers):
-        return self.client.post("/sns/", data=data, content_type="text/plain; charset=utf-8", **headers)
+        # A request commits; inside a test transaction, run its on_commit work (sends) as it would.
+        with self.capture(execute=True):
+            return self.client.post("/sns/", data=data, content_type="text/plain; charset=utf-8", **headers)
 
     def envelope(self, envelope: dict):
         return self.raw(body(envelope))
@@ -49,5 +52,5 @@ class SnsPoster:
 
 
 @pytest.fixture
-def post_sns(client, sns_certs, db):
-    return SnsPoster(client)
+def post_sns(client, sns_certs, db, django_capture_on_commit_callbacks):
+    return SnsPoster(client, django_capture_on_commit_callbacks)
