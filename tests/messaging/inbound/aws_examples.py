@@ -55,7 +55,8 @@ _SES_MAIL = {
         {"name": "To", "value": "recipient@example.com"},
         {"name": "Subject", "value": "Message sent from Amazon SES"},
         {"name": "MIME-Version", "value": "1.0"},
-        {"name": "Content-Type", "value": "multipart/alternative; boundary=\"----=_Part_7307378_1629847660.1516840721503\""},
+        {"name": "Content-Type",
+         "value": "multipart/alternative; boundary=\"----=_Part_7307378_1629847660.1516840721503\""},
     ],
     "commonHeaders": {
         "from": ["Sender Name <sender@example.com>"],
@@ -166,11 +167,13 @@ WHATSAPP_STATUS_ENTRY = {
 }
 WHATSAPP_EVENT = {
     "context": {
-        "MetaWabaIds": [{"wabaId": "1234567890abcde",
-                         "arn": "arn:aws:social-messaging:us-east-1:123456789012:waba/fb2594b8a7974770b128a409e2example"}],
+        "MetaWabaIds": [{
+            "wabaId": "1234567890abcde",
+            "arn": "arn:aws:social-messaging:us-east-1:123456789012:waba/fb2594b8a7974770b128a409e2example"}],
         "MetaPhoneNumberIds": [{
             "metaPhoneNumberId": "abcde1234567890",
-            "arn": "arn:aws:social-messaging:us-east-1:123456789012:phone-number-id/976c72a700aac43eaf573ae050example"}],
+            "arn": ("arn:aws:social-messaging:us-east-1:123456789012:"
+                    "phone-number-id/976c72a700aac43eaf573ae050example")}],
     },
     "whatsAppWebhookEntry": None,  # filled in by whatsapp_event()
     "aws_account_id": "123456789012",
