@@ -293,7 +293,8 @@ def delivery_event_apply(*, event: NormalizedEvent, notification=None,
         )
         if message is not None:
             _advance_status(message, event)
-            transaction.on_commit(lambda: _run_hooks(row.pk))
+            if getattr(settings, "DELIVERY_OUTCOME_HOOKS", None):
+                transaction.on_commit(lambda: _run_hooks(row.pk))
     return row
 
 

@@ -61,7 +61,7 @@ def notification_kind(message: dict | None, sns_type: str = "Notification") -> s
     return NotificationKind.OTHER
 
 
-def notification_store(*, envelope: dict) -> tuple[SnsNotification, bool]:
+def notification_store(*, envelope: dict, expect_outcome: bool = False) -> tuple[SnsNotification, bool]:
     """Insert a verified envelope. Returns (row, created); ``created`` is False for a redelivery.
 
     The unique ``message_id`` decides: of two concurrent deliveries exactly one INSERT succeeds.
@@ -73,6 +73,12 @@ def notification_store(*, envelope: dict) -> tuple[SnsNotification, bool]:
         subject=str(envelope.get("Subject") or "")[:300], raw=envelope, kind=kind,
         subscribe_url=str(envelope.get("SubscribeURL") or "")[:2000],
     )
+    if expect_outcome and kind not in (NotificationKind.SUBSCRIPTION, NotificationKind.UNSUBSCRIBE):
+        # Inside notification_receive's transaction: write the outcome processing will almost
+        # always reach, saving an UPDATE per notification; a failure overwrites it before commit.
+        other = kind == NotificationKind.OTHER
+        fields["status"] = NotificationStatus.IGNORED if other else NotificationStatus.PROCESSED
+        fields["processed_at"] = timezone.now()
     try:
         with transaction.atomic():
             return SnsNotification.objects.create(message_id=envelope["MessageId"], **fields), True
@@ -81,11 +87,23 @@ def notification_store(*, envelope: dict) -> tuple[SnsNotification, bool]:
 
 
 def notification_receive(*, envelope: dict) -> tuple[SnsNotification, bool]:
-    """Store, then (only if this delivery is the first) process. Never raises for processing."""
-    notification, created = notification_store(envelope=envelope)
-    if created:
-        notification_process(notification=notification)
-        notification.refresh_from_db()
+    """Store, then (only if this delivery is the first) process. Never raises for processing.
+
+    Storing and processing share one transaction (the processing in savepoints), so a
+    notification costs one commit, and a crash half-way leaves nothing behind: SNS, which got
+    no 200, delivers it again. A processing *error* is caught and committed as ``failed``.
+    A SubscriptionConfirmation is the exception: confirming it is an HTTP call, which must not
+    run inside a transaction, so it is stored and committed first.
+    """
+    if envelope.get("Type") in (SUBSCRIPTION_CONFIRMATION, UNSUBSCRIBE_CONFIRMATION):
+        notification, created = notification_store(envelope=envelope)
+        if created:
+            notification.status = notification_process(notification=notification)
+        return notification, created
+    with transaction.atomic():
+        notification, created = notification_store(envelope=envelope, expect_outcome=True)
+        if created:
+            notification.status = notification_process(notification=notification)
     return notification, created
 
 
@@ -124,7 +142,8 @@ def notification_process(*, notification: SnsNotification) -> str:
         error = f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=8)}"
         _finish(notification, NotificationStatus.FAILED, error)
         return NotificationStatus.FAILED
-    _finish(notification, status)
+    if status != notification.status:
+        _finish(notification, status)
     return status
 
 
