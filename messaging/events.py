@@ -281,8 +281,12 @@ def _find_message(event: NormalizedEvent) -> OutboundMessage | None:
 
 def delivery_event_apply(*, event: NormalizedEvent, notification=None,
                          message: OutboundMessage | None = None) -> DeliveryEvent:
-    """Record ``event`` and move its message forward; then tell the outcome hooks."""
-    with transaction.atomic():
+    """Record ``event`` and move its message forward; then tell the outcome hooks.
+
+    Inside a caller's transaction no savepoint is made: a failure here fails the caller's
+    whole unit of work (the SNS ingest path relies on that and re-records the failure).
+    """
+    with transaction.atomic(savepoint=False):
         message = message or _find_message(event)
         row = DeliveryEvent.objects.create(
             message=message, channel=event.channel or (message.channel if message else ""),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import traceback
 import uuid
 
@@ -61,11 +62,7 @@ def notification_kind(message: dict | None, sns_type: str = "Notification") -> s
     return NotificationKind.OTHER
 
 
-def notification_store(*, envelope: dict, expect_outcome: bool = False) -> tuple[SnsNotification, bool]:
-    """Insert a verified envelope. Returns (row, created); ``created`` is False for a redelivery.
-
-    The unique ``message_id`` decides: of two concurrent deliveries exactly one INSERT succeeds.
-    """
+def _row_fields(envelope: dict, *, expect_outcome: bool = False) -> dict:
     sns_type = envelope.get("Type", "")
     kind = notification_kind(decode_message(envelope), sns_type)
     fields = dict(
@@ -73,15 +70,22 @@ def notification_store(*, envelope: dict, expect_outcome: bool = False) -> tuple
         subject=str(envelope.get("Subject") or "")[:300], raw=envelope, kind=kind,
         subscribe_url=str(envelope.get("SubscribeURL") or "")[:2000],
     )
-    if expect_outcome and kind not in (NotificationKind.SUBSCRIPTION, NotificationKind.UNSUBSCRIBE):
-        # Inside notification_receive's transaction: write the outcome processing will almost
-        # always reach, saving an UPDATE per notification; a failure overwrites it before commit.
+    if expect_outcome:
+        # Written in the same transaction as the processing that reaches it, saving an UPDATE.
         other = kind == NotificationKind.OTHER
         fields["status"] = NotificationStatus.IGNORED if other else NotificationStatus.PROCESSED
         fields["processed_at"] = timezone.now()
+    return fields
+
+
+def notification_store(*, envelope: dict) -> tuple[SnsNotification, bool]:
+    """Insert a verified envelope. Returns (row, created); ``created`` is False for a redelivery.
+
+    The unique ``message_id`` decides: of two concurrent deliveries exactly one INSERT succeeds.
+    """
     try:
         with transaction.atomic():
-            return SnsNotification.objects.create(message_id=envelope["MessageId"], **fields), True
+            return SnsNotification.objects.create(message_id=envelope["MessageId"], **_row_fields(envelope)), True
     except IntegrityError:
         return SnsNotification.objects.get(message_id=envelope["MessageId"]), False
 
@@ -89,22 +93,54 @@ def notification_store(*, envelope: dict, expect_outcome: bool = False) -> tuple
 def notification_receive(*, envelope: dict) -> tuple[SnsNotification, bool]:
     """Store, then (only if this delivery is the first) process. Never raises for processing.
 
-    Storing and processing share one transaction (the processing in savepoints), so a
-    notification costs one commit, and a crash half-way leaves nothing behind: SNS, which got
-    no 200, delivers it again. A processing *error* is caught and committed as ``failed``.
-    A SubscriptionConfirmation is the exception: confirming it is an HTTP call, which must not
-    run inside a transaction, so it is stored and committed first.
+    Delivery events and "anything else" take the fast path: the INSERT and the processing share
+    one transaction with no savepoints, so a notification costs one commit and a handful of
+    round trips. If processing raises, that transaction is rolled back whole and the
+    notification is then stored on its own as ``failed`` with the error, for the admin's re-run.
+    A crash half-way leaves nothing behind, and SNS, which got no 200, delivers it again.
+
+    Inbound SMS are stored and committed before they are routed (the InboundSms row must
+    survive a handler failure as ``failed``), and confirmations are committed before the
+    SubscribeURL is fetched, because an HTTP call never runs inside a transaction.
     """
-    if envelope.get("Type") in (SUBSCRIPTION_CONFIRMATION, UNSUBSCRIBE_CONFIRMATION):
+    kind = notification_kind(decode_message(envelope), envelope.get("Type", ""))
+    if kind not in _EVENT_KINDS and kind != NotificationKind.OTHER:
         notification, created = notification_store(envelope=envelope)
         if created:
             notification.status = notification_process(notification=notification)
         return notification, created
-    with transaction.atomic():
-        notification, created = notification_store(envelope=envelope, expect_outcome=True)
-        if created:
-            notification.status = notification_process(notification=notification)
+    inserted = False
+    try:
+        with transaction.atomic():
+            notification = SnsNotification.objects.create(
+                message_id=envelope["MessageId"], **_row_fields(envelope, expect_outcome=True))
+            inserted = True
+            if kind in _EVENT_KINDS:
+                _apply_events(notification, decode_message(envelope))
+        return notification, True
+    except IntegrityError:
+        if not inserted:  # the unique MessageId: a redelivery, possibly racing the first one
+            return SnsNotification.objects.get(message_id=envelope["MessageId"]), False
+        error = _describe_failure(envelope)
+    except Exception:
+        error = _describe_failure(envelope)
+    notification, created = notification_store(envelope=envelope)
+    if created:
+        _finish(notification, NotificationStatus.FAILED, error)
+        notification.status = NotificationStatus.FAILED
     return notification, created
+
+
+def _describe_failure(envelope: dict) -> str:
+    log.exception("SNS notification %s failed", envelope.get("MessageId"))
+    exc = sys.exc_info()[1]
+    return f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=8)}"
+
+
+def _apply_events(notification: SnsNotification, message: dict | None) -> None:
+    for event in parse_provider_message(message):
+        row = delivery_event_apply(event=event, notification=notification)
+        consent.suppression_from_event(event=row)
 
 
 def _finish(notification: SnsNotification, status: str, error: str = "") -> None:
@@ -126,9 +162,7 @@ def notification_process(*, notification: SnsNotification) -> str:
             status = NotificationStatus.PROCESSED
         elif kind in _EVENT_KINDS:
             with transaction.atomic():
-                for event in parse_provider_message(message):
-                    row = delivery_event_apply(event=event, notification=notification)
-                    consent.suppression_from_event(event=row)
+                _apply_events(notification, message)
             status = NotificationStatus.PROCESSED
         elif kind == NotificationKind.SUBSCRIPTION:
             status = _subscription_received(notification)
