@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.html import format_html
@@ -146,3 +147,174 @@ class ApiKeyAdmin(admin.ModelAdmin):
 class SenderPaceAdmin(admin.ModelAdmin):
     list_display = ["sender", "next_free_at"]
     readonly_fields = ["sender", "next_free_at"]
+
+
+# ---------------------------------------------------------------- inbound, events, consent
+
+_STATUS_COLOURS.update({"received": "#1f6fb2", "processed": "#2e7d32", "ignored": "#777", "handled": "#2e7d32",
+                        "unhandled": "#777", "bounced": "#c62828", "complained": "#c62828", "read": "#2e7d32",
+                        "unknown": "#555"})
+
+
+class ReadOnlyAdminMixin:
+    """Rows written by the pipeline: nobody types them in or edits them in the admin."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(m.SnsNotification)
+class SnsNotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["received_at", "type", "kind", "status_badge", "message_id", "topic_arn", "short_error",
+                    "confirmed_at"]
+    list_filter = ["kind", "status", "type", "topic_arn", "received_at"]
+    search_fields = ["message_id", "topic_arn", "subject"]
+    date_hierarchy = "received_at"
+    readonly_fields = ["message_id", "type", "kind", "status", "topic_arn", "subject", "received_at",
+                       "processed_at", "subscribe_url", "confirmed_at", "error", "pretty_message", "raw"]
+    actions = ["confirm_subscription", "rerun_processing"]
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj):
+        return status_badge(obj.status, obj.get_status_display())
+
+    @admin.display(description="error")
+    def short_error(self, obj):
+        return obj.error.splitlines()[0][:80] if obj.error else ""
+
+    @admin.display(description="message (decoded)")
+    def pretty_message(self, obj):
+        import json
+
+        from messaging.notifications import decode_message
+
+        decoded = decode_message(obj.raw)
+        text = json.dumps(decoded, indent=2) if decoded is not None else str(obj.raw.get("Message", ""))
+        return format_html("<pre style='white-space:pre-wrap;margin:0'>{}</pre>", text)
+
+    # "change" is the permission the actions need; the rows themselves stay read-only.
+    def has_change_permission(self, request, obj=None):
+        return obj is None and request.user.has_perm("messaging.change_snsnotification")
+
+    @admin.action(description="Confirm the selected subscriptions (GET SubscribeURL)", permissions=["change"])
+    def confirm_subscription(self, request, queryset):
+        from messaging.notifications import subscription_confirm
+
+        for n in queryset.filter(type="SubscriptionConfirmation"):
+            ok, error = subscription_confirm(notification=n)
+            if ok:
+                self.message_user(request, f"Confirmed subscription to {n.topic_arn}.", messages.SUCCESS)
+            else:
+                self.message_user(request, f"{n.message_id}: {error}", messages.ERROR)
+
+    @admin.action(description="Re-run processing of the selected failed notifications", permissions=["change"])
+    def rerun_processing(self, request, queryset):
+        from messaging.notifications import notification_reprocess
+
+        results = [notification_reprocess(notification=n) for n in queryset]
+        done = [r for r in results if r is not None]
+        failed = sum(1 for r in done if r == m.NotificationStatus.FAILED)
+        skipped = len(results) - len(done)
+        level = messages.WARNING if failed else messages.SUCCESS
+        self.message_user(request, f"Re-ran {len(done)} notification(s): {len(done) - failed} ok, {failed} failed "
+                                   f"again; {skipped} skipped (already processed).", level)
+
+
+@admin.register(m.DeliveryEvent)
+class DeliveryEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "channel", "event_type_badge", "provider_event", "permanent",
+                    "provider_message_id", "message_link", "recipient", "parts", "price"]
+    list_filter = ["event_type", "channel", "permanent", "provider_event", "created_at"]
+    search_fields = ["provider_message_id", "recipient", "description"]
+    date_hierarchy = "created_at"
+    list_select_related = ["message"]
+    readonly_fields = [f.name for f in m.DeliveryEvent._meta.fields]
+
+    @admin.display(description="event", ordering="event_type")
+    def event_type_badge(self, obj):
+        return status_badge(obj.event_type, obj.get_event_type_display())
+
+    @admin.display(description="message")
+    def message_link(self, obj):
+        if not obj.message_id:
+            return "— (unknown id)"
+        return format_html('<a href="../outboundmessage/{}/change/">#{}</a>', obj.message_id, obj.message_id)
+
+
+@admin.register(m.InboundSms)
+class InboundSmsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["received_at", "origination_number", "short_body", "status_badge", "handled_by", "outcome",
+                    "short_reply", "destination_number"]
+    list_filter = ["status", "handled_by", "destination_number", "received_at"]
+    search_fields = ["origination_number", "body", "inbound_message_id", "previous_published_message_id"]
+    date_hierarchy = "received_at"
+    readonly_fields = [f.name for f in m.InboundSms._meta.fields]
+
+    @admin.display(description="body")
+    def short_body(self, obj):
+        return obj.body[:60]
+
+    @admin.display(description="reply")
+    def short_reply(self, obj):
+        return obj.reply[:60]
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj):
+        return status_badge(obj.status, obj.get_status_display())
+
+
+class OptOutForm(forms.ModelForm):
+    class Meta:
+        model = m.OptOut
+        fields = ["phone"]
+
+    def clean_phone(self):
+        from messaging.phones import phone_normalize
+
+        return phone_normalize(self.cleaned_data["phone"])
+
+
+@admin.register(m.OptOut)
+class OptOutAdmin(admin.ModelAdmin):
+    form = OptOutForm
+    list_display = ["phone", "active", "keyword", "source", "opted_out_at", "opted_in_at"]
+    list_filter = ["active", "source", "keyword", "opted_out_at"]
+    search_fields = ["phone"]
+    date_hierarchy = "opted_out_at"
+    fields = ["phone", "active", "keyword", "source", "opted_out_at", "opted_in_at"]
+    actions = ["opt_in"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A new row is an opt-out typed in by staff; existing rows change only through actions.
+        return ["active", "keyword", "source", "opted_out_at", "opted_in_at"] + (["phone"] if obj else [])
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            from messaging.consent import optout_record
+
+            row, _ = optout_record(phone=obj.phone, keyword="", source="admin")
+            obj.pk = row.pk
+            obj.refresh_from_db()
+
+    @admin.action(description="Opt the selected numbers back in", permissions=["change"])
+    def opt_in(self, request, queryset):
+        from messaging.consent import optin_record
+
+        n = sum(optin_record(phone=o.phone) for o in queryset)
+        self.message_user(request, f"Opted {n} number(s) back in.", messages.SUCCESS)
+
+
+@admin.register(m.Suppression)
+class SuppressionAdmin(admin.ModelAdmin):
+    list_display = ["address", "reason", "created_at"]
+    list_filter = ["reason", "created_at"]
+    search_fields = ["address"]
+    date_hierarchy = "created_at"
+    fields = ["address", "reason", "created_at", "raw"]
+    readonly_fields = ["created_at", "raw"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields + (["address", "reason"] if obj else [])

@@ -25,7 +25,9 @@ log = logging.getLogger(__name__)
 class HandlerResult:
     outcome: str  # what the handler did, or why it did nothing, for the inbound row
     reply: str = ""  # SMS text to send back to the sender, if any
-    reply_despite_opt_out: bool = False  # only the STOP confirmation
+    # Consent replies only (the STOP confirmation, HELP): carriers expect them even to a number
+    # that has opted out, so they bypass the suppression check.
+    reply_despite_opt_out: bool = False
     owner: object = None  # the model the reply belongs to (an incident, a shift)
 
 
@@ -54,36 +56,48 @@ def inbound_sms_store(*, payload: dict, notification=None) -> tuple[InboundSms, 
 
 
 def inbound_sms_route(*, inbound: InboundSms) -> InboundSms:
-    """Offer the message to each handler in order; record who took it and what was answered."""
+    """Offer the message to each handler in order; record who took it and what was answered.
+
+    A handler that raises rolls back everything it did; the row is then marked ``failed`` with
+    the error and the exception propagates, so the SNS notification is marked failed too and
+    the admin's "re-run processing" routes the message again.
+    """
     from messaging.services import message_send
 
-    with transaction.atomic():
-        inbound = InboundSms.objects.select_for_update().get(pk=inbound.pk)
-        if inbound.status != InboundStatus.RECEIVED:
-            return inbound  # already routed: a redelivery, or a re-run of a finished row
-        for path, handler in _handlers():
-            result = handler(inbound)
-            if result is None:
-                continue
-            inbound.handled_by = path
-            inbound.outcome = result.outcome
-            inbound.status = InboundStatus.HANDLED
-            if result.reply:
-                inbound.reply = result.reply
-                message_send(channel="sms", recipient=inbound.origination_number, body=result.reply,
-                             sender=inbound.destination_number, owner=result.owner or inbound,
-                             opt_out_confirmation=result.reply_despite_opt_out)
-            break
-        else:
-            inbound.status = InboundStatus.UNHANDLED
-            inbound.outcome = "No handler took this message."
-        inbound.save(update_fields=["handled_by", "outcome", "status", "reply"])
+    try:
+        with transaction.atomic():
+            inbound = InboundSms.objects.select_for_update().get(pk=inbound.pk)
+            if inbound.status not in (InboundStatus.RECEIVED, InboundStatus.FAILED):
+                return inbound  # already routed: a redelivery, or a re-run of a finished row
+            inbound.handled_by = inbound.outcome = inbound.reply = inbound.error = ""
+            for path, handler in _handlers():
+                result = handler(inbound)
+                if result is None:
+                    continue
+                inbound.handled_by = path
+                inbound.outcome = result.outcome
+                inbound.status = InboundStatus.HANDLED
+                if result.reply:
+                    inbound.reply = result.reply
+                    message_send(channel="sms", recipient=inbound.origination_number, body=result.reply,
+                                 sender=inbound.destination_number, owner=result.owner or inbound,
+                                 opt_out_confirmation=result.reply_despite_opt_out)
+                break
+            else:
+                inbound.status = InboundStatus.UNHANDLED
+                inbound.outcome = "No handler took this message."
+            inbound.save(update_fields=["handled_by", "outcome", "status", "reply", "error"])
+    except Exception as exc:
+        InboundSms.objects.filter(pk=inbound.pk).update(
+            status=InboundStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:5000])
+        raise
     return inbound
 
 
 def inbound_sms_receive(*, payload: dict, notification=None) -> InboundSms:
-    """Store, then route. A repeat of an ``inboundMessageId`` is not routed again."""
+    """Store, then route. A repeat of an ``inboundMessageId`` that was already routed is not
+    routed again; one that failed (or never finished) is, which is what "re-run" relies on."""
     inbound, created = inbound_sms_store(payload=payload, notification=notification)
-    if not created:
+    if not created and inbound.status not in (InboundStatus.RECEIVED, InboundStatus.FAILED):
         return inbound
     return inbound_sms_route(inbound=inbound)

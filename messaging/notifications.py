@@ -1,22 +1,54 @@
-"""SNS notifications after verification: store raw first, then act (issue 3 completes this).
+"""SNS notifications after verification: store raw first, then act.
+
+``notification_receive`` is what ``POST /sns/`` calls with a verified envelope. It inserts the
+envelope under its ``MessageId`` (unique), and only the request whose INSERT won goes on to
+process it, so a redelivery (even one racing the first delivery) is answered without acting
+twice. Processing failures never reach SNS as errors: the row is marked ``failed`` with the
+error and the admin can re-run it (``notification_reprocess``).
 
 ``notification_ingest_local`` lets the simulator put AWS-shaped messages through exactly the
-path a verified SNS notification takes.
+same path a verified SNS notification takes.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import sys
+import traceback
 import uuid
 
+import requests
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from messaging import consent
 from messaging.events import delivery_event_apply, parse_provider_message
 from messaging.inbound import inbound_sms_receive
 from messaging.models import NotificationKind, NotificationStatus, SnsNotification
+from messaging.sns import SUBSCRIPTION_CONFIRMATION, UNSUBSCRIBE_CONFIRMATION, check_subscribe_url
+
+log = logging.getLogger(__name__)
+
+CONFIRM_TIMEOUT_SECONDS = 5
+_EVENT_KINDS = (NotificationKind.SMS_EVENT, NotificationKind.SES_EVENT, NotificationKind.WHATSAPP_EVENT)
 
 
-def notification_kind(message: dict | None) -> str:
+def decode_message(raw: dict) -> dict | None:
+    """The notification's ``Message`` as a dict, or None when it is not a JSON object."""
+    try:
+        message = json.loads(raw.get("Message") or "")
+    except (TypeError, ValueError, RecursionError):
+        return None
+    return message if isinstance(message, dict) else None
+
+
+def notification_kind(message: dict | None, sns_type: str = "Notification") -> str:
+    if sns_type == SUBSCRIPTION_CONFIRMATION:
+        return NotificationKind.SUBSCRIPTION
+    if sns_type == UNSUBSCRIBE_CONFIRMATION:
+        return NotificationKind.UNSUBSCRIBE
     if not isinstance(message, dict):
         return NotificationKind.OTHER
     if "inboundMessageId" in message and "originationNumber" in message:
@@ -25,38 +57,190 @@ def notification_kind(message: dict | None) -> str:
         return NotificationKind.SMS_EVENT
     if "whatsAppWebhookEntry" in message:
         return NotificationKind.WHATSAPP_EVENT
-    if ("eventType" in message or "notificationType" in message) and "mail" in message:
+    if ("eventType" in message or "notificationType" in message) and isinstance(message.get("mail"), dict):
         return NotificationKind.SES_EVENT
     return NotificationKind.OTHER
 
 
-def notification_process(*, notification: SnsNotification) -> None:
+def _row_fields(envelope: dict, *, expect_outcome: bool = False) -> dict:
+    sns_type = envelope.get("Type", "")
+    kind = notification_kind(decode_message(envelope), sns_type)
+    fields = dict(
+        type=sns_type[:40], topic_arn=str(envelope.get("TopicArn", ""))[:300],
+        subject=str(envelope.get("Subject") or "")[:300], raw=envelope, kind=kind,
+        subscribe_url=str(envelope.get("SubscribeURL") or "")[:2000],
+    )
+    if expect_outcome:
+        # Written in the same transaction as the processing that reaches it, saving an UPDATE.
+        other = kind == NotificationKind.OTHER
+        fields["status"] = NotificationStatus.IGNORED if other else NotificationStatus.PROCESSED
+        fields["processed_at"] = timezone.now()
+    return fields
+
+
+def notification_store(*, envelope: dict) -> tuple[SnsNotification, bool]:
+    """Insert a verified envelope. Returns (row, created); ``created`` is False for a redelivery.
+
+    The unique ``message_id`` decides: of two concurrent deliveries exactly one INSERT succeeds.
+    """
     try:
-        message = json.loads(notification.raw.get("Message", ""))
-    except (TypeError, ValueError):
-        message = None
-    kind = notification_kind(message)
-    if kind == NotificationKind.INBOUND_SMS:
-        inbound_sms_receive(payload=message, notification=notification)
-        status = NotificationStatus.PROCESSED
-    elif kind in (NotificationKind.SMS_EVENT, NotificationKind.SES_EVENT, NotificationKind.WHATSAPP_EVENT):
-        for event in parse_provider_message(message):
-            delivery_event_apply(event=event, notification=notification)
-        status = NotificationStatus.PROCESSED
-    else:
-        status = NotificationStatus.IGNORED
-    SnsNotification.objects.filter(pk=notification.pk).update(kind=kind, status=status, processed_at=timezone.now())
+        with transaction.atomic():
+            return SnsNotification.objects.create(message_id=envelope["MessageId"], **_row_fields(envelope)), True
+    except IntegrityError:
+        return SnsNotification.objects.get(message_id=envelope["MessageId"]), False
+
+
+def notification_receive(*, envelope: dict) -> tuple[SnsNotification, bool]:
+    """Store, then (only if this delivery is the first) process. Never raises for processing.
+
+    Delivery events and "anything else" take the fast path: the INSERT and the processing share
+    one transaction with no savepoints, so a notification costs one commit and a handful of
+    round trips. If processing raises, that transaction is rolled back whole and the
+    notification is then stored on its own as ``failed`` with the error, for the admin's re-run.
+    A crash half-way leaves nothing behind, and SNS, which got no 200, delivers it again.
+
+    Inbound SMS are stored and committed before they are routed (the InboundSms row must
+    survive a handler failure as ``failed``), and confirmations are committed before the
+    SubscribeURL is fetched, because an HTTP call never runs inside a transaction.
+    """
+    kind = notification_kind(decode_message(envelope), envelope.get("Type", ""))
+    if kind not in _EVENT_KINDS and kind != NotificationKind.OTHER:
+        notification, created = notification_store(envelope=envelope)
+        if created:
+            notification.status = notification_process(notification=notification)
+        return notification, created
+    inserted = False
+    try:
+        with transaction.atomic():
+            notification = SnsNotification.objects.create(
+                message_id=envelope["MessageId"], **_row_fields(envelope, expect_outcome=True))
+            inserted = True
+            if kind in _EVENT_KINDS:
+                _apply_events(notification, decode_message(envelope))
+        return notification, True
+    except IntegrityError:
+        if not inserted:  # the unique MessageId: a redelivery, possibly racing the first one
+            return SnsNotification.objects.get(message_id=envelope["MessageId"]), False
+        error = _describe_failure(envelope)
+    except Exception:
+        error = _describe_failure(envelope)
+    notification, created = notification_store(envelope=envelope)
+    if created:
+        _finish(notification, NotificationStatus.FAILED, error)
+        notification.status = NotificationStatus.FAILED
+    return notification, created
+
+
+def _describe_failure(envelope: dict) -> str:
+    log.exception("SNS notification %s failed", envelope.get("MessageId"))
+    exc = sys.exc_info()[1]
+    return f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=8)}"
+
+
+def _apply_events(notification: SnsNotification, message: dict | None) -> None:
+    for event in parse_provider_message(message):
+        row = delivery_event_apply(event=event, notification=notification)
+        consent.suppression_from_event(event=row)
+
+
+def _finish(notification: SnsNotification, status: str, error: str = "") -> None:
+    SnsNotification.objects.filter(pk=notification.pk).update(
+        status=status, error=error, processed_at=timezone.now())
+
+
+def notification_process(*, notification: SnsNotification) -> str:
+    """Act on a stored notification; returns its new status. A failure is recorded, not raised."""
+    message = decode_message(notification.raw)
+    kind = notification_kind(message, notification.type)
+    if kind != notification.kind:
+        SnsNotification.objects.filter(pk=notification.pk).update(kind=kind)
+        notification.kind = kind
+    try:
+        if kind == NotificationKind.INBOUND_SMS:
+            # Not one transaction: the inbound row must survive a handler failure (marked failed).
+            inbound_sms_receive(payload=message, notification=notification)
+            status = NotificationStatus.PROCESSED
+        elif kind in _EVENT_KINDS:
+            with transaction.atomic():
+                _apply_events(notification, message)
+            status = NotificationStatus.PROCESSED
+        elif kind == NotificationKind.SUBSCRIPTION:
+            status = _subscription_received(notification)
+        elif kind == NotificationKind.UNSUBSCRIBE:
+            # Recorded for the admin; there is nothing to undo on our side.
+            status = NotificationStatus.PROCESSED
+        else:
+            status = NotificationStatus.IGNORED
+    except Exception as exc:
+        log.exception("SNS notification %s failed", notification.message_id)
+        error = f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=8)}"
+        _finish(notification, NotificationStatus.FAILED, error)
+        return NotificationStatus.FAILED
+    if status != notification.status:
+        _finish(notification, status)
+    return status
+
+
+def _subscription_received(notification: SnsNotification) -> str:
+    if not settings.SNS_AUTO_CONFIRM:
+        return NotificationStatus.RECEIVED  # waits for the admin's "confirm subscription" action
+    ok, error = subscription_confirm(notification=notification)
+    if not ok:
+        raise RuntimeError(error)
+    return NotificationStatus.PROCESSED
+
+
+def subscription_confirm(*, notification: SnsNotification) -> tuple[bool, str]:
+    """GET the SubscribeURL of a verified SubscriptionConfirmation. Returns (ok, error)."""
+    url = notification.subscribe_url or notification.raw.get("SubscribeURL", "")
+    if notification.type != SUBSCRIPTION_CONFIRMATION:
+        return False, "not a SubscriptionConfirmation"
+    if not check_subscribe_url(url):
+        # The envelope was signed by SNS, but we still only ever fetch from an SNS host.
+        return False, "SubscribeURL is not an Amazon SNS https URL; not fetched"
+    try:
+        response = requests.get(url, timeout=CONFIRM_TIMEOUT_SECONDS, allow_redirects=False)
+    except requests.RequestException as exc:
+        return False, f"confirming failed: {exc}"
+    if response.status_code != 200:
+        return False, f"confirming failed: SNS answered {response.status_code}"
+    SnsNotification.objects.filter(pk=notification.pk).update(
+        confirmed_at=timezone.now(), status=NotificationStatus.PROCESSED, error="", processed_at=timezone.now())
+    return True, ""
+
+
+def notification_reprocess(*, notification: SnsNotification) -> str | None:
+    """Re-run a failed (or never finished) notification. Returns its new status, None if skipped."""
+    claimed = SnsNotification.objects.filter(
+        pk=notification.pk, status__in=[NotificationStatus.FAILED, NotificationStatus.RECEIVED],
+    ).exclude(kind=NotificationKind.SUBSCRIPTION).update(status=NotificationStatus.RECEIVED, error="")
+    if not claimed:
+        return None
+    notification.refresh_from_db()
+    return notification_process(notification=notification)
 
 
 SIMULATOR_TOPIC_ARN = "arn:aws:sns:local:000000000000:simulator"
 
 
+def simulated_envelope(*, message: dict, topic_arn: str = SIMULATOR_TOPIC_ARN) -> dict:
+    """An SNS Notification envelope around ``message`` as SNS would deliver it (unsigned)."""
+    message_id = str(uuid.uuid4())
+    now = timezone.now()
+    return {
+        "Type": "Notification",
+        "MessageId": message_id,
+        "TopicArn": topic_arn,
+        "Message": json.dumps(message),
+        "Timestamp": now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z",
+        "SignatureVersion": "1",
+        "Signature": "",
+        "SigningCertURL": "",
+        "UnsubscribeURL": "",
+    }
+
+
 def notification_ingest_local(*, message: dict, topic_arn: str = SIMULATOR_TOPIC_ARN) -> SnsNotification:
     """Store and process a Message that did not come over HTTP (the simulator)."""
-    notification = SnsNotification.objects.create(
-        message_id=f"sim-{uuid.uuid4()}", type="Notification", topic_arn=topic_arn,
-        raw={"Type": "Notification", "MessageId": "", "TopicArn": topic_arn, "Message": json.dumps(message),
-             "Timestamp": timezone.now().isoformat()},
-    )
-    notification_process(notification=notification)
+    notification, _ = notification_receive(envelope=simulated_envelope(message=message, topic_arn=topic_arn))
     return notification

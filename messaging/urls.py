@@ -1,7 +1,12 @@
 from django.urls import path
 
-from messaging import views
+from messaging import simulator_views, views
 
 urlpatterns = [
     path("sns/", views.sns_endpoint, name="sns"),
+    path("simulator/", simulator_views.simulator_page, name="simulator"),
+    path("simulator/api/phones/", simulator_views.simulator_phones_json, name="simulator-phones"),
+    path("simulator/api/conversation/", simulator_views.simulator_conversation_json, name="simulator-conversation"),
+    path("simulator/api/reply/", simulator_views.simulator_reply_json, name="simulator-reply"),
+    path("simulator/api/mark/", simulator_views.simulator_mark_json, name="simulator-mark"),
 ]

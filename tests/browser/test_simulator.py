@@ -1,0 +1,47 @@
+"""The phone simulator in a real browser: a person answers as a phone and sees the result."""
+
+import pytest
+
+from messaging.models import InboundSms, MessageStatus, OutboundMessage
+from messaging.services import message_send
+from tests.conftest import SCREENSHOTS
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = "+12065550142"
+
+
+def test_reply_help_stop_and_mark_delivered_in_the_simulator(browser_page, live_server, admin_login, settings):
+    settings.SMS_HELP_TEXT = "Ops portal help: reply STOP to opt out."
+    sent = message_send(channel="sms", recipient=PHONE, body="Incident 12: gas leak on Elm St. Reply YES to accept")
+    sent.refresh_from_db()
+    assert sent.status == MessageStatus.SENT  # TASKS_EAGER: delivered to the simulator transport
+
+    page = browser_page
+    admin_login(page, live_server.url)
+    page.goto(f"{live_server.url}/admin/")
+    page.click("text=Phone simulator")
+    page.click(f"#phones a[data-phone='{PHONE}']")
+    page.wait_for_selector(".bubble.out >> text=gas leak on Elm St")
+    assert page.locator(".bubble.out .badge").first.inner_text().lower() == "sent"
+
+    page.fill("#reply-body", "help")
+    page.click("#send")
+    page.wait_for_selector(".bubble.in >> text=help")
+    page.wait_for_selector(".bubble.out >> text=Ops portal help")
+    assert InboundSms.objects.get().previous_published_message_id == sent.provider_message_id
+
+    # Mark the first message delivered: the badge changes without a reload.
+    page.locator(f".bubble.out[data-id='{sent.pk}'] button[data-mark=delivered]").click()
+    page.wait_for_selector(f".bubble.out[data-id='{sent.pk}'] .badge[data-status=delivered]")
+
+    page.fill("#reply-body", "STOP")
+    page.click("#send")
+    page.wait_for_selector(".bubble.out >> text=You are unsubscribed")
+    page.screenshot(path=str(SCREENSHOTS / "simulator-conversation.png"), full_page=True)
+
+    # A message sent elsewhere (a worker, the API) appears by polling, already suppressed.
+    message_send(channel="sms", recipient=PHONE, body="Shift swap available")
+    page.wait_for_selector(".bubble.out:has-text('Shift swap available') .badge[data-status=suppressed]",
+                           timeout=5000)
+    assert OutboundMessage.objects.get(body="Shift swap available").status == MessageStatus.SUPPRESSED
