@@ -65,6 +65,10 @@ class ShiftAdmin(ImportExportMixin, admin.ModelAdmin):
     ]
     actions = ["release_shifts", "cancel_shifts"]
 
+    def has_import_permission(self, request):
+        # Importing adds shifts; without this, import-export lets anyone who can view import.
+        return self.has_add_permission(request)
+
     @admin.display(description="when", ordering="starts_at")
     def when(self, obj):
         return services.shift_when(obj) or "—"

@@ -35,9 +35,10 @@ class LocalDateTimeWidget(widgets.Widget):
         if timezone.is_naive(dt):
             name = (row or {}).get("time_zone") or settings.TIME_ZONE
             try:
-                dt = timezone.make_aware(dt, zoneinfo.ZoneInfo(name))
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-                raise ValueError(f"Unknown time zone {name!r}.") from exc
+                zone = zoneinfo.ZoneInfo(name)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)  # the time_zone column reports the bad name
+            dt = timezone.make_aware(dt, zone)
         return dt
 
     def render(self, value, obj=None, **kwargs):
