@@ -100,6 +100,15 @@ class CampaignForm(forms.ModelForm):
         if "shifts" in self.fields:
             self.fields["shifts"].queryset = services.shifts_available()
 
+    def clean(self):
+        data = super().clean()
+        chosen = data.get("shifts")
+        # The shifts field only offers open shifts; with none chosen, the message lists every open one.
+        has_open = (chosen is not None and chosen.exists()) or services.shifts_available().exists()
+        if not (data.get("message") or "").strip() and not has_open:
+            self.add_error("message", "There are no open shifts to list; write the message.")
+        return data
+
     def clean_send_at(self):
         send_at = self.cleaned_data.get("send_at")
         if send_at and send_at <= timezone.now():

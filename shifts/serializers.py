@@ -59,6 +59,13 @@ class ShiftCampaignSerializer(serializers.Serializer):
             raise serializers.ValidationError(f"No tag named {value!r}.")
         return tag
 
+    def validate(self, attrs):
+        if not attrs.get("message", "").strip() and not any(
+                s.status == ShiftStatus.AVAILABLE for s in attrs.get("shifts") or []) \
+                and not Shift.objects.filter(status=ShiftStatus.AVAILABLE).exists():
+            raise serializers.ValidationError({"message": "There are no open shifts to list; write the message."})
+        return attrs
+
     def validate_shifts(self, value):
         codes = [shift_code_normalize(c) for c in value]
         found = {s.code: s for s in Shift.objects.filter(code__in=codes)}

@@ -108,3 +108,10 @@ def test_bad_campaign_input_is_a_400_naming_the_field_and_sends_nothing(api, emp
     r = api.post("/api/v1/shift-campaigns/", body, format="json")
     assert r.status_code == 400 and field in r.json()
     assert not ShiftCampaign.objects.exists() and not OutboundMessage.objects.exists()
+
+
+def test_a_campaign_without_a_message_needs_open_shifts_to_list(api, employees):
+    employees(2)
+    r = api.post("/api/v1/shift-campaigns/", {"name": "Empty", "tag": "overtime"}, format="json")
+    assert r.status_code == 400 and "message" in r.json()
+    assert not ShiftCampaign.objects.exists()
