@@ -1,0 +1,253 @@
+"""The shift manager's admin: the shift board, CSV import, the campaign composer and its progress."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from import_export.admin import ImportExportMixin
+
+from messaging.admin import status_badge
+from messaging.parts import sms_parts
+from shifts import services
+from shifts.models import CampaignStatus, Shift, ShiftCampaign, ShiftStatus
+from shifts.resources import ShiftResource
+
+_SHIFT_COLOURS = {"available": "delivered", "taken": "sent", "cancelled": "cancelled", "expired": "queued"}
+
+
+class ShiftForm(forms.ModelForm):
+    class Meta:
+        model = Shift
+        fields = ["code", "info", "starts_at", "ends_at", "time_zone", "location", "notify_manager",
+                  "notify_channel"]
+
+    def clean_code(self):
+        code = self.cleaned_data["code"]
+        try:
+            return services.shift_code_validate(code)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["code"]) from exc
+
+    def clean(self):
+        data = super().clean()
+        if data.get("notify_channel") and not data.get("notify_manager"):
+            self.add_error("notify_manager", "Choose who to notify, or leave the channel empty.")
+        return data
+
+
+@admin.register(Shift)
+class ShiftAdmin(ImportExportMixin, admin.ModelAdmin):
+    """The shift board."""
+
+    form = ShiftForm
+    resource_classes = [ShiftResource]
+    import_template_name = "admin/shifts/shift/import.html"
+    list_display = ["code", "info", "when", "location", "status_badge", "booked_phone", "booked_by", "booked_at",
+                    "campaign"]
+    list_filter = ["status", "starts_at", "location", "campaign"]
+    search_fields = ["code", "info", "location", "booked_phone", "booked_by__name"]
+    date_hierarchy = "starts_at"
+    list_select_related = ["booked_by", "campaign"]
+    autocomplete_fields = ["notify_manager"]
+    readonly_fields = ["status", "booked_phone", "booked_by", "booked_at", "campaign", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["code", "info", "starts_at", "ends_at", "time_zone", "location"]}),
+        ("When it is taken", {"fields": ["notify_manager", "notify_channel"]}),
+        ("Booking", {"fields": ["status", "booked_phone", "booked_by", "booked_at", "campaign"]}),
+        (None, {"fields": ["created_at", "updated_at"]}),
+    ]
+    actions = ["release_shifts", "cancel_shifts"]
+
+    def has_import_permission(self, request):
+        # Importing adds shifts; without this, import-export lets anyone who can view import.
+        return self.has_add_permission(request)
+
+    @admin.display(description="when", ordering="starts_at")
+    def when(self, obj):
+        return services.shift_when(obj) or "—"
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj):
+        return status_badge(_SHIFT_COLOURS.get(obj.status, obj.status), obj.get_status_display())
+
+    @admin.action(description="Make the selected taken shifts available again", permissions=["change"])
+    def release_shifts(self, request, queryset):
+        n = sum(services.shift_release(shift=s) for s in queryset)
+        self.message_user(request, f"Released {n} shift(s).", messages.SUCCESS)
+
+    @admin.action(description="Cancel the selected available shifts", permissions=["change"])
+    def cancel_shifts(self, request, queryset):
+        n = queryset.filter(status=ShiftStatus.AVAILABLE).update(status=ShiftStatus.CANCELLED,
+                                                                 updated_at=timezone.now())
+        self.message_user(request, f"Cancelled {n} shift(s).", messages.SUCCESS)
+
+
+class CampaignForm(forms.ModelForm):
+    class Meta:
+        model = ShiftCampaign
+        fields = ["name", "tag", "shifts", "message", "send_at"]
+        widgets = {"message": forms.Textarea(attrs={"rows": 6, "cols": 80})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "shifts" in self.fields:
+            self.fields["shifts"].queryset = services.shifts_available()
+
+    def clean(self):
+        data = super().clean()
+        chosen = data.get("shifts")
+        # The shifts field only offers open shifts; with none chosen, the message lists every open one.
+        has_open = (chosen is not None and chosen.exists()) or services.shifts_available().exists()
+        if not (data.get("message") or "").strip() and not has_open:
+            self.add_error("message", "There are no open shifts to list; write the message.")
+        return data
+
+    def clean_send_at(self):
+        send_at = self.cleaned_data.get("send_at")
+        if send_at and send_at <= timezone.now():
+            raise forms.ValidationError("Choose a time in the future, or leave it empty to send on demand.")
+        return send_at
+
+
+@admin.register(ShiftCampaign)
+class ShiftCampaignAdmin(admin.ModelAdmin):
+    """The campaign composer: draft → preview and confirm → send (now or at send_at) → progress."""
+
+    form = CampaignForm
+    list_display = ["name", "tag", "status_badge", "recipients", "progress_summary", "send_at", "sent_at",
+                    "created_at"]
+    list_filter = ["status", "tag", "created_at"]
+    search_fields = ["name", "message"]
+    filter_horizontal = ["shifts"]
+    autocomplete_fields = ["tag"]
+    readonly_fields = ["preview", "status", "recipients", "sent_at", "created_by", "created_at", "progress_link"]
+    change_form_template = "admin/shifts/shiftcampaign/change_form.html"
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj and obj.status not in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED):
+            return ["name", "tag", "shifts", "message", "send_at", *self.readonly_fields]
+        return self.readonly_fields
+
+    def get_fields(self, request, obj=None):
+        fields = ["name", "tag", "shifts", "message", "send_at"]
+        if obj is None:
+            return fields
+        return [*fields, "preview", "status", "recipients", "sent_at", "progress_link", "created_by", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        if not (obj.message or "").strip():
+            obj.message = ""  # composed below once the selected shifts are saved
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
+        if not obj.message.strip():
+            obj.message = services.campaign_message_compose(shifts=list(obj.shifts.all()) or None)
+            obj.save(update_fields=["message"])
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # Straight to the preview-and-confirm page: that is the next thing a manager does.
+        self.message_user(request, "Draft saved. Check the preview and audience, then send.", messages.SUCCESS)
+        return redirect("admin:shifts_shiftcampaign_send", obj.pk)
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj):
+        colour = {"draft": "queued", "scheduled": "pending", "sending": "sent", "sent": "delivered",
+                  "cancelled": "cancelled"}[obj.status]
+        return status_badge(colour, obj.get_status_display())
+
+    @admin.display(description="progress")
+    def progress_summary(self, obj):
+        if obj.status not in (CampaignStatus.SENDING, CampaignStatus.SENT):
+            return "—"
+        p = services.campaign_progress(campaign=obj)
+        return f"{p['sent']} sent, {p['delivered']} delivered, {p['failed']} failed, {p['booked']} booked"
+
+    @admin.display(description="preview")
+    def preview(self, obj):
+        count = sms_parts(obj.message)
+        return format_html("<pre style='white-space:pre-wrap'>{}</pre>{} characters, {}, {} SMS part(s)",
+                           obj.message, len(obj.message), count.encoding, count.parts)
+
+    @admin.display(description="progress")
+    def progress_link(self, obj):
+        if obj.status in (CampaignStatus.SENDING, CampaignStatus.SENT):
+            return format_html('<a href="{}">Live progress</a>',
+                               reverse("admin:shifts_shiftcampaign_progress", args=[obj.pk]))
+        return "—"
+
+    # ------------------------------------------------------------ send and progress views
+
+    def get_urls(self):
+        extra = [
+            path("<int:pk>/send/", self.admin_site.admin_view(self.send_view), name="shifts_shiftcampaign_send"),
+            path("<int:pk>/progress/", self.admin_site.admin_view(self.progress_view),
+                 name="shifts_shiftcampaign_progress"),
+            path("<int:pk>/progress.json", self.admin_site.admin_view(self.progress_json),
+                 name="shifts_shiftcampaign_progress_json"),
+        ]
+        return extra + super().get_urls()
+
+    def has_send_permission(self, request):
+        return request.user.has_perm("shifts.send_shiftcampaign")
+
+    def send_view(self, request, pk: int):
+        campaign = get_object_or_404(ShiftCampaign.objects.select_related("tag"), pk=pk)
+        if not self.has_view_permission(request, campaign):
+            raise PermissionDenied
+        can_send = self.has_send_permission(request)
+        if request.method == "POST":
+            if not can_send:
+                raise PermissionDenied
+            if campaign.status not in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED):
+                self.message_user(request, f"This campaign is already {campaign.get_status_display().lower()}.",
+                                  messages.WARNING)
+            elif campaign.send_at and campaign.send_at > timezone.now() and "now" not in request.POST:
+                services.campaign_schedule(campaign=campaign, send_at=campaign.send_at)
+                self.message_user(request, f"Scheduled for {timezone.localtime(campaign.send_at):%Y-%m-%d %H:%M}.",
+                                  messages.SUCCESS)
+                return redirect("admin:shifts_shiftcampaign_change", campaign.pk)
+            else:
+                n = services.campaign_send(campaign_id=campaign.pk)
+                self.message_user(request, f"Sending to {n} contact(s).", messages.SUCCESS)
+            return redirect("admin:shifts_shiftcampaign_progress", campaign.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Send “{campaign.name}”?",
+            "campaign": campaign,
+            "parts": sms_parts(campaign.message),
+            "audience": services.campaign_audience_size(tag=campaign.tag),
+            "can_send": can_send and campaign.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED),
+            "scheduled": bool(campaign.send_at and campaign.send_at > timezone.now()),
+        }
+        return TemplateResponse(request, "admin/shifts/shiftcampaign/send_confirm.html", context)
+
+    def progress_view(self, request, pk: int):
+        campaign = get_object_or_404(ShiftCampaign, pk=pk)
+        if not self.has_view_permission(request, campaign):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Progress of “{campaign.name}”",
+            "campaign": campaign,
+            "progress": services.campaign_progress(campaign=campaign),
+        }
+        return TemplateResponse(request, "admin/shifts/shiftcampaign/progress.html", context)
+
+    def progress_json(self, request, pk: int):
+        campaign = get_object_or_404(ShiftCampaign, pk=pk)
+        if not self.has_view_permission(request, campaign):
+            raise PermissionDenied
+        return JsonResponse(services.campaign_progress(campaign=campaign))

@@ -1,0 +1,58 @@
+"""The shifts JSON API: thin views over shifts.services."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from shifts import services
+from shifts.serializers import (
+    ShiftCampaignCreatedSerializer,
+    ShiftCampaignSerializer,
+    ShiftListQuerySerializer,
+    ShiftSerializer,
+)
+
+
+class ShiftListCreateView(APIView):
+    @extend_schema(request=ShiftSerializer, responses={201: ShiftSerializer})
+    def post(self, request):
+        ser = ShiftSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        try:
+            shift = services.shift_create(**ser.validated_data)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+        return Response(ShiftSerializer(shift).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(parameters=[ShiftListQuerySerializer], responses={200: ShiftSerializer(many=True)})
+    def get(self, request):
+        q = ShiftListQuerySerializer(data=request.query_params)
+        q.is_valid(raise_exception=True)
+        rows = services.Shift.objects.order_by("starts_at", "code")
+        if q.validated_data.get("status"):
+            rows = rows.filter(status=q.validated_data["status"])
+        rows = rows[: q.validated_data["limit"]]
+        return Response({"results": ShiftSerializer(rows, many=True).data})
+
+
+class ShiftDetailView(APIView):
+    @extend_schema(responses={200: ShiftSerializer})
+    def get(self, request, code: str):
+        shift = services.shift_get(code=code)
+        if shift is None:
+            raise Http404
+        return Response(ShiftSerializer(shift).data)
+
+
+class ShiftCampaignCreateView(APIView):
+    @extend_schema(request=ShiftCampaignSerializer, responses={201: ShiftCampaignCreatedSerializer})
+    def post(self, request):
+        ser = ShiftCampaignSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        campaign, recipients = services.campaign_launch(**ser.validated_data)
+        return Response({"id": campaign.pk, "recipients": recipients}, status=status.HTTP_201_CREATED)

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from messaging.models import Tag
+from shifts.models import Shift, ShiftStatus
+from shifts.services import shift_code_normalize, shift_code_validate
+
+
+class ShiftSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=40)
+    info = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
+    status = serializers.ChoiceField(choices=ShiftStatus.choices, read_only=True)
+    employee = serializers.CharField(read_only=True, allow_null=True,
+                                     help_text="The phone that booked the shift, or null.")
+    starts_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    ends_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    def validate_code(self, value):
+        try:
+            code = shift_code_validate(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict["code"]) from exc
+        if Shift.objects.filter(code=code).exists():
+            raise serializers.ValidationError("A shift with this code already exists.")
+        return code
+
+    def validate(self, attrs):
+        if attrs.get("starts_at") and attrs.get("ends_at") and attrs["ends_at"] <= attrs["starts_at"]:
+            raise serializers.ValidationError({"ends_at": "The shift must end after it starts."})
+        return attrs
+
+    def to_representation(self, instance: Shift):
+        return {"code": instance.code, "info": instance.info, "status": instance.status,
+                "employee": instance.booked_phone or None,
+                "starts_at": instance.starts_at.isoformat() if instance.starts_at else None,
+                "ends_at": instance.ends_at.isoformat() if instance.ends_at else None,
+                "location": instance.location}
+
+
+class ShiftListQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ShiftStatus.choices, required=False)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=200)
+
+
+class ShiftCampaignSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    message = serializers.CharField(required=False, allow_blank=True, default="",
+                                    help_text="Empty: composed from the open shifts and their codes.")
+    tag = serializers.CharField(max_length=64, help_text="Every contact carrying this tag gets the message.")
+    shifts = serializers.ListField(child=serializers.CharField(max_length=40), required=False, default=list,
+                                   help_text="Codes of the shifts offered (used to compose an empty message).")
+
+    def validate_tag(self, value):
+        tag = Tag.objects.filter(name=value.strip()).first()
+        if tag is None:
+            raise serializers.ValidationError(f"No tag named {value!r}.")
+        return tag
+
+    def validate(self, attrs):
+        if not attrs.get("message", "").strip() and not any(
+                s.status == ShiftStatus.AVAILABLE for s in attrs.get("shifts") or []) \
+                and not Shift.objects.filter(status=ShiftStatus.AVAILABLE).exists():
+            raise serializers.ValidationError({"message": "There are no open shifts to list; write the message."})
+        return attrs
+
+    def validate_shifts(self, value):
+        codes = [shift_code_normalize(c) for c in value]
+        found = {s.code: s for s in Shift.objects.filter(code__in=codes)}
+        missing = [c for c in codes if c not in found]
+        if missing:
+            raise serializers.ValidationError(f"Unknown shift code(s): {', '.join(missing)}.")
+        return [found[c] for c in codes]
+
+
+class ShiftCampaignCreatedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    recipients = serializers.IntegerField()

@@ -1,0 +1,102 @@
+"""The shift manager's admin: board, composer with preview and audience, send, progress; analyst views only."""
+
+import pytest
+from django.test import TestCase
+
+from messaging.models import OutboundMessage, Tag
+from shifts import services
+from shifts.models import CampaignStatus, ShiftCampaign
+from shifts.permissions import ANALYST_PERMISSIONS, SHIFT_MANAGER_PERMISSIONS, group_grant
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def login(client, django_user_model):
+    def as_role(group_name: str, permissions: list[str]):
+        user = django_user_model.objects.create_user(group_name.replace(" ", "-"), password="pw", is_staff=True)
+        user.groups.add(group_grant(group_name=group_name, permissions=permissions))
+        client.force_login(user)
+        return client
+
+    return as_role
+
+
+@pytest.fixture
+def board(employees):
+    employees(4)
+    services.shift_create(code="XYZ1234", info="Warehouse picker", location="Dock 3")
+    services.shift_create(code="ABC9876", info="Forklift driver", location="Yard B")
+
+
+def test_the_shift_board_lists_filters_and_searches(login, board, employees):
+    c = login("shift manager", SHIFT_MANAGER_PERMISSIONS)
+    from tests.shifts.conftest import sms_in
+
+    sms_in(employees(1, start=500)[0], "ABC9876")
+    html = c.get("/admin/shifts/shift/").content.decode()
+    assert "XYZ1234" in html and "ABC9876" in html
+    html = c.get("/admin/shifts/shift/?status__exact=available").content.decode()
+    assert "XYZ1234" in html and "ABC9876" not in html
+    html = c.get("/admin/shifts/shift/?q=forklift").content.decode()
+    assert "ABC9876" in html and "XYZ1234" not in html
+
+
+def test_a_manager_composes_previews_sends_and_watches_progress(login, board):
+    c = login("shift manager", SHIFT_MANAGER_PERMISSIONS)
+    tag = Tag.objects.get(name="overtime")
+    xyz = services.shift_get(code="XYZ1234")
+
+    r = c.post("/admin/shifts/shiftcampaign/add/", {"name": "Saturday", "tag": tag.pk, "shifts": [xyz.pk],
+                                                    "message": "", "send_at_0": "", "send_at_1": ""})
+    campaign = ShiftCampaign.objects.get()
+    assert r.status_code == 302 and r.url == f"/admin/shifts/shiftcampaign/{campaign.pk}/send/"
+    assert "XYZ1234: Warehouse picker" in campaign.message and "ABC9876" not in campaign.message
+
+    page = c.get(r.url).content.decode()
+    assert "XYZ1234: Warehouse picker" in page
+    assert "1 SMS part" in page and "GSM-7" in page
+    assert '<b id="audience-size">4</b>' in page
+    assert not OutboundMessage.objects.exists()  # the preview sends nothing
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        r = c.post(r.url, {"now": "1"})
+    assert r.status_code == 302 and r.url.endswith(f"/{campaign.pk}/progress/")
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.SENT and campaign.recipients == 4
+    assert "Live progress" in c.get(f"/admin/shifts/shiftcampaign/{campaign.pk}/change/").content.decode()
+    assert 'id="progress-bar"' in c.get(r.url).content.decode()
+    progress = c.get(f"/admin/shifts/shiftcampaign/{campaign.pk}/progress.json").json()
+    assert (progress["recipients"], progress["sent"], progress["percent_done"]) == (4, 4, 100)
+
+    # Pressing send again sends nothing more.
+    c.post(f"/admin/shifts/shiftcampaign/{campaign.pk}/send/", {"now": "1"})
+    assert OutboundMessage.objects.count() == 4
+
+
+def test_a_campaign_with_a_send_time_is_scheduled_not_sent(login, board):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    c = login("shift manager", SHIFT_MANAGER_PERMISSIONS)
+    campaign = services.campaign_create(name="Later", tag=Tag.objects.get(name="overtime"),
+                                        send_at=timezone.now() + timedelta(hours=1))
+    assert "Schedule for" in c.get(f"/admin/shifts/shiftcampaign/{campaign.pk}/send/").content.decode()
+    c.post(f"/admin/shifts/shiftcampaign/{campaign.pk}/send/", {"schedule": "1"})
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.SCHEDULED and campaign.timer_id
+    assert not OutboundMessage.objects.exists()
+
+
+def test_an_analyst_sees_campaigns_and_progress_but_cannot_send_or_edit(login, board):
+    campaign = services.campaign_create(name="Draft", tag=Tag.objects.get(name="overtime"))
+    c = login("analyst", ANALYST_PERMISSIONS)
+    assert c.get("/admin/shifts/shift/").status_code == 200
+    page = c.get(f"/admin/shifts/shiftcampaign/{campaign.pk}/send/").content.decode()
+    assert "You may view this campaign but not send it." in page
+    assert c.post(f"/admin/shifts/shiftcampaign/{campaign.pk}/send/", {"now": "1"}).status_code == 403
+    assert c.get("/admin/shifts/shiftcampaign/add/").status_code == 403
+    assert c.get("/admin/shifts/shift/import/").status_code == 403
+    assert c.get(f"/admin/shifts/shiftcampaign/{campaign.pk}/progress.json").status_code == 200
+    assert not OutboundMessage.objects.exists()
