@@ -19,20 +19,24 @@ ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("messaging", "tag", ("view", "add")),
         ("messaging", "outboundmessage", ("view",)),
         ("messaging", "deliveryevent", ("view",)),
-        ("messaging", "inboundsms", ("view",)),
+        # Replying as a phone in the simulator records an inbound SMS.
+        ("messaging", "inboundsms", ("view", "add")),
         ("messaging", "timer", ("view",)),
         ("messaging", "optout", ("view",)),
+        ("messaging", "suppression", ("view",)),
     ],
     SHIFT_MANAGER: [
-        ("shifts", "*", ("view", "add", "change", "delete")),
+        ("shifts", "*", ("view", "add", "change", "delete", "send")),
         ("messaging", "contact", ("view", "add", "change")),
         ("messaging", "tag", ("view", "add", "change")),
         ("messaging", "allowlistentry", ("view", "add", "change", "delete")),
         ("messaging", "outboundmessage", ("view",)),
         ("messaging", "deliveryevent", ("view",)),
-        ("messaging", "inboundsms", ("view",)),
+        # Replying as a phone in the simulator records an inbound SMS.
+        ("messaging", "inboundsms", ("view", "add")),
         ("messaging", "timer", ("view",)),
         ("messaging", "optout", ("view",)),
+        ("messaging", "suppression", ("view",)),
     ],
     # Reads everything the portal records; changes nothing. API keys stay with superusers.
     ANALYST: [

@@ -39,3 +39,9 @@ def test_analyst_is_refused_a_change_in_the_admin(client, django_user_model):
     client.force_login(user)
     assert client.get("/admin/messaging/contact/").status_code == 200
     assert client.get("/admin/messaging/contact/add/").status_code == 403
+
+
+def test_a_shift_manager_may_send_campaigns_and_import_shifts():
+    perms = _perms(SHIFT_MANAGER)
+    assert {("shifts", "send_shiftcampaign"), ("shifts", "add_shift"), ("shifts", "view_shiftcampaign")} <= perms
+    assert ("shifts", "send_shiftcampaign") not in _perms(ANALYST)

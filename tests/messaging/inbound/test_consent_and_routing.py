@@ -53,8 +53,10 @@ def test_the_documented_inbound_sms_is_stored_with_every_field(post_sns):
         "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
     assert row.notification.message_id == envelope["MessageId"]
     assert row.raw == INBOUND_TWO_WAY_SMS
-    # No handler takes "EXAMPLE" (incidents/shifts placeholders pass): recorded, not answered.
-    assert (row.status, row.handled_by, row.reply) == (InboundStatus.UNHANDLED, "", "")
+    # The sender is on no allow-list: the shift handler records why and answers nothing.
+    assert (row.status, row.handled_by, row.reply) == (InboundStatus.HANDLED, "shifts.inbound.shift_command_handler",
+                                                       "")
+    assert "allow-list" in row.outcome
 
 
 @pytest.mark.parametrize("keyword", ["STOP", "ARRET", "CANCEL", "END", "OPT-OUT", "OPTOUT", "QUIT", "REMOVE",
