@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -62,7 +62,7 @@ def _decimal(value) -> Decimal | None:
 
 def _ms_timestamp(value) -> datetime | None:
     try:
-        return datetime.fromtimestamp(int(value) / 1000, tz=timezone.UTC)
+        return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
     except (TypeError, ValueError, OverflowError):
         return None
 
