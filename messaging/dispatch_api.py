@@ -184,6 +184,13 @@ class DispatchRequestSerializer(serializers.Serializer):
     pc = ChannelPayloadSerializer(help_text="The primary channel.")
     fc = ChannelPayloadSerializer(help_text="The fallback channel (required for both use cases).")
 
+    def to_internal_value(self, data):
+        use_case = data.get("use_case") if isinstance(data, dict) else None
+        if isinstance(use_case, str) and use_case.strip().lower() == DispatchUseCase.BROADCAST:
+            # Broadcast has no timer; a placeholder such as "" or "0" left in a seed payload is not an error.
+            data = {k: v for k, v in data.items() if k != "fallback_seconds"}
+        return super().to_internal_value(data)
+
     def validate(self, attrs):
         if attrs["use_case"] == DispatchUseCase.FALLBACK and not attrs.get("fallback_seconds"):
             raise serializers.ValidationError(

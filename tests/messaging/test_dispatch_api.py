@@ -195,3 +195,11 @@ def test_the_openapi_schema_documents_the_endpoints_and_the_status():
     assert "/api/v1/messages/" in schema["paths"] and "/api/v1/messages/{id}/" in schema["paths"]
     status = schema["components"]["schemas"]["Dispatch"]["properties"]["status"]
     assert "suppressed" in str(status) or "Overall" in str(status)
+
+
+@pytest.mark.parametrize("value", ["", "0", None, "<number of seconds until fallback channel>"])
+def test_broadcast_ignores_whatever_fallback_seconds_holds(api, value, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(URL, payload(use_case="broadcast", fallback_seconds=value), format="json")
+    assert response.status_code == 202, response.json()
+    assert Dispatch.objects.get().fallback_seconds is None
