@@ -281,7 +281,8 @@ def _find_message(event: NormalizedEvent) -> OutboundMessage | None:
 
 def delivery_event_apply(*, event: NormalizedEvent, notification=None,
                          message: OutboundMessage | None = None) -> DeliveryEvent:
-    """Record ``event`` and move its message forward; then tell the outcome hooks.
+    """Record ``event``, suppress a bounced or complaining address, move its message forward;
+    then tell the outcome hooks.
 
     Inside a caller's transaction no savepoint is made: a failure here fails the caller's
     whole unit of work (the SNS ingest path relies on that and re-records the failure).
@@ -295,6 +296,11 @@ def delivery_event_apply(*, event: NormalizedEvent, notification=None,
             description=event.description[:2000], recipient=event.recipient, parts=event.parts,
             price=event.price, occurred_at=event.occurred_at, raw=event.raw, notification=notification,
         )
+        # Suppression is consent, not a subscriber: it applies even to a bounce for a message the
+        # portal never sent, which no outcome hook hears about.
+        from messaging.consent import suppression_from_event
+
+        suppression_from_event(event=row)
         if message is not None:
             _advance_status(message, event)
             if getattr(settings, "DELIVERY_OUTCOME_HOOKS", None):

@@ -23,7 +23,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from messaging import consent
 from messaging.events import delivery_event_apply, parse_provider_message
 from messaging.inbound import inbound_sms_receive
 from messaging.models import NotificationKind, NotificationStatus, SnsNotification
@@ -139,8 +138,7 @@ def _describe_failure(envelope: dict) -> str:
 
 def _apply_events(notification: SnsNotification, message: dict | None) -> None:
     for event in parse_provider_message(message):
-        row = delivery_event_apply(event=event, notification=notification)
-        consent.suppression_from_event(event=row)
+        delivery_event_apply(event=event, notification=notification)
 
 
 def _finish(notification: SnsNotification, status: str, error: str = "") -> None:

@@ -227,6 +227,10 @@ CONNECT_CONTACT_FLOW_ID = env.str("CONNECT_CONTACT_FLOW_ID", default="")
 CONNECT_QUEUE_ID = env.str("CONNECT_QUEUE_ID", default="")
 CONNECT_SOURCE_PHONE_NUMBER = env.str("CONNECT_SOURCE_PHONE_NUMBER", default="")
 SNS_EVENTS_TOPIC_ARN = env.str("SNS_EVENTS_TOPIC_ARN", default="")
+# `manage.py setup_aws`: the WhatsApp Business Account whose events go to SNS_EVENTS_TOPIC_ARN
+# (optional), and the names of the event destinations it creates.
+WHATSAPP_WABA_ID = env.str("WHATSAPP_WABA_ID", default="")
+AWS_EVENT_DESTINATION_NAME = env.str("AWS_EVENT_DESTINATION_NAME", default="portal-sns")
 
 # --- Inbound (SNS) ---
 SNS_TOPIC_ARNS = env.list("SNS_TOPIC_ARNS", default=[])
@@ -244,7 +248,14 @@ INBOUND_SMS_HANDLERS = [
     "shifts.inbound.shift_command_handler",
 ]
 # Other apps hear about delivery outcomes through these hooks (called with a DeliveryEvent).
-DELIVERY_OUTCOME_HOOKS = env.list("DELIVERY_OUTCOME_HOOKS", default=[])
+DELIVERY_OUTCOME_HOOKS = env.list("DELIVERY_OUTCOME_HOOKS", default=[
+    "messaging.dispatch.dispatch_on_delivery_outcome",  # omnichannel fallback
+    "messaging.sms_retry.sms_retry_on_delivery_outcome",  # retry transiently failed SMS
+])
+# A transiently failed SMS delivery (TEXT_CARRIER_UNREACHABLE, TEXT_TTL_EXPIRED, TEXT_UNKNOWN) is sent
+# again at most this many times, after BACKOFF, 2×BACKOFF, ... seconds.
+SMS_DELIVERY_RETRIES = env.int("SMS_DELIVERY_RETRIES", default=2)
+SMS_DELIVERY_RETRY_BACKOFF_SECONDS = env.float("SMS_DELIVERY_RETRY_BACKOFF_SECONDS", default=60.0)
 SMS_HELP_TEXT = env.str(
     "SMS_HELP_TEXT",
     default="Operations portal alerts. Reply STOP to opt out, START to opt back in. Msg&data rates may apply.",

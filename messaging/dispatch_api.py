@@ -1,0 +1,321 @@
+"""POST/GET /api/v1/messages/: the omnichannel API, in the seed's own payload format.
+
+The seed (aws-samples/omnichannel-fallback-messaging) posts::
+
+    {"use_case": "fallback" | "broadcast", "fallback_seconds": "30",
+     "pc": {"channel": "sms", "sender": "...", "recipient": "...",
+            "sms": {"message", "message_type", "configuration_set"}},
+     "fc": {"channel": "email", "sender": "...", "recipient": "...",
+            "email": {"subject", "text", "html", "template", "configuration_set"}}}
+
+``whatsapp`` takes ``{"message"}``. Channel names are matched case-insensitively (the seed's
+README writes SMS/WhatsApp/Email). Errors are nested like the payload:
+``{"pc": {"sms": {"message": ["This field is required."]}}}``.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from messaging.dispatch import ChannelSpec, dispatch_create, dispatch_status
+from messaging.models import AttemptRole, Channel, Dispatch, DispatchUseCase, FallbackState, MessageStatus
+from messaging.services import recipient_normalize
+
+DISPATCH_CHANNELS = (Channel.SMS, Channel.WHATSAPP, Channel.EMAIL)
+SMS_MESSAGE_TYPES = ("TRANSACTIONAL", "PROMOTIONAL")
+MAX_FALLBACK_SECONDS = 7 * 24 * 3600
+REQUIRED = "This field is required."
+
+
+class _LowerChoiceField(serializers.ChoiceField):
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = data.strip().lower()
+        return super().to_internal_value(data)
+
+
+class PositiveIntegerStringField(serializers.Field):
+    """A positive whole number, given as a JSON number or as a string of digits ("30")."""
+
+    default_error_messages = {"invalid": "A positive whole number of seconds is required (e.g. 30 or \"30\")."}
+
+    def __init__(self, *, max_value: int, **kwargs):
+        self.max_value = max_value
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        if isinstance(data, float) and data.is_integer():
+            data = int(data)
+        if isinstance(data, str) and data.strip().isdigit():
+            data = int(data.strip())
+        if not isinstance(data, int) or data < 1:
+            self.fail("invalid")
+        if data > self.max_value:
+            raise serializers.ValidationError(f"At most {self.max_value} seconds.")
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+class EmailPartSerializer(serializers.Serializer):
+    subject = serializers.CharField(required=False, allow_blank=True, max_length=998)
+    text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    html = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    template = serializers.CharField(required=False, allow_blank=True, max_length=256)
+    template_data = serializers.DictField(required=False, help_text="Values for the SES template (extension).")
+    configuration_set = serializers.CharField(required=False, allow_blank=True, max_length=64)
+
+
+class SmsPartSerializer(serializers.Serializer):
+    message = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    message_type = serializers.CharField(required=False, allow_blank=True,
+                                         help_text="TRANSACTIONAL or PROMOTIONAL (required for SMS).")
+    configuration_set = serializers.CharField(required=False, allow_blank=True, max_length=64)
+
+
+class WhatsAppPartSerializer(serializers.Serializer):
+    message = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+
+
+class ChannelPayloadSerializer(serializers.Serializer):
+    """``pc`` or ``fc``: one channel, its sender and recipient, and that channel's object."""
+
+    channel = _LowerChoiceField(choices=[c.value for c in DISPATCH_CHANNELS])
+    sender = serializers.CharField(max_length=256, help_text=(
+        "SMS: origination identity or pool; WhatsApp: phone-number id; email: the From address."))
+    recipient = serializers.CharField(max_length=320, help_text="E.164 for SMS and WhatsApp; an address for email.")
+    email = EmailPartSerializer(required=False)
+    sms = SmsPartSerializer(required=False)
+    whatsapp = WhatsAppPartSerializer(required=False)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            # The seed's README spells channels SMS/WhatsApp/Email; accept the object under any case.
+            data = dict(data)
+            for key in list(data):
+                if isinstance(key, str) and key.lower() in ("email", "sms", "whatsapp") and key != key.lower():
+                    data.setdefault(key.lower(), data.pop(key))
+        return super().to_internal_value(data)
+
+    def validate(self, attrs):
+        channel = attrs["channel"]
+        errors: dict = {}
+        recipient = attrs["recipient"].strip()
+        if recipient.upper().startswith("%2B"):  # the seed's README tells users to URL-encode "+"
+            recipient = "+" + recipient[3:]
+        try:
+            attrs["recipient"] = recipient_normalize(channel=channel, recipient=recipient)
+        except DjangoValidationError as exc:
+            kind = "an email address" if channel == Channel.EMAIL else "an E.164 phone number like +12065550100"
+            errors["recipient"] = [f"Not a valid recipient for {channel}: {kind} is required."] + exc.messages[:1]
+        sender = attrs["sender"].strip()
+        if channel == Channel.EMAIL:
+            address = sender.rsplit("<", 1)[-1].rstrip(">").strip() if "<" in sender else sender
+            try:
+                validate_email(address)
+            except DjangoValidationError:
+                errors["sender"] = ["Not a valid email address for the From address."]
+        attrs["sender"] = sender
+        part = attrs.get(channel) or {}
+        part_errors: dict = {}
+        if channel == Channel.EMAIL:
+            if not part.get("subject", "").strip():
+                part_errors["subject"] = [REQUIRED]
+            if not any(part.get(k, "").strip() for k in ("text", "html", "template")):
+                part_errors["text"] = ["One of text, html or template is required."]
+        elif channel == Channel.SMS:
+            if not part.get("message", "").strip():
+                part_errors["message"] = [REQUIRED]
+            elif len(part["message"]) > 1600:
+                part_errors["message"] = ["At most 1600 characters."]
+            message_type = part.get("message_type", "").strip().upper()
+            if not message_type:
+                part_errors["message_type"] = [REQUIRED]
+            elif message_type not in SMS_MESSAGE_TYPES:
+                part_errors["message_type"] = [f"Must be one of {', '.join(SMS_MESSAGE_TYPES)}."]
+            else:
+                part["message_type"] = message_type
+        elif channel == Channel.WHATSAPP:
+            if not part.get("message", "").strip():
+                part_errors["message"] = [REQUIRED]
+            elif len(part["message"]) > 4096:
+                part_errors["message"] = ["At most 4096 characters."]
+        if part_errors:
+            errors[channel] = part_errors
+        if errors:
+            raise serializers.ValidationError(errors)
+        attrs[channel] = part
+        return attrs
+
+    @staticmethod
+    def spec(attrs: dict) -> ChannelSpec:
+        channel = attrs["channel"]
+        part = attrs[channel]
+        options: dict = {}
+        if channel == Channel.EMAIL:
+            for key in ("html", "template", "template_data", "configuration_set"):
+                if part.get(key):
+                    options[key] = part[key]
+            return ChannelSpec(channel=channel, recipient=attrs["recipient"], sender=attrs["sender"],
+                               subject=part["subject"], body=part.get("text", ""), options=options)
+        if channel == Channel.SMS:
+            options["message_type"] = part["message_type"]
+            if part.get("configuration_set"):
+                options["configuration_set"] = part["configuration_set"]
+        return ChannelSpec(channel=channel, recipient=attrs["recipient"], sender=attrs["sender"],
+                           body=part["message"], options=options)
+
+
+class DispatchRequestSerializer(serializers.Serializer):
+    use_case = _LowerChoiceField(choices=[u.value for u in DispatchUseCase])
+    fallback_seconds = PositiveIntegerStringField(
+        max_value=MAX_FALLBACK_SECONDS, required=False, allow_null=True,
+        help_text="Seconds to wait for a successful delivery of the primary (fallback: required). "
+                  "A number or a string of digits.")
+    pc = ChannelPayloadSerializer(help_text="The primary channel.")
+    fc = ChannelPayloadSerializer(help_text="The fallback channel (required for both use cases).")
+
+    def to_internal_value(self, data):
+        use_case = data.get("use_case") if isinstance(data, dict) else None
+        if isinstance(use_case, str) and use_case.strip().lower() == DispatchUseCase.BROADCAST:
+            # Broadcast has no timer; a placeholder such as "" or "0" left in a seed payload is not an error.
+            data = {k: v for k, v in data.items() if k != "fallback_seconds"}
+        return super().to_internal_value(data)
+
+    def validate(self, attrs):
+        if attrs["use_case"] == DispatchUseCase.FALLBACK and not attrs.get("fallback_seconds"):
+            raise serializers.ValidationError(
+                {"fallback_seconds": ["This field is required when use_case is fallback."]})
+        return attrs
+
+
+class AttemptSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=AttemptRole.choices)
+    message_id = serializers.IntegerField(help_text="The message-log id (GET /api/v1/message-log/).")
+    channel = serializers.CharField()
+    sender = serializers.CharField()
+    recipient = serializers.CharField()
+    status = serializers.ChoiceField(choices=MessageStatus.choices)
+    provider_message_id = serializers.CharField()
+    provider_alt_id = serializers.CharField(help_text="WhatsApp: the wamid, when known.")
+    error_code = serializers.CharField()
+    error = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    sent_at = serializers.DateTimeField(allow_null=True)
+    delivered_at = serializers.DateTimeField(allow_null=True)
+    failed_at = serializers.DateTimeField(allow_null=True)
+
+    def to_representation(self, attempt):
+        m = attempt.message
+        return {
+            "role": attempt.role, "message_id": m.pk, "channel": m.channel, "sender": m.sender,
+            "recipient": m.recipient, "status": m.status, "provider_message_id": m.provider_message_id,
+            "provider_alt_id": m.provider_alt_id, "error_code": m.error_code, "error": m.error,
+            "created_at": _iso(m.created_at), "sent_at": _iso(m.sent_at), "delivered_at": _iso(m.delivered_at),
+            "failed_at": _iso(m.failed_at),
+        }
+
+
+class FallbackSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=FallbackState.choices, help_text=(
+        "none: broadcast; waiting: the timer is running; cancelled: the primary was delivered in time; "
+        "sent: the fallback went out (no delivery in time, a failure, or a suppressed primary)."))
+    seconds = serializers.IntegerField(allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    reason = serializers.CharField()
+
+
+class DispatchSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    use_case = serializers.ChoiceField(choices=DispatchUseCase.choices)
+    status = serializers.ChoiceField(choices=MessageStatus.choices, help_text=(
+        "Overall, from the attempts: delivered (an attempt was delivered), sent (none delivered yet, one handed "
+        "to its provider), queued (nothing handed over yet, or the fallback is about to go), failed (all attempts "
+        "ended, one failed, nothing more to come), suppressed (every attempt suppressed)."))
+    fallback = FallbackSerializer()
+    attempts = AttemptSerializer(many=True)
+    idempotency_key = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+    def to_representation(self, dispatch):
+        attempts = sorted(dispatch.attempts.all(), key=lambda a: (a.role != AttemptRole.PRIMARY, a.pk))
+        return {
+            "id": dispatch.pk, "use_case": dispatch.use_case,
+            "status": dispatch_status(dispatch=dispatch, attempts=attempts),
+            "fallback": {"state": dispatch.fallback_state, "seconds": dispatch.fallback_seconds,
+                         "due_at": _iso(dispatch.fallback_due_at), "decided_at": _iso(dispatch.fallback_decided_at),
+                         "reason": dispatch.fallback_reason},
+            "attempts": [AttemptSerializer(a).data for a in attempts],
+            "idempotency_key": dispatch.idempotency_key, "created_at": _iso(dispatch.created_at),
+        }
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def _load(pk: int) -> Dispatch:
+    return get_object_or_404(Dispatch.objects.prefetch_related("attempts__message"), pk=pk)
+
+
+SEED_EXAMPLE = {
+    "use_case": "fallback", "fallback_seconds": "30",
+    "pc": {"channel": "sms", "sender": "+12065550100", "recipient": "+12065550123",
+           "sms": {"message": "Your code is 1234", "message_type": "TRANSACTIONAL", "configuration_set": "cs"}},
+    "fc": {"channel": "email", "sender": "noreply@example.com", "recipient": "user@example.com",
+           "email": {"subject": "Your code", "text": "Your code is 1234", "html": "<p>Your code is 1234</p>"}},
+}
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+class DispatchCreateView(APIView):
+    @extend_schema(
+        request=DispatchRequestSerializer, responses={202: DispatchSerializer},
+        parameters=[OpenApiParameter(IDEMPOTENCY_HEADER, str, OpenApiParameter.HEADER, required=False, description=(
+            "Optional, up to 255 characters. A repeat with the same key returns the first dispatch and sends "
+            "nothing new."))],
+        examples=[OpenApiExample("SMS, falling back to email after 30 s", value=SEED_EXAMPLE, request_only=True)],
+        description="Send one message on a primary channel, with a fallback channel (`fallback`) or on both at "
+                    "once (`broadcast`). Replies 202 with the dispatch; poll GET /api/v1/messages/{id}/.",
+    )
+    def post(self, request):
+        key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+        if len(key) > 255:
+            return Response({IDEMPOTENCY_HEADER: ["At most 255 characters."]}, status=status.HTTP_400_BAD_REQUEST)
+        if key:
+            existing = Dispatch.objects.filter(idempotency_key=key).first()
+            if existing:
+                return self._reply(existing.pk, replayed=True)
+        ser = DispatchRequestSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        data = ser.validated_data
+        dispatch, created = dispatch_create(
+            use_case=data["use_case"], fallback_seconds=data.get("fallback_seconds"),
+            primary=ChannelPayloadSerializer.spec(data["pc"]), fallback=ChannelPayloadSerializer.spec(data["fc"]),
+            idempotency_key=key, request_payload=request.data if isinstance(request.data, dict) else {},
+            api_key=request.auth if hasattr(request.auth, "pk") else None,
+        )
+        return self._reply(dispatch.pk, replayed=not created)
+
+    @staticmethod
+    def _reply(pk: int, *, replayed: bool) -> Response:
+        response = Response(DispatchSerializer(_load(pk)).data, status=status.HTTP_202_ACCEPTED)
+        if replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+
+class DispatchDetailView(APIView):
+    @extend_schema(responses={200: DispatchSerializer})
+    def get(self, request, pk: int):
+        return Response(DispatchSerializer(_load(pk)).data)
