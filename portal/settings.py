@@ -162,6 +162,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Contacts, allow-lists, incidents, shifts and omnichannel messages.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # One enum per status vocabulary, named after the model's TextChoices.
+    "ENUM_NAME_OVERRIDES": {
+        "MessageStatusEnum": "messaging.models.MessageStatus",
+    },
 }
 
 # --- django-q2 ---
