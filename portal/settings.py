@@ -189,7 +189,9 @@ Q_CLUSTER = {
     "recycle": env.int("Q_RECYCLE", default=5000),
     # How often an idle pusher polls the ORM queue; this bounds timer lateness.
     "poll": env.float("Q_POLL", default=0.1),
-    "bulk": 1,
+    # Due tasks are claimed in due order, up to `bulk` per statement (messaging.queue).
+    "broker_class": "messaging.queue.PortalOrmBroker",
+    "bulk": env.int("Q_BULK", default=10),
     "catch_up": False,
     "label": "Background tasks",
     "sync": env.bool("Q_SYNC", default=False),
