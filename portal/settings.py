@@ -180,12 +180,12 @@ Q_CLUSTER = {
     "ack_failures": True,
     # Successes are not stored: our own rows already record them (Timer.fired_at,
     # OutboundMessage.sent_at), and django-q2 prunes a bounded history by locking and loading
-    # every stored success on each task, which at 500 rows capped the monitor near 30 tasks/s
-    # and stalled timers for tens of seconds (docs/benchmarks.md). Failures are still stored.
+    # every stored success on each task; at 500 rows that held 10,000 timers a minute to a p99
+    # lateness of 50 s (docs/benchmarks.md). Failures are still stored.
     "save_limit": env.int("Q_SAVE_LIMIT", default=-1),
-    # A worker is replaced after this many tasks (django-q2's default is 500). A new worker
-    # costs about a second of CPU to start Django, which under a burst of thousands of timers
-    # is a stall of its own; leaks are still contained.
+    # A worker is replaced after this many tasks (django-q2's default is 500). Each new worker
+    # starts Django again, which under a burst of thousands of timers is a stall of its own;
+    # leaks are still contained.
     "recycle": env.int("Q_RECYCLE", default=5000),
     # How often an idle pusher polls the ORM queue; this bounds timer lateness.
     "poll": env.float("Q_POLL", default=0.1),
