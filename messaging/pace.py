@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from messaging.models import SenderPace
@@ -25,10 +25,43 @@ class PaceDecision:
     wait: float  # seconds to sleep before sending (go) or to defer by (not go)
 
 
+def _pace_acquire_one_statement(*, key: str, step: timedelta, max_wait: float) -> PaceDecision | None:
+    """The PostgreSQL path: take a slot in one UPDATE, so the row is locked for one statement.
+
+    Locking the row with SELECT FOR UPDATE, saving it and committing held the lock over four
+    round trips; every worker of every cluster queues on that one row, which held the send rate
+    near 120/s on a loaded two-core machine against a limit of 200/s (docs/benchmarks.md).
+    Returns None when the sender has no row yet.
+    """
+    table = connection.ops.quote_name(SenderPace._meta.db_table)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET next_free_at = GREATEST(next_free_at, %s) + %s "
+            f"WHERE sender = %s AND GREATEST(next_free_at, %s) <= %s RETURNING next_free_at",
+            [now, step, key, now, now + timedelta(seconds=max_wait)],
+        )
+        row = cursor.fetchone()
+        if row:
+            slot = row[0] - step
+            return PaceDecision(True, max((slot - now).total_seconds(), 0.0))
+        cursor.execute(f"SELECT next_free_at FROM {table} WHERE sender = %s", [key])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    wait = (row[0] - now).total_seconds()
+    return PaceDecision(False, wait - max_wait / 2)
+
+
 def pace_acquire(*, sender: str, parts: int, rate: float, max_wait: float = 2.0) -> PaceDecision:
     if rate <= 0:
         return PaceDecision(True, 0.0)
     key = sender or "default"
+    if connection.vendor == "postgresql":
+        decision = _pace_acquire_one_statement(key=key, step=timedelta(seconds=max(parts, 1) / rate),
+                                               max_wait=max_wait)
+        if decision is not None:
+            return decision
     with transaction.atomic():
         pace = SenderPace.objects.select_for_update().filter(sender=key).first()
         if pace is None:
