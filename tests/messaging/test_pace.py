@@ -54,3 +54,23 @@ def test_a_slot_too_far_ahead_is_deferred_not_waited_for():
 def test_senders_are_paced_independently():
     pace_acquire(sender="a", parts=5, rate=1.0)
     assert pace_acquire(sender="b", parts=1, rate=1.0).wait == 0
+
+
+@pytest.mark.django_db
+def test_a_paced_batch_gives_its_worker_back_and_requeues_the_rest(settings, locmem, monkeypatch):
+    """At 1 part/s a batch sends what fits in its time budget and re-queues the rest, unclaimed."""
+    from messaging import services
+    from messaging.models import MessageStatus, OutboundMessage
+    from messaging.services import messages_deliver_batch, messages_send_bulk
+
+    monkeypatch.setattr(services, "BATCH_PACE_BUDGET_SECONDS", 1.5)
+    settings.SMS_RATE_LIMIT = 1
+    settings.TASKS_EAGER = False  # keep the bulk send's batch task queued, to run it by hand
+    ids = messages_send_bulk(channel="sms", recipients=[f"+1206555010{i}" for i in range(6)], body="hi")
+    counts = messages_deliver_batch(ids)
+    assert counts["sent"] + counts["deferred"] == 6
+    assert 2 <= counts["sent"] <= 3  # slots at 0, 1.01 and maybe 2.02 s fit a 1.5 s budget
+    rest = OutboundMessage.objects.filter(pk__in=ids, status=MessageStatus.QUEUED)
+    assert rest.count() == counts["deferred"]
+    assert all(m.claimed_at is None for m in rest)  # free for the re-queued batch to claim
+    assert len(locmem.outbox) == counts["sent"]
