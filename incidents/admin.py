@@ -75,6 +75,7 @@ class IncidentEventInline(admin.TabularInline):
 
 
 class IncidentAddForm(forms.ModelForm):
+    url = forms.URLField(required=False, max_length=2000, assume_scheme="https")
     contacts = forms.ModelMultipleChoiceField(
         queryset=Contact.objects.all(), required=False,
         help_text="Instead of a policy: these contacts are paged one after another, each its own level.")
