@@ -352,16 +352,16 @@ def incident_decline(*, incident_id: int, contact: Contact, inbound: InboundSms 
         if contact.pk in declined:
             return ReplyOutcome(f"{contact.phone} had already declined #{ref}.", f"[#{ref}] Noted, thanks.")
         now = timezone.now()
-        incident.step += 1
         _event(incident, EventKind.DECLINED, contact_id=contact.pk, inbound=inbound)
         waiting = current - declined - {contact.pk}
         # Opted-out contacts on the level cannot answer; do not wait for them.
         skipped = set(incident.events.filter(kind=EventKind.SKIPPED, level=incident.level, round=incident.round)
                       .values_list("contact_id", flat=True))
         if waiting - skipped:
-            incident.save()
+            # Not a transition: the level's pending step stays valid (its reminder skips decliners).
             return ReplyOutcome(f"{contact.name} declined #{ref}; others on level {incident.level} still paged.",
                                 f"[#{ref}] Thanks, noted.", changed=True)
+        incident.step += 1
         _timers_cancel(incident)
         _advance(incident, base=now, note=f"{contact.name} declined.")
         incident.save()
