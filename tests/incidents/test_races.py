@@ -55,7 +55,7 @@ def test_two_people_saying_yes_at_once_leave_one_owner(crew):
     level.contacts.set(crew[:2])
     for _ in range(3):
         incident = incident_open(description="Leak", policy=policy)
-        together(lambda: reply(ANA, f"YES {incident.pk}"), lambda: reply(BEN, f"YES {incident.pk}"))
+        together(lambda pk=incident.pk: reply(ANA, f"YES {pk}"), lambda pk=incident.pk: reply(BEN, f"YES {pk}"))
         incident.refresh_from_db()
         assert incident.status == IncidentStatus.ACKNOWLEDGED
         assert incident.events.filter(kind=EventKind.ACKNOWLEDGED).count() == 1
@@ -66,7 +66,7 @@ def test_two_people_saying_yes_at_once_leave_one_owner(crew):
 def test_yes_and_no_from_the_same_person_at_once_end_acknowledged_by_them(crew):
     for _ in range(3):
         incident = open_incident(crew[:2])
-        together(lambda: reply(ANA, f"YES {incident.pk}"), lambda: reply(ANA, f"NO {incident.pk}"))
+        together(lambda pk=incident.pk: reply(ANA, f"YES {pk}"), lambda pk=incident.pk: reply(ANA, f"NO {pk}"))
         incident.refresh_from_db()
         # Either order ends the same: a NO first escalates, the late YES still acknowledges.
         assert (incident.status, incident.acknowledged_by.phone) == (IncidentStatus.ACKNOWLEDGED, ANA)
@@ -78,7 +78,7 @@ def test_a_reply_racing_its_reminder_timer_ends_acknowledged_with_no_timer_left(
     for _ in range(5):
         incident = open_incident(crew[:2], wait_seconds=60, reminders=1)
         due = incident.created_at + timedelta(seconds=60)
-        together(lambda: timers_fire_due(now=due), lambda: reply(ANA, f"YES {incident.pk}"))
+        together(lambda d=due: timers_fire_due(now=d), lambda pk=incident.pk: reply(ANA, f"YES {pk}"))
         incident.refresh_from_db()
         assert incident.status == IncidentStatus.ACKNOWLEDGED
         assert not Timer.objects.filter(owner_id=incident.pk, state=TimerState.PENDING).exists()
@@ -92,7 +92,7 @@ def test_a_no_racing_the_escalation_timer_pages_the_next_level_once(crew):
     for _ in range(3):
         incident = open_incident(crew, wait_seconds=60, reminders=0)
         due = incident.created_at + timedelta(seconds=60)
-        together(lambda: timers_fire_due(now=due), lambda: reply(ANA, f"NO {incident.pk}"))
+        together(lambda d=due: timers_fire_due(now=d), lambda pk=incident.pk: reply(ANA, f"NO {pk}"))
         incident.refresh_from_db()
         assert incident.level == 2
         assert OutboundMessage.objects.filter(owner_id=incident.pk, recipient=BEN).count() == 1
