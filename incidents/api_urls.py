@@ -1,1 +1,9 @@
-urlpatterns = []
+from django.urls import path
+
+from incidents import api
+
+urlpatterns = [
+    path("incidents/", api.IncidentCreateView.as_view(), name="api-incidents"),
+    path("incidents/<int:pk>/", api.IncidentDetailView.as_view(), name="api-incident"),
+    path("incidents/<int:pk>/resolve/", api.IncidentResolveView.as_view(), name="api-incident-resolve"),
+]

@@ -1,1 +1,143 @@
-from django.db import models  # noqa: F401
+"""Incidents: escalation policies (managed in the admin), incidents and their timeline.
+
+A running incident works from ``snapshot`` — a JSON copy of its policy taken when it opened —
+so editing a policy never changes an incident that is already paging people.
+"""
+
+from __future__ import annotations
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from messaging.models import Contact, InboundSms, OutboundMessage
+
+
+class FinalAction(models.TextChoices):
+    NONE = "none", "Nothing"
+    SMS = "sms", "SMS to the duty manager"
+    EMAIL = "email", "Email to the duty manager"
+    VOICE = "voice", "Voice call to the duty manager"
+
+
+class EscalationPolicy(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    repeat = models.PositiveSmallIntegerField(
+        default=0, help_text="How many more times to run the whole chain before giving up (0 = once).")
+    final_action = models.CharField(max_length=8, choices=FinalAction.choices, default=FinalAction.NONE,
+                                    help_text="What happens when everyone stayed silent or declined.")
+    final_contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="+", help_text="The duty manager the final action reaches.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "escalation policies"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EscalationLevel(models.Model):
+    policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="levels")
+    position = models.PositiveSmallIntegerField(default=1, help_text="Levels are paged in this order.")
+    contacts = models.ManyToManyField(Contact, related_name="escalation_levels",
+                                      help_text="Notified together; any one of them can accept.")
+    wait_seconds = models.PositiveIntegerField(default=60, validators=[MinValueValidator(1)])
+    reminders = models.PositiveSmallIntegerField(default=1)
+    voice = models.BooleanField("also call", default=False,
+                                help_text="Also place a voice call that reads the incident aloud.")
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.policy} level {self.position}"
+
+
+class IncidentStatus(models.TextChoices):
+    NOT_ACKNOWLEDGED = "not_acknowledged", "Not acknowledged"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    UNACKNOWLEDGED = "unacknowledged", "Unacknowledged (nobody accepted)"
+    RESOLVED = "resolved", "Resolved"
+
+
+# A YES still counts in these; a closed incident only answers politely.
+OPEN_STATUSES = (IncidentStatus.NOT_ACKNOWLEDGED, IncidentStatus.UNACKNOWLEDGED)
+
+
+class Incident(models.Model):
+    description = models.TextField()
+    url = models.URLField(max_length=2000, blank=True)
+    status = models.CharField(max_length=20, choices=IncidentStatus.choices,
+                              default=IncidentStatus.NOT_ACKNOWLEDGED, db_index=True)
+    policy = models.ForeignKey(EscalationPolicy, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="incidents")
+    snapshot = models.JSONField(default=dict, blank=True,
+                                help_text="The escalation chain as it was when the incident opened.")
+    # Bumped on every transition; a timer carries the step it was scheduled for, so a stale or
+    # duplicate firing finds a different number and does nothing.
+    step = models.PositiveIntegerField(default=0)
+    level = models.PositiveSmallIntegerField(default=1, help_text="The level being paged (1-based).")
+    round = models.PositiveSmallIntegerField(default=1, help_text="Which pass through the chain.")
+    reminders_sent = models.PositiveSmallIntegerField(default=0)
+    next_step_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="acknowledged_incidents")
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.CharField(max_length=200, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.reference} {self.description[:60]}"
+
+    @property
+    def reference(self) -> int:
+        """The short number people type in SMS replies ("YES 42")."""
+        return self.pk
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class EventKind(models.TextChoices):
+    NOTIFIED = "notified", "Notified"
+    REMINDED = "reminded", "Reminded"
+    ESCALATED = "escalated", "Escalated"
+    DECLINED = "declined", "Declined"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    UNACKNOWLEDGED = "unacknowledged", "Unacknowledged"
+    RESOLVED = "resolved", "Resolved"
+    SKIPPED = "skipped", "Skipped (opted out)"
+    STOOD_DOWN = "stood_down", "Stood down"
+    FINAL_ACTION = "final_action", "Final action"
+
+
+class IncidentEvent(models.Model):
+    """One line of an incident's timeline."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=EventKind.choices)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    level = models.PositiveSmallIntegerField(null=True, blank=True)
+    round = models.PositiveSmallIntegerField(null=True, blank=True)
+    message = models.ForeignKey(OutboundMessage, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+", help_text="The message this event sent.")
+    inbound = models.ForeignKey(InboundSms, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+", help_text="The reply that caused this event.")
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["incident", "kind"], name="incident_event_kind_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.incident_id}"

@@ -1,0 +1,245 @@
+"""The dispatcher's tool: policies with inline levels; open an incident and watch it escalate."""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+
+from incidents import services
+from incidents.models import EscalationLevel, EscalationPolicy, Incident, IncidentEvent, IncidentStatus
+from messaging.admin import status_badge
+from messaging.models import Contact
+from messaging.parts import sms_parts
+
+_INCIDENT_COLOURS = {IncidentStatus.NOT_ACKNOWLEDGED: "failed", IncidentStatus.ACKNOWLEDGED: "sent",
+                     IncidentStatus.UNACKNOWLEDGED: "suppressed", IncidentStatus.RESOLVED: "delivered"}
+
+
+class EscalationLevelInline(admin.TabularInline):
+    model = EscalationLevel
+    extra = 1
+    autocomplete_fields = ["contacts"]
+    fields = ["position", "contacts", "wait_seconds", "reminders", "voice"]
+
+
+@admin.register(EscalationPolicy)
+class EscalationPolicyAdmin(admin.ModelAdmin):
+    list_display = ["name", "level_count", "repeat", "final_action", "final_contact", "updated_at"]
+    search_fields = ["name"]
+    autocomplete_fields = ["final_contact"]
+    inlines = [EscalationLevelInline]
+
+    @admin.display(description="levels")
+    def level_count(self, obj):
+        return obj.levels.count()
+
+
+class IncidentEventInline(admin.TabularInline):
+    model = IncidentEvent
+    verbose_name = "timeline entry"
+    verbose_name_plural = "timeline"
+    extra = 0
+    can_delete = False
+    fields = ["at", "kind", "contact", "level", "round", "message_link", "inbound_link", "note"]
+    readonly_fields = fields
+    ordering = ["at", "id"]
+
+    @admin.display(description="message")
+    def message_link(self, obj):
+        if not obj.message_id:
+            return "—"
+        url = reverse("admin:messaging_outboundmessage_change", args=[obj.message_id])
+        return format_html('<a href="{}">{} #{}</a> {}', url, obj.message.channel, obj.message_id,
+                           status_badge(obj.message.status))
+
+    @admin.display(description="reply")
+    def inbound_link(self, obj):
+        if not obj.inbound_id:
+            return "—"
+        url = reverse("admin:messaging_inboundsms_change", args=[obj.inbound_id])
+        return format_html('<a href="{}">“{}”</a>', url, obj.inbound.body[:40])
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class IncidentAddForm(forms.ModelForm):
+    url = forms.URLField(required=False, max_length=2000, assume_scheme="https")
+    contacts = forms.ModelMultipleChoiceField(
+        queryset=Contact.objects.all(), required=False,
+        help_text="Instead of a policy: these contacts are paged one after another, each its own level.")
+    wait_seconds = forms.IntegerField(initial=services.DEFAULT_WAIT_SECONDS, validators=[MinValueValidator(1)],
+                                      help_text="With contacts only: seconds between reminders and escalations.")
+    reminders = forms.IntegerField(initial=services.DEFAULT_REMINDERS, validators=[MinValueValidator(0)],
+                                   help_text="With contacts only: reminders before escalating.")
+
+    class Meta:
+        model = Incident
+        fields = ["description", "url", "policy"]
+        help_texts = {"policy": "Choose a policy, or pick contacts below."}
+
+    def clean(self):
+        data = super().clean()
+        policy, contacts = data.get("policy"), data.get("contacts")
+        if policy and contacts:
+            raise ValidationError("Choose a policy or contacts, not both.")
+        if not policy and not contacts:
+            raise ValidationError("Choose a policy or at least one contact to page.")
+        if policy and not services.snapshot_from_policy(policy=policy)["levels"]:
+            self.add_error("policy", "This policy has no level with contacts.")
+        return data
+
+
+class AcknowledgeForm(forms.Form):
+    contact = forms.ModelChoiceField(queryset=Contact.objects.all(), label="Acknowledge on behalf of")
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    change_form_template = "admin/incidents/incident/change_form.html"
+    list_display = ["reference_display", "short_description", "status_badge", "level_display", "acknowledged_by",
+                    "created_at", "next_step_at"]
+    list_filter = ["status", "created_at", "policy"]
+    search_fields = ["description", "=id"]
+    date_hierarchy = "created_at"
+    actions = ["acknowledge_on_behalf", "resolve", "repage"]
+    inlines = [IncidentEventInline]
+    readonly_fields = ["reference_display", "description", "url", "policy", "status_badge", "level_display",
+                       "next_timer", "sms_preview", "acknowledged_by", "acknowledged_at", "resolved_by",
+                       "resolved_at", "created_by", "created_at", "snapshot_display"]
+    fieldsets = [
+        (None, {"fields": ["reference_display", "description", "url", "policy", "sms_preview"]}),
+        ("Now", {"fields": ["status_badge", "level_display", "next_timer", "acknowledged_by", "acknowledged_at",
+                            "resolved_by", "resolved_at"]}),
+        ("Escalation chain (snapshot taken when it opened)",
+         {"fields": ["created_by", "created_at", "snapshot_display"], "classes": ["collapse"]}),
+    ]
+
+    # ------------------------------------------------------------------ forms
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = IncidentAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": ["description", "url", "policy"]}),
+                    ("Or page contacts directly", {"fields": ["contacts", "wait_seconds", "reminders"]})]
+        return self.fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj else []
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return  # an incident changes only through its actions
+        data = form.cleaned_data
+        incident = services.incident_open(
+            description=data["description"], url=data.get("url") or "", policy=data.get("policy"),
+            contacts=list(data.get("contacts") or []), wait_seconds=data.get("wait_seconds") or 60,
+            reminders=data.get("reminders") if data.get("reminders") is not None else 1,
+            created_by=request.user.get_username())
+        obj.pk = incident.pk
+        obj.refresh_from_db()
+
+    def response_change(self, request, obj):
+        who = request.user.get_username()
+        if "_resolve" in request.POST:
+            services.incident_resolve(incident_id=obj.pk, resolved_by=who)
+            self.message_user(request, f"Incident #{obj.reference} resolved.", messages.SUCCESS)
+            return HttpResponseRedirect(request.path)
+        if "_repage" in request.POST:
+            services.incident_repage(incident_id=obj.pk, by=who)
+            self.message_user(request, f"Incident #{obj.reference}: current level paged again.", messages.SUCCESS)
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
+
+    # ------------------------------------------------------------------ display
+
+    @admin.display(description="ref", ordering="id")
+    def reference_display(self, obj):
+        return f"#{obj.reference}"
+
+    @admin.display(description="description")
+    def short_description(self, obj):
+        return obj.description[:80]
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj):
+        return status_badge(_INCIDENT_COLOURS.get(obj.status, ""), obj.get_status_display())
+
+    @admin.display(description="current level")
+    def level_display(self, obj):
+        levels = len(obj.snapshot.get("levels", []))
+        text = f"{obj.level} of {levels}"
+        if obj.snapshot.get("repeat"):
+            text += f", round {obj.round} of {obj.snapshot['repeat'] + 1}"
+        return text
+
+    @admin.display(description="next step due")
+    def next_timer(self, obj):
+        timer = services.incident_next_timer(incident=obj)
+        return f"{timer.due_at:%Y-%m-%d %H:%M:%S} UTC ({timer.label})" if timer else "—"
+
+    @admin.display(description="SMS preview")
+    def sms_preview(self, obj):
+        text = services.incident_page_text(incident=obj)
+        count = sms_parts(text)
+        return format_html("{}<br><small>SMS preview: {} part{} ({}, {} units)</small>", text, count.parts,
+                           "" if count.parts == 1 else "s", count.encoding, count.units)
+
+    @admin.display(description="snapshot")
+    def snapshot_display(self, obj):
+        return format_html("<pre>{}</pre>", json.dumps(obj.snapshot, indent=2, ensure_ascii=False))
+
+    # ------------------------------------------------------------------ actions
+
+    @admin.action(description="Acknowledge on someone's behalf", permissions=["change"])
+    def acknowledge_on_behalf(self, request, queryset):
+        if "apply" in request.POST:
+            form = AcknowledgeForm(request.POST)
+            if form.is_valid():
+                contact = form.cleaned_data["contact"]
+                for incident in queryset:
+                    result = services.incident_acknowledge(incident_id=incident.pk, contact=contact,
+                                                           by=request.user.get_username())
+                    self.message_user(request, result.outcome,
+                                      messages.SUCCESS if result.changed else messages.WARNING)
+                return None
+        else:
+            form = AcknowledgeForm()
+        phones = {e["phone"] for i in queryset for lvl in i.snapshot.get("levels", []) for e in lvl["contacts"]}
+        form.fields["contact"].queryset = Contact.objects.filter(phone__in=phones)
+        context = {**self.admin_site.each_context(request), "title": "Acknowledge on someone's behalf",
+                   "incidents": queryset, "form": form, "opts": self.model._meta,
+                   "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME}
+        return TemplateResponse(request, "admin/incidents/incident/acknowledge.html", context)
+
+    @admin.action(description="Resolve", permissions=["change"])
+    def resolve(self, request, queryset):
+        for incident in queryset:
+            services.incident_resolve(incident_id=incident.pk, resolved_by=request.user.get_username())
+        self.message_user(request, f"Resolved {queryset.count()} incident(s).", messages.SUCCESS)
+
+    @admin.action(description="Re-page the current level", permissions=["change"])
+    def repage(self, request, queryset):
+        done = 0
+        for incident in queryset:
+            if services.incident_repage(incident_id=incident.pk, by=request.user.get_username()).is_open:
+                done += 1
+        self.message_user(request, f"Re-paged {done} open incident(s).", messages.SUCCESS)

@@ -1,0 +1,102 @@
+"""The incidents JSON API: open, read (with the timeline) and resolve."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from incidents.models import Incident
+from incidents.services import DEFAULT_REMINDERS, DEFAULT_WAIT_SECONDS, incident_open, incident_resolve
+from messaging.models import Contact
+from messaging.serializers import E164Field
+
+
+class IncidentCreateSerializer(serializers.Serializer):
+    description = serializers.CharField()
+    url = serializers.URLField(required=False, allow_blank=True, default="", max_length=2000)
+    contacts = serializers.ListField(child=E164Field(), required=False)
+    # The AWS sample's two fixed contacts, accepted in place of ``contacts``.
+    first_contact = E164Field(required=False)
+    second_contact = E164Field(required=False)
+    wait_seconds = serializers.IntegerField(required=False, min_value=1, default=DEFAULT_WAIT_SECONDS)
+    reminders = serializers.IntegerField(required=False, min_value=0, default=DEFAULT_REMINDERS)
+
+    def validate(self, attrs):
+        phones = list(attrs.get("contacts") or [])
+        if not phones:
+            phones = [attrs[k] for k in ("first_contact", "second_contact") if attrs.get(k)]
+        if not phones:
+            raise serializers.ValidationError({"contacts": ["Give at least one phone number to page."]})
+        attrs["phones"] = list(dict.fromkeys(phones))
+        return attrs
+
+
+class IncidentSerializer(serializers.Serializer):
+    """Read shape: the contract's fields plus reference, url, level and times."""
+
+    def to_representation(self, incident: Incident):
+        events = incident.events.select_related("contact", "message").order_by("at", "id")
+        return {
+            "id": incident.pk,
+            "reference": incident.reference,
+            "description": incident.description,
+            "url": incident.url,
+            "status": incident.status,
+            "level": incident.level,
+            "round": incident.round,
+            "acknowledged_by": incident.acknowledged_by.phone if incident.acknowledged_by else None,
+            "acknowledged_at": incident.acknowledged_at,
+            "resolved_by": incident.resolved_by or None,
+            "resolved_at": incident.resolved_at,
+            "created_at": incident.created_at,
+            "next_step_at": incident.next_step_at,
+            "contacts": list(dict.fromkeys(e["phone"] for lvl in incident.snapshot.get("levels", [])
+                                           for e in lvl["contacts"])),
+            "timeline": [
+                {"at": e.at, "event": e.kind,
+                 "contact": e.contact.phone if e.contact else (
+                     e.message.recipient if e.message and e.message.channel in ("sms", "voice") else None),
+                 "level": e.level, "note": e.note, "message_id": e.message_id, "inbound_id": e.inbound_id}
+                for e in events
+            ],
+        }
+
+
+class IncidentCreateView(APIView):
+    @extend_schema(request=IncidentCreateSerializer, responses={201: IncidentSerializer})
+    def post(self, request):
+        ser = IncidentCreateSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        data = ser.validated_data
+        with transaction.atomic():
+            contacts = [Contact.objects.get_or_create(phone=p, defaults={"name": p})[0] for p in data["phones"]]
+            incident = incident_open(description=data["description"], url=data["url"], contacts=contacts,
+                                     wait_seconds=data["wait_seconds"], reminders=data["reminders"],
+                                     created_by=f"API key {request.user}")
+        body = {"id": incident.pk, "status": incident.status, "reference": incident.reference}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class IncidentDetailView(APIView):
+    @extend_schema(responses={200: IncidentSerializer})
+    def get(self, request, pk: int):
+        return Response(IncidentSerializer(get_object_or_404(Incident, pk=pk)).data)
+
+
+class IncidentResolveSerializer(serializers.Serializer):
+    resolved_by = serializers.CharField(required=False, max_length=200)
+
+
+class IncidentResolveView(APIView):
+    @extend_schema(request=IncidentResolveSerializer, responses={200: IncidentSerializer})
+    def post(self, request, pk: int):
+        get_object_or_404(Incident, pk=pk)
+        ser = IncidentResolveSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        incident = incident_resolve(incident_id=pk,
+                                    resolved_by=ser.validated_data.get("resolved_by") or f"API key {request.user}")
+        return Response(IncidentSerializer(incident).data)

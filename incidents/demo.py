@@ -1,0 +1,26 @@
+"""Demo escalation policy for `make run`. Safe to run repeatedly; needs messaging's demo contacts."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from incidents.models import EscalationLevel, EscalationPolicy, FinalAction
+from messaging.models import Contact
+
+DEMO_POLICY = "Gas leak – east"
+LEVEL_PHONES = ["+12065550101", "+12065550102"]
+MANAGER_PHONE = "+12065550103"
+
+
+@transaction.atomic
+def demo_seed() -> EscalationPolicy | None:
+    contacts = {c.phone: c for c in Contact.objects.filter(phone__in=[*LEVEL_PHONES, MANAGER_PHONE])}
+    if any(p not in contacts for p in [*LEVEL_PHONES, MANAGER_PHONE]):
+        return None  # messaging's demo contacts are not there; nothing sensible to build
+    policy, created = EscalationPolicy.objects.get_or_create(
+        name=DEMO_POLICY, defaults={"final_action": FinalAction.SMS, "final_contact": contacts[MANAGER_PHONE]})
+    if created:
+        for position, phone in enumerate(LEVEL_PHONES, 1):
+            level = EscalationLevel.objects.create(policy=policy, position=position, wait_seconds=60, reminders=1)
+            level.contacts.set([contacts[phone]])
+    return policy
