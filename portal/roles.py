@@ -15,6 +15,8 @@ ANALYST = "analyst"
 ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
     DISPATCHER: [
         ("incidents", "*", ("view", "add", "change")),
+        # Removing a level from a policy in the admin is a delete of that level.
+        ("incidents", "escalationlevel", ("delete",)),
         ("messaging", "contact", ("view", "add", "change")),
         ("messaging", "tag", ("view", "add")),
         ("messaging", "outboundmessage", ("view",)),
