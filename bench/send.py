@@ -4,7 +4,8 @@
     .venv/bin/python bench/send.py --count 2000 --unlimited-count 2000   # a quick smoke run
 
 Creates its own database (portal_bench_send), migrates it, queues the messages through
-``message_send`` (one delivery task each, as the portal's features send), then starts the qcluster
+``messages_send_bulk`` (batches of 100 per delivery task, as campaigns send; ``--per-message``
+queues one ``message_send`` task each instead), then starts the qcluster
 processes with ``SMS_TRANSPORT=bench._common.RecordingSimulator``, a simulator that records the
 exact time each send reached it. The rate and its spread come from those times: aligned
 one-second buckets and the busiest sliding one-second window.
@@ -26,13 +27,18 @@ DB = "portal_bench_send"
 TRANSPORT = "bench._common.RecordingSimulator"
 
 
-def _queue(count: int) -> float:
+def _queue(count: int, per_message: bool) -> float:
     from django.db import transaction
 
     from messaging.models import Channel
-    from messaging.services import message_send
+    from messaging.services import message_send, messages_send_bulk
 
     t = time.time()
+    if not per_message:
+        with transaction.atomic():
+            messages_send_bulk(channel=Channel.SMS, recipients=[f"+1555{i:07d}" for i in range(count)],
+                               body="Bench message")
+        return time.time() - t
     for lo in range(0, count, 1000):
         with transaction.atomic():
             for i in range(lo, min(lo + 1000, count)):
@@ -49,7 +55,7 @@ def run(args, *, count: int, rate: float, label: str) -> dict:
         cur.execute("TRUNCATE bench_probe")
     OutboundMessage.objects.all().delete()
     SenderPace.objects.all().delete()
-    took = _queue(count)
+    took = _queue(count, args.per_message)
     print(f"[{label}] queued {count} SMS in {took:.1f} s; starting {args.clusters} qcluster processes "
           f"(SMS_RATE_LIMIT={rate:g})")
     env = c.bench_env(args.url, Q_WORKERS=args.workers, Q_POLL=args.poll,
@@ -112,6 +118,7 @@ def main() -> None:
     p.add_argument("--poll", type=float, default=None, help="Q_POLL (default: settings)")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds allowed beyond count / rate")
     p.add_argument("--keep-db", action="store_true")
+    p.add_argument("--per-message", action="store_true", help="one message_send task per SMS instead of batches")
     args = p.parse_args()
 
     t0 = time.time()

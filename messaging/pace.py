@@ -10,6 +10,7 @@ worker asleep.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -84,3 +85,28 @@ def pace_acquire(*, sender: str, parts: int, rate: float, max_wait: float = 2.0)
         pace.next_free_at = slot + timedelta(seconds=max(parts, 1) / rate)
         pace.save(update_fields=["next_free_at"])
     return PaceDecision(True, wait)
+
+
+# A worker that wakes later than this after its slot does not send in it: its late send would
+# crowd the next senders' slots and, across a one-second window, exceed the limit.
+LATE_TOLERANCE_SECONDS = 0.004
+
+
+def pace_wait_for_slot(*, sender: str, parts: int, rate: float, max_wait: float = 2.0,
+                       tries: int = 20) -> PaceDecision:
+    """Take a slot and sleep until it; returns ``go`` only when the caller may send right now.
+
+    A slot the worker overslept (scheduling delay, GC) is given up and a fresh one taken, so the
+    spacing between actual sends, not only between reserved slots, holds. Returns a not-``go``
+    decision with the delay to re-queue by when the sender is booked too far ahead.
+    """
+    for _ in range(tries):
+        decision = pace_acquire(sender=sender, parts=parts, rate=rate, max_wait=max_wait)
+        if not decision.go:
+            return decision
+        target = time.monotonic() + decision.wait
+        if decision.wait > 0:
+            time.sleep(decision.wait)
+        if time.monotonic() - target <= LATE_TOLERANCE_SECONDS:
+            return PaceDecision(True, 0.0)
+    return PaceDecision(False, 1.0)  # persistently late: the machine is overloaded; back off

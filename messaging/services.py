@@ -25,7 +25,7 @@ from django.utils import timezone
 from messaging import consent
 from messaging.events import NormalizedEvent, delivery_event_apply
 from messaging.models import Channel, EventType, MessageStatus, OutboundMessage
-from messaging.pace import pace_acquire
+from messaging.pace import pace_wait_for_slot
 from messaging.parts import sms_parts
 from messaging.phones import phone_normalize
 from messaging.queue import enqueue, enqueue_many
@@ -171,8 +171,8 @@ def messages_deliver_batch(message_ids: list[int]) -> dict[str, int]:
         if msg.pk in suppressed:
             continue
         if msg.channel == Channel.SMS and settings.SMS_RATE_LIMIT > 0:
-            decision = pace_acquire(sender=msg.sender or settings.SMS_ORIGINATION_IDENTITY or "default",
-                                    parts=msg.parts or 1, rate=settings.SMS_RATE_LIMIT)
+            decision = pace_wait_for_slot(sender=msg.sender or settings.SMS_ORIGINATION_IDENTITY or "default",
+                                          parts=msg.parts or 1, rate=settings.SMS_RATE_LIMIT)
             if not decision.go or time.monotonic() > budget_ends:
                 # The sender is busy further ahead than a worker should sleep, or this batch has
                 # held its worker long enough: hand the rest back as a batch due later.
@@ -183,8 +183,6 @@ def messages_deliver_batch(message_ids: list[int]) -> dict[str, int]:
                 for _ in rest:
                     tally("deferred")
                 break
-            if decision.wait > 0:
-                time.sleep(decision.wait)
         transport = transports.setdefault(msg.channel, get_transport(msg.channel))
         outgoing = OutgoingMessage(log_id=msg.pk, channel=msg.channel, recipient=msg.recipient, body=msg.body,
                                    subject=msg.subject, sender=msg.sender, options=msg.options)
@@ -275,13 +273,11 @@ def message_deliver(*, message_id: int) -> str:
     transport = get_transport(msg.channel)
     if msg.channel == Channel.SMS and settings.SMS_RATE_LIMIT > 0:
         sender = msg.sender or settings.SMS_ORIGINATION_IDENTITY or "default"
-        decision = pace_acquire(sender=sender, parts=msg.parts or 1, rate=settings.SMS_RATE_LIMIT)
+        decision = pace_wait_for_slot(sender=sender, parts=msg.parts or 1, rate=settings.SMS_RATE_LIMIT)
         if not decision.go:
             OutboundMessage.objects.filter(pk=msg.pk).update(claimed_at=None, attempts=F("attempts") - 1)
-            enqueue(DELIVER_TASK, message_id=msg.pk, due_at=now + timedelta(seconds=decision.wait))
+            enqueue(DELIVER_TASK, message_id=msg.pk, due_at=timezone.now() + timedelta(seconds=decision.wait))
             return "deferred"
-        if decision.wait > 0:
-            time.sleep(decision.wait)
     outgoing = OutgoingMessage(log_id=msg.pk, channel=msg.channel, recipient=msg.recipient, body=msg.body,
                                subject=msg.subject, sender=msg.sender, options=msg.options)
     try:

@@ -74,3 +74,13 @@ def test_a_paced_batch_gives_its_worker_back_and_requeues_the_rest(settings, loc
     assert rest.count() == counts["deferred"]
     assert all(m.claimed_at is None for m in rest)  # free for the re-queued batch to claim
     assert len(locmem.outbox) == counts["sent"]
+
+
+@pytest.mark.django_db
+def test_waiting_for_a_slot_returns_when_the_caller_may_send_now():
+    from messaging.pace import pace_wait_for_slot
+
+    start = time.monotonic()
+    assert pace_wait_for_slot(sender="sc", parts=1, rate=10).go
+    assert pace_wait_for_slot(sender="sc", parts=1, rate=10).go
+    assert time.monotonic() - start >= 0.1  # the second slot is 1/10 s (and 1% headroom) later
