@@ -31,7 +31,7 @@ from incidents.models import (
 )
 from messaging.models import Contact, InboundSms, MessageStatus, OutboundMessage, Timer, TimerState
 from messaging.services import message_send
-from messaging.timers import timer_schedule
+from messaging.timers import timer_schedule, timers_cancel_for
 
 log = logging.getLogger(__name__)
 
@@ -184,15 +184,11 @@ def _schedule(incident: Incident, *, base: datetime) -> None:
 def _timers_cancel(incident: Incident) -> int:
     """Cancel the incident's pending timers, skipping one that a worker is firing right now.
 
-    messaging.timers.timers_cancel_for would wait for that timer's row lock while we hold the
-    incident's, and the firing timer waits for the incident: a deadlock. Skipping it is safe: it
-    finds a different step once we commit and does nothing.
+    That timer waits for the incident row we hold, so waiting for its row would deadlock; once
+    we commit it finds a different step and does nothing.
     """
-    ct = ContentType.objects.get_for_model(Incident)
-    ids = list(Timer.objects.select_for_update(skip_locked=True)
-               .filter(owner_type=ct, owner_id=incident.pk, state=TimerState.PENDING).values_list("pk", flat=True))
     incident.next_step_at = None
-    return Timer.objects.filter(pk__in=ids, state=TimerState.PENDING).update(state=TimerState.CANCELLED)
+    return timers_cancel_for(owner=incident, skip_locked=True)
 
 
 def _start_level(incident: Incident, *, base: datetime, note: str = "") -> None:

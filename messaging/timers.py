@@ -54,11 +54,18 @@ def timer_cancel(*, timer_id: int) -> bool:
     return Timer.objects.filter(pk=timer_id, state=TimerState.PENDING).update(state=TimerState.CANCELLED) == 1
 
 
-def timers_cancel_for(*, owner: models.Model) -> int:
-    """Cancel every pending timer of ``owner`` (an incident that was acknowledged, say)."""
-    return Timer.objects.filter(state=TimerState.PENDING, **_owner_fields(owner)).update(
-        state=TimerState.CANCELLED
-    )
+def timers_cancel_for(*, owner: models.Model, skip_locked: bool = False) -> int:
+    """Cancel every pending timer of ``owner`` (an incident that was acknowledged, say).
+
+    ``skip_locked`` leaves alone a timer a worker is firing at this moment. A caller that holds a
+    lock the firing callback will ask for (the owner's row) must use it, or the two wait on each
+    other; the skipped timer's callback then has to see for itself that it is stale.
+    """
+    pending = Timer.objects.filter(state=TimerState.PENDING, **_owner_fields(owner))
+    if skip_locked:
+        pending = Timer.objects.filter(pk__in=list(
+            pending.select_for_update(skip_locked=True).values_list("pk", flat=True)), state=TimerState.PENDING)
+    return pending.update(state=TimerState.CANCELLED)
 
 
 def timer_fire(*, timer_id: int, now: datetime | None = None) -> bool:
