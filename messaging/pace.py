@@ -41,23 +41,27 @@ def _pace_acquire_one_statement(*, key: str, step: timedelta, max_wait: float) -
     Returns None when the sender has no row yet.
     """
     table = connection.ops.quote_name(SenderPace._meta.db_table)
-    now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET next_free_at = GREATEST(next_free_at, %s) + %s "
-            f"WHERE sender = %s AND GREATEST(next_free_at, %s) <= %s RETURNING next_free_at",
-            [now, step, key, now, now + timedelta(seconds=max_wait)],
-        )
-        row = cursor.fetchone()
-        if row:
-            slot = row[0] - step
-            return PaceDecision(True, max((slot - now).total_seconds(), 0.0), slot)
-        cursor.execute(f"SELECT next_free_at FROM {table} WHERE sender = %s", [key])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    wait = (row[0] - now).total_seconds()
-    return PaceDecision(False, wait - max_wait / 2)
+    for _ in range(3):
+        now = timezone.now()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET next_free_at = GREATEST(next_free_at, %s) + %s "
+                f"WHERE sender = %s AND GREATEST(next_free_at, %s) <= %s RETURNING next_free_at",
+                [now, step, key, now, now + timedelta(seconds=max_wait)],
+            )
+            row = cursor.fetchone()
+            if row:
+                slot = row[0] - step
+                return PaceDecision(True, max((slot - now).total_seconds(), 0.0), slot)
+            cursor.execute(f"SELECT next_free_at FROM {table} WHERE sender = %s", [key])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        wait = (row[0] - now).total_seconds()
+        if wait > max_wait:
+            return PaceDecision(False, wait - max_wait / 2)
+        # The row was created by another worker after our UPDATE looked: take a slot in it.
+    return PaceDecision(False, 0.0)
 
 
 def pace_acquire(*, sender: str, parts: int, rate: float, max_wait: float = 2.0) -> PaceDecision:
