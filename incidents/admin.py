@@ -8,9 +8,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.http import HttpResponseRedirect
+from django.db.models import Max
+from django.http import HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from incidents import services
@@ -127,6 +128,19 @@ class IncidentAdmin(admin.ModelAdmin):
     ]
 
     # ------------------------------------------------------------------ forms
+
+    def get_urls(self):
+        preview = path("preview/", self.admin_site.admin_view(self.preview_view), name="incidents_incident_preview")
+        return [preview, *super().get_urls()]
+
+    def preview_view(self, request):
+        """The first SMS as the add form stands, with its part count (the form's live preview)."""
+        draft = Incident(description=request.GET.get("description", ""), url=request.GET.get("url", ""))
+        # The reference is the id, whose width counts towards the length; the next id is close.
+        draft.pk = (Incident.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
+        text = services.incident_page_text(incident=draft)
+        count = sms_parts(text)
+        return JsonResponse({"text": text, "parts": count.parts, "encoding": count.encoding, "units": count.units})
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:

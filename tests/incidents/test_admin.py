@@ -116,3 +116,20 @@ def test_demo_seed_builds_the_gas_leak_policy_once(db):
     assert [[c.phone for c in lvl.contacts.all()] for lvl in levels] == [[ANA], [BEN]]
     assert [(lvl.wait_seconds, lvl.reminders) for lvl in levels] == [(60, 1), (60, 1)]
     assert (policy.final_action, policy.final_contact.phone) == ("sms", CLEO)
+
+
+def test_the_add_form_previews_the_first_sms_and_its_part_count(dispatcher):
+    page = dispatcher.get("/admin/incidents/incident/add/").content.decode()
+    assert 'id="sms-live-preview"' in page
+    short = dispatcher.get("/admin/incidents/incident/preview/",
+                           {"description": "Gas smell at 5 Main St", "url": "https://m.example/5"}).json()
+    assert short["text"].startswith("[#1] Gas smell at 5 Main St https://m.example/5 Reply YES 1")
+    assert (short["parts"], short["encoding"]) == (1, "GSM-7")
+    long = dispatcher.get("/admin/incidents/incident/preview/", {"description": "Leak " * 60}).json()
+    assert long["parts"] > 1  # the dispatcher sees a long description cost more than one SMS
+    curly = dispatcher.get("/admin/incidents/incident/preview/", {"description": "Leak at O’Brien’s yard"}).json()
+    assert curly["encoding"] == "UCS-2"
+
+
+def test_the_preview_needs_an_admin_login(client):
+    assert client.get("/admin/incidents/incident/preview/").status_code == 302

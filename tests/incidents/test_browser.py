@@ -25,6 +25,10 @@ def test_dispatcher_opens_an_incident_from_a_policy_and_sees_the_first_page(brow
     page.fill("#id_description", "Gas smell reported at 5 Main St")
     page.fill("#id_url", "https://maps.example/5-main")
     page.select_option("#id_policy", label="Gas leak – east")
+    # The first SMS and its cost are shown while typing, before anything is sent.
+    page.wait_for_function("document.getElementById('sms-live-text').textContent.includes('5-main')")
+    assert page.inner_text("#sms-live-parts").startswith("1 part (GSM-7")
+    page.screenshot(path=str(SCREENSHOTS / "incident-add-preview.png"), full_page=True)
     page.click("input[name=_continue]")
     page.wait_for_selector("text=was added successfully")
     incident = Incident.objects.get()
