@@ -409,7 +409,15 @@ def incident_next_timer(*, incident: Incident) -> Timer | None:
 
 
 def incidents_open_for_phone(*, phone: str) -> list[Incident]:
-    """Open incidents on which ``phone`` was paged, oldest first."""
-    return list(Incident.objects.filter(status__in=OPEN_STATUSES, events__kind__in=PAGED_KINDS,
-                                        events__message__recipient=phone, events__message__channel="sms")
-                .distinct().order_by("id"))
+    """Open incidents on which ``phone`` was paged, oldest first.
+
+    When some of them are paging ``phone`` right now (it is on the current level of an incident
+    still waiting for an answer), only those count: an older incident that escalated past this
+    person, or that nobody answered, should not make every later bare YES ambiguous.
+    """
+    paged = list(Incident.objects.filter(status__in=OPEN_STATUSES, events__kind__in=PAGED_KINDS,
+                                         events__message__recipient=phone, events__message__channel="sms")
+                 .distinct().order_by("id"))
+    paging_now = [i for i in paged if i.status == IncidentStatus.NOT_ACKNOWLEDGED
+                  and phone in {c["phone"] for c in _level(i).get("contacts", [])}]
+    return paging_now or paged

@@ -192,6 +192,15 @@ class TestReplies:
         assert refreshed(b).status == IncidentStatus.ACKNOWLEDGED
         assert refreshed(a).status == IncidentStatus.NOT_ACKNOWLEDGED
 
+    def test_an_incident_that_escalated_past_the_sender_does_not_make_a_new_yes_ambiguous(self, people):
+        old = open_for(people, ANA, BEN)
+        reply(ANA, "NO")  # old incident moves on to Ben; Ana is no longer being paged for it
+        new = open_for(people, ANA)
+        inbound = reply(ANA, "YES")
+        assert refreshed(new).status == IncidentStatus.ACKNOWLEDGED
+        assert refreshed(old).status == IncidentStatus.NOT_ACKNOWLEDGED
+        assert "open incidents" not in inbound.reply
+
     def test_a_stranger_changes_nothing_gets_no_answer_and_the_row_says_why(self, people):
         incident = open_for(people, ANA, BEN)
         for who, text in [(STRANGER, "YES"), (STRANGER, f"YES {incident.pk}"), (BEN, f"YES {incident.pk}"),
