@@ -17,6 +17,7 @@ import logging
 import sys
 import traceback
 import uuid
+from datetime import timedelta
 
 import requests
 from django.conf import settings
@@ -216,6 +217,23 @@ def notification_reprocess(*, notification: SnsNotification) -> str | None:
         return None
     notification.refresh_from_db()
     return notification_process(notification=notification)
+
+
+# A notification still "received" after this long was stored by a process that died before it
+# acted (inbound SMS are committed before routing); younger ones may still be in flight.
+RESUME_AFTER = timedelta(minutes=2)
+
+
+def notifications_resume() -> int:
+    """Scheduled every minute: finish notifications whose processing never completed.
+
+    Subscription confirmations are left alone: "received" is where they wait for the admin.
+    Returns how many were processed.
+    """
+    stuck = (SnsNotification.objects.filter(status=NotificationStatus.RECEIVED,
+                                            received_at__lt=timezone.now() - RESUME_AFTER)
+             .exclude(kind=NotificationKind.SUBSCRIPTION).order_by("received_at")[:200])
+    return sum(notification_reprocess(notification=n) is not None for n in stuck)
 
 
 SIMULATOR_TOPIC_ARN = "arn:aws:sns:local:000000000000:simulator"

@@ -302,3 +302,33 @@ def test_sync_opt_outs_reports_errors(settings, monkeypatch):
     monkeypatch.setattr(aws, "aws_client", lambda service: client)
     with stubber, pytest.raises(CommandError):
         call_command("sync_opt_outs")
+
+
+def test_an_inbound_sms_stored_by_a_process_that_died_is_routed_by_the_minute_sweep(
+        locmem, django_capture_on_commit_callbacks):
+    """Stored but never routed (the process died in between): the sweep finishes the job, once."""
+    import json
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from messaging.inbound import inbound_sms_store
+    from messaging.notifications import notifications_resume
+
+    message = {**INBOUND_TWO_WAY_SMS, "messageBody": "HELP", "inboundMessageId": "died-mid-way"}
+    notification = SnsNotification.objects.create(
+        message_id="sns-died-mid-way", type="Notification", kind="inbound_sms",
+        raw={"Type": "Notification", "MessageId": "sns-died-mid-way", "Message": json.dumps(message)})
+    inbound, _ = inbound_sms_store(payload=message, notification=notification)
+    waiting = SnsNotification.objects.create(
+        message_id="sns-subscription", type="SubscriptionConfirmation", kind="subscription", raw={})
+    assert notifications_resume() == 0  # too young: it may still be in flight
+    SnsNotification.objects.filter(pk__in=[notification.pk, waiting.pk]).update(
+        received_at=timezone.now() - timedelta(minutes=5))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notifications_resume() == 1
+    inbound.refresh_from_db()
+    assert inbound.status == InboundStatus.HANDLED and inbound.handled_by == "messaging.consent.consent_handler"
+    assert [m.body for m in locmem.outbox] == [inbound.reply]
+    assert SnsNotification.objects.get(pk=waiting.pk).status == "received"  # left for the admin
+    assert notifications_resume() == 0  # and never twice
