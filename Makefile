@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/portal
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-postgres test-sqlite lint venv browser postgres bench clean
+.PHONY: run test test-postgres test-sqlite lint venv browser postgres clean
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -39,9 +39,6 @@ test-sqlite: venv browser
 	DATABASE_URL=sqlite:///$(CURDIR)/test-run.sqlite3 $(BIN)/pytest -q -m "not postgres" $(PYTEST_ARGS)
 
 test: lint test-postgres test-sqlite
-
-bench: venv postgres
-	@echo "Benchmarks: see docs/benchmarks.md; each file in bench/ runs on its own."
 
 clean:
 	rm -rf $(VENV) portal.sqlite3* test_portal.sqlite3* staticfiles
