@@ -150,6 +150,8 @@ def messages_deliver_batch(message_ids: list[int]) -> dict[str, int]:
         )
         OutboundMessage.objects.filter(pk__in=[m.pk for m in rows]).update(
             claimed_at=now, attempts=F("attempts") + 1)
+        for m in rows:  # the retry limit reads this attempt count
+            m.claimed_at, m.attempts = now, m.attempts + 1
     for _ in range(len(message_ids) - len(rows)):
         tally("not-claimed")
     suppressed: set[int] = set()
@@ -253,47 +255,9 @@ def _backoff(attempt: int) -> float:
 
 
 def message_deliver(*, message_id: int) -> str:
-    """Hand one queued message to its transport. Safe to run twice. Returns what happened."""
-    now = timezone.now()
-    claimed = (
-        OutboundMessage.objects.filter(pk=message_id, status=MessageStatus.QUEUED)
-        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TTL))
-        .update(claimed_at=now, attempts=F("attempts") + 1)
-    )
-    if not claimed:
-        return "not-claimed"
-    msg = OutboundMessage.objects.get(pk=message_id)
-    if not msg.options.get(OPT_OUT_CONFIRMATION) and recipient_suppressed(
-            channel=msg.channel, recipient=msg.recipient):
-        # Opted out between queueing and sending.
-        OutboundMessage.objects.filter(pk=msg.pk).update(
-            status=MessageStatus.SUPPRESSED, claimed_at=None,
-            error="Recipient opted out or is on the suppression list.")
-        return "suppressed"
-    transport = get_transport(msg.channel)
-    if msg.channel == Channel.SMS and settings.SMS_RATE_LIMIT > 0:
-        sender = msg.sender or settings.SMS_ORIGINATION_IDENTITY or "default"
-        decision = pace_wait_for_slot(sender=sender, parts=msg.parts or 1, rate=settings.SMS_RATE_LIMIT)
-        if not decision.go:
-            OutboundMessage.objects.filter(pk=msg.pk).update(claimed_at=None, attempts=F("attempts") - 1)
-            enqueue(DELIVER_TASK, message_id=msg.pk, due_at=timezone.now() + timedelta(seconds=decision.wait))
-            return "deferred"
-    outgoing = OutgoingMessage(log_id=msg.pk, channel=msg.channel, recipient=msg.recipient, body=msg.body,
-                               subject=msg.subject, sender=msg.sender, options=msg.options)
-    try:
-        result = transport.send(outgoing)
-    except (TransientError, PermanentError) as exc:
-        return _after_send_error(msg, exc)
-    sent_at = timezone.now()
-    OutboundMessage.objects.filter(pk=msg.pk, status=MessageStatus.QUEUED).update(
-        status=MessageStatus.SENT, provider_message_id=result.provider_message_id,
-        provider_alt_id=result.provider_alt_id, sender=result.sender or msg.sender, sent_at=sent_at,
-        claimed_at=None, error_code="", error="",
-    )
-    after_sent = getattr(transport, "sent", None)
-    if after_sent:
-        after_sent(msg.pk)
-    return "sent"
+    """Hand one queued message to its transport: a batch of one, so both paths claim, check
+    consent, pace, send and record in the same code. Safe to run twice. Returns what happened."""
+    return next(iter(messages_deliver_batch([message_id])))
 
 
 def _fail(msg: OutboundMessage, exc: Exception, note: str = "") -> None:
