@@ -184,6 +184,14 @@ def max_window(times: list[float], width: float = 1.0) -> tuple[int, float]:
     return best, where
 
 
+def add_cluster_args(parser) -> None:
+    """The qcluster options every bench that starts workers takes."""
+    parser.add_argument("--clusters", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=None, help="Q_WORKERS per cluster (default: settings)")
+    parser.add_argument("--poll", type=float, default=None, help="Q_POLL (default: settings)")
+    parser.add_argument("--keep-db", action="store_true")
+
+
 def load_note() -> str:
     one, five, _ = os.getloadavg()
     return f"load average {one:.2f} (1 min) {five:.2f} (5 min) on {os.cpu_count()} cores"

@@ -113,11 +113,8 @@ def main() -> None:
     p.add_argument("--count", type=int, default=20_000, help="SMS to send with the limit")
     p.add_argument("--rate", type=float, default=200.0, help="SMS_RATE_LIMIT (parts per second)")
     p.add_argument("--unlimited-count", type=int, default=20_000, help="SMS to send with no limit (0 to skip)")
-    p.add_argument("--clusters", type=int, default=2)
-    p.add_argument("--workers", type=int, default=None, help="Q_WORKERS per cluster (default: settings)")
-    p.add_argument("--poll", type=float, default=None, help="Q_POLL (default: settings)")
+    c.add_cluster_args(p)
     p.add_argument("--timeout", type=float, default=120.0, help="seconds allowed beyond count / rate")
-    p.add_argument("--keep-db", action="store_true")
     p.add_argument("--per-message", action="store_true", help="one message_send task per SMS instead of batches")
     args = p.parse_args()
 

@@ -139,12 +139,9 @@ def main() -> None:
     p.add_argument("--window", type=float, default=60.0, help="seconds over which they fall due")
     p.add_argument("--lead", type=float, default=20.0, help="seconds before the first is due (covers scheduling)")
     p.add_argument("--grace", type=float, default=75.0, help="seconds past the last due time to wait")
-    p.add_argument("--clusters", type=int, default=2)
-    p.add_argument("--workers", type=int, default=None, help="Q_WORKERS per cluster (default: settings)")
-    p.add_argument("--poll", type=float, default=None, help="Q_POLL (default: settings)")
+    c.add_cluster_args(p)
     p.add_argument("--schedules", type=int, default=200, help="one-off Schedules to compare (0 to skip)")
     p.add_argument("--schedule-window", type=float, default=120.0)
-    p.add_argument("--keep-db", action="store_true")
     args = p.parse_args()
 
     t0 = time.time()
