@@ -88,14 +88,15 @@ class OutboundMessage(models.Model):
 
     channel = models.CharField(max_length=16, choices=Channel.choices)
     sender = models.CharField("origination identity", max_length=256, blank=True)
-    recipient = models.CharField(max_length=320, db_index=True)
+    recipient = models.CharField(max_length=320)
     subject = models.CharField(max_length=998, blank=True)
     body = models.TextField(blank=True)
     options = models.JSONField(default=dict, blank=True)
-    status = models.CharField(max_length=16, choices=MessageStatus.choices, default=MessageStatus.QUEUED,
-                              db_index=True)
-    provider_message_id = models.CharField(max_length=200, blank=True, db_index=True)
-    provider_alt_id = models.CharField(max_length=200, blank=True, db_index=True,
+    # Not indexed: every delivery event rewrites it, and an index on it would make each of those
+    # updates rewrite every index of the table instead of updating the row in place.
+    status = models.CharField(max_length=16, choices=MessageStatus.choices, default=MessageStatus.QUEUED)
+    provider_message_id = models.CharField(max_length=200, blank=True)
+    provider_alt_id = models.CharField(max_length=200, blank=True,
                                        help_text="A second provider id events may use (WhatsApp wamid).")
     error_code = models.CharField(max_length=100, blank=True)
     error = models.TextField(blank=True)
@@ -106,7 +107,8 @@ class OutboundMessage(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     retry_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="retries")
-    owner_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
+    # msg_owner_idx starts with owner_type, so the foreign key needs no index of its own.
+    owner_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL, db_index=False)
     owner_id = models.PositiveBigIntegerField(null=True, blank=True)
     owner = GenericForeignKey("owner_type", "owner_id")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -122,6 +124,10 @@ class OutboundMessage(models.Model):
         indexes = [
             models.Index(fields=["owner_type", "owner_id"], name="msg_owner_idx"),
             models.Index(fields=["channel", "recipient", "-created_at"], name="msg_recipient_idx"),
+            # Meta indexes rather than db_index: on PostgreSQL db_index on a CharField adds a
+            # second, LIKE-only index that nothing here uses but every write pays for.
+            models.Index(fields=["provider_message_id"], name="msg_provider_id_idx"),
+            models.Index(fields=["provider_alt_id"], name="msg_provider_alt_id_idx"),
         ]
 
     def __str__(self) -> str:
@@ -221,14 +227,14 @@ class NotificationStatus(models.TextChoices):
 class SnsNotification(models.Model):
     """Every verified SNS delivery, stored raw before anything acts on it."""
 
-    message_id = models.CharField("SNS MessageId", max_length=100, unique=True)
+    message_id = models.CharField("SNS MessageId", max_length=100)
     type = models.CharField(max_length=40)
     topic_arn = models.CharField(max_length=300, blank=True)
     subject = models.CharField(max_length=300, blank=True)
     raw = models.JSONField()
     kind = models.CharField(max_length=20, choices=NotificationKind.choices, default=NotificationKind.OTHER)
     status = models.CharField(max_length=12, choices=NotificationStatus.choices,
-                              default=NotificationStatus.RECEIVED, db_index=True)
+                              default=NotificationStatus.RECEIVED)
     error = models.TextField(blank=True)
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)
@@ -238,6 +244,17 @@ class SnsNotification(models.Model):
     class Meta:
         verbose_name = "SNS notification"
         ordering = ["-received_at"]
+        constraints = [
+            # What makes a redelivery a no-op; a constraint (not unique=True) so PostgreSQL
+            # builds no extra LIKE index on it.
+            models.UniqueConstraint(fields=["message_id"], name="sns_message_id_unique"),
+        ]
+        indexes = [
+            # Only the rows that need someone: unfinished ones (the resume sweep) and failed ones
+            # (the admin's filter). Nearly every row is stored processed and never enters it.
+            models.Index(fields=["received_at"], condition=models.Q(status__in=["received", "failed"]),
+                         name="sns_attention_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.type} {self.message_id}"
@@ -260,7 +277,7 @@ class DeliveryEvent(models.Model):
     message = models.ForeignKey(OutboundMessage, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="events")
     channel = models.CharField(max_length=16, choices=Channel.choices, blank=True)
-    provider_message_id = models.CharField(max_length=200, db_index=True)
+    provider_message_id = models.CharField(max_length=200)
     event_type = models.CharField(max_length=16, choices=EventType.choices)
     provider_event = models.CharField(max_length=80, blank=True, help_text="e.g. TEXT_DELIVERED, Bounce")
     permanent = models.BooleanField(null=True, blank=True, help_text="For failures: can a retry help?")
@@ -276,6 +293,7 @@ class DeliveryEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["provider_message_id"], name="event_provider_id_idx")]
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.provider_message_id}"
