@@ -1,19 +1,26 @@
 """SNS ingest: verified notifications per second through the real WSGI stack, next to a no-op view.
 
-    .venv/bin/python bench/sns_ingest.py [--seconds 10] [--concurrency 8] [--workers 4]
+    .venv/bin/python bench/sns_ingest.py [--seconds 10] [--concurrency 8] [--workers 4] [--threads 2]
 
 Creates its own PostgreSQL database (``portal_bench_sns``), migrates it, starts gunicorn on
-loopback with the portal's settings plus a bench-only URLconf that adds a no-op POST view, and
-drives both endpoints with the same number of concurrent keep-alive clients for the same time.
-Each /sns/ request carries a distinct SMS delivery event (the documented record) signed with
-the test signer; the certificate is served through SNS_CERT_DIR, so nothing leaves the machine.
-Every request is verified (RSA-SHA1/SHA256), stored under its MessageId, parsed, and applied.
-Prints both rates and their ratio (target >= 0.5) and drops the database at the end.
+loopback with the portal's settings (delivery-outcome hooks included) plus a bench-only URLconf
+(``bench/sns_ingest_urls.py``) with two baselines: a no-op POST view, and a "floor" view that
+only verifies and durably stores each notification. All three endpoints are driven by the same
+number of concurrent keep-alive clients, taking turns in one-second slices until each has had
+``--seconds``, so a neighbour's burst on a shared machine hits them alike.
+
+Each /sns/ request carries a distinct SMS delivery event (the documented record) for a distinct
+logged message, signed with the test signer; the certificate is served through SNS_CERT_DIR, so
+nothing leaves the machine. Every request is verified (RSA-SHA1/SHA256), stored under its
+MessageId, parsed, and applied to its message. Prints the rates, the ratio to the no-op view
+(target >= 0.5), the floor's ratio, and the CPU time per request of the web workers and of
+PostgreSQL, then drops the database.
 """
 
 from __future__ import annotations
 
 import argparse
+import glob
 import http.client
 import json
 import os
@@ -30,9 +37,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._common import db_drop, db_recreate  # noqa: E402
 from tests.sns_signing import body, install_cert, sign_envelope  # noqa: E402
 
-ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 DB_NAME = "portal_bench_sns"
 HOST = "127.0.0.1"
 
@@ -47,104 +54,129 @@ SMS_EVENT = {
 }
 
 
-def db_recreate() -> str:
-    import psycopg
-
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-    return ADMIN_URL.rsplit("/", 1)[0] + f"/{DB_NAME}"
-
-
-def db_drop() -> None:
-    import psycopg
-
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind((HOST, 0))
         return s.getsockname()[1]
 
 
-def make_bodies(n: int, messages_known: int) -> list[bytes]:
-    """``n`` distinct signed notifications; the first ``messages_known`` refer to logged messages."""
+def make_bodies(n: int, *, known: bool) -> list[bytes]:
+    """``n`` distinct signed notifications, about logged messages ``bench-0`` ... or unknown ids."""
     out = []
     for i in range(n):
-        event = dict(SMS_EVENT, messageId=f"bench-{i % max(messages_known, 1)}" if i < messages_known
-                     else f"unknown-{uuid.uuid4()}")
+        event = dict(SMS_EVENT, messageId=f"bench-{i}" if known else f"unknown-{uuid.uuid4()}")
         out.append(body(sign_envelope(json.dumps(event), signature_version="2" if i % 2 else "1")))
     return out
 
 
-def drive(port: int, path: str, bodies: list[bytes], seconds: float, concurrency: int) -> tuple[int, int, float]:
-    """POST ``bodies`` (each once) from ``concurrency`` keep-alive clients for at most ``seconds``."""
+class Endpoint:
+    """One URL, its bodies (each posted once) and what the slices driving it added up to."""
+
+    def __init__(self, path: str, bodies: list[bytes], *, reuse: bool = False):
+        self.path, self.bodies, self.reuse = path, bodies, reuse
+        self.next = 0
+        self.ok = self.bad = 0
+        self.seconds = 0.0
+        self.cpu = {"web": 0.0, "database": 0.0}
+
+
+def drive(port: int, endpoint: Endpoint, seconds: float, concurrency: int) -> None:
+    """POST the endpoint's next bodies from ``concurrency`` keep-alive clients for ``seconds``."""
     lock = threading.Lock()
-    cursor = iter(range(len(bodies)))
-    ok = bad = 0
     deadline = time.monotonic() + seconds
 
     def worker():
-        nonlocal ok, bad
         conn = http.client.HTTPConnection(HOST, port, timeout=30)
         while time.monotonic() < deadline:
             with lock:
-                i = next(cursor, None)
-            if i is None:
-                break
-            conn.request("POST", path, body=bodies[i], headers={"Content-Type": "text/plain; charset=UTF-8"})
+                i = endpoint.next
+                endpoint.next += 1
+            if endpoint.reuse:
+                i %= len(endpoint.bodies)
+            elif i >= len(endpoint.bodies):
+                raise SystemExit(f"ran out of bodies for {endpoint.path}; raise the budget")
+            conn.request("POST", endpoint.path, body=endpoint.bodies[i],
+                         headers={"Content-Type": "text/plain; charset=UTF-8"})
             response = conn.getresponse()
             response.read()
             with lock:
                 if response.status == 200:
-                    ok += 1
+                    endpoint.ok += 1
                 else:
-                    bad += 1
+                    endpoint.bad += 1
         conn.close()
 
-    started = time.monotonic()
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    before, started = cpu_seconds(), time.monotonic()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return ok, bad, time.monotonic() - started
+    endpoint.seconds += time.monotonic() - started
+    after = cpu_seconds()
+    for key in endpoint.cpu:
+        endpoint.cpu[key] += after[key] - before[key]
+
+
+_server_pid = 0
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU time so far of the gunicorn processes and of all PostgreSQL processes (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    totals = {"web": 0.0, "database": 0.0}
+    for stat_path in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            with open(stat_path) as fh:
+                stat = fh.read()
+        except OSError:
+            continue  # ended while we looked
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        pid, ppid, used = int(stat_path.split("/")[2]), int(fields[1]), (int(fields[11]) + int(fields[12])) / tick
+        if _server_pid in (pid, ppid):
+            totals["web"] += used
+        elif name.startswith("postgres"):
+            totals["database"] += used
+    return totals
 
 
 def main() -> int:
+    global _server_pid
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="time per endpoint (default 10)")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients (default 8)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes (default 4)")
+    parser.add_argument("--threads", type=int, default=2,
+                        help="threads per gthread worker (default 2); 0 runs gunicorn's default sync workers")
     parser.add_argument("--keep-db", action="store_true")
     args = parser.parse_args()
 
-    url = db_recreate()
+    url = db_recreate(DB_NAME)
     cert_dir = install_cert(tempfile.mkdtemp(prefix="bench-sns-certs-"))
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "bench.sns_ingest_settings",
            "SNS_CERT_DIR": cert_dir, "SNS_TOPIC_ARNS": "", "SNS_MAX_AGE_SECONDS": "3600", "DEBUG": "false",
            "TASKS_EAGER": "false", "SIMULATOR_AUTO_DELIVER": "false", "LOG_LEVEL": "ERROR", "CONN_MAX_AGE": "600",
-           "DELIVERY_OUTCOME_HOOKS": "", "PYTHONPATH": str(ROOT),
-           "PYTHONWARNINGS": "ignore::UserWarning"}
+           "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "ignore::UserWarning"}
     env.pop("TEST_DATABASE_NAME", None)
     py = sys.executable
     subprocess.run([py, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
-    # Message-log rows the events refer to, so most events do real work (find, update status).
-    known = 2000
+    # Enough distinct notifications that none repeats (a repeat would be a cheap duplicate), and a
+    # logged message for each, so every event does the real work: find it, record, move status.
+    budget = int(args.seconds * 1500) + 500
     seed = (
         "from messaging.models import OutboundMessage as M;"
         f"M.objects.bulk_create([M(channel='sms', recipient='+14255550156', body='b', status='sent',"
-        f" provider_message_id=f'bench-{{i}}') for i in range({known})])"
+        f" provider_message_id=f'bench-{{i}}') for i in range({budget})], batch_size=2000)"
     )
     subprocess.run([py, "manage.py", "shell", "-c", seed], cwd=ROOT, env=env, check=True)
 
+    worker_args = ["--worker-class", "gthread", "--threads", str(args.threads)] if args.threads else []
     gunicorn = [py, "-m", "gunicorn", "portal.wsgi:application", "--bind", f"{HOST}:{port}",
-                "--workers", str(args.workers), "--worker-class", "gthread", "--threads", "2",
-                "--log-level", "warning", "--keep-alive", "30"]
+                "--workers", str(args.workers), *worker_args, "--log-level", "warning", "--keep-alive", "30"]
     server = subprocess.Popen(gunicorn, cwd=ROOT, env=env, start_new_session=True)
+    _server_pid = server.pid
     try:
         for _ in range(100):
             try:
@@ -152,30 +184,36 @@ def main() -> int:
                     break
             except OSError:
                 time.sleep(0.1)
-        # Enough distinct notifications that none repeats (a repeat would be a cheap duplicate).
-        budget = int(args.seconds * 1500) + 500
-        print(f"signing {budget} notifications ...", flush=True)
-        bodies = make_bodies(budget, known)
-        warm = make_bodies(50, 0)
-        drive(port, "/sns/", warm, 5, args.concurrency)  # warm-up: imports, cert cache, connections
-        drive(port, "/bench-noop/", warm, 5, args.concurrency)
-
-        noop_ok, noop_bad, noop_t = drive(port, "/bench-noop/", bodies, args.seconds, args.concurrency)
-        sns_ok, sns_bad, sns_t = drive(port, "/sns/", bodies, args.seconds, args.concurrency)
-        noop_rate, sns_rate = noop_ok / noop_t, sns_ok / sns_t
+        print(f"signing {2 * budget} notifications ...", flush=True)
+        sns = Endpoint("/sns/", make_bodies(budget, known=True))
+        floor = Endpoint("/bench-floor/", make_bodies(budget, known=False))
+        noop = Endpoint("/bench-noop/", sns.bodies, reuse=True)  # it reads nothing: any body will do
+        for path in ("/sns/", "/bench-floor/", "/bench-noop/"):  # imports, certificate cache, connections
+            drive(port, Endpoint(path, make_bodies(100, known=False)), 2, args.concurrency)
+        slices = max(1, round(args.seconds))
+        for _ in range(slices):
+            for endpoint in (noop, floor, sns):
+                drive(port, endpoint, args.seconds / slices, args.concurrency)
         check = [py, "manage.py", "shell", "-c",
-                 "from messaging.models import SnsNotification as N, DeliveryEvent as E;"
-                 "print(N.objects.exclude(status='processed').count(), E.objects.count(), "
-                 "E.objects.filter(message__isnull=False).count())"]
-        not_processed, events, matched = subprocess.run(check, cwd=ROOT, env=env, check=True, capture_output=True,
-                                                        text=True).stdout.strip().splitlines()[-1].split()
-        print(f"gunicorn: {args.workers} workers x 2 threads, {args.concurrency} clients, {args.seconds:.0f} s each, "
-              f"PostgreSQL")
-        print(f"no-op view : {noop_rate:8.1f} req/s  ({noop_ok} ok, {noop_bad} other)")
-        print(f"POST /sns/ : {sns_rate:8.1f} notifications/s  ({sns_ok} ok, {sns_bad} other; "
-              f"{events} delivery events stored, {matched} matched a message; {not_processed} not processed)")
-        print(f"ratio      : {sns_rate / noop_rate:.2f}  (target >= 0.5)")
-        return 0 if sns_bad == 0 and noop_bad == 0 else 1
+                 "from messaging.models import SnsNotification as N, DeliveryEvent as E, OutboundMessage as M;"
+                 "print(N.objects.exclude(status='processed').exclude(kind='other').count(),"
+                 " E.objects.filter(message__isnull=False).count(), M.objects.filter(status='delivered').count())"]
+        out = subprocess.run(check, cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
+        not_processed, matched, delivered = out.strip().splitlines()[-1].split()
+        rate = {e.path: e.ok / e.seconds for e in (noop, floor, sns)}
+        workers = f"{args.workers} workers x {args.threads} threads" if args.threads else f"{args.workers} sync workers"
+        print(f"gunicorn: {workers}, {args.concurrency} clients, {args.seconds:.0f} s per endpoint in {slices} "
+              f"alternating slices, PostgreSQL, {os.cpu_count()} CPUs")
+        print(f"no-op view        : {rate[noop.path]:8.1f} req/s  ({noop.ok} ok, {noop.bad} other)")
+        print(f"verify+store only : {rate[floor.path]:8.1f} req/s  ({floor.ok} ok, {floor.bad} other)")
+        print(f"POST /sns/        : {rate[sns.path]:8.1f} notifications/s  ({sns.ok} ok, {sns.bad} other; {matched} "
+              f"events matched a message, {delivered} messages now delivered; {not_processed} not processed)")
+        for endpoint in (noop, floor, sns):
+            per = {k: v / max(endpoint.ok, 1) * 1000 for k, v in endpoint.cpu.items()}
+            print(f"CPU per request, {endpoint.path:13}: web {per['web']:.2f} ms, PostgreSQL {per['database']:.2f} ms")
+        print(f"floor ratio: {rate[floor.path] / rate[noop.path]:.2f}  (verify and store, act on nothing)")
+        print(f"ratio      : {rate[sns.path] / rate[noop.path]:.2f}  (target >= 0.5)")
+        return 0 if sns.bad == floor.bad == noop.bad == 0 else 1
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -183,7 +221,7 @@ def main() -> int:
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
         if not args.keep_db:
-            db_drop()
+            db_drop(DB_NAME)
 
 
 if __name__ == "__main__":

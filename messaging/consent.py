@@ -112,16 +112,17 @@ def suppression_add(*, address: str, reason: str, raw: dict | None = None) -> tu
         return Suppression.objects.get(address=address), False
 
 
+def suppression_applies(*, channel: str, event_type: str, permanent: bool | None) -> bool:
+    """Whether an event suppresses its addresses: an email complaint or permanent bounce."""
+    return channel == Channel.EMAIL and (
+        event_type == EventType.COMPLAINED or (event_type == EventType.BOUNCED and bool(permanent)))
+
+
 def suppression_from_event(*, event) -> list[str]:
     """Suppress the addresses of a permanent SES bounce or of a complaint; returns them."""
-    if event.channel != Channel.EMAIL:
+    if not suppression_applies(channel=event.channel, event_type=event.event_type, permanent=event.permanent):
         return []
-    if event.event_type == EventType.COMPLAINED:
-        reason = SuppressionReason.COMPLAINT
-    elif event.event_type == EventType.BOUNCED and event.permanent:
-        reason = SuppressionReason.BOUNCE
-    else:
-        return []
+    reason = SuppressionReason.COMPLAINT if event.event_type == EventType.COMPLAINED else SuppressionReason.BOUNCE
     from messaging.events import ses_recipients
 
     addresses = ses_recipients(event.raw) or ([event.recipient] if event.recipient else [])

@@ -24,6 +24,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -177,7 +178,9 @@ def dispatch_on_delivery_outcome(*, event: DeliveryEvent) -> None:
     Events on a fallback attempt, and late events after the fallback was decided, are recorded
     by the event pipeline (the DeliveryEvent row, the message's status) and change nothing here.
     """
-    if event.message_id is None:
+    # Every attempt's message is owned by its dispatch, so other messages (most of them) are
+    # ruled out without a query.
+    if event.message_id is None or event.message.owner_type_id != ContentType.objects.get_for_model(Dispatch).pk:
         return
     attempt = DispatchAttempt.objects.filter(message_id=event.message_id).first()
     if attempt is None or attempt.role != AttemptRole.PRIMARY:

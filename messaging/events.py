@@ -44,7 +44,7 @@ class NormalizedEvent:
 
 
 # What each event type does to the message-log status; absent means "no change".
-_STATUS_FOR_EVENT = {
+STATUS_FOR_EVENT = {
     EventType.QUEUED: MessageStatus.QUEUED,
     EventType.SENT: MessageStatus.SENT,
     EventType.DELIVERED: MessageStatus.DELIVERED,
@@ -309,7 +309,7 @@ def delivery_event_apply(*, event: NormalizedEvent, notification=None,
 
 
 def _advance_status(message: OutboundMessage, event: NormalizedEvent) -> None:
-    new = _STATUS_FOR_EVENT.get(event.event_type)
+    new = STATUS_FOR_EVENT.get(event.event_type)
     now = timezone.now()
     extra = {}
     if event.parts is not None:
@@ -337,10 +337,14 @@ def _advance_status(message: OutboundMessage, event: NormalizedEvent) -> None:
 
 
 def _run_hooks(event_id: int) -> None:
-    event = DeliveryEvent.objects.select_related("message").get(pk=event_id)
+    run_outcome_hooks(DeliveryEvent.objects.select_related("message").get(pk=event_id))
+
+
+def run_outcome_hooks(event: DeliveryEvent) -> None:
+    """Tell every ``DELIVERY_OUTCOME_HOOKS`` subscriber about a recorded event (after commit)."""
     for path in getattr(settings, "DELIVERY_OUTCOME_HOOKS", []):
         try:
             import_string(path)(event=event)
         except Exception:
             # One subscriber's bug must not stop the others from hearing about the outcome.
-            log.exception("delivery outcome hook %s failed for event %s", path, event_id)
+            log.exception("delivery outcome hook %s failed for event %s", path, event.pk)

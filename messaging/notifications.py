@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from messaging.events import delivery_event_apply, parse_provider_message
 from messaging.inbound import inbound_sms_receive
+from messaging.ingest import event_notification_receive, fast_path_applies
 from messaging.models import NotificationKind, NotificationStatus, SnsNotification
 from messaging.sns import SUBSCRIPTION_CONFIRMATION, UNSUBSCRIBE_CONFIRMATION, check_subscribe_url
 
@@ -62,9 +63,9 @@ def notification_kind(message: dict | None, sns_type: str = "Notification") -> s
     return NotificationKind.OTHER
 
 
-def _row_fields(envelope: dict, *, expect_outcome: bool = False) -> dict:
+def _row_fields(envelope: dict, *, kind: str | None = None, expect_outcome: bool = False) -> dict:
     sns_type = envelope.get("Type", "")
-    kind = notification_kind(decode_message(envelope), sns_type)
+    kind = kind or notification_kind(decode_message(envelope), sns_type)
     fields = dict(
         type=sns_type[:40], topic_arn=str(envelope.get("TopicArn", ""))[:300],
         subject=str(envelope.get("Subject") or "")[:300], raw=envelope, kind=kind,
@@ -103,23 +104,28 @@ def notification_receive(*, envelope: dict) -> tuple[SnsNotification, bool]:
     survive a handler failure as ``failed``), and confirmations are committed before the
     SubscribeURL is fetched, because an HTTP call never runs inside a transaction.
     """
-    kind = notification_kind(decode_message(envelope), envelope.get("Type", ""))
+    message = decode_message(envelope)
+    kind = notification_kind(message, envelope.get("Type", ""))
     if kind not in _EVENT_KINDS and kind != NotificationKind.OTHER:
         notification, created = notification_store(envelope=envelope)
         if created:
             notification.status = notification_process(notification=notification)
         return notification, created
-    inserted = False
+    inserted = fast = False
     try:
+        events = parse_provider_message(message) if kind in _EVENT_KINDS else []
+        if fast_path_applies(events):
+            fast = True
+            return event_notification_receive(envelope=envelope, kind=kind, event=events[0])
         with transaction.atomic():
             notification = SnsNotification.objects.create(
-                message_id=envelope["MessageId"], **_row_fields(envelope, expect_outcome=True))
+                message_id=envelope["MessageId"], **_row_fields(envelope, kind=kind, expect_outcome=True))
             inserted = True
-            if kind in _EVENT_KINDS:
-                _apply_events(notification, decode_message(envelope))
+            for event in events:
+                delivery_event_apply(event=event, notification=notification)
         return notification, True
     except IntegrityError:
-        if not inserted:  # the unique MessageId: a redelivery, possibly racing the first one
+        if not inserted and not fast:  # the unique MessageId: a redelivery, possibly racing the first
             return SnsNotification.objects.get(message_id=envelope["MessageId"]), False
         error = _describe_failure(envelope)
     except Exception:

@@ -40,9 +40,10 @@ def _in_fallback_dispatch(message: OutboundMessage) -> bool:
 
 def sms_retry_on_delivery_outcome(*, event: DeliveryEvent) -> None:
     """Delivery-outcome hook: schedule a retry of a transiently failed SMS."""
+    if event.event_type != EventType.FAILED or event.permanent is not False or event.message_id is None:
+        return
     message = event.message
-    if (message is None or event.event_type != EventType.FAILED or event.permanent is not False
-            or message.channel != Channel.SMS or _in_fallback_dispatch(message)):
+    if message.channel != Channel.SMS or _in_fallback_dispatch(message):
         return
     limit = settings.SMS_DELIVERY_RETRIES
     original_id = message.retry_of_id or message.pk

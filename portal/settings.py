@@ -97,6 +97,12 @@ else:
     # Reuse connections between requests; workers are long-lived.
     _db.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     _db.setdefault("CONN_HEALTH_CHECKS", True)
+    if _db["ENGINE"] == "django.db.backends.postgresql" and env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        # Lets the SNS ingest statement (messaging/ingest.py) be planned once per connection
+        # instead of once per notification. Django's own cursors bind on the client and are
+        # never prepared, so nothing else changes. Django leaves this off for transaction-mode
+        # poolers (PgBouncer before 1.21): behind one, set DATABASE_PREPARED_STATEMENTS=false.
+        _db.setdefault("OPTIONS", {}).setdefault("prepare_threshold", 1000)
 # Lets parallel test runs (several engineers, xdist) use their own test database.
 if env.str("TEST_DATABASE_NAME", default=""):
     _db.setdefault("TEST", {})["NAME"] = env.str("TEST_DATABASE_NAME")

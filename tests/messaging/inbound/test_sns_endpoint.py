@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from messaging import notifications
@@ -21,6 +19,7 @@ from messaging.models import (
     SnsNotification,
 )
 from tests.messaging.inbound.aws_examples import INBOUND_TWO_WAY_SMS, SMS_EVENT_RECORD, example
+from tests.messaging.inbound.conftest import post_all_at_once
 from tests.sns_signing import (
     CERT_URL,
     body,
@@ -122,22 +121,7 @@ def test_the_same_inbound_sms_under_a_new_sns_message_id_is_routed_once(post_sns
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_redeliveries_are_processed_exactly_once(sns_certs):
     envelope = sign_envelope(json.dumps(INBOUND_TWO_WAY_SMS | {"messageBody": "HELP"}))
-    raw = body(envelope)
-    barrier = threading.Barrier(8)
-    statuses = []
-
-    def deliver():
-        try:
-            barrier.wait()
-            statuses.append(Client().post("/sns/", data=raw, content_type="text/plain").status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=deliver) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    statuses = [r.status_code for r in post_all_at_once(body(envelope))]
     assert statuses == [200] * 8
     assert SnsNotification.objects.filter(message_id=envelope["MessageId"]).count() == 1
     assert InboundSms.objects.count() == 1
@@ -342,10 +326,11 @@ def exploding_hook(*, event):
 def test_a_processing_failure_is_recorded_answered_200_and_can_be_rerun(post_sns, monkeypatch):
     msg = sms()
 
-    def broken(**kwargs):
+    def broken(message):
         raise RuntimeError("database hiccup")
 
-    monkeypatch.setattr(notifications, "delivery_event_apply", broken)
+    # Parsing is the step both ingest paths (one statement on PostgreSQL, the ORM elsewhere) share.
+    monkeypatch.setattr(notifications, "parse_provider_message", broken)
     response, envelope = post_sns.message(SMS_EVENT_RECORD)
     assert response.status_code == 200
     n = SnsNotification.objects.get()
