@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from messaging.models import Tag
 from shifts.models import Shift, ShiftStatus
-from shifts.services import shift_code_normalize, shift_code_validate
+from shifts.services import shift_code_normalize, shift_code_validate, shift_is_open, shifts_available
 
 
 class ShiftSerializer(serializers.Serializer):
@@ -61,8 +61,8 @@ class ShiftCampaignSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if not attrs.get("message", "").strip() and not any(
-                s.status == ShiftStatus.AVAILABLE for s in attrs.get("shifts") or []) \
-                and not Shift.objects.filter(status=ShiftStatus.AVAILABLE).exists():
+                shift_is_open(shift=s) for s in attrs.get("shifts") or []) \
+                and not shifts_available().exists():
             raise serializers.ValidationError({"message": "There are no open shifts to list; write the message."})
         return attrs
 

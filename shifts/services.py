@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from messaging import consent
@@ -108,8 +108,32 @@ def shift_get(*, code: str) -> Shift | None:
     return Shift.objects.filter(code=shift_code_normalize(code)).select_related("booked_by").first()
 
 
-def shifts_available():
-    return Shift.objects.filter(status=ShiftStatus.AVAILABLE).order_by(F("starts_at").asc(nulls_last=True), "code")
+def _not_started(now: datetime) -> Q:
+    # A shift with no start time never expires.
+    return Q(starts_at__isnull=True) | Q(starts_at__gt=now)
+
+
+def shift_is_open(*, shift: Shift, now: datetime | None = None) -> bool:
+    """Available, and not started yet: what a booking, REQUEST and a campaign may offer."""
+    now = now or timezone.now()
+    return shift.status == ShiftStatus.AVAILABLE and (shift.starts_at is None or shift.starts_at > now)
+
+
+def shifts_available(*, now: datetime | None = None):
+    """The open shifts, soonest first. A shift whose start has passed is never offered, even in
+    the minute before ``shifts_expire`` marks it."""
+    return (Shift.objects.filter(_not_started(now or timezone.now()), status=ShiftStatus.AVAILABLE)
+            .order_by(F("starts_at").asc(nulls_last=True), "code"))
+
+
+def shifts_expire(*, now: datetime | None = None, shift: Shift | None = None) -> int:
+    """Scheduled every minute: available shifts whose start has passed become ``expired``, so
+    the admin, the API and the manager see that nobody took them. Returns how many."""
+    now = now or timezone.now()
+    rows = Shift.objects.filter(status=ShiftStatus.AVAILABLE, starts_at__lte=now)
+    if shift is not None:
+        rows = rows.filter(pk=shift.pk)
+    return rows.update(status=ShiftStatus.EXPIRED, updated_at=now)
 
 
 @dataclass
@@ -124,7 +148,7 @@ def shift_book(*, code: str, phone: str, now: datetime | None = None) -> Booking
     now = now or timezone.now()
     contact = Contact.objects.filter(phone=phone).first()
     with transaction.atomic():
-        won = Shift.objects.filter(code=code, status=ShiftStatus.AVAILABLE).update(
+        won = Shift.objects.filter(_not_started(now), code=code, status=ShiftStatus.AVAILABLE).update(
             status=ShiftStatus.TAKEN, booked_phone=phone, booked_by=contact, booked_at=now, updated_at=now) == 1
         shift = Shift.objects.filter(code=code).first()
         if shift is None:
@@ -132,6 +156,8 @@ def shift_book(*, code: str, phone: str, now: datetime | None = None) -> Booking
         if not won:
             if shift.status == ShiftStatus.TAKEN:
                 return BookingResult("yours" if shift.booked_phone == phone else "taken", shift)
+            if shift.status == ShiftStatus.AVAILABLE and shifts_expire(now=now, shift=shift):
+                shift.status = ShiftStatus.EXPIRED  # it has started; the minute sweep had not got to it yet
             return BookingResult("closed", shift)
         campaign_id = campaign_attribute(phone=phone, at=now)
         if campaign_id:
@@ -221,7 +247,7 @@ def shift_booked_text(*, shift: Shift) -> str:
 
 def campaign_message_compose(*, shifts: list[Shift] | None = None) -> str:
     """The default campaign text: the selected open shifts (all open ones if none) with their codes."""
-    chosen = [s for s in shifts if s.status == ShiftStatus.AVAILABLE] if shifts is not None else None
+    chosen = [s for s in shifts if shift_is_open(shift=s)] if shifts is not None else None
     if not chosen:
         chosen = list(shifts_available()[:40])
     chosen.sort(key=lambda s: (s.starts_at is None, s.starts_at or timezone.now(), s.code))
