@@ -32,7 +32,9 @@ def attempt(dispatch_id: int, role: str = AttemptRole.PRIMARY) -> OutboundMessag
 
 def send_event(message: OutboundMessage, event_type: str, provider_event: str = "", permanent=None,
                description: str = "", use_alt_id: bool = False):
-    """What the SNS pipeline does after parsing a provider event: delivery_event_apply."""
+    """What the SNS pipeline does after parsing a provider event: delivery_event_apply (the ORM
+    path; tests/messaging/inbound/test_ingest.py drives the same subscribers through /sns/'s
+    one-statement path on PostgreSQL)."""
     message.refresh_from_db()
     pid = message.provider_alt_id if use_alt_id else message.provider_message_id
     return delivery_event_apply(event=NormalizedEvent(

@@ -1,7 +1,8 @@
 """Omnichannel fallback and broadcast, on a controlled clock (timers_fire_due).
 
-Delivery events go in through ``delivery_event_apply``, exactly what the SNS pipeline calls
-after it has parsed an SMS, SES or WhatsApp event.
+Delivery events go in through ``delivery_event_apply``, what the SNS pipeline's ORM path calls
+after it has parsed an SMS, SES or WhatsApp event (tests/messaging/inbound/test_ingest.py sends
+them through /sns/'s one-statement path on PostgreSQL).
 """
 
 from __future__ import annotations

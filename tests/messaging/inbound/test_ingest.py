@@ -14,7 +14,19 @@ import pytest
 from django.db import connection
 
 from messaging import notifications
-from messaging.models import DeliveryEvent, MessageStatus, NotificationStatus, OutboundMessage, SnsNotification
+from messaging.models import (
+    DeliveryEvent,
+    Dispatch,
+    FallbackState,
+    MessageStatus,
+    NotificationStatus,
+    OutboundMessage,
+    SnsNotification,
+    Timer,
+)
+from messaging.services import message_send
+from messaging.sms_retry import RETRY_CALLBACK
+from tests.messaging.dispatch_helpers import SMS_TO_EMAIL, attempt
 from tests.messaging.inbound.aws_examples import SES_DELIVERY, SMS_EVENT_RECORD, example
 from tests.messaging.inbound.conftest import post_all_at_once
 from tests.sns_signing import body, sign_envelope
@@ -177,3 +189,42 @@ def test_concurrent_redeliveries_of_an_event_apply_it_once(sns_certs):
     assert DeliveryEvent.objects.filter(message=message).count() == 1
     message.refresh_from_db()
     assert message.status == MessageStatus.DELIVERED
+
+
+# --------------------------------------------------------------------------- the hooks' subscribers
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Run ``fn`` and its after-commit work (sends, hooks), as a committed request would."""
+
+    def run(fn, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return fn(*args, **kwargs)
+
+    return run
+
+
+def test_a_primary_sms_failure_arriving_by_sns_sends_the_fallback_at_once(api, committed):
+    dispatch_id = committed(api.post, "/api/v1/messages/", SMS_TO_EMAIL, format="json").json()["id"]
+    sms = attempt(dispatch_id)
+    committed(notifications.notification_receive,
+              envelope=sign_envelope(json.dumps(sms_event(sms.provider_message_id, "TEXT_BLOCKED"))))
+    dispatch = Dispatch.objects.get(pk=dispatch_id)
+    assert dispatch.fallback_state == FallbackState.SENT and "TEXT_BLOCKED" in dispatch.fallback_reason
+    assert attempt(dispatch_id, "fallback").channel == "email"
+
+
+def test_a_primary_sms_delivery_arriving_by_sns_cancels_the_fallback(api, committed):
+    dispatch_id = committed(api.post, "/api/v1/messages/", SMS_TO_EMAIL, format="json").json()["id"]
+    committed(notifications.notification_receive, envelope=sign_envelope(
+        json.dumps(sms_event(attempt(dispatch_id).provider_message_id, "TEXT_DELIVERED"))))
+    assert Dispatch.objects.get(pk=dispatch_id).fallback_state == FallbackState.CANCELLED
+
+
+def test_a_transient_sms_failure_arriving_by_sns_schedules_a_retry(committed):
+    sms = committed(message_send, channel="sms", recipient="+12065550123", body="Shift 42 is open")
+    sms.refresh_from_db()
+    committed(notifications.notification_receive, envelope=sign_envelope(
+        json.dumps(sms_event(sms.provider_message_id, "TEXT_CARRIER_UNREACHABLE"))))
+    assert Timer.objects.get(callback=RETRY_CALLBACK).label.startswith("SMS retry 1/")
