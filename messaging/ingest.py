@@ -7,10 +7,11 @@ INSERT ... ON CONFLICT with data-modifying CTEs. In autocommit it is its own tra
 the notification, its event and the message's new status commit together or not at all,
 exactly as on the ORM path, and the unique ``MessageId`` still lets only the first delivery act.
 
-Only the common shape takes this path: one event that needs nothing but the message-log row
-(no suppression to record, no second id to match). Everything else returns None and goes the
-ORM way in ``messaging.notifications``; ``tests/test_ingest.py`` runs both paths on the same
-inputs and compares what they leave behind.
+Only the common shape takes this path (``fast_path_applies``): one event that needs nothing
+but the message-log row (no suppression to record, no second id to match). Everything else, and
+every other database, goes the ORM way in ``messaging.notifications``;
+``tests/messaging/inbound/test_ingest.py`` runs both paths on the same inputs and compares what
+they leave behind.
 """
 
 from __future__ import annotations
@@ -182,9 +183,10 @@ def _execute_prepared(conn, sql: str, params: dict) -> tuple:
 
 
 def _model(model, conn, **values):
-    """An instance of ``model`` from all its column values, as if loaded (no __init__ kwargs)."""
-    fields = model._meta.concrete_fields
-    return model.from_db(conn.alias, None, [values[f.attname] for f in fields])
+    """An instance of ``model`` from its column values, as if loaded; a field not given (one added
+    to the model later, say) is deferred and read from the database if anyone asks for it."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(conn.alias, names, [values[name] for name in names])
 
 
 _converters: list | None = None

@@ -94,9 +94,10 @@ def notification_store(*, envelope: dict) -> tuple[SnsNotification, bool]:
 def notification_receive(*, envelope: dict) -> tuple[SnsNotification, bool]:
     """Store, then (only if this delivery is the first) process. Never raises for processing.
 
-    Delivery events and "anything else" take the fast path: the INSERT and the processing share
-    one transaction with no savepoints, so a notification costs one commit and a handful of
-    round trips. If processing raises, that transaction is rolled back whole and the
+    Delivery events and "anything else" are stored and acted on in one transaction. On
+    PostgreSQL a notification with one plain delivery event is a single prepared statement
+    (``messaging.ingest``); the rest share one transaction with no savepoints, one commit and a
+    handful of round trips. If processing raises, that work is rolled back whole and the
     notification is then stored on its own as ``failed`` with the error, for the admin's re-run.
     A crash half-way leaves nothing behind, and SNS, which got no 200, delivers it again.
 
