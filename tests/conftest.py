@@ -170,6 +170,9 @@ def admin_login(django_user_model):
 
         password = "pw-for-tests-123"
         if groups:
+            from portal.roles import roles_sync
+
+            roles_sync()  # a transactional test starts from a flushed database, without the groups
             user = django_user_model.objects.create_user(username, password=password, is_staff=True)
             user.groups.set(Group.objects.filter(name__in=groups))
         else:

@@ -6,7 +6,7 @@ import pytest
 
 from incidents.models import EscalationLevel, EscalationPolicy, Incident
 from messaging.models import Contact
-from portal.roles import DISPATCHER, roles_sync
+from portal.roles import DISPATCHER
 from tests.conftest import SCREENSHOTS
 from tests.incidents.conftest import ANA, BEN
 
@@ -14,7 +14,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_dispatcher_opens_an_incident_from_a_policy_and_sees_the_first_page(browser_page, live_server, admin_login):
-    roles_sync()  # a transactional test starts from a flushed database
     policy = EscalationPolicy.objects.create(name="Gas leak – east")
     for position, phone in enumerate([ANA, BEN], 1):
         level = EscalationLevel.objects.create(policy=policy, position=position, wait_seconds=60, reminders=1)

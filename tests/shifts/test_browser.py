@@ -5,7 +5,6 @@ import pytest
 from messaging.contacts import allow_list_add, contact_upsert
 from messaging.events import NormalizedEvent, delivery_event_apply
 from messaging.models import OutboundMessage
-from portal.roles import roles_sync
 from shifts.models import Shift, ShiftCampaign
 from tests.conftest import SCREENSHOTS
 
@@ -22,7 +21,6 @@ def test_manager_imports_shifts_composes_a_campaign_and_watches_it_go_out(browse
     for i in range(3):
         contact_upsert(name=f"Employee {i}", phone=f"+1206555020{i}", tags=["overtime"])
         allow_list_add(phone=f"+1206555020{i}", scope="shifts")
-    roles_sync()  # a transactional test starts from a flushed database
     page = browser_page
     admin_login(page, live_server.url, username="manager", groups=("shift manager",))
 
