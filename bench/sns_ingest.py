@@ -78,6 +78,7 @@ class Endpoint:
         self.ok = self.bad = 0
         self.seconds = 0.0
         self.cpu = {"web": 0.0, "database": 0.0}
+        self.exhausted = False
 
 
 def drive(port: int, endpoint: Endpoint, seconds: float, concurrency: int) -> None:
@@ -94,7 +95,8 @@ def drive(port: int, endpoint: Endpoint, seconds: float, concurrency: int) -> No
             if endpoint.reuse:
                 i %= len(endpoint.bodies)
             elif i >= len(endpoint.bodies):
-                raise SystemExit(f"ran out of bodies for {endpoint.path}; raise the budget")
+                endpoint.exhausted = True  # raised below: an exception here would end only this thread
+                break
             conn.request("POST", endpoint.path, body=endpoint.bodies[i],
                          headers={"Content-Type": "text/plain; charset=UTF-8"})
             response = conn.getresponse()
@@ -112,6 +114,8 @@ def drive(port: int, endpoint: Endpoint, seconds: float, concurrency: int) -> No
         t.start()
     for t in threads:
         t.join()
+    if endpoint.exhausted:
+        raise SystemExit(f"ran out of distinct bodies for {endpoint.path}; a repeat would be a cheap duplicate")
     endpoint.seconds += time.monotonic() - started
     after = cpu_seconds()
     for key in endpoint.cpu:
@@ -189,7 +193,7 @@ def main() -> int:
         floor = Endpoint("/bench-floor/", make_bodies(budget, known=False))
         noop = Endpoint("/bench-noop/", sns.bodies, reuse=True)  # it reads nothing: any body will do
         for path in ("/sns/", "/bench-floor/", "/bench-noop/"):  # imports, certificate cache, connections
-            drive(port, Endpoint(path, make_bodies(100, known=False)), 2, args.concurrency)
+            drive(port, Endpoint(path, make_bodies(100, known=False), reuse=True), 2, args.concurrency)
         slices = max(1, round(args.seconds))
         for _ in range(slices):
             for endpoint in (noop, floor, sns):
