@@ -2,41 +2,18 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 
 from incidents.models import EventKind, Incident, IncidentStatus
 from incidents.services import incident_open
 from messaging.models import Contact, OutboundMessage, Timer, TimerState
 from messaging.timers import timer_fire, timers_fire_due
+from tests.conftest import together
 from tests.incidents.conftest import ANA, BEN, CLEO, reply
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def together(*funcs):
-    """Run each function in its own thread, released at the same moment; re-raise any error."""
-    barrier = threading.Barrier(len(funcs))
-    errors = []
-
-    def run(f):
-        try:
-            barrier.wait()
-            f()
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(f,)) for f in funcs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert not errors, errors
 
 
 @pytest.fixture

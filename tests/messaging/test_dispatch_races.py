@@ -3,12 +3,10 @@ instant have exactly one outcome, and one Idempotency-Key sends once however man
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from messaging.dispatch import ChannelSpec, dispatch_create
@@ -23,6 +21,7 @@ from messaging.models import (
     TimerState,
 )
 from messaging.timers import timers_fire_due
+from tests.conftest import together
 from tests.messaging.dispatch_helpers import SMS_TO_EMAIL, attempt, send_event
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -31,28 +30,6 @@ SMS = ChannelSpec(channel="sms", recipient="+12065550123", sender="+12065550100"
                   options={"message_type": "TRANSACTIONAL"})
 EMAIL = ChannelSpec(channel="email", recipient="user@example.com", sender="noreply@example.com",
                     subject="Your code", body="Your code is 1234")
-
-
-def _together(*fns):
-    """Run each fn in its own thread, released at the same instant; re-raise any error."""
-    barrier = threading.Barrier(len(fns))
-    errors = []
-
-    def wrap(fn):
-        try:
-            barrier.wait(timeout=10)
-            fn()
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=wrap, args=(fn,)) for fn in fns]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    assert not errors, errors
 
 
 def _new_dispatch() -> Dispatch:
@@ -66,7 +43,7 @@ def test_a_success_event_and_the_fallback_timer_at_once_have_one_outcome(round_)
     d = _new_dispatch()
     sms = attempt(d.pk)
     assert sms.status == MessageStatus.SENT
-    _together(
+    together(
         lambda: send_event(sms, EventType.DELIVERED, "TEXT_DELIVERED"),
         # Staggered by 0-11 ms across rounds so that each side wins some of the rounds.
         lambda: (time.sleep(round_ / 1000), timers_fire_due(now=d.fallback_due_at + timedelta(milliseconds=1))),
@@ -91,7 +68,7 @@ def test_a_success_event_and_the_fallback_timer_at_once_have_one_outcome(round_)
 def test_a_failure_event_and_the_fallback_timer_at_once_send_one_fallback(round_):
     d = _new_dispatch()
     sms = attempt(d.pk)
-    _together(
+    together(
         lambda: send_event(sms, EventType.FAILED, "TEXT_BLOCKED", permanent=True),
         lambda: send_event(sms, EventType.FAILED, "TEXT_BLOCKED", permanent=True),
         lambda: timers_fire_due(now=d.fallback_due_at + timedelta(milliseconds=1)),
@@ -111,7 +88,7 @@ def test_racing_requests_with_one_idempotency_key_send_once(api_key):
         responses.append(client.post("/api/v1/messages/", SMS_TO_EMAIL, format="json",
                                      HTTP_IDEMPOTENCY_KEY="race-key-1"))
 
-    _together(*[post] * 6)
+    together(*[post] * 6)
     assert [r.status_code for r in responses] == [202] * 6
     assert len({r.json()["id"] for r in responses}) == 1
     assert Dispatch.objects.count() == 1

@@ -1,10 +1,8 @@
 """The end-to-end story the outside suite checks, through the API and inbound SMS only."""
 
-import threading
-
 import pytest
-from django.db import connection
 
+from tests.conftest import together
 from tests.shifts.conftest import sms_in
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -33,20 +31,7 @@ def test_campaign_race_request_agent_and_a_stranger(api):
     sms_in(EMPLOYEES[0], "NOPE000")
     assert "not a valid shift code" in log_for(api, EMPLOYEES[0])[0]["body"]
 
-    barrier = threading.Barrier(8)
-
-    def claim(phone):
-        try:
-            barrier.wait(timeout=10)
-            sms_in(phone, "xyz1234")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=claim, args=(p,)) for p in EMPLOYEES]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    together(*[lambda p=p: sms_in(p, "xyz1234") for p in EMPLOYEES])
 
     shift = api.get("/api/v1/shifts/xyz1234/").json()
     assert shift["status"] == "taken" and shift["employee"] in EMPLOYEES

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from messaging import notifications, sns
+from tests.conftest import together
 from tests.sns_signing import body, install_cert, sign_envelope
 
 
@@ -61,20 +60,5 @@ def post_sns(client, sns_certs, db, django_capture_on_commit_callbacks):
 
 def post_all_at_once(raw: bytes, copies: int = 8) -> list:
     """POST ``raw`` to /sns/ from ``copies`` threads released together, as racing SNS retries
-    would arrive; each thread has its own database connection. Returns the responses."""
-    barrier = threading.Barrier(copies)
-    responses = []
-
-    def deliver():
-        try:
-            barrier.wait()
-            responses.append(Client().post("/sns/", data=raw, content_type="text/plain"))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=deliver) for _ in range(copies)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return responses
+    would arrive. Returns the responses."""
+    return together(*[lambda: Client().post("/sns/", data=raw, content_type="text/plain")] * copies)
