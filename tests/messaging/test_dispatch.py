@@ -36,17 +36,6 @@ URL = "/api/v1/messages/"
 
 
 @pytest.fixture
-def run(django_capture_on_commit_callbacks):
-    """Run ``fn`` and then its after-commit work (sends, hooks), as a committed request would."""
-
-    def _run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-
-    return _run
-
-
-@pytest.fixture
 def post(api, run):
     def _post(data, **headers):
         response = run(api.post, URL, data, format="json", **headers)

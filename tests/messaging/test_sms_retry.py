@@ -17,15 +17,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def run(django_capture_on_commit_callbacks):
-    def _run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-
-    return _run
-
-
-@pytest.fixture
 def sms(run):
     msg = run(message_send, channel="sms", recipient="+12065550123", body="Shift 42 is open",
               sender="+12065550100", options={"message_type": "TRANSACTIONAL"})

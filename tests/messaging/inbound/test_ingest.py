@@ -194,37 +194,26 @@ def test_concurrent_redeliveries_of_an_event_apply_it_once(sns_certs):
 # --------------------------------------------------------------------------- the hooks' subscribers
 
 
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """Run ``fn`` and its after-commit work (sends, hooks), as a committed request would."""
-
-    def run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-
-    return run
-
-
-def test_a_primary_sms_failure_arriving_by_sns_sends_the_fallback_at_once(api, committed):
-    dispatch_id = committed(api.post, "/api/v1/messages/", SMS_TO_EMAIL, format="json").json()["id"]
+def test_a_primary_sms_failure_arriving_by_sns_sends_the_fallback_at_once(api, run):
+    dispatch_id = run(api.post, "/api/v1/messages/", SMS_TO_EMAIL, format="json").json()["id"]
     sms = attempt(dispatch_id)
-    committed(notifications.notification_receive,
+    run(notifications.notification_receive,
               envelope=sign_envelope(json.dumps(sms_event(sms.provider_message_id, "TEXT_BLOCKED"))))
     dispatch = Dispatch.objects.get(pk=dispatch_id)
     assert dispatch.fallback_state == FallbackState.SENT and "TEXT_BLOCKED" in dispatch.fallback_reason
     assert attempt(dispatch_id, "fallback").channel == "email"
 
 
-def test_a_primary_sms_delivery_arriving_by_sns_cancels_the_fallback(api, committed):
-    dispatch_id = committed(api.post, "/api/v1/messages/", SMS_TO_EMAIL, format="json").json()["id"]
-    committed(notifications.notification_receive, envelope=sign_envelope(
+def test_a_primary_sms_delivery_arriving_by_sns_cancels_the_fallback(api, run):
+    dispatch_id = run(api.post, "/api/v1/messages/", SMS_TO_EMAIL, format="json").json()["id"]
+    run(notifications.notification_receive, envelope=sign_envelope(
         json.dumps(sms_event(attempt(dispatch_id).provider_message_id, "TEXT_DELIVERED"))))
     assert Dispatch.objects.get(pk=dispatch_id).fallback_state == FallbackState.CANCELLED
 
 
-def test_a_transient_sms_failure_arriving_by_sns_schedules_a_retry(committed):
-    sms = committed(message_send, channel="sms", recipient="+12065550123", body="Shift 42 is open")
+def test_a_transient_sms_failure_arriving_by_sns_schedules_a_retry(run):
+    sms = run(message_send, channel="sms", recipient="+12065550123", body="Shift 42 is open")
     sms.refresh_from_db()
-    committed(notifications.notification_receive, envelope=sign_envelope(
+    run(notifications.notification_receive, envelope=sign_envelope(
         json.dumps(sms_event(sms.provider_message_id, "TEXT_CARRIER_UNREACHABLE"))))
     assert Timer.objects.get(callback=RETRY_CALLBACK).label.startswith("SMS retry 1/")
