@@ -163,7 +163,7 @@ def test_max_age_defaults_to_an_hour(settings):
         ("MessageId", "00000000-0000-0000-0000-000000000000"),
         ("Subject", "Tampered"),
         ("TopicArn", "arn:aws:sns:us-east-1:123456789012:other"),
-        ("Timestamp", "2099-01-01T00:00:00.000Z"),
+        ("Timestamp", (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")),
     ],
 )
 def test_tampered_notification_field(field, value):

@@ -6,6 +6,7 @@ from django.test import TestCase
 from messaging.models import OutboundMessage
 from shifts.models import Shift, ShiftCampaign
 from tests.shifts.conftest import sms_in
+from tests.support.clock import iso_day
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +44,7 @@ def test_a_duplicate_code_in_any_case_is_a_400_naming_code(api, code):
     ({"code": "X", "info": "too short"}, "code"),
     ({"code": "REQUEST", "info": "a command"}, "code"),
     ({"code": "AB 12", "info": "a space"}, "code"),
-    ({"code": "ABC1", "info": "x", "starts_at": "2026-12-01T10:00:00Z", "ends_at": "2026-12-01T09:00:00Z"},
+    ({"code": "ABC1", "info": "x", "starts_at": f"{iso_day()}T10:00:00Z", "ends_at": f"{iso_day()}T09:00:00Z"},
      "ends_at"),
     ({"code": "ABC1", "info": "x", "starts_at": "tomorrow"}, "starts_at"),
 ])

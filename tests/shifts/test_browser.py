@@ -7,12 +7,14 @@ from messaging.events import NormalizedEvent, delivery_event_apply
 from messaging.models import OutboundMessage
 from shifts.models import Shift, ShiftCampaign
 from tests.conftest import SCREENSHOTS
+from tests.support.clock import iso_day
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CSV = """code,info,starts_at,ends_at,time_zone,location
-xyz1234,Warehouse picker,2026-12-01 08:00,2026-12-01 16:00,UTC,Dock 3
-ABC9876,Forklift driver,2026-12-01 16:00,2026-12-01 23:30,UTC,Yard B
+DAY = iso_day()  # always ahead of today: shifts that have started are no longer offered
+CSV = f"""code,info,starts_at,ends_at,time_zone,location
+xyz1234,Warehouse picker,{DAY} 08:00,{DAY} 16:00,UTC,Dock 3
+ABC9876,Forklift driver,{DAY} 16:00,{DAY} 23:30,UTC,Yard B
 """
 
 

@@ -5,12 +5,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from shifts.models import Shift
 from shifts.services import shift_create, shifts_import_csv
+from tests.support.clock import iso_day
 
 pytestmark = pytest.mark.django_db
 
-GOOD = """code,info,starts_at,ends_at,time_zone,location
-xyz1234,Warehouse picker,2026-12-01 08:00,2026-12-01 16:00,Europe/London,Dock 3
-ABC9876,Forklift driver,2026-12-01T16:00:00+00:00,2026-12-01T23:30:00+00:00,,Yard B
+DAY = iso_day()  # 1 December of next year: in the future, and London is on UTC then
+GOOD = f"""code,info,starts_at,ends_at,time_zone,location
+xyz1234,Warehouse picker,{DAY} 08:00,{DAY} 16:00,Europe/London,Dock 3
+ABC9876,Forklift driver,{DAY}T16:00:00+00:00,{DAY}T23:30:00+00:00,,Yard B
 NIGHT1,Night inventory,,,,
 """
 
@@ -20,7 +22,7 @@ def test_a_good_csv_adds_every_shift_with_codes_upper_case_and_local_times():
     assert report.errors == [] and report.created == 3
     xyz = Shift.objects.get(code="XYZ1234")
     assert xyz.info == "Warehouse picker" and xyz.location == "Dock 3" and xyz.status == "available"
-    assert xyz.starts_at.isoformat() == "2026-12-01T08:00:00+00:00"  # London is on UTC in December
+    assert xyz.starts_at.isoformat() == f"{DAY}T08:00:00+00:00"  # London is on UTC in December
     assert Shift.objects.get(code="NIGHT1").starts_at is None
 
 
@@ -28,9 +30,9 @@ def test_a_good_csv_adds_every_shift_with_codes_upper_case_and_local_times():
     ("BAD CODE,has a space,,,,", 3, "letters, digits or dashes"),
     ("DUP1,first copy,,,,\nDUP1,second copy,,,,", 4, "already exists"),
     ("dup1,again lower-case,,,,\nDUP1,second copy,,,,", 4, "already exists"),
-    ("LATE1,ends before it starts,2026-12-01 10:00,2026-12-01 09:00,,", 3, "end after it starts"),
+    (f"LATE1,ends before it starts,{DAY} 10:00,{DAY} 09:00,,", 3, "end after it starts"),
     ("WHEN1,bad time,next tuesday,,,", 3, "not a date and time"),
-    ("ZONE1,bad zone,2026-12-01 10:00,,Mars/Olympus,", 3, "Unknown time zone"),
+    (f"ZONE1,bad zone,{DAY} 10:00,,Mars/Olympus,", 3, "Unknown time zone"),
     ("REQUEST,a command word,,,,", 3, "SMS command"),
 ])
 def test_one_bad_row_is_reported_by_line_and_nothing_is_imported(bad_row, line, words):

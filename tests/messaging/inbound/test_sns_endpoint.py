@@ -170,7 +170,7 @@ def test_unknown_type_and_bad_timestamp_are_400(post_sns):
     ("Message", json.dumps(INBOUND_TWO_WAY_SMS | {"messageBody": "STOP"})),
     ("MessageId", "11111111-2222-3333-4444-555555555555"),
     ("TopicArn", "arn:aws:sns:us-east-1:123456789012:other"),
-    ("Timestamp", "2099-01-01T00:00:00.000Z"),
+    ("Timestamp", (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")),
     ("Subject", "Injected"),
     ("Type", "SubscriptionConfirmation"),
 ])

@@ -1,0 +1,1 @@
+"""Plain helper modules for the tests (imported, never collected; no fixtures live here)."""
