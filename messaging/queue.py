@@ -12,7 +12,7 @@ import time
 from datetime import datetime
 
 from django.conf import settings
-from django.db import close_old_connections, connections
+from django.db import close_old_connections, connections, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_q.brokers.orm import ORM
@@ -89,6 +89,27 @@ def enqueue(func: str, *args, due_at: datetime | None = None, **kwargs) -> None:
         async_task(func, *args, broker=_DueOrmBroker(due_at), **kwargs)
 
 
+def enqueue_with(func: str, *args, due_at: datetime | None = None, **kwargs) -> None:
+    """Queue work as part of the caller's transaction, which must hold the rows it is for.
+
+    The ORM broker's row is written on the same connection, so it commits or rolls back with
+    the caller's rows: no crash between the two can leave a message queued with no task to send
+    it. Eager runs (tests) still wait for the commit, so no provider is called inside it.
+    """
+    if _eager():
+        transaction.on_commit(lambda: enqueue(func, *args, due_at=due_at, **kwargs))
+    else:
+        enqueue(func, *args, due_at=due_at, **kwargs)
+
+
+def enqueue_many_with(func: str, arg_lists: list[tuple]) -> None:
+    """``enqueue_many`` as part of the caller's transaction (see ``enqueue_with``)."""
+    if _eager():
+        transaction.on_commit(lambda: enqueue_many(func, arg_lists))
+    else:
+        enqueue_many(func, arg_lists)
+
+
 def enqueue_many(func: str, arg_lists: list[tuple], *, due_at: datetime | None = None) -> int:
     """Queue many calls of ``func`` in one INSERT (campaigns queue tens of thousands)."""
     if _eager():
@@ -106,3 +127,18 @@ def enqueue_many(func: str, arg_lists: list[tuple], *, due_at: datetime | None =
         rows.append(OrmQ(key=Conf.CLUSTER_NAME, payload=SignedPackage.dumps(task), lock=lock))
     OrmQ.objects.using(Conf.ORM).bulk_create(rows, batch_size=2000)
     return len(rows)
+
+
+# Set when this worker's cluster was asked to stop (SIGTERM). The portal's ``qcluster`` command
+# creates it before django-q2 forks its processes, so every worker inherits the same event.
+_stopping = None
+
+
+def stopping_event_install(event) -> None:
+    global _stopping
+    _stopping = event
+
+
+def worker_stopping() -> bool:
+    """True once the cluster this process works for is stopping: long work should hand back."""
+    return _stopping is not None and _stopping.is_set()

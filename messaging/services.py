@@ -1,10 +1,13 @@
 """Sending: the one service every feature uses to put a message on a channel.
 
-``message_send`` writes the message-log row and, after commit, queues delivery on a worker.
-``message_deliver`` (the task) claims the row with a conditional UPDATE, so a task that
+``message_send`` writes the message-log row and its delivery task in one transaction (the ORM
+broker's queue is a table of the same database), so no crash can leave a row with no task.
+``messages_deliver_batch`` (the task) claims rows with a conditional UPDATE, so a task that
 django-q2 runs twice sends once; it paces SMS per sender, calls the transport outside any
-transaction, and records the outcome. Transient errors retry with backoff and jitter a
-bounded number of times; permanent ones fail the row with a readable reason.
+transaction, and records each outcome the moment the provider answers, so a worker killed at
+any point leaves at most the one call that was in flight unrecorded. Transient errors retry
+with backoff and jitter a bounded number of times; permanent ones fail the row with a readable
+reason. docs/architecture.md ("Sending under crashes") has the timings this relies on.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -28,20 +31,23 @@ from messaging.models import Channel, EventType, MessageStatus, OutboundMessage
 from messaging.pace import pace_wait_for_slot
 from messaging.parts import sms_parts
 from messaging.phones import phone_normalize
-from messaging.queue import enqueue, enqueue_many
+from messaging.queue import enqueue_many_with, enqueue_with, worker_stopping
 from messaging.transports import get_transport
 from messaging.transports.base import OutgoingMessage, PermanentError, SendResult, TransientError
 
 log = logging.getLogger(__name__)
 
-# A claim older than the django-q2 task timeout belongs to a worker that was killed; the
-# broker redelivers that task after `retry`, and this lets the redelivery take the row over.
-CLAIM_TTL = timedelta(seconds=75)
+# A live worker never holds a claim longer than django-q2's task `timeout` (it is killed then),
+# so an older claim belongs to a worker that died. The broker redelivers its task after `retry`
+# (a little longer), and the redelivery takes the row over.
+CLAIM_TTL = timedelta(seconds=settings.Q_CLUSTER["timeout"] + 2)
+# The minute sweep leaves a dead claim this much longer to the redelivered task, which is faster.
+STALE_CLAIM_GRACE = timedelta(seconds=30)
 DELIVER_TASK = "messaging.services.message_deliver"
 DELIVER_BATCH_TASK = "messaging.services.messages_deliver_batch"
 OPT_OUT_CONFIRMATION = "opt_out_confirmation"
 # A paced batch gives its worker back after this long, well inside django-q2's task timeout.
-BATCH_PACE_BUDGET_SECONDS = 20.0
+BATCH_PACE_BUDGET_SECONDS = min(10.0, settings.Q_CLUSTER["timeout"] / 2)
 
 
 def recipient_normalize(*, channel: str, recipient: str) -> str:
@@ -83,16 +89,17 @@ def message_send(*, channel: str, recipient: str, body: str = "", subject: str =
     if opt_out_confirmation:
         options[OPT_OUT_CONFIRMATION] = True
     suppressed = not opt_out_confirmation and recipient_suppressed(channel=channel, recipient=recipient)
-    msg = OutboundMessage.objects.create(
-        channel=channel, recipient=recipient, body=body, subject=subject, sender=sender,
-        options=options, retry_of=retry_of,
-        parts=sms_parts(body).parts if channel == Channel.SMS else None,
-        status=MessageStatus.SUPPRESSED if suppressed else MessageStatus.QUEUED,
-        error="Recipient opted out or is on the suppression list." if suppressed else "",
-        **_owner_fields(owner),
-    )
-    if not suppressed:
-        transaction.on_commit(lambda: enqueue(DELIVER_TASK, message_id=msg.pk))
+    with transaction.atomic():
+        msg = OutboundMessage.objects.create(
+            channel=channel, recipient=recipient, body=body, subject=subject, sender=sender,
+            options=options, retry_of=retry_of,
+            parts=sms_parts(body).parts if channel == Channel.SMS else None,
+            status=MessageStatus.SUPPRESSED if suppressed else MessageStatus.QUEUED,
+            error="Recipient opted out or is on the suppression list." if suppressed else "",
+            **_owner_fields(owner),
+        )
+        if not suppressed:
+            enqueue_with(DELIVER_TASK, message_id=msg.pk)
     return msg
 
 
@@ -114,29 +121,31 @@ def messages_send_bulk(*, channel: str, recipients: list[str], body: str, subjec
         )
         for r in recipients
     ]
-    # PostgreSQL and SQLite both return the new primary keys from a bulk INSERT.
-    created = OutboundMessage.objects.bulk_create(rows, batch_size=2000)
-    ids = [m.pk for m in created]
-    queued = [m.pk for m in created if m.status == MessageStatus.QUEUED]
-    batches = [(queued[i:i + batch_size],) for i in range(0, len(queued), batch_size)]
-    transaction.on_commit(lambda: enqueue_many(DELIVER_BATCH_TASK, batches))
+    with transaction.atomic():
+        # PostgreSQL and SQLite both return the new primary keys from a bulk INSERT.
+        created = OutboundMessage.objects.bulk_create(rows, batch_size=2000)
+        ids = [m.pk for m in created]
+        queued = [m.pk for m in created if m.status == MessageStatus.QUEUED]
+        batches = [(queued[i:i + batch_size],) for i in range(0, len(queued), batch_size)]
+        enqueue_many_with(DELIVER_BATCH_TASK, batches)
     return ids
 
 
 def messages_deliver_batch(message_ids: list[int]) -> dict[str, int]:
     """Deliver a batch of queued messages (campaigns). Safe to run twice. Returns outcome counts.
 
-    One per-message ``message_deliver`` costs four autocommitted statements (claim, read,
-    opt-out check, record), each waiting for its own WAL flush; at campaign scale that, not the
-    transport, is where the time goes (docs/benchmarks.md, "Campaign send"). This path claims
-    the whole batch in one transaction, checks consent in one query, calls the transport per
-    message outside any transaction, and records every success in one bulk UPDATE. Paced SMS
-    take their slots one by one here too; transport errors keep the per-message behaviour.
+    The batch is claimed in one transaction and consent checked in one query; then each message
+    is paced, handed to its transport outside any transaction, and recorded at once. Recording
+    per message costs one UPDATE each (docs/benchmarks.md, "Campaign send"), and buys the crash
+    guarantee: a worker killed at any moment leaves at most its in-flight call unrecorded, and
+    the rows it still held go back to the queue when its task is redelivered. A batch that runs
+    out of pacing budget, or whose cluster is stopping, hands the rest back as a new task.
     """
     counts: dict[str, int] = {}
 
-    def tally(outcome: str) -> None:
-        counts[outcome] = counts.get(outcome, 0) + 1
+    def tally(outcome: str, n: int = 1) -> None:
+        if n:
+            counts[outcome] = counts.get(outcome, 0) + n
 
     now = timezone.now()
     with transaction.atomic():
@@ -152,8 +161,9 @@ def messages_deliver_batch(message_ids: list[int]) -> dict[str, int]:
             claimed_at=now, attempts=F("attempts") + 1)
         for m in rows:  # the retry limit reads this attempt count
             m.claimed_at, m.attempts = now, m.attempts + 1
-    for _ in range(len(message_ids) - len(rows)):
-        tally("not-claimed")
+    tally("not-claimed", len(message_ids) - len(rows))
+    if len(rows) < len(message_ids):
+        _recheck_held_elsewhere(message_ids=message_ids, claimed={m.pk for m in rows}, now=now)
     suppressed: set[int] = set()
     for channel in {m.channel for m in rows}:
         members = [m for m in rows if m.channel == channel and not m.options.get(OPT_OUT_CONFIRMATION)]
@@ -163,27 +173,23 @@ def messages_deliver_batch(message_ids: list[int]) -> dict[str, int]:
         OutboundMessage.objects.filter(pk__in=suppressed).update(
             status=MessageStatus.SUPPRESSED, claimed_at=None,
             error="Recipient opted out or is on the suppression list.")
-        for _ in suppressed:
-            tally("suppressed")
+        tally("suppressed", len(suppressed))
 
-    sent: list[tuple[OutboundMessage, SendResult]] = []
+    pending = [m for m in rows if m.pk not in suppressed]
     transports = {}
     budget_ends = time.monotonic() + BATCH_PACE_BUDGET_SECONDS
-    for index, msg in enumerate(rows):
-        if msg.pk in suppressed:
-            continue
+    for index, msg in enumerate(pending):
+        if worker_stopping():
+            tally("deferred", _hand_back(pending[index:], due_at=timezone.now()))
+            break
         if msg.channel == Channel.SMS and settings.SMS_RATE_LIMIT > 0:
             decision = pace_wait_for_slot(sender=msg.sender or settings.SMS_ORIGINATION_IDENTITY or "default",
                                           parts=msg.parts or 1, rate=settings.SMS_RATE_LIMIT)
-            if not decision.go or time.monotonic() > budget_ends:
+            if not decision.go or time.monotonic() > budget_ends or worker_stopping():
                 # The sender is busy further ahead than a worker should sleep, or this batch has
                 # held its worker long enough: hand the rest back as a batch due later.
-                rest = [m.pk for m in rows[index:] if m.pk not in suppressed]
-                _release_claims(rest)
-                enqueue(DELIVER_BATCH_TASK, rest,
-                        due_at=timezone.now() + timedelta(seconds=decision.wait if not decision.go else 0))
-                for _ in rest:
-                    tally("deferred")
+                wait = decision.wait if not decision.go else 0
+                tally("deferred", _hand_back(pending[index:], due_at=timezone.now() + timedelta(seconds=wait)))
                 break
         transport = transports.setdefault(msg.channel, get_transport(msg.channel))
         outgoing = OutgoingMessage(log_id=msg.pk, channel=msg.channel, recipient=msg.recipient, body=msg.body,
@@ -193,43 +199,71 @@ def messages_deliver_batch(message_ids: list[int]) -> dict[str, int]:
         except (TransientError, PermanentError) as exc:
             tally(_after_send_error(msg, exc))
             continue
-        sent.append((msg, result))
-    if sent:
-        _record_sent_bulk(sent)
-        for msg, _ in sent:
-            after_sent = getattr(transports[msg.channel], "sent", None)
-            if after_sent:
-                after_sent(msg.pk)
-            tally("sent")
+        _record_sent(msg, result)
+        after_sent = getattr(transport, "sent", None)
+        if after_sent:
+            after_sent(msg.pk)
+        tally("sent")
     return counts
 
 
-def _release_claims(message_ids: list[int]) -> None:
-    OutboundMessage.objects.filter(pk__in=message_ids, status=MessageStatus.QUEUED).update(
-        claimed_at=None, attempts=F("attempts") - 1)
+def _hand_back(rows: list[OutboundMessage], *, due_at) -> int:
+    """Give claimed rows back to the queue as one batch due at ``due_at``; returns how many.
 
-
-def _record_sent_bulk(sent: list[tuple[OutboundMessage, SendResult]]) -> None:
-    """Mark a batch ``sent`` with its provider ids in one UPDATE … FROM (VALUES …).
-
-    Django's ``bulk_update`` builds a CASE per field per row; for 200 rows that cost more
-    than the sends themselves. PostgreSQL and SQLite (3.33+) both run UPDATE … FROM, and
-    both name VALUES columns column1, column2, …. The status condition keeps the per-message
-    path's guarantee that a row that moved on meanwhile is not overwritten.
+    The new task and the released claims commit together, so a crash here either leaves the
+    claims (recovered once they go stale) or a task for every row, never neither.
     """
-    table = OutboundMessage._meta.db_table
+    ids = [m.pk for m in rows]
+    with transaction.atomic():
+        OutboundMessage.objects.filter(pk__in=ids, status=MessageStatus.QUEUED).update(
+            claimed_at=None, attempts=F("attempts") - 1)
+        enqueue_with(DELIVER_BATCH_TASK, ids, due_at=due_at)
+    return len(ids)
+
+
+def _recheck_held_elsewhere(*, message_ids: list[int], claimed: set[int], now) -> None:
+    """Queue a later look at rows another run holds, for when that claim would have gone stale.
+
+    Most often that run is alive and the later look finds nothing left to do. If it died, its
+    own task comes back after django-q2's ``retry`` too; whichever runs first sends, once.
+    """
+    held = (OutboundMessage.objects.filter(pk__in=message_ids, status=MessageStatus.QUEUED,
+                                           claimed_at__isnull=False)
+            .exclude(pk__in=claimed).values_list("pk", "claimed_at"))
+    held = list(held)
+    if held:
+        due = max(at for _, at in held) + CLAIM_TTL + timedelta(seconds=1)
+        enqueue_with(DELIVER_BATCH_TASK, [pk for pk, _ in held], due_at=max(due, now))
+
+
+def messages_requeue_stale(*, now=None) -> int:
+    """Scheduled every minute: queue again any message whose claim outlived every worker.
+
+    The redelivered task normally takes such rows up well before this runs; this covers a task
+    that was lost instead (acknowledged as failed while the database was down, say), so that no
+    message stays claimed for ever. Returns how many rows were queued again.
+    """
+    now = now or timezone.now()
+    ids = list(OutboundMessage.objects.filter(
+        status=MessageStatus.QUEUED, claimed_at__lt=now - CLAIM_TTL - STALE_CLAIM_GRACE,
+    ).order_by("pk").values_list("pk", flat=True)[:10_000])
+    with transaction.atomic():
+        enqueue_many_with(DELIVER_BATCH_TASK, [(ids[i:i + 100],) for i in range(0, len(ids), 100)])
+    if ids:
+        log.warning("re-queued %d message(s) whose worker died holding them", len(ids))
+    return len(ids)
+
+
+def _record_sent(msg: OutboundMessage, result: SendResult) -> None:
+    """Record one send the moment the provider accepted it.
+
+    The status condition keeps a row that moved on meanwhile (a fast delivery event) as it is.
+    """
     now = timezone.now()
-    rows = ", ".join(["(CAST(%s AS BIGINT), %s, %s, %s)"] * len(sent))
-    params: list = []
-    for msg, result in sent:
-        params += [msg.pk, result.provider_message_id, result.provider_alt_id, result.sender or msg.sender]
-    sql = (
-        f"UPDATE {table} SET status = %s, provider_message_id = v.column2, provider_alt_id = v.column3, "
-        f"sender = v.column4, sent_at = %s, updated_at = %s, claimed_at = NULL, error_code = '', error = '' "
-        f"FROM (VALUES {rows}) AS v WHERE {table}.id = v.column1 AND {table}.status = %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [MessageStatus.SENT, now, now, *params, MessageStatus.QUEUED])
+    OutboundMessage.objects.filter(pk=msg.pk, status=MessageStatus.QUEUED).update(
+        status=MessageStatus.SENT, provider_message_id=result.provider_message_id,
+        provider_alt_id=result.provider_alt_id, sender=result.sender or msg.sender, sent_at=now, updated_at=now,
+        claimed_at=None, error_code="", error="")
 
 
 def _after_send_error(msg: OutboundMessage, exc: Exception) -> str:
@@ -239,9 +273,10 @@ def _after_send_error(msg: OutboundMessage, exc: Exception) -> str:
             _fail(msg, exc, note=f" (gave up after {msg.attempts} attempts)")
             return "failed"
         delay = _backoff(msg.attempts)
-        OutboundMessage.objects.filter(pk=msg.pk).update(
-            claimed_at=None, error_code=exc.code[:100], error=f"{exc} — retrying in {delay:.0f} s")
-        enqueue(DELIVER_TASK, message_id=msg.pk, due_at=timezone.now() + timedelta(seconds=delay))
+        with transaction.atomic():
+            OutboundMessage.objects.filter(pk=msg.pk).update(
+                claimed_at=None, error_code=exc.code[:100], error=f"{exc} — retrying in {delay:.0f} s")
+            enqueue_with(DELIVER_TASK, message_id=msg.pk, due_at=timezone.now() + timedelta(seconds=delay))
         return "retry"
     _fail(msg, exc)
     if exc.opted_out:

@@ -19,7 +19,7 @@ the AWS request id and the AWS error code and message. Transports never touch th
 
 Settings (all optional, read with ``getattr(settings, NAME, default)``):
 
-- ``AWS_REGION`` ("us-east-1"), ``AWS_CONNECT_TIMEOUT`` (5 s), ``AWS_READ_TIMEOUT`` (20 s)
+- ``AWS_REGION`` ("us-east-1"), ``AWS_CONNECT_TIMEOUT`` (5 s), ``AWS_READ_TIMEOUT`` (8 s, under the 15 s task timeout)
 - SMS: ``SMS_ORIGINATION_IDENTITY``, ``SMS_CONFIGURATION_SET``, ``SMS_MESSAGE_TYPE``
   ("TRANSACTIONAL")
 - voice: ``VOICE_ORIGINATION_IDENTITY`` (falls back to ``SMS_ORIGINATION_IDENTITY``),
@@ -133,7 +133,7 @@ def aws_client(service: str):
     """
     config = Config(
         connect_timeout=float(_setting("AWS_CONNECT_TIMEOUT", 5)),
-        read_timeout=float(_setting("AWS_READ_TIMEOUT", 20)),
+        read_timeout=float(_setting("AWS_READ_TIMEOUT", 8)),
     )
     region = _setting("AWS_REGION", DEFAULT_REGION) or DEFAULT_REGION
     return boto3.client(service, region_name=region, config=config)
