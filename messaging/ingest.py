@@ -16,12 +16,13 @@ they leave behind.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from contextlib import nullcontext
 from functools import cache
 
 import psycopg
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, transaction
 from django.utils import timezone
 
 from messaging.consent import suppression_applies
@@ -34,6 +35,7 @@ from messaging.models import (
     OutboundMessage,
     SnsNotification,
 )
+from messaging.sns import clean_json, clean_text, envelope_for_storage
 
 _MESSAGE_FIELDS = OutboundMessage._meta.concrete_fields
 _MESSAGE_ATTNAMES = [f.attname for f in _MESSAGE_FIELDS]
@@ -112,12 +114,15 @@ def event_notification_receive(*, envelope: dict, kind: str,
     nothing, changes nothing, and returns the stored row with ``created`` False.
     """
     now = timezone.now()
+    event = _storable(event)
+    stored = envelope_for_storage(envelope)
     new_status = STATUS_FOR_EVENT.get(event.event_type)
     lower = [s for s, rank in STATUS_RANK.items() if rank < STATUS_RANK[new_status]] if new_status else []
     params = {
         "message_id": envelope["MessageId"], "type": envelope.get("Type", "")[:40],
-        "topic_arn": str(envelope.get("TopicArn", ""))[:300], "subject": str(envelope.get("Subject") or "")[:300],
-        "raw": json.dumps(envelope), "kind": kind, "processed": NotificationStatus.PROCESSED, "now": now,
+        "topic_arn": clean_text(str(envelope.get("TopicArn", "")), "\ufffd")[:300],
+        "subject": clean_text(str(envelope.get("Subject") or ""), "\ufffd")[:300],
+        "raw": json.dumps(stored), "kind": kind, "processed": NotificationStatus.PROCESSED, "now": now,
         "pid": event.provider_message_id, "channel": event.channel, "event_type": event.event_type,
         "provider_event": event.provider_event, "permanent": event.permanent,
         "description": event.description[:2000], "recipient": event.recipient, "parts": event.parts,
@@ -137,7 +142,7 @@ def event_notification_receive(*, envelope: dict, kind: str,
     # The rows as models, built from what was just written rather than read back.
     notification = _model(SnsNotification, conn, id=notification_id, message_id=envelope["MessageId"],
                           type=params["type"], topic_arn=params["topic_arn"], subject=params["subject"],
-                          raw=envelope, kind=kind, status=NotificationStatus.PROCESSED, error="", received_at=now,
+                          raw=stored, kind=kind, status=NotificationStatus.PROCESSED, error="", received_at=now,
                           processed_at=now, subscribe_url="", confirmed_at=None)
     if message_row[0] is not None:
         message = OutboundMessage.from_db(conn.alias, _MESSAGE_ATTNAMES, _converted(conn, message_row))
@@ -155,6 +160,25 @@ def event_notification_receive(*, envelope: dict, kind: str,
     return notification, True
 
 
+_TEXT_FIELDS = ("provider_message_id", "alt_message_id", "channel", "event_type", "provider_event", "description",
+                "recipient")
+
+
+def _storable(event: NormalizedEvent) -> NormalizedEvent:
+    """``event`` with no NUL or lone surrogate left in what it writes, which PostgreSQL's text and
+    jsonb refuse with an error. messaging.notifications.decode_message already cleans the
+    Message it comes from; this keeps the statement safe whatever the parser adds."""
+    changes = {}
+    for name in _TEXT_FIELDS:
+        value = getattr(event, name, None)
+        if isinstance(value, str) and (cleaned := clean_text(value)) != value:
+            changes[name] = cleaned
+    text = json.dumps(event.raw)
+    if "\\u0000" in text or "\\ud" in text or "\\uD" in text:
+        changes["raw"] = clean_json(event.raw)
+    return dataclasses.replace(event, **changes) if changes else event
+
+
 def _execute(conn, sql: str, params: dict) -> tuple:
     """Run the statement as a server-side prepared statement on Django's own connection.
 
@@ -168,8 +192,8 @@ def _execute(conn, sql: str, params: dict) -> tuple:
     conn.ensure_connection()
     try:
         return _execute_prepared(conn, sql, params)
-    except psycopg.OperationalError:
-        if conn.in_atomic_block or not conn.connection.closed:
+    except OperationalError:
+        if conn.in_atomic_block or conn.connection is None or not conn.connection.closed:
             raise
     conn.close()
     conn.ensure_connection()
@@ -177,7 +201,9 @@ def _execute(conn, sql: str, params: dict) -> tuple:
 
 
 def _execute_prepared(conn, sql: str, params: dict) -> tuple:
-    with psycopg.Cursor(conn.connection) as cursor:
+    # Django's wrapper turns psycopg's errors into django.db's (so the view's 503 and the
+    # callers' IntegrityError handling see them) and marks the connection for the health check.
+    with conn.wrap_database_errors, psycopg.Cursor(conn.connection) as cursor:
         cursor.execute(sql, params, prepare=True)
         return cursor.fetchone()
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import traceback
 import uuid
@@ -21,14 +22,25 @@ from datetime import timedelta
 
 import requests
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from messaging.events import delivery_event_apply, parse_provider_message
 from messaging.inbound import inbound_sms_receive
 from messaging.ingest import event_notification_receive, fast_path_applies
 from messaging.models import NotificationKind, NotificationStatus, SnsNotification
-from messaging.sns import SUBSCRIPTION_CONFIRMATION, UNSUBSCRIBE_CONFIRMATION, check_subscribe_url
+from messaging.sns import (
+    SUBSCRIPTION_CONFIRMATION,
+    UNSUBSCRIBE_CONFIRMATION,
+    SnsRejected,
+    check_subscribe_url,
+    clean_json,
+    clean_text,
+    envelope_for_storage,
+    envelope_from_storage,
+    topic_listed,
+    verify,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +48,56 @@ CONFIRM_TIMEOUT_SECONDS = 5
 _EVENT_KINDS = (NotificationKind.SMS_EVENT, NotificationKind.SES_EVENT, NotificationKind.WHATSAPP_EVENT)
 
 
+# Deep enough for every AWS event shape (a WhatsApp entry is about eight levels); a Message
+# nested deeper is stored as "anything else" rather than walked.
+MAX_MESSAGE_DEPTH = 64
+# What in a Message's JSON text can decode to a NUL or a lone surrogate; text without any of it
+# (nearly all) is decoded without the cleaning walk. An escaped surrogate pair also matches
+# and is cleaned unchanged.
+_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+# The one field AWS nests as JSON text inside the Message (events.parse_whatsapp_event decodes it).
+_NESTED_JSON_FIELDS = ("whatsAppWebhookEntry",)
+
+
 def decode_message(raw: dict) -> dict | None:
-    """The notification's ``Message`` as a dict, or None when it is not a JSON object."""
-    try:
-        message = json.loads(raw.get("Message") or "")
-    except (TypeError, ValueError, RecursionError):
+    """The notification's ``Message`` as a dict, or None when it is not a JSON object.
+
+    This is what gets acted on, so every string in it is made storable: NUL (which PostgreSQL's
+    text and jsonb refuse) is removed, so "YES\\u0000" still acknowledges, and a lone
+    surrogate (which no UTF-8 can hold) becomes U+FFFD. The stored envelope keeps the original.
+    """
+    text = raw.get("Message") if isinstance(raw, dict) else None
+    if not isinstance(text, str):
         return None
-    return message if isinstance(message, dict) else None
+    try:
+        # strict=False: a bare control character inside a string is kept (and cleaned below),
+        # not a reason to treat an inbound SMS as "anything else".
+        message = json.loads(text, strict=False)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(message, dict):
+        return None
+    if "\x00" in text or _UNSTORABLE_ESCAPE.search(text) or not text.isascii():
+        try:
+            message = clean_json(message, max_depth=MAX_MESSAGE_DEPTH)
+        except ValueError:
+            return None
+        for name in _NESTED_JSON_FIELDS:
+            if isinstance(message.get(name), str):
+                message[name] = _clean_nested_json(message[name])
+    return message
+
+
+def _clean_nested_json(text: str) -> str:
+    try:
+        return json.dumps(clean_json(json.loads(text, strict=False), max_depth=MAX_MESSAGE_DEPTH))
+    except (ValueError, RecursionError):
+        return text  # not JSON: whoever decodes it will find out; it holds no NUL any more
+
+
+def notification_envelope(notification: SnsNotification) -> dict:
+    """The envelope exactly as SNS sent it (the stored row may hold an escaped copy)."""
+    return envelope_from_storage(notification.raw)
 
 
 def notification_kind(message: dict | None, sns_type: str = "Notification") -> str:
@@ -67,9 +122,9 @@ def _row_fields(envelope: dict, *, kind: str | None = None, expect_outcome: bool
     sns_type = envelope.get("Type", "")
     kind = kind or notification_kind(decode_message(envelope), sns_type)
     fields = dict(
-        type=sns_type[:40], topic_arn=str(envelope.get("TopicArn", ""))[:300],
-        subject=str(envelope.get("Subject") or "")[:300], raw=envelope, kind=kind,
-        subscribe_url=str(envelope.get("SubscribeURL") or "")[:2000],
+        type=sns_type[:40], topic_arn=_column_text(envelope.get("TopicArn", ""), 300),
+        subject=_column_text(envelope.get("Subject") or "", 300), raw=envelope_for_storage(envelope), kind=kind,
+        subscribe_url=_column_text(envelope.get("SubscribeURL") or "", 2000),
     )
     if expect_outcome:
         # Written in the same transaction as the processing that reaches it, saving an UPDATE.
@@ -77,6 +132,11 @@ def _row_fields(envelope: dict, *, kind: str | None = None, expect_outcome: bool
         fields["status"] = NotificationStatus.IGNORED if other else NotificationStatus.PROCESSED
         fields["processed_at"] = timezone.now()
     return fields
+
+
+def _column_text(value, length: int) -> str:
+    # The columns are for people reading the admin: a NUL shows as U+FFFD; raw has the original.
+    return clean_text(str(value), nul="\ufffd")[:length]
 
 
 def notification_store(*, envelope: dict) -> tuple[SnsNotification, bool]:
@@ -125,6 +185,10 @@ def notification_receive(*, envelope: dict) -> tuple[SnsNotification, bool]:
             for event in events:
                 delivery_event_apply(event=event, notification=notification)
         return notification, True
+    except (OperationalError, InterfaceError):
+        # The database is unreachable (or SQLite is locked): nothing was committed. Raising makes
+        # the view answer 503, and SNS delivers it again once the database is back.
+        raise
     except IntegrityError:
         if not inserted and not fast:  # the unique MessageId: a redelivery, possibly racing the first
             return SnsNotification.objects.get(message_id=envelope["MessageId"]), False
@@ -136,6 +200,27 @@ def notification_receive(*, envelope: dict) -> tuple[SnsNotification, bool]:
         _finish(notification, NotificationStatus.FAILED, error)
         notification.status = NotificationStatus.FAILED
     return notification, created
+
+
+def sns_delivery_receive(*, body: bytes) -> tuple[int, str]:
+    """One ``POST /sns/`` body: verify, store, act. Returns the HTTP status and text to answer.
+
+    Database errors are not caught here: nothing half is stored when they happen, and the view
+    answers 503 so that SNS delivers the body again.
+    """
+    try:
+        envelope = verify(body)
+    except SnsRejected as exc:
+        if exc.envelope is None:
+            log.warning("SNS delivery refused (%s): %s", exc.status, exc.reason)
+            return exc.status, exc.reason
+        # Signed by SNS but for a topic we do not take: kept for the admin, answered as refused.
+        notification_receive(envelope=exc.envelope)
+        return exc.status, exc.reason
+    notification, created = notification_receive(envelope=envelope)
+    # 200 in every case after storage, failed processing included: SNS retrying would only
+    # produce a redelivery that is (rightly) not processed again; the admin re-runs failures.
+    return 200, f"{'stored' if created else 'duplicate'}: {notification.status}"
 
 
 def _describe_failure(envelope: dict) -> str:
@@ -156,7 +241,7 @@ def _finish(notification: SnsNotification, status: str, error: str = "") -> None
 
 def notification_process(*, notification: SnsNotification) -> str:
     """Act on a stored notification; returns its new status. A failure is recorded, not raised."""
-    message = decode_message(notification.raw)
+    message = decode_message(notification_envelope(notification))
     kind = notification_kind(message, notification.type)
     if kind != notification.kind:
         SnsNotification.objects.filter(pk=notification.pk).update(kind=kind)
@@ -177,6 +262,10 @@ def notification_process(*, notification: SnsNotification) -> str:
             status = NotificationStatus.PROCESSED
         else:
             status = NotificationStatus.IGNORED
+    except (OperationalError, InterfaceError):
+        # Not the notification's fault: it stays "received", which notifications_resume picks up
+        # once the database answers again (SNS's redelivery meanwhile is a duplicate).
+        raise
     except Exception as exc:
         log.exception("SNS notification %s failed", notification.message_id)
         error = f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=8)}"
@@ -187,8 +276,25 @@ def notification_process(*, notification: SnsNotification) -> str:
     return status
 
 
+_HOW_TO_CONFIRM = (
+    "To take this topic, add it to SNS_TOPIC_ARNS and then confirm the subscription in the admin "
+    "(SNS notifications, action 'Confirm the selected subscriptions') within 3 days, or request "
+    "confirmation again from the SNS console."
+)
+
+
 def _subscription_received(notification: SnsNotification) -> str:
+    """Confirm automatically only a topic listed in SNS_TOPIC_ARNS; anything else waits."""
+    if not topic_listed(notification.topic_arn):
+        note = f"Not confirmed: topic {notification.topic_arn} is not listed in SNS_TOPIC_ARNS. {_HOW_TO_CONFIRM}"
+        log.warning("SNS SubscriptionConfirmation %s stored. %s", notification.message_id, note)
+        # Kept "received" (waiting for the admin) with the reason where the admin shows it.
+        _finish(notification, NotificationStatus.RECEIVED, note)
+        notification.error = note
+        return NotificationStatus.RECEIVED
     if not settings.SNS_AUTO_CONFIRM:
+        log.info("SNS SubscriptionConfirmation %s for %s waits for the admin (SNS_AUTO_CONFIRM is off).",
+                 notification.message_id, notification.topic_arn)
         return NotificationStatus.RECEIVED  # waits for the admin's "confirm subscription" action
     ok, error = subscription_confirm(notification=notification)
     if not ok:
@@ -198,7 +304,7 @@ def _subscription_received(notification: SnsNotification) -> str:
 
 def subscription_confirm(*, notification: SnsNotification) -> tuple[bool, str]:
     """GET the SubscribeURL of a verified SubscriptionConfirmation. Returns (ok, error)."""
-    url = notification.subscribe_url or notification.raw.get("SubscribeURL", "")
+    url = notification.subscribe_url or notification_envelope(notification).get("SubscribeURL", "")
     if notification.type != SUBSCRIPTION_CONFIRMATION:
         return False, "not a SubscriptionConfirmation"
     if not check_subscribe_url(url):

@@ -7,7 +7,9 @@ headers and send ``Content-Type: text/plain``.
 
 Settings (all optional, read at call time so tests can override them):
 
-- ``SNS_TOPIC_ARNS``: TopicArns to accept; empty accepts any topic.
+- ``SNS_TOPIC_ARNS``: TopicArns to accept; empty accepts any topic's notifications (in a
+  deployment that is an error of ``check --deploy``). Only listed topics are ever
+  auto-confirmed; a confirmation for any other topic is stored for the admin, not followed.
 - ``SNS_CERT_DIR``: folder of PEM files used instead of downloading (air-gapped sites, tests).
 - ``SNS_MAX_AGE_SECONDS``: reject messages whose ``Timestamp`` is older; ``0`` disables.
   The default of one hour covers SNS's longest HTTP retry policy (3600 s), so a genuine
@@ -22,6 +24,7 @@ import json
 import os
 import re
 import threading
+import time
 from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from urllib.parse import SplitResult, urlsplit
@@ -35,14 +38,21 @@ from django.conf import settings
 
 __all__ = [
     "DEFAULT_MAX_AGE_SECONDS",
+    "RAW_JSON_KEY",
     "SnsRejected",
+    "allowed_topics",
     "check_cert_url",
     "check_subscribe_url",
     "clear_certificate_cache",
+    "clean_json",
+    "clean_text",
     "download_certificate",
+    "envelope_for_storage",
+    "envelope_from_storage",
     "load_certificate",
     "parse_envelope",
     "string_to_sign",
+    "topic_listed",
     "verify",
     "verify_signature",
 ]
@@ -53,6 +63,17 @@ DOWNLOAD_TIMEOUT_SECONDS = 5
 # response from making us buffer an arbitrary amount of data.
 MAX_CERT_BYTES = 64 * 1024
 CERT_CACHE_SIZE = 32
+# A SigningCertURL that could not be fetched (or held no certificate) is refused without a new
+# download for this long, so a stream of forged bodies naming it costs one outbound request a
+# minute, not one each. Short, so a genuine blip at AWS heals itself quickly.
+CERT_FAILURE_CACHE_SECONDS = 60
+CERT_FAILURE_CACHE_SIZE = 256
+# SNS MessageIds are UUIDs; the column that stores them (SnsNotification.message_id) holds 100.
+MAX_MESSAGE_ID_LENGTH = 100
+# An SNS body is flat, and Lambda's MessageAttributes ({"name": {"Type", "Value"}}) is the
+# deepest part at three levels. Anything much deeper is not SNS, and refusing it here keeps
+# deep structures away from code (and json.dumps) that would recurse through them.
+MAX_ENVELOPE_DEPTH = 8
 
 NOTIFICATION = "Notification"
 SUBSCRIPTION_CONFIRMATION = "SubscriptionConfirmation"
@@ -69,6 +90,8 @@ _COMMON_FIELDS = (
     "TopicArn",
 )
 _CONFIRMATION_FIELDS = ("Token", "SubscribeURL")
+# Optional, but a string whenever present (Lambda writes "Subject": null, removed before this).
+_OPTIONAL_STRING_FIELDS = ("Subject", "UnsubscribeURL", "SubscribeURL", "Token")
 _REQUIRED_FIELDS = {
     NOTIFICATION: _COMMON_FIELDS,
     SUBSCRIPTION_CONFIRMATION: _COMMON_FIELDS + _CONFIRMATION_FIELDS,
@@ -110,12 +133,18 @@ _SAFE_FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 
 
 class SnsRejected(Exception):
-    """The delivery must not be acted on; ``status`` is the HTTP answer (400 or 403)."""
+    """The delivery must not be acted on; ``status`` is the HTTP answer (400 or 403).
 
-    def __init__(self, status: int, reason: str) -> None:
+    ``envelope`` is set only when the body was verified (signed by SNS) and is refused for
+    what it asks, not for what it is: a SubscriptionConfirmation for a topic that is not
+    listed. The caller stores it for the admin without confirming it.
+    """
+
+    def __init__(self, status: int, reason: str, *, envelope: dict | None = None) -> None:
         super().__init__(f"{status}: {reason}")
         self.status = status
         self.reason = reason
+        self.envelope = envelope
 
 
 # --------------------------------------------------------------------------- parsing
@@ -130,11 +159,14 @@ def parse_envelope(body: bytes) -> dict:
         raise SnsRejected(400, "body is not JSON") from None
     if not isinstance(msg, dict):
         raise SnsRejected(400, "body is not a JSON object")
+    _check_shape(msg)
     _normalise_spellings(msg)
 
     msg_type = msg.get("Type")
     if msg_type is None:
         raise SnsRejected(400, "missing field Type")
+    if not isinstance(msg_type, str):
+        raise SnsRejected(400, "field Type is not a string")
     if msg_type not in _REQUIRED_FIELDS:
         raise SnsRejected(400, "unknown Type")
     for name in _REQUIRED_FIELDS[msg_type]:
@@ -142,10 +174,46 @@ def parse_envelope(body: bytes) -> dict:
             raise SnsRejected(400, f"missing field {name}")
         if not isinstance(msg[name], str):
             raise SnsRejected(400, f"field {name} is not a string")
-    if "Subject" in msg and not isinstance(msg["Subject"], str):
-        raise SnsRejected(400, "field Subject is not a string")
+    for name in _OPTIONAL_STRING_FIELDS:
+        if name in msg and not isinstance(msg[name], str):
+            raise SnsRejected(400, f"field {name} is not a string")
+    # The MessageId is the row's unique key: it must fit its column and be stored as received.
+    if len(msg["MessageId"]) > MAX_MESSAGE_ID_LENGTH or "\x00" in msg["MessageId"]:
+        raise SnsRejected(400, f"field MessageId is not an SNS MessageId (at most {MAX_MESSAGE_ID_LENGTH} characters)")
     _parse_timestamp(msg["Timestamp"])
     return msg
+
+
+def _check_shape(msg: dict) -> None:
+    """Refuse bodies no UTF-8 text can hold, and bodies nested deeper than SNS ever writes.
+
+    A lone surrogate (``"\\ud800"`` is valid JSON syntax) cannot be encoded, so it can neither
+    have been signed by SNS nor be stored; it is a 400 before anything tries either.
+    """
+    stack = [(msg, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_ENVELOPE_DEPTH:
+            raise SnsRejected(400, f"body is nested deeper than {MAX_ENVELOPE_DEPTH} levels")
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            if isinstance(key, str) and _has_lone_surrogate(key):
+                raise SnsRejected(400, "body is not valid Unicode (lone surrogate)")
+            if isinstance(item, str):
+                if _has_lone_surrogate(item):
+                    raise SnsRejected(400, "body is not valid Unicode (lone surrogate)")
+            elif isinstance(item, dict | list):
+                stack.append((item, depth + 1))
+
+
+def _has_lone_surrogate(text: str) -> bool:
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _normalise_spellings(msg: dict) -> None:
@@ -228,30 +296,47 @@ def string_to_sign(msg: dict) -> bytes:
 
 
 _cert_cache: OrderedDict[str, x509.Certificate] = OrderedDict()
+# url -> (time.monotonic() until which it is refused, the reason it was refused)
+_cert_failures: OrderedDict[str, tuple[float, str]] = OrderedDict()
 _cert_cache_lock = threading.Lock()
 
 
 def clear_certificate_cache() -> None:
     with _cert_cache_lock:
         _cert_cache.clear()
+        _cert_failures.clear()
 
 
 def load_certificate(url: str) -> x509.Certificate:
-    """The signing certificate at ``url``: from the cache, ``SNS_CERT_DIR``, or a download."""
+    """The signing certificate at ``url``: from the cache, ``SNS_CERT_DIR``, or a download.
+
+    A download that fails is remembered for ``CERT_FAILURE_CACHE_SECONDS``: within that time
+    the same URL is refused at once instead of being fetched again.
+    """
     check_cert_url(url)  # never fetch or open anything the host rule has not approved
     with _cert_cache_lock:
         cert = _cert_cache.get(url)
         if cert is not None:
             _cert_cache.move_to_end(url)
             return cert
+        failure = _cert_failures.get(url)
+        if failure is not None:
+            until, reason = failure
+            if time.monotonic() < until:
+                raise SnsRejected(403, f"{reason} (not retried for {CERT_FAILURE_CACHE_SECONDS} s)")
+            del _cert_failures[url]
 
     pem = _read_local_certificate(url)
-    if pem is None:
-        pem = download_certificate(url)
     try:
-        cert = x509.load_pem_x509_certificate(pem)
-    except ValueError:
-        raise SnsRejected(403, "signing certificate is not a PEM certificate") from None
+        if pem is None:
+            pem = download_certificate(url)
+        try:
+            cert = x509.load_pem_x509_certificate(pem)
+        except ValueError:
+            raise SnsRejected(403, "signing certificate is not a PEM certificate") from None
+    except SnsRejected as exc:
+        _remember_failure(url, exc.reason)
+        raise
 
     with _cert_cache_lock:
         _cert_cache[url] = cert
@@ -259,6 +344,15 @@ def load_certificate(url: str) -> x509.Certificate:
         while len(_cert_cache) > CERT_CACHE_SIZE:
             _cert_cache.popitem(last=False)
     return cert
+
+
+def _remember_failure(url: str, reason: str) -> None:
+    with _cert_cache_lock:
+        _cert_failures[url] = (time.monotonic() + CERT_FAILURE_CACHE_SECONDS, reason)
+        _cert_failures.move_to_end(url)
+        # Bounded: forged bodies can name any number of distinct URLs on an SNS host.
+        while len(_cert_failures) > CERT_FAILURE_CACHE_SIZE:
+            _cert_failures.popitem(last=False)
 
 
 def _read_local_certificate(url: str) -> bytes | None:
@@ -320,15 +414,26 @@ def verify_signature(msg: dict) -> None:
 # --------------------------------------------------------------------------- pipeline
 
 
-def _allowed_topics() -> list[str]:
+def allowed_topics() -> list[str]:
+    """``SNS_TOPIC_ARNS`` as a list (the raw comma-separated env value is tolerated too)."""
     topics = getattr(settings, "SNS_TOPIC_ARNS", None) or []
-    if isinstance(topics, str):  # tolerate the raw comma-separated env value
+    if isinstance(topics, str):
         topics = topics.split(",")
     return [t.strip() for t in topics if t and t.strip()]
 
 
+def topic_listed(topic_arn: str) -> bool:
+    """Whether ``topic_arn`` is named in ``SNS_TOPIC_ARNS``; never true for an empty list.
+
+    This, not "accepted", is what auto-confirming asks: with an empty list every topic's
+    notifications are accepted (a local run), but confirming an arbitrary topic would let any
+    AWS account subscribe the portal to its own topic and then send it forged inbound SMS.
+    """
+    return topic_arn in allowed_topics()
+
+
 def _check_topic(msg: dict) -> None:
-    allowed = _allowed_topics()
+    allowed = allowed_topics()
     if allowed and msg["TopicArn"] not in allowed:
         raise SnsRejected(403, "TopicArn is not accepted here")
 
@@ -348,11 +453,100 @@ def verify(body: bytes) -> dict:
     """Parse and authenticate one SNS delivery; return the normalised envelope.
 
     The topic and URL checks run before the signature so that a body aimed at someone
-    else's topic, or at a foreign certificate host, never costs a certificate fetch.
+    else's topic, or at a foreign certificate host, never costs a certificate fetch. The one
+    exception is a SubscriptionConfirmation for an unlisted topic: it is verified in full and
+    then refused with the envelope attached, so that the caller can store it for an operator
+    who may want to list that topic (a confirmation is sent once, and its token is what
+    confirming needs).
     """
     msg = parse_envelope(body)
-    _check_topic(msg)
+    unlisted_confirmation = False
+    try:
+        _check_topic(msg)
+    except SnsRejected:
+        if msg["Type"] != SUBSCRIPTION_CONFIRMATION:
+            raise
+        unlisted_confirmation = True
     check_cert_url(msg["SigningCertURL"])
     verify_signature(msg)
     _check_age(msg)
+    if unlisted_confirmation:
+        raise SnsRejected(403, "TopicArn is not accepted here (the confirmation is stored, not followed)",
+                          envelope=msg)
     return msg
+
+
+# --------------------------------------------------------------------------- storage
+#
+# PostgreSQL's text and jsonb types cannot hold U+0000 (nor a lone surrogate, which no UTF-8
+# can), yet a signed SNS Message may carry a NUL. Refusing to store it would make SNS retry
+# it until it gives up, and the message would be lost. Instead such an envelope is stored as
+# its exact JSON text, which json.dumps writes in ASCII with the NUL as the six characters
+# "\u0000", beside a readable copy of its fields with the NUL shown as U+FFFD.
+
+RAW_JSON_KEY = "PortalRawJson"
+_REPLACEMENT = "\ufffd"
+
+
+def clean_text(text: str, nul: str = "") -> str:
+    """``text`` with NUL replaced by ``nul`` and lone surrogates by U+FFFD: storable anywhere."""
+    if text.isascii():
+        return text.replace("\x00", nul) if "\x00" in text else text
+    text = text.replace("\x00", nul)
+    # surrogatepass then replace: each lone surrogate becomes one U+FFFD, valid pairs stay.
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def clean_json(value, nul: str = "", *, max_depth: int = 64):
+    """A copy of a decoded JSON value with every string (keys too) passed through clean_text.
+
+    Raises ``ValueError`` for a value nested deeper than ``max_depth``, well before Python's
+    own recursion limit could be reached.
+    """
+    if isinstance(value, str):
+        return clean_text(value, nul)
+    if max_depth <= 0:
+        raise ValueError("JSON nested too deeply")
+    if isinstance(value, dict):
+        return {clean_text(k, nul) if isinstance(k, str) else k: clean_json(v, nul, max_depth=max_depth - 1)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean_json(v, nul, max_depth=max_depth - 1) for v in value]
+    return value
+
+
+def _unstorable(value) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item or _has_lone_surrogate(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def envelope_for_storage(envelope: dict) -> dict:
+    """What to write to a JSON column for ``envelope``: itself, or (if it holds what PostgreSQL
+    cannot) a readable copy plus its exact JSON under ``RAW_JSON_KEY``.
+
+    An envelope that arrives with a ``RAW_JSON_KEY`` of its own (an unsigned field anyone can
+    add) is wrapped too, so a stored ``RAW_JSON_KEY`` is always ours and
+    ``envelope_from_storage`` can never be made to return something SNS did not sign.
+    """
+    if RAW_JSON_KEY not in envelope and not _unstorable(envelope):
+        return envelope
+    readable = clean_json({k: v for k, v in envelope.items() if k != RAW_JSON_KEY}, nul=_REPLACEMENT)
+    readable[RAW_JSON_KEY] = json.dumps(envelope)
+    return readable
+
+
+def envelope_from_storage(raw) -> dict:
+    """The envelope exactly as received, from what ``envelope_for_storage`` wrote."""
+    if isinstance(raw, dict) and isinstance(raw.get(RAW_JSON_KEY), str):
+        return json.loads(raw[RAW_JSON_KEY])
+    return raw

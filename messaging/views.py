@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import logging
 
+from django.db import DatabaseError
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from messaging.notifications import notification_receive
-from messaging.sns import SnsRejected, verify
+from messaging.notifications import sns_delivery_receive
 
 log = logging.getLogger(__name__)
+
+# What SNS is told when the database cannot take the delivery. SNS retries any 5xx with its
+# delivery policy, so the notification arrives again once the database is back.
+RETRY_AFTER_SECONDS = 20
 
 
 @csrf_exempt  # SNS cannot send a CSRF token; the message signature is what authenticates it.
@@ -19,15 +23,13 @@ log = logging.getLogger(__name__)
 def sns_endpoint(request):
     # Only the body counts: some senders omit the x-amz-sns-* headers and say text/plain.
     try:
-        envelope = verify(request.body)
-    except SnsRejected as exc:
-        log.warning("SNS delivery refused (%s): %s", exc.status, exc.reason)
-        return HttpResponse(exc.reason, status=exc.status, content_type="text/plain")
-    notification, created = notification_receive(envelope=envelope)
-    # 200 in every case after storage, failed processing included: SNS retrying would only
-    # produce a redelivery that is (rightly) not processed again; the admin re-runs failures.
-    body = "stored" if created else "duplicate"
-    return HttpResponse(f"{body}: {notification.status}", status=200, content_type="text/plain")
+        status, text = sns_delivery_receive(body=request.body)
+    except DatabaseError:
+        # Never 200 here: nothing was stored, and only a 5xx makes SNS deliver it again.
+        log.exception("SNS delivery not stored: the database failed; answering 503 so SNS retries")
+        return HttpResponse("database unavailable; not stored, deliver again", status=503,
+                            content_type="text/plain", headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    return HttpResponse(text, status=status, content_type="text/plain")
 
 
 def noop_endpoint(request):

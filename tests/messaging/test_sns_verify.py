@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -715,3 +716,80 @@ def test_sns_rejected_carries_status_and_reason():
     exc = sns.SnsRejected(403, "because")
     assert (exc.status, exc.reason) == (403, "because")
     assert "because" in str(exc)
+
+
+# --------------------------------------------------------------------------- failed downloads
+
+
+class FailingSource:
+    """Stands in for the one HTTP call (requests.get): answers ``status`` (or raises ``error``)
+    and counts the calls, so a test sees how many outbound fetches forged bodies cost."""
+
+    def __init__(self, status: int = 503, error: Exception | None = None):
+        self.status, self.error, self.urls = status, error, []
+
+    def __call__(self, url, **kwargs):
+        self.urls.append(url)
+        if self.error is not None:
+            raise self.error
+        if self.status == 200:
+            return FakeResponse(content=certificate_pem())
+        return FakeResponse(status_code=self.status)
+
+
+ELSEWHERE = "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-elsewhere.pem"
+
+
+@pytest.mark.parametrize("source", [FailingSource(503), FailingSource(error=sns.requests.ConnectTimeout("slow")),
+                                    FailingSource(200)], ids=["http-503", "timeout", "not-our-key"])
+def test_a_failed_certificate_is_not_fetched_again_for_a_while(monkeypatch, source):
+    source.urls.clear()
+    monkeypatch.setattr(sns.requests, "get", source)
+    # "not-our-key": the fetch works but the body is signed by another key, which is refused
+    # after the fetch; that fetch is cached as a success, so it too happens only once.
+    key = other_private_key() if source.status == 200 and source.error is None else None
+    for i in range(20):
+        envelope = sign_envelope(f"forged {i}", cert_url=ELSEWHERE)
+        if key is not None:
+            resign(envelope, key=key)
+        assert reject(envelope).status == 403
+    assert source.urls == [ELSEWHERE]
+
+
+def test_a_failed_certificate_is_fetched_again_after_the_failure_window(monkeypatch):
+    monkeypatch.setattr(sns, "CERT_FAILURE_CACHE_SECONDS", 0.3)
+    source = FailingSource(503)
+    monkeypatch.setattr(sns.requests, "get", source)
+    assert "503" in reject(sign_envelope("x", cert_url=ELSEWHERE)).reason
+    assert "not retried" in reject(sign_envelope("x", cert_url=ELSEWHERE)).reason
+    assert len(source.urls) == 1
+    time.sleep(0.35)
+    source.status = 200  # AWS is reachable again: the genuine certificate now verifies
+    assert sns.verify(body(sign_envelope("real", cert_url=ELSEWHERE)))["Message"] == "real"
+    assert len(source.urls) == 2
+
+
+def test_the_failure_cache_is_per_url_bounded_and_cleared_with_the_certificates(monkeypatch):
+    monkeypatch.setattr(sns, "CERT_FAILURE_CACHE_SIZE", 2)
+    source = FailingSource(404)
+    monkeypatch.setattr(sns.requests, "get", source)
+    urls = [f"https://sns.us-east-1.amazonaws.com/forged-{i}.pem" for i in range(3)]
+    for url in urls:
+        assert reject(sign_envelope("x", cert_url=url)).status == 403
+    assert source.urls == urls  # each URL is fetched once: a failure of one says nothing of another
+    reject(sign_envelope("x", cert_url=urls[2]))
+    assert len(source.urls) == 3  # still remembered
+    reject(sign_envelope("x", cert_url=urls[0]))
+    assert source.urls[3:] == [urls[0]]  # the oldest was evicted, so it was fetched again
+    sns.clear_certificate_cache()
+    reject(sign_envelope("x", cert_url=urls[2]))
+    assert source.urls[4:] == [urls[2]]
+
+
+def test_a_rejected_url_or_field_never_enters_the_failure_cache(monkeypatch):
+    source = FailingSource(200)
+    monkeypatch.setattr(sns.requests, "get", source)
+    # Refused before any fetch (bad host): nothing cached, so the real URL still works.
+    assert reject(sign_envelope("x", cert_url="https://evil.example/x.pem")).status == 403
+    assert sns.verify(body(sign_envelope("ok", cert_url=ELSEWHERE)))["Message"] == "ok"
+    assert source.urls == [ELSEWHERE]

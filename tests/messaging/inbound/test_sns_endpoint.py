@@ -22,6 +22,7 @@ from tests.messaging.inbound.aws_examples import INBOUND_TWO_WAY_SMS, SMS_EVENT_
 from tests.messaging.inbound.conftest import post_all_at_once
 from tests.sns_signing import (
     CERT_URL,
+    TOPIC_ARN,
     body,
     other_private_key,
     resign,
@@ -281,6 +282,7 @@ class FakeResponse:
 
 def test_subscription_is_confirmed_automatically_by_fetching_subscribe_url(post_sns, settings, monkeypatch):
     settings.SNS_AUTO_CONFIRM = True
+    settings.SNS_TOPIC_ARNS = [TOPIC_ARN]  # only a listed topic is ever confirmed automatically
     fetched = []
     monkeypatch.setattr(notifications.requests, "get",
                         lambda url, **kw: fetched.append((url, kw)) or FakeResponse(200))
@@ -294,12 +296,59 @@ def test_subscription_is_confirmed_automatically_by_fetching_subscribe_url(post_
 
 def test_auto_confirm_never_fetches_a_subscribe_url_off_the_sns_host(post_sns, settings):
     settings.SNS_AUTO_CONFIRM = True  # no_network fails the test if anything is fetched
+    settings.SNS_TOPIC_ARNS = [TOPIC_ARN]
     response, _ = post_sns.message("subscribe", type="SubscriptionConfirmation",
                                    subscribe_url="https://evil.example/?Action=ConfirmSubscription")
     assert response.status_code == 200  # signed by SNS, stored, but not followed
     n = SnsNotification.objects.get()
     assert n.status == NotificationStatus.FAILED and "not an Amazon SNS" in n.error
     assert n.confirmed_at is None
+
+
+def test_with_no_topics_listed_a_confirmation_is_stored_but_never_followed(post_sns, settings, caplog):
+    # The attack: any AWS account subscribes the portal to a topic of its own. With the list
+    # empty the portal must not confirm it, or that account could then send forged inbound SMS.
+    settings.SNS_AUTO_CONFIRM = True
+    settings.SNS_TOPIC_ARNS = []  # no_network fails the test if the SubscribeURL is fetched
+    attacker_topic = "arn:aws:sns:us-east-1:999999999999:attacker"
+    response, envelope = post_sns.message("subscribe", type="SubscriptionConfirmation", topic_arn=attacker_topic)
+    assert response.status_code == 200  # an empty list accepts the topic; it just is not confirmed
+    n = SnsNotification.objects.get()
+    assert (n.kind, n.status, n.confirmed_at) == (NotificationKind.SUBSCRIPTION, NotificationStatus.RECEIVED, None)
+    assert n.subscribe_url == envelope["SubscribeURL"]  # kept, for an admin who wants it
+    assert "SNS_TOPIC_ARNS" in n.error
+    assert any(attacker_topic in r.getMessage() and "SNS_TOPIC_ARNS" in r.getMessage() and r.levelname == "WARNING"
+               for r in caplog.records)
+
+
+def test_a_confirmation_for_an_unlisted_topic_is_403_stored_and_not_followed(post_sns, settings, caplog):
+    settings.SNS_AUTO_CONFIRM = True
+    settings.SNS_TOPIC_ARNS = [TOPIC_ARN]
+    other = "arn:aws:sns:us-east-1:999999999999:attacker"
+    response, envelope = post_sns.message("subscribe", type="SubscriptionConfirmation", topic_arn=other)
+    assert response.status_code == 403
+    n = SnsNotification.objects.get()
+    assert (n.topic_arn, n.status, n.confirmed_at) == (other, NotificationStatus.RECEIVED, None)
+    assert "add it to SNS_TOPIC_ARNS" in n.error
+    assert any("add it to SNS_TOPIC_ARNS" in r.getMessage() for r in caplog.records)
+    # A redelivery is the same answer and still one row.
+    assert post_sns.envelope(envelope).status_code == 403
+    assert SnsNotification.objects.count() == 1
+
+
+def test_a_forged_confirmation_for_an_unlisted_topic_is_403_and_not_stored(post_sns, settings):
+    settings.SNS_TOPIC_ARNS = [TOPIC_ARN]
+    envelope = resign(sign_envelope("subscribe", type="SubscriptionConfirmation",
+                                    topic_arn="arn:aws:sns:us-east-1:999999999999:attacker"), key=other_private_key())
+    assert post_sns.envelope(envelope).status_code == 403
+    assert _nothing_stored()
+
+
+def test_with_no_topics_listed_a_local_run_accepts_notifications_from_any_topic(post_sns, settings):
+    settings.SNS_TOPIC_ARNS = []
+    for topic in (TOPIC_ARN, "arn:aws:sns:eu-west-1:210987654321:elsewhere"):
+        assert post_sns.message("x", topic_arn=topic)[0].status_code == 200
+    assert SnsNotification.objects.count() == 2
 
 
 def test_unsubscribe_confirmation_is_recorded(post_sns):
