@@ -4,11 +4,13 @@ from django.core.checks import Warning, register
 
 @register(deploy=True)
 def wildcard_hosts_check(app_configs, **kwargs):
-    if "*" in settings.ALLOWED_HOSTS and not settings.DEPLOYED:
+    # "*" is a deployment (settings.DEPLOYED: SECRET_KEY required, HTTPS defaults on), but it
+    # still lets any Host header through, and Django builds absolute links from that header.
+    if "*" in settings.ALLOWED_HOSTS:
         return [Warning(
-            "ALLOWED_HOSTS='*' is treated as a local run: the dev-only SECRET_KEY is allowed and the "
-            "HTTPS-only defaults are off.",
-            hint="Name the site's host in ALLOWED_HOSTS (e.g. portal.example.com) for a deployment.",
+            "ALLOWED_HOSTS='*' accepts any Host header, so links the portal builds (admin, API docs) "
+            "can be made to point at another site.",
+            hint="Name the site's host in ALLOWED_HOSTS (e.g. portal.example.com).",
             id="portal.W001",
         )]
     return []

@@ -4,6 +4,7 @@ Every variable has a safe local default so that ``make run`` works with no confi
 production overrides them (see README.md and .env.example).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -18,9 +19,10 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEBUG = env.bool("DEBUG", default=False)
 _LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=_LOOPBACK_HOSTS)
-# A deployment is DEBUG off with a real host name. "*" names no host: it is what scripts and
-# test harnesses set to reach a local run, so it counts as local (check --deploy warns about it).
-DEPLOYED = not DEBUG and any(h not in _LOOPBACK_HOSTS and h != "*" for h in ALLOWED_HOSTS)
+# A deployment is DEBUG off with any host beyond this machine. "*" counts as one: it answers to
+# every host, so a portal started that way is reachable like a deployed one and must not run
+# with the public dev key or over plain HTTP by default (check --deploy also warns about it).
+DEPLOYED = not DEBUG and any(h not in _LOOPBACK_HOSTS for h in ALLOWED_HOSTS)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     # The contract gives local runs a dev-only key. A site that answers to any host beyond this
@@ -28,8 +30,8 @@ if not SECRET_KEY:
     # forged, so there a missing SECRET_KEY stops the start-up.
     if DEPLOYED:
         raise ImproperlyConfigured(
-            "SECRET_KEY is not set. With DEBUG off and ALLOWED_HOSTS naming a real host, "
-            "set SECRET_KEY to a long random value (see .env.example)."
+            "SECRET_KEY is not set. With DEBUG off and ALLOWED_HOSTS naming a host beyond "
+            "this machine (or '*'), set SECRET_KEY to a long random value (see .env.example)."
         )
     SECRET_KEY = "django-insecure-dev-only-key-for-local-runs-never-in-production"
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -44,7 +46,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    # Swagger UI and Redoc served from our own static files, not a CDN (SPECTACULAR_SETTINGS).
+    "drf_spectacular_sidecar",
     "import_export",
+    # Admin login lockout after repeated failures (AXES_* below).
+    "axes",
     "django_q",
     "messaging",
     "incidents",
@@ -61,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a lockout raised during login into its response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -76,6 +84,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.portal_tools",
             ],
         },
     },
@@ -139,10 +148,54 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "admin:login"
 
+# Shift CSV export and import (django-import-export) need the model's view and add permissions;
+# without these any staff user could do both. IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT stays off:
+# it strips only one leading "=" and turns empty cells into "None"; shifts.resources escapes.
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+
+# django-axes first: it refuses a locked-out username and address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lock a username from one address after this many wrong passwords in a row. Keyed on the pair,
+# so someone guessing from elsewhere cannot lock a user out of their own desk.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Minutes, not hours: long enough to make guessing useless (5 tries per 15 min), short enough
+# that a dispatcher who mistyped is back before the next shift. `manage.py axes_reset` unlocks.
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("AXES_COOLOFF_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
+# The address is REMOTE_ADDR (django-ipware is not installed), never a header a client can set;
+# behind a proxy that is the proxy's address, and the lock still holds per username.
+
 # --- Security ---
-# A deployment (DEBUG off, a real host name) gets HTTPS-only defaults, so that
-# ``manage.py check --deploy`` is clean; local runs on loopback stay plain HTTP.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+def _proxy_ssl_header(value: str):
+    """SECURE_PROXY_SSL_HEADER from the environment: off, ``true`` (X-Forwarded-Proto) or a header.
+
+    Off unless asked for: with it on, Django takes the header's word from whoever sends it, so a
+    client that reaches the portal directly could claim HTTPS. Only a proxy in front that always
+    sets (or strips) the header makes it trustworthy, and only the operator knows there is one.
+    """
+    value = value.strip()
+    if value.lower() in ("", "0", "false", "no", "off"):
+        return None
+    if value.lower() in ("1", "true", "yes", "on"):
+        value = "X-Forwarded-Proto"
+    name = value.upper().replace("-", "_")
+    if not name.replace("_", "").isalnum():
+        raise ImproperlyConfigured(f"SECURE_PROXY_SSL_HEADER={value!r}: give true, false or a header name.")
+    return (name if name.startswith("HTTP_") else f"HTTP_{name}", "https")
+
+
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header(env.str("SECURE_PROXY_SSL_HEADER", default=""))
+# A deployment (DEBUG off, a host beyond loopback) gets HTTPS-only defaults, so that
+# ``manage.py check --deploy`` is clean; local runs on loopback stay plain HTTP. Behind a proxy
+# that terminates TLS, set SECURE_PROXY_SSL_HEADER too, or the redirect loops.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=DEPLOYED)
 # SNS delivers to whatever URL the subscription names; let it reach /sns/ over plain HTTP only
 # when the operator subscribed an http:// endpoint on purpose.
@@ -168,6 +221,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Contacts, allow-lists, incidents, shifts and omnichannel messages.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The docs page runs JavaScript with the reader's session; load it from our own static files
+    # (drf-spectacular-sidecar), pinned with the code, never from a CDN's "latest".
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # One enum per status vocabulary, named after the model's TextChoices.
     "ENUM_NAME_OVERRIDES": {
         "MessageStatusEnum": "messaging.models.MessageStatus",
@@ -216,6 +274,11 @@ EMAIL_TRANSPORT = env.str("EMAIL_TRANSPORT", default="simulator")
 WHATSAPP_TRANSPORT = env.str("WHATSAPP_TRANSPORT", default="simulator")
 VOICE_TRANSPORT = env.str("VOICE_TRANSPORT", default="simulator")
 SIMULATOR_AUTO_DELIVER = env.bool("SIMULATOR_AUTO_DELIVER", default=True)
+# The phone simulator page (/simulator/) fakes replies and delivery events. With a real provider
+# behind any channel, a fake STOP opts out a real number and a fake bounce suppresses a real
+# address, so by default it exists only when every channel is simulated.
+SIMULATOR_ENABLED = env.bool("SIMULATOR_ENABLED", default=all(
+    t == "simulator" for t in (SMS_TRANSPORT, EMAIL_TRANSPORT, WHATSAPP_TRANSPORT, VOICE_TRANSPORT)))
 # Tests run immediate work inline (messaging.queue); never set this for a running portal.
 TASKS_EAGER = env.bool("TASKS_EAGER", default=False)
 # Delay before a simulated delivery event, so a person can watch a message go sent → delivered.
@@ -286,5 +349,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django_q": {"level": env.str("Q_LOG_LEVEL", default="WARNING")}},
+    "loggers": {
+        "django_q": {"level": env.str("Q_LOG_LEVEL", default="WARNING")},
+        # django-axes announces its configuration at every start; its lockouts (WARNING) still log.
+        "axes.apps": {"level": "WARNING"},
+    },
 }
