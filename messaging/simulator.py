@@ -13,6 +13,7 @@ import uuid
 from django.conf import settings
 
 from messaging.models import Channel, MessageStatus, OutboundMessage
+from messaging.transports.simulator import SmsTransport
 
 _SMS_EVENT = {"delivered": ("TEXT_DELIVERED", "DELIVERED", "Message has been accepted by phone"),
               "failed": ("TEXT_CARRIER_UNREACHABLE", "CARRIER_UNREACHABLE", "Carrier unreachable (simulated)")}
@@ -143,7 +144,7 @@ def simulator_conversation(*, phone: str) -> list[dict]:
             "direction": "out", "id": m.pk, "at": m.created_at.isoformat(), "channel": m.channel,
             "body": m.body if m.channel == Channel.SMS else f"📞 {m.body or 'voice call'}",
             "status": m.status, "provider_message_id": m.provider_message_id, "error": m.error,
-            "can_mark": bool(m.provider_message_id) and m.status in (MessageStatus.SENT, MessageStatus.QUEUED),
+            "can_mark": simulated(m) and m.status in (MessageStatus.SENT, MessageStatus.QUEUED),
         })
     for i in InboundSms.objects.filter(origination_number=phone).order_by("-received_at", "-id")[:CONVERSATION_LIMIT]:
         items.append({
@@ -180,4 +181,13 @@ def simulator_mark(*, message_id: int, outcome: str):
     message = OutboundMessage.objects.get(pk=message_id)
     if not message.provider_message_id:
         raise ValueError("this message was never handed to a provider, so no event can refer to it")
+    if not simulated(message):
+        # A fake event for a real send would change what the log says really happened, and a
+        # fake bounce would suppress a real address.
+        raise ValueError("this message went to a real provider; only simulated sends can be marked")
     return notification_ingest_local(message=simulated_event_message(message, outcome))
+
+
+def simulated(message: OutboundMessage) -> bool:
+    """Whether the simulator transport sent ``message`` (its provider ids start ``sim-``)."""
+    return message.provider_message_id.startswith(f"{SmsTransport.id_prefix}-")

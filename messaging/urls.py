@@ -1,12 +1,20 @@
+from django.conf import settings
 from django.urls import path
 
 from messaging import simulator_views, views
 
 urlpatterns = [
     path("sns/", views.sns_endpoint, name="sns"),
-    path("simulator/", simulator_views.simulator_page, name="simulator"),
-    path("simulator/api/phones/", simulator_views.simulator_phones_json, name="simulator-phones"),
-    path("simulator/api/conversation/", simulator_views.simulator_conversation_json, name="simulator-conversation"),
-    path("simulator/api/reply/", simulator_views.simulator_reply_json, name="simulator-reply"),
-    path("simulator/api/mark/", simulator_views.simulator_mark_json, name="simulator-mark"),
 ]
+
+# Not mounted at all unless every channel is simulated (SIMULATOR_ENABLED); the views also
+# answer 404 on their own when it is off, for a URLconf loaded before the setting changed.
+if settings.SIMULATOR_ENABLED:
+    urlpatterns += [
+        path("simulator/", simulator_views.simulator_page, name="simulator"),
+        path("simulator/api/phones/", simulator_views.simulator_phones_json, name="simulator-phones"),
+        path("simulator/api/conversation/", simulator_views.simulator_conversation_json,
+             name="simulator-conversation"),
+        path("simulator/api/reply/", simulator_views.simulator_reply_json, name="simulator-reply"),
+        path("simulator/api/mark/", simulator_views.simulator_mark_json, name="simulator-mark"),
+    ]
