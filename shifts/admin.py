@@ -66,8 +66,13 @@ class ShiftAdmin(ImportExportMixin, admin.ModelAdmin):
     actions = ["release_shifts", "cancel_shifts"]
 
     def has_import_permission(self, request):
-        # Importing adds shifts; without this, import-export lets anyone who can view import.
+        # Importing adds shifts; without this, import-export lets any staff user import.
         return self.has_add_permission(request)
+
+    def has_export_permission(self, request):
+        # The export is the whole board with who booked what; without this, import-export lets
+        # any staff user download it.
+        return self.has_view_permission(request)
 
     @admin.display(description="when", ordering="starts_at")
     def when(self, obj):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 
 from django.conf import settings
@@ -56,6 +57,21 @@ class TimeZoneWidget(widgets.CharWidget):
         return name
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+
+
+def spreadsheet_safe(value):
+    """``value`` as a spreadsheet shows it as text: a leading ``'`` before anything that would
+    start a formula. A plain signed number (an E.164 phone, "-3") stays as it is: it cannot call
+    a function. import-export's own IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT only strips one
+    leading ``=``, so ``==HYPERLINK(…)`` or ``@SUM(…)`` would still run."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
 class ShiftResource(resources.ModelResource):
     code = fields.Field(attribute="code", column_name="code", widget=ShiftCodeWidget())
     starts_at = fields.Field(attribute="starts_at", column_name="starts_at", widget=LocalDateTimeWidget())
@@ -72,6 +88,11 @@ class ShiftResource(resources.ModelResource):
         use_transactions = True
         skip_unchanged = False
         report_skipped = True
+
+    def export_field(self, field, instance, **kwargs):
+        # Shift text comes from CSV imports and the API, i.e. from anyone who can create a shift;
+        # the export is opened in a spreadsheet by someone else.
+        return spreadsheet_safe(super().export_field(field, instance, **kwargs))
 
     def get_import_fields(self):
         # Status and booker are exported for the board but never imported: a CSV adds open shifts.

