@@ -9,7 +9,7 @@ import time
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from messaging.demo import demo_seed
 
@@ -26,6 +26,15 @@ class Command(BaseCommand):
         parser.add_argument("--no-seed", action="store_true")
 
     def handle(self, *args, host, port, no_seed, **options):
+        if settings.DEPLOYED:
+            # The demo login's password is printed here and written in the README: on a site
+            # that answers beyond this machine it would be a published superuser password.
+            raise CommandError(
+                "run_portal is for local runs and creates the demo login admin/portal-demo; it refuses "
+                "to run in a deployment (DEBUG off and ALLOWED_HOSTS naming a host beyond this machine "
+                "or '*'). Run migrate, a WSGI server and qcluster instead (README), and create the "
+                "admin with createsuperuser."
+            )
         call_command("migrate", interactive=False, verbosity=0)
         user_model = get_user_model()
         user = user_model.objects.filter(username=DEMO_USER).first()
@@ -39,7 +48,8 @@ class Command(BaseCommand):
         url = f"http://{host}:{port}"
         self.stdout.write(self.style.SUCCESS("\nOperations portal"))
         self.stdout.write(f"  admin:      {url}/admin/")
-        self.stdout.write(f"  simulator:  {url}/simulator/")
+        if settings.SIMULATOR_ENABLED:
+            self.stdout.write(f"  simulator:  {url}/simulator/")
         self.stdout.write(f"  API docs:   {url}/api/docs/")
         if created:
             self.stdout.write(f"  login:      {DEMO_USER} / {DEMO_PASSWORD}")
