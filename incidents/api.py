@@ -11,19 +11,37 @@ from rest_framework.views import APIView
 
 from incidents.models import Incident
 from incidents.services import DEFAULT_REMINDERS, DEFAULT_WAIT_SECONDS, incident_open, incident_resolve
-from messaging.models import Contact
+from messaging.models import ApiScope, Contact
 from messaging.serializers import E164Field
+
+# Reminders every wait_seconds: a day between pages is already more than any duty roster wants,
+# and a bound keeps due times far from datetime's limits (10**18 seconds was an OverflowError).
+MAX_WAIT_SECONDS = 24 * 3600
+MAX_REMINDERS = 100
+MAX_CONTACTS = 100
+
+
+class NoUrlOrURLField(serializers.URLField):
+    """A URL, or the seed's "no url" (any case, surrounding spaces), which is stored as no URL."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and data.strip().lower() == "no url":
+            return ""
+        return super().to_internal_value(data)
 
 
 class IncidentCreateSerializer(serializers.Serializer):
     description = serializers.CharField()
-    url = serializers.URLField(required=False, allow_blank=True, default="", max_length=2000)
-    contacts = serializers.ListField(child=E164Field(), required=False)
+    url = NoUrlOrURLField(required=False, allow_blank=True, default="", max_length=2000,
+                          help_text='A link for the people paged; "no url" (or empty) when there is none.')
+    contacts = serializers.ListField(child=E164Field(), required=False, max_length=MAX_CONTACTS)
     # The AWS sample's two fixed contacts, accepted in place of ``contacts``.
     first_contact = E164Field(required=False)
     second_contact = E164Field(required=False)
-    wait_seconds = serializers.IntegerField(required=False, min_value=1, default=DEFAULT_WAIT_SECONDS)
-    reminders = serializers.IntegerField(required=False, min_value=0, default=DEFAULT_REMINDERS)
+    wait_seconds = serializers.IntegerField(required=False, min_value=1, max_value=MAX_WAIT_SECONDS,
+                                            default=DEFAULT_WAIT_SECONDS)
+    reminders = serializers.IntegerField(required=False, min_value=0, max_value=MAX_REMINDERS,
+                                         default=DEFAULT_REMINDERS)
 
     def validate(self, attrs):
         phones = list(attrs.get("contacts") or [])
@@ -67,6 +85,8 @@ class IncidentSerializer(serializers.Serializer):
 
 
 class IncidentCreateView(APIView):
+    api_scope = ApiScope.INCIDENTS
+
     @extend_schema(request=IncidentCreateSerializer, responses={201: IncidentSerializer})
     def post(self, request):
         ser = IncidentCreateSerializer(data=request.data)
@@ -82,6 +102,8 @@ class IncidentCreateView(APIView):
 
 
 class IncidentDetailView(APIView):
+    api_scope = ApiScope.INCIDENTS
+
     @extend_schema(responses={200: IncidentSerializer})
     def get(self, request, pk: int):
         return Response(IncidentSerializer(get_object_or_404(Incident, pk=pk)).data)
@@ -92,6 +114,8 @@ class IncidentResolveSerializer(serializers.Serializer):
 
 
 class IncidentResolveView(APIView):
+    api_scope = ApiScope.INCIDENTS
+
     @extend_schema(request=IncidentResolveSerializer, responses={200: IncidentSerializer})
     def post(self, request, pk: int):
         get_object_or_404(Incident, pk=pk)

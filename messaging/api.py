@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from messaging.contacts import allow_list_add, contact_upsert
-from messaging.models import OutboundMessage
+from messaging.models import ApiScope, OutboundMessage
 from messaging.serializers import (
     AllowListSerializer,
     ContactSerializer,
@@ -18,6 +18,8 @@ from messaging.serializers import (
 
 
 class ContactCreateView(APIView):
+    api_scope = ApiScope.CONTACTS
+
     @extend_schema(request=ContactSerializer, responses={201: ContactSerializer, 200: ContactSerializer})
     def post(self, request):
         ser = ContactSerializer(data=request.data)
@@ -28,6 +30,8 @@ class ContactCreateView(APIView):
 
 
 class AllowListCreateView(APIView):
+    api_scope = ApiScope.SHIFTS  # the allow-list has one scope today, and it is the shifts'
+
     @extend_schema(request=AllowListSerializer, responses={201: AllowListSerializer, 200: AllowListSerializer})
     def post(self, request):
         ser = AllowListSerializer(data=request.data)
@@ -38,6 +42,8 @@ class AllowListCreateView(APIView):
 
 
 class MessageLogView(APIView):
+    api_scope = ApiScope.LOG
+
     @extend_schema(parameters=[MessageLogQuerySerializer], responses={200: MessageLogSerializer(many=True)})
     def get(self, request):
         q = MessageLogQuerySerializer(data=request.query_params)

@@ -15,6 +15,8 @@ README writes SMS/WhatsApp/Email). Errors are nested like the payload:
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.shortcuts import get_object_or_404
@@ -23,8 +25,24 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from messaging.api_keys import api_key_sender_allowed
 from messaging.dispatch import ChannelSpec, dispatch_create, dispatch_status
-from messaging.models import AttemptRole, Channel, Dispatch, DispatchUseCase, FallbackState, MessageStatus
+from messaging.dispatch_idempotency import (
+    IdempotencyConflict,
+    dispatch_create_once,
+    dispatch_find_replay,
+    request_fingerprint,
+)
+from messaging.models import (
+    ApiKey,
+    ApiScope,
+    AttemptRole,
+    Channel,
+    Dispatch,
+    DispatchUseCase,
+    FallbackState,
+    MessageStatus,
+)
 from messaging.services import recipient_normalize
 
 DISPATCH_CHANNELS = (Channel.SMS, Channel.WHATSAPP, Channel.EMAIL)
@@ -55,7 +73,9 @@ class PositiveIntegerStringField(serializers.Field):
             self.fail("invalid")
         if isinstance(data, float) and data.is_integer():
             data = int(data)
-        if isinstance(data, str) and data.strip().isdigit():
+        # ASCII digits only: str.isdigit() also takes "²" and other digits int() refuses, and
+        # ten digits are more than any max_value here, so int() never sees a giant string.
+        if isinstance(data, str) and _DIGITS.fullmatch(data.strip()):
             data = int(data.strip())
         if not isinstance(data, int) or data < 1:
             self.fail("invalid")
@@ -65,6 +85,9 @@ class PositiveIntegerStringField(serializers.Field):
 
     def to_representation(self, value):
         return value
+
+
+_DIGITS = re.compile(r"[0-9]{1,10}")
 
 
 class EmailPartSerializer(serializers.Serializer):
@@ -125,6 +148,11 @@ class ChannelPayloadSerializer(serializers.Serializer):
                 validate_email(address)
             except DjangoValidationError:
                 errors["sender"] = ["Not a valid email address for the From address."]
+        key = self.context.get("api_key")
+        if "sender" not in errors and isinstance(key, ApiKey) and not api_key_sender_allowed(
+                key=key, channel=channel, sender=sender):
+            errors["sender"] = [f"This API key may not send as {sender!r}; ask for it to be added to the "
+                                "key's senders."]
         attrs["sender"] = sender
         part = attrs.get(channel) or {}
         part_errors: dict = {}
@@ -280,11 +308,14 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 class DispatchCreateView(APIView):
+    api_scope = ApiScope.MESSAGES
+
     @extend_schema(
         request=DispatchRequestSerializer, responses={202: DispatchSerializer},
         parameters=[OpenApiParameter(IDEMPOTENCY_HEADER, str, OpenApiParameter.HEADER, required=False, description=(
-            "Optional, up to 255 characters. A repeat with the same key returns the first dispatch and sends "
-            "nothing new."))],
+            "Optional, up to 255 printable characters, scoped to the API key. A repeat with the same key and "
+            "the same body returns the first dispatch and sends nothing new; the same key with another body "
+            "is refused with 422."))],
         examples=[OpenApiExample("SMS, falling back to email after 30 s", value=SEED_EXAMPLE, request_only=True)],
         description="Send one message on a primary channel, with a fallback channel (`fallback`) or on both at "
                     "once (`broadcast`). Replies 202 with the dispatch; poll GET /api/v1/messages/{id}/.",
@@ -293,19 +324,36 @@ class DispatchCreateView(APIView):
         key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
         if len(key) > 255:
             return Response({IDEMPOTENCY_HEADER: ["At most 255 characters."]}, status=status.HTTP_400_BAD_REQUEST)
+        if not key.isprintable():
+            return Response({IDEMPOTENCY_HEADER: ["Only printable characters are allowed."]},
+                            status=status.HTTP_400_BAD_REQUEST)
+        try:
+            return self._post(request, key)
+        except IdempotencyConflict as exc:
+            return Response({IDEMPOTENCY_HEADER: [
+                f"This key was already used by this API key with a different body (dispatch {exc.dispatch.pk}). "
+                "Send the same body to get that dispatch again, or use a new key for a new message."]},
+                status=status.HTTP_422_UNPROCESSABLE_ENTITY)
+
+    def _post(self, request, key: str) -> Response:
+        api_key = request.auth
+        fingerprint = request_fingerprint(payload=request.data) if key else ""
         if key:
-            existing = Dispatch.objects.filter(idempotency_key=key).first()
+            existing = dispatch_find_replay(api_key=api_key, idempotency_key=key, fingerprint=fingerprint)
             if existing:
                 return self._reply(existing.pk, replayed=True)
-        ser = DispatchRequestSerializer(data=request.data)
+        ser = DispatchRequestSerializer(data=request.data, context={"api_key": api_key})
         ser.is_valid(raise_exception=True)
         data = ser.validated_data
-        dispatch, created = dispatch_create(
-            use_case=data["use_case"], fallback_seconds=data.get("fallback_seconds"),
-            primary=ChannelPayloadSerializer.spec(data["pc"]), fallback=ChannelPayloadSerializer.spec(data["fc"]),
-            idempotency_key=key, request_payload=request.data if isinstance(request.data, dict) else {},
-            api_key=request.auth if hasattr(request.auth, "pk") else None,
-        )
+        create = {"use_case": data["use_case"], "fallback_seconds": data.get("fallback_seconds"),
+                  "primary": ChannelPayloadSerializer.spec(data["pc"]),
+                  "fallback": ChannelPayloadSerializer.spec(data["fc"]),
+                  "request_payload": request.data if isinstance(request.data, dict) else {}}
+        if key:
+            dispatch, created = dispatch_create_once(api_key=api_key, idempotency_key=key, fingerprint=fingerprint,
+                                                     **create)
+        else:
+            dispatch, created = dispatch_create(api_key=api_key, **create)
         return self._reply(dispatch.pk, replayed=not created)
 
     @staticmethod
@@ -317,6 +365,8 @@ class DispatchCreateView(APIView):
 
 
 class DispatchDetailView(APIView):
+    api_scope = ApiScope.LOG
+
     @extend_schema(responses={200: DispatchSerializer})
     def get(self, request, pk: int):
         return Response(DispatchSerializer(_load(pk)).data)

@@ -182,6 +182,16 @@ class SenderPace(models.Model):
         return self.sender
 
 
+class ApiScope(models.TextChoices):
+    """What an API key may do; each /api/v1/ view names the one scope it needs."""
+
+    MESSAGES = "messages", "Send messages (POST messages/)"
+    LOG = "log", "Read the message log and dispatches (GET message-log/, GET messages/{id}/)"
+    CONTACTS = "contacts", "Create and update contacts (contacts/)"
+    INCIDENTS = "incidents", "Open, read and resolve incidents"
+    SHIFTS = "shifts", "Shifts, shift campaigns and the allow-list"
+
+
 class ApiKey(models.Model):
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=12, db_index=True, editable=False)
@@ -189,6 +199,13 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # A row made without naming scopes can do nothing: rights are granted, never assumed.
+    scopes = models.JSONField(default=list, blank=True, help_text=(
+        "What the key may do: any of " + ", ".join(ApiScope.values) + "."))
+    # null, not [], is "any sender", so that an empty list keeps meaning what it says.
+    senders = models.JSONField(null=True, blank=True, help_text=(
+        "Empty (null): any sender. A list: the only `sender` values POST messages/ accepts from this key "
+        "(phone numbers, origination identities, WhatsApp phone-number ids, email addresses, or @domain)."))
 
     class Meta:
         verbose_name = "API key"
@@ -413,7 +430,10 @@ class Dispatch(models.Model):
     primary = models.JSONField(default=dict)
     fallback = models.JSONField(default=dict)
     request = models.JSONField(default=dict, blank=True)
-    idempotency_key = models.CharField(max_length=255, null=True, blank=True, unique=True)
+    # An Idempotency-Key belongs to the API key that sent it (a unique pair, see Meta); the
+    # fingerprint is the SHA-256 of the request body, so a replay with another body is refused.
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True)
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -422,6 +442,8 @@ class Dispatch(models.Model):
         verbose_name = "omnichannel dispatch"
         verbose_name_plural = "omnichannel dispatches"
         ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["api_key", "idempotency_key"],
+                                               name="dispatch_idempotency_key_per_api_key")]
 
     def __str__(self) -> str:
         return f"Dispatch #{self.pk} ({self.use_case})"

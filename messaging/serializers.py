@@ -20,7 +20,8 @@ class ContactSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(max_length=200)
     phone = E164Field()
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    # 254: what Contact.email holds (RFC 5321's path limit); Django's validator alone allows 320.
+    email = serializers.EmailField(required=False, allow_blank=True, default="", max_length=254)
     whatsapp = E164Field(required=False, allow_blank=True, default="")
     tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
 
@@ -42,7 +43,7 @@ class MessageLogSerializer(serializers.ModelSerializer):
 
 
 class MessageLogQuerySerializer(serializers.Serializer):
-    recipient = serializers.CharField(required=False)
+    recipient = serializers.CharField(required=False, max_length=320)
     channel = serializers.ChoiceField(choices=Channel.choices, required=False)
-    status = serializers.CharField(required=False)
+    status = serializers.CharField(required=False, max_length=16)
     limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=100)

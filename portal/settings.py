@@ -211,10 +211,21 @@ X_FRAME_OPTIONS = "DENY"
 # --- API ---
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["messaging.api_auth.ApiKeyAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["messaging.api_auth.ApiScopePermission"],
+    # JSON only, parsed strictly (messaging/api_parsers.py); a view that takes another type,
+    # such as CSV, names its own parser.
+    "DEFAULT_PARSER_CLASSES": ["messaging.api_parsers.StrictJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "messaging.api_auth.exception_handler",
     "UNAUTHENTICATED_USER": None,
+    # Counted in the default cache (per process unless CACHES is shared; see messaging/api_auth.py).
+    "DEFAULT_THROTTLE_CLASSES": ["messaging.api_auth.ApiKeyRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_key": env.str("API_RATE_PER_KEY", default="600/min") or None,
+        "api_failed_auth": env.str("API_RATE_FAILED_AUTH", default="20/min") or None,
+    },
+    # Proxies in front of the portal whose X-Forwarded-For is trusted for the client address.
+    "NUM_PROXIES": env.int("API_TRUSTED_PROXIES", default=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Operations portal API",

@@ -9,6 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from messaging.models import ApiScope
 from shifts import services
 from shifts.serializers import (
     ShiftCampaignCreatedSerializer,
@@ -19,6 +20,8 @@ from shifts.serializers import (
 
 
 class ShiftListCreateView(APIView):
+    api_scope = ApiScope.SHIFTS
+
     @extend_schema(request=ShiftSerializer, responses={201: ShiftSerializer})
     def post(self, request):
         ser = ShiftSerializer(data=request.data)
@@ -41,15 +44,20 @@ class ShiftListCreateView(APIView):
 
 
 class ShiftDetailView(APIView):
+    api_scope = ApiScope.SHIFTS
+
     @extend_schema(responses={200: ShiftSerializer})
     def get(self, request, code: str):
-        shift = services.shift_get(code=code)
+        # No stored code holds a NUL, and PostgreSQL refuses one even in a lookup.
+        shift = services.shift_get(code=code) if "\x00" not in code else None
         if shift is None:
             raise Http404
         return Response(ShiftSerializer(shift).data)
 
 
 class ShiftCampaignCreateView(APIView):
+    api_scope = ApiScope.SHIFTS
+
     @extend_schema(request=ShiftCampaignSerializer, responses={201: ShiftCampaignCreatedSerializer})
     def post(self, request):
         ser = ShiftCampaignSerializer(data=request.data)

@@ -5,7 +5,13 @@ from rest_framework import serializers
 
 from messaging.models import Tag
 from shifts.models import Shift, ShiftStatus
-from shifts.services import shift_code_normalize, shift_code_validate, shift_is_open, shifts_available
+from shifts.services import (
+    CAMPAIGN_MESSAGE_MAX,
+    shift_code_normalize,
+    shift_code_validate,
+    shift_is_open,
+    shifts_available,
+)
 
 
 class ShiftSerializer(serializers.Serializer):
@@ -47,10 +53,11 @@ class ShiftListQuerySerializer(serializers.Serializer):
 
 class ShiftCampaignSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    message = serializers.CharField(required=False, allow_blank=True, default="",
+    message = serializers.CharField(required=False, allow_blank=True, default="", max_length=CAMPAIGN_MESSAGE_MAX,
                                     help_text="Empty: composed from the open shifts and their codes.")
     tag = serializers.CharField(max_length=64, help_text="Every contact carrying this tag gets the message.")
     shifts = serializers.ListField(child=serializers.CharField(max_length=40), required=False, default=list,
+                                   max_length=200,
                                    help_text="Codes of the shifts offered (used to compose an empty message).")
 
     def validate_tag(self, value):

@@ -38,6 +38,9 @@ RESERVED_CODES = ({"REQUEST", "AGENT", "HELP", "YES", "NO", "ACK", "Y", "N"}
 REQUEST_MAX_PARTS = 3
 INFO_IN_LIST = 60  # characters of a shift's information in a list of shifts
 CAMPAIGN_CHUNK = 5000  # recipients per bulk insert (keeps SQLite under its variable limit)
+# The longest SMS AWS End User Messaging takes (10 GSM-7 parts, 24 in UCS-2). A campaign goes to
+# every contact of a tag, so an unbounded one multiplies its parts by the whole audience.
+CAMPAIGN_MESSAGE_MAX = 1600
 
 UNKNOWN_CODE_REPLY = "This is not a valid shift code, please reply by typing REQUEST to view the available shifts"
 NO_SHIFTS_REPLY = "There are no open shifts right now. We will text you when new ones are posted."
@@ -268,11 +271,20 @@ def campaign_audience_size(*, tag: Tag) -> dict:
 
 
 @transaction.atomic
+def campaign_message_validate(*, message: str) -> str:
+    """``message`` if a campaign may send it, else ValidationError naming ``message`` and the limit."""
+    if len(message) > CAMPAIGN_MESSAGE_MAX:
+        raise ValidationError({"message": f"A campaign message is at most {CAMPAIGN_MESSAGE_MAX} characters; "
+                                          f"this one has {len(message)}."})
+    return message
+
+
 def campaign_create(*, name: str, tag: Tag, message: str = "", shifts: list[Shift] | None = None,
                     send_at: datetime | None = None, created_by=None) -> ShiftCampaign:
     shifts = list(shifts or [])
+    message = (message or "").strip() or campaign_message_compose(shifts=shifts or None)
     campaign = ShiftCampaign.objects.create(
-        name=name, tag=tag, message=(message or "").strip() or campaign_message_compose(shifts=shifts or None),
+        name=name, tag=tag, message=campaign_message_validate(message=message),
         send_at=send_at, created_by=created_by)
     if shifts:
         campaign.shifts.set(shifts)
@@ -294,6 +306,9 @@ def campaign_send(*, campaign_id: int) -> int:
         campaign = ShiftCampaign.objects.select_related("tag").get(pk=campaign_id)
         if not campaign.message.strip():
             campaign.message = campaign_message_compose(shifts=list(campaign.shifts.all()) or None)
+        # Here too, not only in campaign_create: the admin composer saves its own drafts. Raising
+        # rolls back the claim above, so the campaign stays a draft that can be shortened.
+        campaign_message_validate(message=campaign.message)
         phones = campaign_audience(tag=campaign.tag)
         for i in range(0, len(phones), CAMPAIGN_CHUNK):
             messages_send_bulk(channel=Channel.SMS, recipients=phones[i:i + CAMPAIGN_CHUNK], body=campaign.message,
