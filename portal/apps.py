@@ -1,5 +1,9 @@
+import logging
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+
+log = logging.getLogger(__name__)
 
 
 def _sync_roles(sender, **kwargs):
@@ -13,7 +17,12 @@ class PortalConfig(AppConfig):
     verbose_name = "Portal"
 
     def ready(self):
-        from portal import checks  # noqa: F401  (registers the deploy checks)
+        from portal import checks  # registers the deploy checks; imported here, once apps are ready
+
+        # check --deploy is not run by every site, so the one misconfiguration that lets anyone
+        # forge inbound SMS is also said loudly each time a process starts.
+        if (problem := checks.sns_topics_problem()) is not None:
+            log.error("%s %s", problem, checks.SNS_TOPICS_HINT)
 
         # Keeps the groups' permissions in step when a later migration adds models.
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="portal-roles")

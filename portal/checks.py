@@ -1,5 +1,7 @@
 from django.conf import settings
-from django.core.checks import Warning, register
+from django.core.checks import Error, Warning, register
+
+from messaging.sns import allowed_topics
 
 
 @register(deploy=True)
@@ -13,4 +15,27 @@ def wildcard_hosts_check(app_configs, **kwargs):
             hint="Name the site's host in ALLOWED_HOSTS (e.g. portal.example.com).",
             id="portal.W001",
         )]
+    return []
+
+
+SNS_TOPICS_PROBLEM = (
+    "SNS_TOPIC_ARNS is empty in a deployment: /sns/ takes notifications from every topic the portal "
+    "is subscribed to, and no subscription is ever confirmed automatically (confirming any topic "
+    "would let any AWS account send the portal forged inbound SMS)."
+)
+SNS_TOPICS_HINT = (
+    "Set SNS_TOPIC_ARNS to the comma-separated TopicArns that deliver to /sns/ "
+    "(e.g. arn:aws:sns:us-east-1:123456789012:portal-events)."
+)
+
+
+def sns_topics_problem() -> str | None:
+    """The deployment's SNS_TOPIC_ARNS problem, if it has one (also logged at start-up)."""
+    return SNS_TOPICS_PROBLEM if settings.DEPLOYED and not allowed_topics() else None
+
+
+@register(deploy=True)
+def sns_topics_check(app_configs, **kwargs):
+    if sns_topics_problem():
+        return [Error(SNS_TOPICS_PROBLEM, hint=SNS_TOPICS_HINT, id="portal.E001")]
     return []
