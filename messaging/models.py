@@ -128,6 +128,10 @@ class OutboundMessage(models.Model):
             # second, LIKE-only index that nothing here uses but every write pays for.
             models.Index(fields=["provider_message_id"], name="msg_provider_id_idx"),
             models.Index(fields=["provider_alt_id"], name="msg_provider_alt_id_idx"),
+            # Only rows a worker holds right now: the stale-claim sweep reads it every minute,
+            # and sent or delivered rows (claimed_at empty) never enter it.
+            models.Index(fields=["claimed_at"], condition=models.Q(claimed_at__isnull=False),
+                         name="msg_claimed_idx"),
         ]
 
     def __str__(self) -> str:

@@ -51,11 +51,12 @@ INSTALLED_APPS = [
     "import_export",
     # Admin login lockout after repeated failures (AXES_* below).
     "axes",
+    # Before django_q: the portal's `qcluster` (django-q2's, telling workers when a stop begins).
+    "portal",
     "django_q",
     "messaging",
     "incidents",
     "shifts",
-    "portal",
 ]
 
 MIDDLEWARE = [
@@ -254,9 +255,15 @@ Q_CLUSTER = {
     # means unlimited). Sends and timers are idempotent, so a retry is safe.
     "max_attempts": 3,
     # A task is killed after `timeout` s; `retry` must be larger, or a slow task is handed to a
-    # second worker while the first still runs it.
-    "timeout": 60,
-    "retry": 90,
+    # second worker while the first still runs it. `retry` is also how long the tasks of a
+    # killed cluster wait before another cluster takes them up, so both are short: no task of
+    # ours runs long (a paced batch hands its rest back after half the timeout), and a claim on
+    # a message outlives a dead worker by only a little (messaging.services.CLAIM_TTL).
+    "timeout": env.int("Q_TIMEOUT", default=15),
+    "retry": env.int("Q_RETRY", default=20),
+    # Tasks a pusher holds ahead of its workers (django-q2's default is workers²). A killed
+    # cluster strands these until `retry`, and a stopping one runs them all first.
+    "queue_limit": env.int("Q_QUEUE_LIMIT", default=2 * env.int("Q_WORKERS", default=4)),
     # A failed task is acknowledged (removed from the queue) rather than redelivered: our own
     # rows (message log, timers) carry the retry state, so the queue never loops on a poison task.
     "ack_failures": True,
