@@ -15,7 +15,8 @@ from messaging.models import MessageStatus, OutboundMessage
 from messaging.services import messages_send_bulk
 from tests.conftest import _database_url, wait_for
 from tests.support.qcluster import KillableCluster
-from tests.support.recording import PATH as RECORDING, provider_calls
+from tests.support.recording import PATH as RECORDING
+from tests.support.recording import provider_calls
 
 pytestmark = [pytest.mark.qcluster, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
