@@ -45,3 +45,26 @@ def test_reply_help_stop_and_mark_delivered_in_the_simulator(browser_page, live_
     page.wait_for_selector(".bubble.out:has-text('Shift swap available') .badge[data-status=suppressed]",
                            timeout=5000)
     assert OutboundMessage.objects.get(body="Shift swap available").status == MessageStatus.SUPPRESSED
+
+
+def test_a_dispatcher_answers_as_a_phone_and_an_analyst_only_reads(browser_page, live_server, admin_login):
+    from portal.roles import ANALYST, DISPATCHER
+
+    sent = message_send(channel="sms", recipient=PHONE, body="Incident 14: power cut. Reply YES to accept")
+    page = browser_page
+    admin_login(page, live_server.url, username="dispatch", groups=(DISPATCHER,))
+    page.click("text=Phone simulator")
+    page.click(f"#phones a[data-phone='{PHONE}']")
+    page.fill("#reply-body", "YES")
+    page.click("#send")
+    page.wait_for_selector(".bubble.in >> text=YES")
+    assert InboundSms.objects.get().body == "YES"
+
+    page.context.clear_cookies()  # log out
+    admin_login(page, live_server.url, username="analyst", groups=(ANALYST,))
+    page.click("text=Phone simulator")
+    page.click(f"#phones a[data-phone='{PHONE}']")
+    page.wait_for_selector(".bubble.out >> text=power cut")
+    assert page.is_disabled("#reply-body") and page.is_disabled("#send")
+    assert page.locator(f".bubble.out[data-id='{sent.pk}'] button[data-mark]").count() == 0
+    assert "not answer as a phone" in page.content()
