@@ -45,3 +45,16 @@ def test_a_shift_manager_may_send_campaigns_and_import_shifts():
     perms = _perms(SHIFT_MANAGER)
     assert {("shifts", "send_shiftcampaign"), ("shifts", "add_shift"), ("shifts", "view_shiftcampaign")} <= perms
     assert ("shifts", "send_shiftcampaign") not in _perms(ANALYST)
+
+
+def test_the_phone_simulator_is_read_by_every_role_and_acted_in_by_dispatchers_and_shift_managers():
+    # messaging.simulator_views: reading needs view_outboundmessage, acting also add_inboundsms.
+    for name in (DISPATCHER, SHIFT_MANAGER, ANALYST):
+        assert ("messaging", "view_outboundmessage") in _perms(name)
+    assert ("messaging", "add_inboundsms") in _perms(DISPATCHER) & _perms(SHIFT_MANAGER)
+    assert ("messaging", "add_inboundsms") not in _perms(ANALYST)
+
+
+def test_no_role_sees_or_clears_login_lockouts():
+    # django-axes' records of failed logins (who tried which username from where) stay with superusers.
+    assert not any(app == "axes" for name in (DISPATCHER, SHIFT_MANAGER, ANALYST) for app, _ in _perms(name))
