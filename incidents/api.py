@@ -24,10 +24,10 @@ MAX_CONTACTS = 100
 class NoUrlOrURLField(serializers.URLField):
     """A URL, or the seed's "no url" (any case, surrounding spaces), which is stored as no URL."""
 
-    def to_internal_value(self, data):
+    def run_validation(self, data=serializers.empty):
         if isinstance(data, str) and data.strip().lower() == "no url":
-            return ""
-        return super().to_internal_value(data)
+            data = ""
+        return super().run_validation(data)
 
 
 class IncidentCreateSerializer(serializers.Serializer):

@@ -49,6 +49,9 @@ DISPATCH_CHANNELS = (Channel.SMS, Channel.WHATSAPP, Channel.EMAIL)
 SMS_MESSAGE_TYPES = ("TRANSACTIONAL", "PROMOTIONAL")
 MAX_FALLBACK_SECONDS = 7 * 24 * 3600
 REQUIRED = "This field is required."
+# RFC 5321's limit on an address in a mail path; Django's validate_email allows 320, and the
+# suppression list and contacts store 254.
+MAX_EMAIL_ADDRESS = 254
 
 
 class _LowerChoiceField(serializers.ChoiceField):
@@ -137,6 +140,8 @@ class ChannelPayloadSerializer(serializers.Serializer):
         if recipient.upper().startswith("%2B"):  # the seed's README tells users to URL-encode "+"
             recipient = "+" + recipient[3:]
         try:
+            if channel == Channel.EMAIL and len(recipient) > MAX_EMAIL_ADDRESS:
+                raise DjangoValidationError(f"An email address is at most {MAX_EMAIL_ADDRESS} characters.")
             attrs["recipient"] = recipient_normalize(channel=channel, recipient=recipient)
         except DjangoValidationError as exc:
             kind = "an email address" if channel == Channel.EMAIL else "an E.164 phone number like +12065550100"
@@ -145,9 +150,12 @@ class ChannelPayloadSerializer(serializers.Serializer):
         if channel == Channel.EMAIL:
             address = sender.rsplit("<", 1)[-1].rstrip(">").strip() if "<" in sender else sender
             try:
+                if len(address) > MAX_EMAIL_ADDRESS:
+                    raise DjangoValidationError("too long")
                 validate_email(address)
             except DjangoValidationError:
-                errors["sender"] = ["Not a valid email address for the From address."]
+                errors["sender"] = [f"Not a valid email address (at most {MAX_EMAIL_ADDRESS} characters) "
+                                    "for the From address."]
         key = self.context.get("api_key")
         if "sender" not in errors and isinstance(key, ApiKey) and not api_key_sender_allowed(
                 key=key, channel=channel, sender=sender):

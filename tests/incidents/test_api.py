@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 
 from incidents.models import Incident, IncidentStatus
 from messaging.models import Contact
 from tests.incidents.conftest import ANA, BEN, reply, sms_to
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    cache.clear()  # throttle counters live in the cache; one test's must not reach the next
+    yield
+    cache.clear()
 
 
 def test_opening_an_incident_pages_the_first_contact_and_creates_unknown_numbers_as_contacts(api):
@@ -43,12 +51,40 @@ def test_the_seeds_first_and_second_contact_are_accepted_with_the_defaults(api):
     ({"description": "Leak", "contacts": [ANA], "wait_seconds": 0}, "wait_seconds"),
     ({"description": "Leak", "contacts": [ANA], "reminders": -1}, "reminders"),
     ({"description": "Leak", "contacts": [ANA], "url": "not a url"}, "url"),
+    # 10**18 seconds was an OverflowError in the first due time: a 500.
+    ({"description": "Leak", "contacts": [ANA], "wait_seconds": 10 ** 18}, "wait_seconds"),
+    ({"description": "Leak", "contacts": [ANA], "wait_seconds": 86401}, "wait_seconds"),
+    ({"description": "Leak", "contacts": [ANA], "reminders": 10 ** 6}, "reminders"),
 ])
 def test_bad_input_is_refused_whole_naming_the_field(api, payload, field):
     response = api.post("/api/v1/incidents/", payload, format="json")
     assert response.status_code == 400
     assert field in response.json()
     assert not Incident.objects.exists() and not Contact.objects.exists()
+
+
+def test_the_longest_wait_is_a_day(api):
+    response = api.post("/api/v1/incidents/", {"description": "Leak", "contacts": [ANA], "wait_seconds": 86400},
+                        format="json")
+    assert response.status_code == 201
+    assert Incident.objects.get().snapshot["levels"][0]["wait_seconds"] == 86400
+
+
+@pytest.mark.parametrize("url", ["no url", "No URL", "  NO url  ", ""])
+def test_the_seeds_no_url_is_accepted_and_stored_as_no_url(api, url):
+    response = api.post("/api/v1/incidents/", {"description": "Leak", "contacts": [ANA], "url": url},
+                        format="json")
+    assert response.status_code == 201
+    assert Incident.objects.get().url == ""
+    assert api.get(f"/api/v1/incidents/{response.json()['id']}/").json()["url"] == ""
+
+
+def test_a_real_url_is_still_checked_and_kept(api):
+    assert api.post("/api/v1/incidents/", {"description": "Leak", "contacts": [ANA], "url": "no url at all"},
+                    format="json").status_code == 400
+    response = api.post("/api/v1/incidents/", {"description": "Leak", "contacts": [ANA],
+                                               "url": "https://grafana.example/d/1"}, format="json")
+    assert Incident.objects.get(pk=response.json()["id"]).url == "https://grafana.example/d/1"
 
 
 def test_reading_an_incident_gives_status_contacts_and_the_timeline(api, people):

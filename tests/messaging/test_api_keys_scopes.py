@@ -107,8 +107,8 @@ def test_a_key_sends_only_as_its_senders(django_capture_on_commit_callbacks):
     client = client_for(senders=["+12065550100", "@example.com"])
     with django_capture_on_commit_callbacks(execute=True):
         ok = client.post("/api/v1/messages/", SMS_TO_EMAIL, format="json")
-        also_ok = client.post("/api/v1/messages/", payload(fc={**SMS_TO_EMAIL["fc"], "sender": "Ops <OPS@Example.com>"}),
-                              format="json")
+        named = payload(fc={**SMS_TO_EMAIL["fc"], "sender": "Ops <OPS@Example.com>"})
+        also_ok = client.post("/api/v1/messages/", named, format="json")
     assert ok.status_code == 202 and also_ok.status_code == 202
     assert set(OutboundMessage.objects.values_list("sender", flat=True)) == {"+12065550100"}
 
@@ -203,7 +203,8 @@ def test_create_api_key_refuses_an_unknown_scope(capsys):
 
 @pytest.mark.django_db(transaction=True)
 def test_keys_made_before_scopes_existed_keep_every_right():
-    before, after = ("messaging", "0005_slimmer_event_indexes"), ("messaging", "0006_api_key_scopes_idempotency_per_key")
+    before = ("messaging", "0005_slimmer_event_indexes")
+    after = ("messaging", "0006_api_key_scopes_idempotency_per_key")
     executor = MigrationExecutor(connection)
     executor.migrate([before])
     old_apps = executor.loader.project_state([before]).apps

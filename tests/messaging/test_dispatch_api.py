@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
-import pytest
-from drf_spectacular.generators import SchemaGenerator
+import json
 
+import pytest
+from django.core.cache import cache
+from drf_spectacular.generators import SchemaGenerator
+from rest_framework.test import APIClient
+
+from messaging.api_keys import api_key_create
 from messaging.models import DeliveryEvent, Dispatch, OutboundMessage, Timer
 from tests.messaging.dispatch_helpers import SMS_TO_EMAIL, payload
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/messages/"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    cache.clear()  # throttle counters live in the cache; one test's must not reach the next
+    yield
+    cache.clear()
 
 
 def _without(path: str) -> dict:
@@ -49,6 +61,11 @@ BAD = [
     ("fallback_seconds zero", _with("fallback_seconds", "0"), ["fallback_seconds"]),
     ("fallback_seconds negative", _with("fallback_seconds", -5), ["fallback_seconds"]),
     ("fallback_seconds fractional", _with("fallback_seconds", "2.5"), ["fallback_seconds"]),
+    # str.isdigit() is true for these, and int() refuses them: they were 500s.
+    ("fallback_seconds superscript", _with("fallback_seconds", "²"), ["fallback_seconds"]),
+    ("fallback_seconds other digits", _with("fallback_seconds", "٣٠"), ["fallback_seconds"]),
+    ("fallback_seconds 5000 digits", _with("fallback_seconds", "9" * 5000), ["fallback_seconds"]),
+    ("fallback_seconds huge", _with("fallback_seconds", 10 ** 18), ["fallback_seconds"]),
     ("unknown channel", _with("pc.channel", "pigeon"), ["pc", "channel"]),
     ("sms recipient not E.164", _with("pc.recipient", "555-0123"), ["pc", "recipient"]),
     ("sms recipient an email", _with("pc.recipient", "user@example.com"), ["pc", "recipient"]),
@@ -175,6 +192,45 @@ def test_a_refused_request_does_not_use_up_its_idempotency_key(api, django_captu
         bad = api.post(URL, _without("fc"), format="json", HTTP_IDEMPOTENCY_KEY="k-9")
         good = api.post(URL, SMS_TO_EMAIL, format="json", HTTP_IDEMPOTENCY_KEY="k-9")
     assert bad.status_code == 400 and good.status_code == 202
+
+
+def test_another_api_key_with_the_same_idempotency_key_gets_its_own_dispatch(
+        api, django_capture_on_commit_callbacks):
+    other = APIClient()
+    other.credentials(HTTP_X_API_KEY=api_key_create(name="other team")[1])
+    theirs = payload(pc={**SMS_TO_EMAIL["pc"], "recipient": "+12065550199"})
+    with django_capture_on_commit_callbacks(execute=True):
+        first = api.post(URL, SMS_TO_EMAIL, format="json", HTTP_IDEMPOTENCY_KEY="order-1")
+        second = other.post(URL, theirs, format="json", HTTP_IDEMPOTENCY_KEY="order-1")
+    assert first.status_code == second.status_code == 202
+    assert second.json()["id"] != first.json()["id"]
+    assert "Idempotent-Replayed" not in second
+    assert second.json()["idempotency_key"] == "order-1"
+    assert sorted(OutboundMessage.objects.values_list("recipient", flat=True)) == ["+12065550123", "+12065550199"]
+
+
+def test_the_same_idempotency_key_with_another_body_is_a_422_and_sends_nothing(
+        api, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = api.post(URL, SMS_TO_EMAIL, format="json", HTTP_IDEMPOTENCY_KEY="order-2")
+        changed = api.post(URL, payload(pc={**SMS_TO_EMAIL["pc"], "recipient": "+12065550199"}), format="json",
+                           HTTP_IDEMPOTENCY_KEY="order-2")
+    assert first.status_code == 202
+    assert changed.status_code == 422
+    error = changed.json()["Idempotency-Key"][0]
+    assert "different body" in error and str(first.json()["id"]) in error
+    assert Dispatch.objects.count() == 1
+    assert list(OutboundMessage.objects.values_list("recipient", flat=True)) == ["+12065550123"]
+
+
+def test_a_replay_may_order_keys_and_spaces_differently(api, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = api.post(URL, SMS_TO_EMAIL, format="json", HTTP_IDEMPOTENCY_KEY="order-3")
+        reordered = json.dumps(dict(reversed(list(SMS_TO_EMAIL.items()))), indent=4)
+        again = api.post(URL, reordered, content_type="application/json", HTTP_IDEMPOTENCY_KEY="order-3")
+    assert again.status_code == 202 and again["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    assert OutboundMessage.objects.count() == 1
 
 
 def test_an_overlong_idempotency_key_is_refused(api):

@@ -1,14 +1,24 @@
 """POST/GET /api/v1/shifts/ and POST /api/v1/shift-campaigns/ (CONTRACT.md)."""
 
 import pytest
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.test import TestCase
 
-from messaging.models import OutboundMessage
-from shifts.models import Shift, ShiftCampaign
+from messaging.models import OutboundMessage, Tag
+from shifts import services
+from shifts.models import CampaignStatus, Shift, ShiftCampaign
 from tests.shifts.conftest import sms_in
 from tests.support.clock import iso_day
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    cache.clear()  # throttle counters live in the cache; one test's must not reach the next
+    yield
+    cache.clear()
 
 
 def test_create_a_shift_and_read_it_back_in_any_case(api):
@@ -116,3 +126,40 @@ def test_a_campaign_without_a_message_needs_open_shifts_to_list(api, employees):
     r = api.post("/api/v1/shift-campaigns/", {"name": "Empty", "tag": "overtime"}, format="json")
     assert r.status_code == 400 and "message" in r.json()
     assert not ShiftCampaign.objects.exists()
+
+
+def test_a_campaign_message_over_1600_characters_is_a_400_naming_message_and_sends_nothing(api, employees):
+    employees(3)
+    r = api.post("/api/v1/shift-campaigns/", {"name": "Essay", "message": "x" * 20_000, "tag": "overtime"},
+                 format="json")
+    assert r.status_code == 400
+    assert "1600" in r.json()["message"][0]
+    assert not ShiftCampaign.objects.exists() and not OutboundMessage.objects.exists()
+
+
+def test_a_campaign_message_of_exactly_1600_characters_goes_out(api, employees):
+    employees(1)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        r = api.post("/api/v1/shift-campaigns/", {"name": "Long", "message": "x" * 1600, "tag": "overtime"},
+                     format="json")
+    assert r.status_code == 201 and OutboundMessage.objects.get().body == "x" * 1600
+
+
+def test_the_campaign_service_refuses_an_overlong_message_however_the_draft_was_made(employees):
+    employees(2)
+    tag = Tag.objects.get(name="overtime")
+    with pytest.raises(ValidationError) as refused:
+        services.campaign_create(name="Essay", tag=tag, message="x" * 1601)
+    assert "1600" in refused.value.message_dict["message"][0]
+    assert not ShiftCampaign.objects.exists()
+    # The admin composer saves its drafts itself and then calls campaign_send.
+    draft = ShiftCampaign.objects.create(name="Essay", tag=tag, message="x" * 1601)
+    with pytest.raises(ValidationError, match="1600"):
+        services.campaign_send(campaign_id=draft.pk)
+    draft.refresh_from_db()
+    assert draft.status == CampaignStatus.DRAFT and draft.recipients == 0
+    assert not OutboundMessage.objects.exists()
+
+
+def test_a_shift_code_holding_a_nul_is_404(api):
+    assert api.get("/api/v1/shifts/XYZ%00/").status_code == 404
