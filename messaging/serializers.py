@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from messaging.models import AllowListScope, Channel, OutboundMessage
 from messaging.phones import phone_normalize
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\+[1-9][0-9]{6,14}$", "example": "+12065550100",
+                      "description": "E.164: '+', country code and number, digits only."})
 class E164Field(serializers.CharField):
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
