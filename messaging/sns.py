@@ -1,7 +1,9 @@
 """Verification of Amazon SNS HTTP(S) deliveries, kept free of models and views.
 
-``verify(body)`` is the only call the ``POST /sns/`` view needs: it either returns the
-normalised envelope or raises ``SnsRejected`` carrying the HTTP status to answer with.
+``verify(body)`` either returns the normalised envelope or raises ``SnsRejected`` carrying the
+HTTP status to answer with (``messaging.notifications.sns_delivery_receive`` calls it for the
+``POST /sns/`` view). ``envelope_for_storage`` and ``envelope_from_storage`` keep a verified
+envelope storable when it holds a NUL, which PostgreSQL's text and jsonb refuse.
 Nothing here looks at request headers, because some senders omit the ``x-amz-sns-*``
 headers and send ``Content-Type: text/plain``.
 

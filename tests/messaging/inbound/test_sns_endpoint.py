@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import OperationalError, connection
 from django.test import Client
 
 from messaging import notifications
@@ -402,3 +403,25 @@ def test_signed_with_the_real_cert_url_shape(post_sns):
     # The test certificate is served from SNS_CERT_DIR under the name in an SNS-shaped URL.
     assert CERT_URL.startswith("https://sns.us-east-1.amazonaws.com/")
     assert post_sns.message("x")[0].status_code == 200
+
+
+# --------------------------------------------------------------------------- the database fails
+
+
+def test_a_database_failure_is_503_so_sns_delivers_again_and_nothing_half_is_stored(post_sns, locmem):
+    def refused(execute, sql, params, many, context):
+        if "SAVEPOINT" in sql:  # the transaction's own bookkeeping still runs
+            return execute(sql, params, many, context)
+        raise OperationalError("connection to server failed: Connection refused")
+
+    envelope = sign_envelope(json.dumps(INBOUND_TWO_WAY_SMS | {"messageBody": "HELP"}))
+    with connection.execute_wrapper(refused):
+        response = post_sns.envelope(envelope)
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) > 0
+    assert not SnsNotification.objects.exists() and not InboundSms.objects.exists()
+    # SNS's retry, once the database answers, is processed as if it were the first delivery.
+    response = post_sns.envelope(envelope)
+    assert response.status_code == 200 and response.content.startswith(b"stored")
+    assert InboundSms.objects.get().body == "HELP"
+    assert [m.recipient for m in locmem.outbox] == [INBOUND_TWO_WAY_SMS["originationNumber"]]
