@@ -35,7 +35,7 @@ from messaging.models import (
     OutboundMessage,
     SnsNotification,
 )
-from messaging.sns import clean_json, clean_text, envelope_for_storage
+from messaging.sns import clean_json, clean_text, envelope_for_storage, unstorable
 
 _MESSAGE_FIELDS = OutboundMessage._meta.concrete_fields
 _MESSAGE_ATTNAMES = [f.attname for f in _MESSAGE_FIELDS]
@@ -173,8 +173,7 @@ def _storable(event: NormalizedEvent) -> NormalizedEvent:
         value = getattr(event, name, None)
         if isinstance(value, str) and (cleaned := clean_text(value)) != value:
             changes[name] = cleaned
-    text = json.dumps(event.raw)
-    if "\\u0000" in text or "\\ud" in text or "\\uD" in text:
+    if unstorable(event.raw):
         changes["raw"] = clean_json(event.raw)
     return dataclasses.replace(event, **changes) if changes else event
 

@@ -55,6 +55,7 @@ __all__ = [
     "parse_envelope",
     "string_to_sign",
     "topic_listed",
+    "unstorable",
     "verify",
     "verify_signature",
 ]
@@ -517,7 +518,8 @@ def clean_json(value, nul: str = "", *, max_depth: int = 64):
     return value
 
 
-def _unstorable(value) -> bool:
+def unstorable(value) -> bool:
+    """Whether a decoded JSON value holds a string (or key) that PostgreSQL cannot store."""
     stack = [value]
     while stack:
         item = stack.pop()
@@ -540,7 +542,7 @@ def envelope_for_storage(envelope: dict) -> dict:
     add) is wrapped too, so a stored ``RAW_JSON_KEY`` is always ours and
     ``envelope_from_storage`` can never be made to return something SNS did not sign.
     """
-    if RAW_JSON_KEY not in envelope and not _unstorable(envelope):
+    if RAW_JSON_KEY not in envelope and not unstorable(envelope):
         return envelope
     readable = clean_json({k: v for k, v in envelope.items() if k != RAW_JSON_KEY}, nul=_REPLACEMENT)
     readable[RAW_JSON_KEY] = json.dumps(envelope)
