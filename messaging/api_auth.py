@@ -129,6 +129,9 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
     target_class = "messaging.api_auth.ApiKeyAuthentication"
     name = ["ApiKey", "Bearer"]
 
+    def get_security_requirement(self, auto_schema):
+        return [{"ApiKey": []}, {"Bearer": []}]  # either one, not both
+
     def get_security_definition(self, auto_schema):
         return [{"type": "apiKey", "in": "header", "name": "X-Api-Key"},
                 {"type": "http", "scheme": "bearer", "description": "The API key as a bearer token."}]

@@ -20,7 +20,13 @@ import re
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -319,7 +325,9 @@ class DispatchCreateView(APIView):
     api_scope = ApiScope.MESSAGES
 
     @extend_schema(
-        request=DispatchRequestSerializer, responses={202: DispatchSerializer},
+        request=DispatchRequestSerializer,
+        responses={202: DispatchSerializer, 422: OpenApiResponse(description=(
+            "The Idempotency-Key was already used by this API key with a different body."))},
         parameters=[OpenApiParameter(IDEMPOTENCY_HEADER, str, OpenApiParameter.HEADER, required=False, description=(
             "Optional, up to 255 printable characters, scoped to the API key. A repeat with the same key and "
             "the same body returns the first dispatch and sends nothing new; the same key with another body "

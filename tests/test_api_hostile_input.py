@@ -117,6 +117,8 @@ def test_an_overlong_email_is_a_400_naming_it(api):
 
 
 @pytest.mark.parametrize("path", ["/api/v1/shifts/%00/", "/api/v1/message-log/?recipient=%00",
-                                  "/api/v1/message-log/?status=%00", "/api/v1/shifts/?status=%00"])
-def test_a_nul_in_a_path_or_query_is_a_400_or_404(api, path):
+                                  "/api/v1/message-log/?status=%00", "/api/v1/shifts/?status=%00",
+                                  "/api/v1/message-log/?limit=" + "9" * 30,
+                                  "/api/v1/incidents/" + "9" * 30 + "/", "/api/v1/messages/" + "9" * 30 + "/"])
+def test_a_nul_or_a_giant_number_in_a_path_or_query_is_a_400_or_404(api, path):
     assert api.get(path).status_code in (400, 404)

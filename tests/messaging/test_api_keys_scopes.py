@@ -160,6 +160,8 @@ def test_the_schema_offers_both_ways_of_sending_the_key(client):
     schemes = schema["components"]["securitySchemes"]
     assert schemes["ApiKey"] == {"type": "apiKey", "in": "header", "name": "X-Api-Key"}
     assert schemes["Bearer"]["scheme"] == "bearer"
+    # Either one: two requirements, not one that names both.
+    assert schema["paths"]["/api/v1/messages/"]["post"]["security"] == [{"ApiKey": []}, {"Bearer": []}]
 
 
 # ---------------------------------------------------------------- create_api_key
