@@ -21,7 +21,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -255,15 +255,33 @@ def messages_requeue_stale(*, now=None) -> int:
 
 
 def _record_sent(msg: OutboundMessage, result: SendResult) -> None:
-    """Record one send the moment the provider accepted it.
+    """Record one send the moment the provider accepted it: one statement, one round trip.
 
     The status condition keeps a row that moved on meanwhile (a fast delivery event) as it is.
+    On PostgreSQL the commit is asynchronous: the row is in the server's WAL buffers when the
+    statement returns, so a worker killed right after loses nothing, and the worker need not
+    wait for the WAL flush, which halved the cost per message (docs/benchmarks.md, "Campaign
+    send"). Only a crash of the database server itself can forget the last ~0.6 s of these
+    (3 × wal_writer_delay); those messages are then sent again, never lost.
     """
     now = timezone.now()
-    OutboundMessage.objects.filter(pk=msg.pk, status=MessageStatus.QUEUED).update(
-        status=MessageStatus.SENT, provider_message_id=result.provider_message_id,
-        provider_alt_id=result.provider_alt_id, sender=result.sender or msg.sender, sent_at=now, updated_at=now,
-        claimed_at=None, error_code="", error="")
+    params = [MessageStatus.SENT, result.provider_message_id, result.provider_alt_id, result.sender or msg.sender,
+              now, now, msg.pk, MessageStatus.QUEUED]
+    if connection.vendor != "postgresql":
+        OutboundMessage.objects.filter(pk=msg.pk, status=MessageStatus.QUEUED).update(
+            status=MessageStatus.SENT, provider_message_id=result.provider_message_id,
+            provider_alt_id=result.provider_alt_id, sender=result.sender or msg.sender, sent_at=now,
+            updated_at=now, claimed_at=None, error_code="", error="")
+        return
+    table = OutboundMessage._meta.db_table
+    with connection.cursor() as cursor:
+        # Two statements in one simple query run as one implicit transaction (Django's psycopg
+        # cursors bind on the client), so SET LOCAL covers exactly this UPDATE.
+        cursor.execute(
+            f"SET LOCAL synchronous_commit TO OFF; "
+            f"UPDATE {table} SET status = %s, provider_message_id = %s, provider_alt_id = %s, sender = %s, "
+            f"sent_at = %s, updated_at = %s, claimed_at = NULL, error_code = '', error = '' "
+            f"WHERE id = %s AND status = %s", params)
 
 
 def _after_send_error(msg: OutboundMessage, exc: Exception) -> str:
