@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from messaging.api_keys import api_key_create
 from messaging.models import DeliveryEvent, Dispatch, OutboundMessage, Timer
+from tests.conftest import together
 from tests.messaging.dispatch_helpers import SMS_TO_EMAIL, payload
 
 pytestmark = pytest.mark.django_db
@@ -259,3 +260,20 @@ def test_broadcast_ignores_whatever_fallback_seconds_holds(api, value, django_ca
         response = api.post(URL, payload(use_case="broadcast", fallback_seconds=value), format="json")
     assert response.status_code == 202, response.json()
     assert Dispatch.objects.get().fallback_seconds is None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_racing_bodies_under_one_idempotency_key_send_one_and_the_others_are_422(api_key):
+    responses = []
+
+    def post(recipient: str):
+        client = APIClient()
+        client.credentials(HTTP_X_API_KEY=api_key)
+        body = payload(pc={**SMS_TO_EMAIL["pc"], "recipient": recipient})
+        responses.append(client.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="race-bodies"))
+
+    together(*[lambda r=f"+1206555017{i}": post(r) for i in range(5)])
+    assert sorted(r.status_code for r in responses) == [202, 422, 422, 422, 422]
+    assert Dispatch.objects.count() == 1
+    assert OutboundMessage.objects.count() == 1
