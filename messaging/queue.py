@@ -12,7 +12,7 @@ import time
 from datetime import datetime
 
 from django.conf import settings
-from django.db import close_old_connections, connections, transaction
+from django.db import DatabaseError, close_old_connections, connections, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_q.brokers.orm import ORM
@@ -38,6 +38,18 @@ class PortalOrmBroker(ORM):
     _health_checked = 0.0
 
     def dequeue(self):
+        try:
+            return self._dequeue()
+        except DatabaseError:
+            # django-q2's pusher answers a failed poll by sleeping 10 s and exiting, to be
+            # respawned by the sentinel: after a database restart the worker then stood idle
+            # for ~10 s (tests/test_database_faults.py). Dropping the broken connection and
+            # polling again a second later brings it back about a second after the database.
+            connections[Conf.ORM].close()
+            time.sleep(1.0)
+            return None
+
+    def _dequeue(self):
         db_alias = Conf.ORM
         connection = connections[db_alias]
         if connection.vendor != "postgresql":

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -31,8 +31,12 @@ def home(request):
 
 
 def healthz(request):
-    with connection.cursor() as cur:
-        cur.execute("SELECT 1")
+    try:
+        with connection.cursor() as cur:
+            cur.execute("SELECT 1")
+    except DatabaseError as exc:
+        # 503, not a 500 page: load balancers and probes read it as "not ready", and it is.
+        return JsonResponse({"ok": False, "database": type(exc).__name__}, status=503)
     return JsonResponse({"ok": True})
 
 

@@ -204,8 +204,6 @@ def test_the_portal_recovers_from_a_postgresql_restart_and_sns_is_never_told_200
     assert web.alive() and worker.alive()
 
 
-@pytest.mark.xfail(strict=True, reason="portal/views.py healthz lets the database error through as a 500 "
-                                       "(needs: catch django.db.DatabaseError there and answer 503)")
 def test_healthz_says_503_while_postgresql_is_down(pg, portal_env, processes):
     port = pgcluster.free_port()
     web = processes("web", WEB_SERVERS["runserver"](port), portal_env)

@@ -10,12 +10,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "x7#kP2$vLq9@mN4&wR8!tY6^zB3*cF5%hJ1(dG0)sA-eU" * 2
-PRODUCTION = {"DEBUG": "false", "ALLOWED_HOSTS": "portal.example.com", "SECRET_KEY": KEY}
+# A deployment lists the SNS topics it takes (portal.E001 otherwise).
+PRODUCTION = {"DEBUG": "false", "ALLOWED_HOSTS": "portal.example.com", "SECRET_KEY": KEY,
+              "SNS_TOPIC_ARNS": "arn:aws:sns:us-east-1:123456789012:portal-events"}
 
 
 def _env(**env):
     base = {k: v for k, v in os.environ.items() if k not in (
-        "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE", "SECURE_PROXY_SSL_HEADER",
+        "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE", "SNS_TOPIC_ARNS", "SECURE_PROXY_SSL_HEADER",
         "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS")}
     return {**base, **env}
 
