@@ -127,10 +127,12 @@ class TimerAdmin(admin.ModelAdmin):
 
 @admin.register(m.ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ["name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_display = ["name", "prefix", "scopes", "senders", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["revoked_at"]
     search_fields = ["name", "prefix"]
-    readonly_fields = ["name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    # Rights are set when the key is made (`create_api_key --scope/--sender`), so that what a key
+    # may do is decided by whoever holds the shell, not by any staff user who can edit a form.
+    readonly_fields = ["name", "prefix", "scopes", "senders", "created_at", "last_used_at", "revoked_at"]
     actions = ["revoke"]
 
     def has_add_permission(self, request):

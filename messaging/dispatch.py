@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from messaging.events import FAILURE_EVENTS, SUCCESS_EVENTS
@@ -67,34 +67,22 @@ class ChannelSpec:
 
 
 def dispatch_create(*, use_case: str, primary: ChannelSpec, fallback: ChannelSpec,
-                    fallback_seconds: int | None = None, idempotency_key: str = "",
-                    request_payload: dict | None = None, api_key: ApiKey | None = None) -> tuple[Dispatch, bool]:
-    """Create a dispatch and send what is due now. Returns ``(dispatch, created)``.
+                    fallback_seconds: int | None = None, request_payload: dict | None = None,
+                    api_key: ApiKey | None = None) -> tuple[Dispatch, bool]:
+    """Create a dispatch and send what is due now. Returns ``(dispatch, created)``, always created.
 
-    With an ``idempotency_key`` already used, the first dispatch is returned and nothing is sent:
-    the unique constraint decides, so two identical requests racing each other send once.
+    Idempotency-Key is scoped per API key and bound to the body; that lives in
+    ``messaging.dispatch_idempotency``, which wraps this call.
     """
     if use_case == DispatchUseCase.FALLBACK and not fallback_seconds:
         raise ValueError("fallback_seconds is required for the fallback use case")
-    key = idempotency_key or None
-    if key:
-        existing = Dispatch.objects.filter(idempotency_key=key).first()
-        if existing:
-            return existing, False
-    try:
-        with transaction.atomic():
-            dispatch = Dispatch.objects.create(
-                use_case=use_case, fallback_seconds=fallback_seconds if use_case == DispatchUseCase.FALLBACK else None,
-                primary=primary.as_dict(), fallback=fallback.as_dict(), request=request_payload or {},
-                idempotency_key=key, api_key=api_key,
-                fallback_state=FallbackState.WAITING if use_case == DispatchUseCase.FALLBACK else FallbackState.NONE,
-            )
-            _start(dispatch)
-    except IntegrityError:
-        if not key:
-            raise
-        # Another request with this key committed first; its result is the answer.
-        return Dispatch.objects.get(idempotency_key=key), False
+    with transaction.atomic():
+        dispatch = Dispatch.objects.create(
+            use_case=use_case, fallback_seconds=fallback_seconds if use_case == DispatchUseCase.FALLBACK else None,
+            primary=primary.as_dict(), fallback=fallback.as_dict(), request=request_payload or {}, api_key=api_key,
+            fallback_state=FallbackState.WAITING if use_case == DispatchUseCase.FALLBACK else FallbackState.NONE,
+        )
+        _start(dispatch)
     return dispatch, True
 
 

@@ -114,6 +114,13 @@ class CampaignForm(forms.ModelForm):
             self.add_error("message", "There are no open shifts to list; write the message.")
         return data
 
+    def clean_message(self):
+        message = self.cleaned_data.get("message") or ""
+        try:
+            return services.campaign_message_validate(message=message)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["message"]) from exc
+
     def clean_send_at(self):
         send_at = self.cleaned_data.get("send_at")
         if send_at and send_at <= timezone.now():
@@ -223,7 +230,11 @@ class ShiftCampaignAdmin(admin.ModelAdmin):
                                   messages.SUCCESS)
                 return redirect("admin:shifts_shiftcampaign_change", campaign.pk)
             else:
-                n = services.campaign_send(campaign_id=campaign.pk)
+                try:
+                    n = services.campaign_send(campaign_id=campaign.pk)
+                except ValidationError as exc:  # a draft saved before the length cap existed
+                    self.message_user(request, " ".join(exc.messages), messages.ERROR)
+                    return redirect("admin:shifts_shiftcampaign_change", campaign.pk)
                 self.message_user(request, f"Sending to {n} contact(s).", messages.SUCCESS)
             return redirect("admin:shifts_shiftcampaign_progress", campaign.pk)
         context = {

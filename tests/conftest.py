@@ -1,4 +1,5 @@
-"""Shared fixtures. Nothing here is autouse: each test asks for what it needs."""
+"""Shared fixtures. One is autouse: the cache is emptied around every test, because the API's
+throttle counters live there and would otherwise carry one test's requests into the next."""
 
 from __future__ import annotations
 
@@ -10,12 +11,20 @@ import time
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
 from messaging.api_keys import api_key_create
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -167,3 +167,24 @@ def test_exported_text_that_a_spreadsheet_would_run_comes_out_as_text(login, boa
     for r in rows:
         for cell in r.values():
             assert not cell.startswith(("=", "+", "-", "@", "\t")) or cell.lstrip("+-").isdigit(), cell
+
+
+def test_the_composer_refuses_a_message_over_the_campaign_cap_and_names_the_limit(login, board):
+    c = login("shift manager")
+    tag = Tag.objects.get(name="overtime")
+    r = c.post("/admin/shifts/shiftcampaign/add/", {"name": "Essay", "tag": tag.pk, "message": "x" * 1601,
+                                                    "send_at_0": "", "send_at_1": ""})
+    assert r.status_code == 200 and "at most 1600 characters" in r.content.decode()
+    assert not ShiftCampaign.objects.exists()
+
+
+def test_sending_a_draft_saved_over_the_cap_shows_why_and_sends_nothing(login, board):
+    c = login("shift manager")
+    tag = Tag.objects.get(name="overtime")
+    draft = ShiftCampaign.objects.create(name="Old draft", tag=tag, message="x" * 2000)  # predates the cap
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        r = c.post(f"/admin/shifts/shiftcampaign/{draft.pk}/send/", {"now": "1"}, follow=True)
+    assert r.status_code == 200 and "at most 1600 characters" in r.content.decode()
+    assert not OutboundMessage.objects.exists()
+    draft.refresh_from_db()
+    assert draft.status == CampaignStatus.DRAFT
