@@ -4,18 +4,15 @@ throttle counters live there and would otherwise carry one test's requests into 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
 from rest_framework.test import APIClient
 
 from messaging.api_keys import api_key_create
+from tests.support.browser import CHROMIUM, SCREENSHOTS
+from tests.support.qcluster import QCluster, database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,51 +53,6 @@ def locmem(settings):
     _load.cache_clear()
 
 
-def _database_url() -> str:
-    s = connection.settings_dict
-    if s["ENGINE"] == "django.db.backends.sqlite3":
-        return f"sqlite:///{s['NAME']}"
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
-class QCluster:
-    """Real ``manage.py qcluster`` processes on the test database."""
-
-    def __init__(self, count: int, env: dict):
-        self.procs = []
-        self.logs = []
-        for i in range(count):
-            log = open(ROOT / f".qcluster-test-{os.getpid()}-{i}.log", "w+")  # noqa: SIM115
-            self.logs.append(log)
-            self.procs.append(subprocess.Popen(
-                [sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-            ))
-        time.sleep(2.5)  # cluster start-up: pusher, workers, monitor
-        for p in self.procs:
-            if p.poll() is not None:
-                raise RuntimeError(f"qcluster exited early:\n{self.output()}")
-
-    def output(self) -> str:
-        out = []
-        for log in self.logs:
-            log.seek(0)
-            out.append(log.read())
-        return "\n".join(out)
-
-    def stop(self):
-        for p in self.procs:
-            p.terminate()
-        for p in self.procs:
-            try:
-                p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        for log in self.logs:
-            log.close()
-            Path(log.name).unlink(missing_ok=True)
-
-
 @pytest.fixture
 def qcluster_factory(transactional_db, settings):
     """Start ``n`` qcluster processes sharing this test's database; stopped at teardown.
@@ -110,7 +62,7 @@ def qcluster_factory(transactional_db, settings):
     started = []
 
     def start(n: int = 1, **extra_env) -> QCluster:
-        env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "portal.settings",
+        env = {**os.environ, "DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "portal.settings",
                "TASKS_EAGER": "false", "SIMULATOR_AUTO_DELIVER": str(settings.SIMULATOR_AUTO_DELIVER).lower(),
                "SIMULATOR_DELIVERY_DELAY_SECONDS": str(settings.SIMULATOR_DELIVERY_DELAY_SECONDS),
                "SNS_AUTO_CONFIRM": "false", "Q_WORKERS": "2", "LOG_LEVEL": "WARNING"}
@@ -128,21 +80,6 @@ def qcluster_factory(transactional_db, settings):
 @pytest.fixture
 def qcluster(qcluster_factory):
     return qcluster_factory(1)
-
-
-def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05):
-    """Poll ``predicate`` until it is truthy; return its value, or fail the test at ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    pytest.fail(f"condition not met within {timeout} s")
-
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-SCREENSHOTS = ROOT / "test-results"
 
 
 @pytest.fixture
@@ -197,28 +134,3 @@ def admin_login(django_user_model):
     return login
 
 
-def together(*funcs, timeout: float = 30.0) -> list:
-    """Run each function in its own thread, all released at the same moment, each on its own
-    database connection, as concurrent requests or workers would. Re-raises the first error;
-    returns the results in the order of ``funcs``."""
-    barrier = threading.Barrier(len(funcs))
-    results: list = [None] * len(funcs)
-    errors: list[BaseException] = []
-
-    def run(i, func):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = func()
-        except BaseException as exc:  # noqa: BLE001 - re-raised below, in the test's thread
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, f)) for i, f in enumerate(funcs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout)
-    if errors:
-        raise errors[0]
-    return results

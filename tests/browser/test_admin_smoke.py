@@ -1,6 +1,6 @@
 import pytest
 
-from tests.conftest import SCREENSHOTS
+from tests.support.browser import SCREENSHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

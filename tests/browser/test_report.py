@@ -1,7 +1,7 @@
 import pytest
 
 from messaging.models import MessageStatus
-from tests.conftest import SCREENSHOTS
+from tests.support.browser import SCREENSHOTS
 from tests.test_report import log
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

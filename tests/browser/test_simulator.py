@@ -4,7 +4,7 @@ import pytest
 
 from messaging.models import InboundSms, MessageStatus, OutboundMessage
 from messaging.services import message_send
-from tests.conftest import SCREENSHOTS
+from tests.support.browser import SCREENSHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -10,8 +10,8 @@ from incidents.models import EventKind, Incident, IncidentStatus
 from incidents.services import incident_open
 from messaging.models import Contact, OutboundMessage, Timer, TimerState
 from messaging.timers import timer_fire, timers_fire_due
-from tests.conftest import together
 from tests.incidents.conftest import ANA, BEN, CLEO, reply
+from tests.support.threads import together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

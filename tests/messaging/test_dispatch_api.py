@@ -11,8 +11,8 @@ from rest_framework.test import APIClient
 
 from messaging.api_keys import api_key_create
 from messaging.models import DeliveryEvent, Dispatch, OutboundMessage, Timer
-from tests.conftest import together
 from tests.messaging.dispatch_helpers import SMS_TO_EMAIL, payload
+from tests.support.threads import together
 
 pytestmark = pytest.mark.django_db
 

@@ -21,8 +21,8 @@ from messaging.models import (
     TimerState,
 )
 from messaging.timers import timers_fire_due
-from tests.conftest import together
 from tests.messaging.dispatch_helpers import SMS_TO_EMAIL, attempt, send_event
+from tests.support.threads import together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

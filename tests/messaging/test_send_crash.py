@@ -13,10 +13,10 @@ import pytest
 
 from messaging.models import MessageStatus, OutboundMessage
 from messaging.services import messages_send_bulk
-from tests.conftest import _database_url, wait_for
-from tests.support.qcluster import KillableCluster
+from tests.support.qcluster import KillableCluster, database_url
 from tests.support.recording import PATH as RECORDING
 from tests.support.recording import provider_calls
+from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.qcluster, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +25,7 @@ RATE = 100  # parts per second: a short code
 
 def _cluster(tmp_path, **extra) -> tuple[KillableCluster, object]:
     calls = tmp_path / "provider-calls.txt"
-    env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "portal.settings",
+    env = {**os.environ, "DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "portal.settings",
            "TASKS_EAGER": "false", "SIMULATOR_AUTO_DELIVER": "false", "SNS_AUTO_CONFIRM": "false",
            "LOG_LEVEL": "WARNING", "SMS_TRANSPORT": RECORDING, "RECORDING_TRANSPORT_FILE": str(calls),
            "SMS_RATE_LIMIT": str(RATE), "Q_WORKERS": "1", **extra}

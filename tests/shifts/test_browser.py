@@ -6,7 +6,7 @@ from messaging.contacts import allow_list_add, contact_upsert
 from messaging.events import NormalizedEvent, delivery_event_apply
 from messaging.models import OutboundMessage
 from shifts.models import Shift, ShiftCampaign
-from tests.conftest import SCREENSHOTS
+from tests.support.browser import SCREENSHOTS
 from tests.support.clock import iso_day
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -12,7 +12,7 @@ from messaging.services import messages_deliver_batch, messages_send_bulk
 from messaging.transports.base import PermanentError, TransientError
 from shifts import services
 from shifts.models import CampaignStatus
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ import pytest
 from messaging.models import InboundSms, OutboundMessage
 from shifts.models import Shift, ShiftStatus
 from shifts.services import shift_create
-from tests.conftest import together
 from tests.shifts.conftest import sms_in
+from tests.support.threads import together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

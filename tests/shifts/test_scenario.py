@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.conftest import together
 from tests.shifts.conftest import sms_in
+from tests.support.threads import together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -1,6 +1,7 @@
-"""A real ``manage.py qcluster`` that a test can SIGKILL, stop gracefully and start again.
+"""Real ``manage.py qcluster`` processes for tests: a plain one (QCluster), and one a test can
+SIGKILL, stop gracefully and start again (KillableCluster).
 
-The cluster runs in a session of its own, so a SIGKILL reaches the whole process group at
+A KillableCluster runs in a session of its own, so a SIGKILL reaches the whole process group at
 once (main process, sentinel, pusher, monitor and workers), as when a machine or container
 dies; ``terminate`` sends SIGTERM to the main process only, as a deploy does.
 """
@@ -15,7 +16,54 @@ import tempfile
 import time
 from pathlib import Path
 
+from django.db import connection
+
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def database_url() -> str:
+    s = connection.settings_dict
+    if s["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{s['NAME']}"
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+class QCluster:
+    """Real ``manage.py qcluster`` processes on the test database."""
+
+    def __init__(self, count: int, env: dict):
+        self.procs = []
+        self.logs = []
+        for i in range(count):
+            log = open(ROOT / f".qcluster-test-{os.getpid()}-{i}.log", "w+")  # noqa: SIM115
+            self.logs.append(log)
+            self.procs.append(subprocess.Popen(
+                [sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            ))
+        time.sleep(2.5)  # cluster start-up: pusher, workers, monitor
+        for p in self.procs:
+            if p.poll() is not None:
+                raise RuntimeError(f"qcluster exited early:\n{self.output()}")
+
+    def output(self) -> str:
+        out = []
+        for log in self.logs:
+            log.seek(0)
+            out.append(log.read())
+        return "\n".join(out)
+
+    def stop(self):
+        for p in self.procs:
+            p.terminate()
+        for p in self.procs:
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        for log in self.logs:
+            log.close()
+            Path(log.name).unlink(missing_ok=True)
 
 
 class KillableCluster:

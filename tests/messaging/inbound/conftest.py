@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 
 from messaging import notifications, sns
-from tests.conftest import together
 from tests.sns_signing import body, install_cert, sign_envelope
+from tests.support.threads import together
 
 
 @pytest.fixture
