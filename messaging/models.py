@@ -10,6 +10,23 @@ from django.utils import timezone
 from messaging.phones import validate_e164
 
 
+class OwnedQuerySet(models.QuerySet):
+    """Rows that belong to something of another app (an incident, a campaign, a dispatch)."""
+
+    def owned_by(self, owner: models.Model | type[models.Model]):
+        """Rows owned by ``owner``: one instance, or any instance of a model class."""
+        if isinstance(owner, type):
+            return self.filter(owner_type=ContentType.objects.get_for_model(owner))
+        return self.filter(owner_type=ContentType.objects.get_for_model(owner), owner_id=owner.pk)
+
+
+def owner_fields(owner: models.Model | None) -> dict:
+    """The two columns that record ``owner`` on a row being created; empty for no owner."""
+    if owner is None:
+        return {}
+    return {"owner_type": ContentType.objects.get_for_model(owner), "owner_id": owner.pk}
+
+
 class Channel(models.TextChoices):
     SMS = "sms", "SMS"
     EMAIL = "email", "Email"
@@ -112,6 +129,7 @@ class OutboundMessage(models.Model):
     owner_id = models.PositiveBigIntegerField(null=True, blank=True)
     owner = GenericForeignKey("owner_type", "owner_id")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    objects = OwnedQuerySet.as_manager()
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
@@ -157,6 +175,7 @@ class Timer(models.Model):
     owner_id = models.PositiveBigIntegerField(null=True, blank=True)
     owner = GenericForeignKey("owner_type", "owner_id")
     created_at = models.DateTimeField(auto_now_add=True)
+    objects = OwnedQuerySet.as_manager()
     fired_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
