@@ -15,9 +15,11 @@ from import_export.admin import ImportExportMixin
 
 from messaging.admin import status_badge
 from messaging.parts import sms_parts
-from shifts import services
-from shifts.models import CampaignStatus, Shift, ShiftCampaign, ShiftStatus
+from shifts import selectors, services
+from shifts.codes import shift_code_validate
+from shifts.models import CampaignStatus, Shift, ShiftCampaign
 from shifts.resources import ShiftResource
+from shifts.texts import shift_when
 
 _SHIFT_COLOURS = {"available": "delivered", "taken": "sent", "cancelled": "cancelled", "expired": "queued"}
 
@@ -31,14 +33,17 @@ class ShiftForm(forms.ModelForm):
     def clean_code(self):
         code = self.cleaned_data["code"]
         try:
-            return services.shift_code_validate(code)
+            return shift_code_validate(code)
         except ValidationError as exc:
             raise forms.ValidationError(exc.message_dict["code"]) from exc
 
     def clean(self):
         data = super().clean()
-        if data.get("notify_channel") and not data.get("notify_manager"):
-            self.add_error("notify_manager", "Choose who to notify, or leave the channel empty.")
+        try:
+            services.shift_notify_validate(notify_manager=data.get("notify_manager"),
+                                           notify_channel=data.get("notify_channel"))
+        except ValidationError as exc:
+            self.add_error(None, exc)
         return data
 
 
@@ -76,7 +81,7 @@ class ShiftAdmin(ImportExportMixin, admin.ModelAdmin):
 
     @admin.display(description="when", ordering="starts_at")
     def when(self, obj):
-        return services.shift_when(obj) or "—"
+        return shift_when(obj) or "—"
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj):
@@ -89,8 +94,7 @@ class ShiftAdmin(ImportExportMixin, admin.ModelAdmin):
 
     @admin.action(description="Cancel the selected available shifts", permissions=["change"])
     def cancel_shifts(self, request, queryset):
-        n = queryset.filter(status=ShiftStatus.AVAILABLE).update(status=ShiftStatus.CANCELLED,
-                                                                 updated_at=timezone.now())
+        n = services.shifts_cancel(shifts=queryset)
         self.message_user(request, f"Cancelled {n} shift(s).", messages.SUCCESS)
 
 
@@ -103,14 +107,12 @@ class CampaignForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "shifts" in self.fields:
-            self.fields["shifts"].queryset = services.shifts_available()
+            self.fields["shifts"].queryset = selectors.shifts_available()
 
     def clean(self):
         data = super().clean()
-        chosen = data.get("shifts")
-        # The shifts field only offers open shifts; with none chosen, the message lists every open one.
-        has_open = (chosen is not None and chosen.exists()) or services.shifts_available().exists()
-        if not (data.get("message") or "").strip() and not has_open:
+        if not (data.get("message") or "").strip() and not selectors.campaign_has_shifts_to_list(
+                shifts=data.get("shifts")):
             self.add_error("message", "There are no open shifts to list; write the message.")
         return data
 
@@ -122,10 +124,10 @@ class CampaignForm(forms.ModelForm):
             raise forms.ValidationError(exc.message_dict["message"]) from exc
 
     def clean_send_at(self):
-        send_at = self.cleaned_data.get("send_at")
-        if send_at and send_at <= timezone.now():
-            raise forms.ValidationError("Choose a time in the future, or leave it empty to send on demand.")
-        return send_at
+        try:
+            return services.campaign_send_at_validate(send_at=self.cleaned_data.get("send_at"))
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["send_at"]) from exc
 
 
 @admin.register(ShiftCampaign)
@@ -143,7 +145,7 @@ class ShiftCampaignAdmin(admin.ModelAdmin):
     change_form_template = "admin/shifts/shiftcampaign/change_form.html"
 
     def get_readonly_fields(self, request, obj=None):
-        if obj and obj.status not in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED):
+        if obj and not selectors.campaign_is_unsent(campaign=obj):
             return ["name", "tag", "shifts", "message", "send_at", *self.readonly_fields]
         return self.readonly_fields
 
@@ -156,16 +158,11 @@ class ShiftCampaignAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
-        if not (obj.message or "").strip():
-            obj.message = ""  # composed below once the selected shifts are saved
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        obj = form.instance
-        if not obj.message.strip():
-            obj.message = services.campaign_message_compose(shifts=list(obj.shifts.all()) or None)
-            obj.save(update_fields=["message"])
+        services.campaign_message_fill(campaign=form.instance)
 
     def response_add(self, request, obj, post_url_continue=None):
         # Straight to the preview-and-confirm page: that is the next thing a manager does.
@@ -182,7 +179,7 @@ class ShiftCampaignAdmin(admin.ModelAdmin):
     def progress_summary(self, obj):
         if obj.status not in (CampaignStatus.SENDING, CampaignStatus.SENT):
             return "—"
-        p = services.campaign_progress(campaign=obj)
+        p = selectors.campaign_progress(campaign=obj)
         return f"{p['sent']} sent, {p['delivered']} delivered, {p['failed']} failed, {p['booked']} booked"
 
     @admin.display(description="preview")
@@ -221,21 +218,20 @@ class ShiftCampaignAdmin(admin.ModelAdmin):
         if request.method == "POST":
             if not can_send:
                 raise PermissionDenied
-            if campaign.status not in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED):
-                self.message_user(request, f"This campaign is already {campaign.get_status_display().lower()}.",
-                                  messages.WARNING)
-            elif campaign.send_at and campaign.send_at > timezone.now() and "now" not in request.POST:
-                services.campaign_schedule(campaign=campaign, send_at=campaign.send_at)
+            try:
+                done = services.campaign_confirm(campaign=campaign, send_now="now" in request.POST)
+            except ValidationError as exc:  # a draft saved before the length cap existed
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+                return redirect("admin:shifts_shiftcampaign_change", campaign.pk)
+            if done.outcome == "scheduled":
                 self.message_user(request, f"Scheduled for {timezone.localtime(campaign.send_at):%Y-%m-%d %H:%M}.",
                                   messages.SUCCESS)
                 return redirect("admin:shifts_shiftcampaign_change", campaign.pk)
+            if done.outcome == "refused":
+                self.message_user(request, f"This campaign is already {campaign.get_status_display().lower()}.",
+                                  messages.WARNING)
             else:
-                try:
-                    n = services.campaign_send(campaign_id=campaign.pk)
-                except ValidationError as exc:  # a draft saved before the length cap existed
-                    self.message_user(request, " ".join(exc.messages), messages.ERROR)
-                    return redirect("admin:shifts_shiftcampaign_change", campaign.pk)
-                self.message_user(request, f"Sending to {n} contact(s).", messages.SUCCESS)
+                self.message_user(request, f"Sending to {done.recipients} contact(s).", messages.SUCCESS)
             return redirect("admin:shifts_shiftcampaign_progress", campaign.pk)
         context = {
             **self.admin_site.each_context(request),
@@ -243,9 +239,9 @@ class ShiftCampaignAdmin(admin.ModelAdmin):
             "title": f"Send “{campaign.name}”?",
             "campaign": campaign,
             "parts": sms_parts(campaign.message),
-            "audience": services.campaign_audience_size(tag=campaign.tag),
-            "can_send": can_send and campaign.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED),
-            "scheduled": bool(campaign.send_at and campaign.send_at > timezone.now()),
+            "audience": selectors.campaign_audience_size(tag=campaign.tag),
+            "can_send": can_send and selectors.campaign_is_unsent(campaign=campaign),
+            "scheduled": selectors.campaign_is_due_later(campaign=campaign),
         }
         return TemplateResponse(request, "admin/shifts/shiftcampaign/send_confirm.html", context)
 
@@ -258,7 +254,7 @@ class ShiftCampaignAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
             "title": f"Progress of “{campaign.name}”",
             "campaign": campaign,
-            "progress": services.campaign_progress(campaign=campaign),
+            "progress": selectors.campaign_progress(campaign=campaign),
         }
         return TemplateResponse(request, "admin/shifts/shiftcampaign/progress.html", context)
 
@@ -266,4 +262,4 @@ class ShiftCampaignAdmin(admin.ModelAdmin):
         campaign = get_object_or_404(ShiftCampaign, pk=pk)
         if not self.has_view_permission(request, campaign):
             raise PermissionDenied
-        return JsonResponse(services.campaign_progress(campaign=campaign))
+        return JsonResponse(selectors.campaign_progress(campaign=campaign))

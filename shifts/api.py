@@ -1,4 +1,4 @@
-"""The shifts JSON API: thin views over shifts.services."""
+"""The shifts JSON API: thin views over shifts.services and shifts.selectors."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from messaging.models import ApiScope
-from shifts import services
+from shifts import selectors, services
 from shifts.serializers import (
     ShiftCampaignCreatedSerializer,
     ShiftCampaignSerializer,
@@ -36,10 +36,7 @@ class ShiftListCreateView(APIView):
     def get(self, request):
         q = ShiftListQuerySerializer(data=request.query_params)
         q.is_valid(raise_exception=True)
-        rows = services.Shift.objects.order_by("starts_at", "code")
-        if q.validated_data.get("status"):
-            rows = rows.filter(status=q.validated_data["status"])
-        rows = rows[: q.validated_data["limit"]]
+        rows = selectors.shifts_list(status=q.validated_data.get("status"), limit=q.validated_data["limit"])
         return Response({"results": ShiftSerializer(rows, many=True).data})
 
 
@@ -49,7 +46,7 @@ class ShiftDetailView(APIView):
     @extend_schema(responses={200: ShiftSerializer})
     def get(self, request, code: str):
         # No stored code holds a NUL, and PostgreSQL refuses one even in a lookup.
-        shift = services.shift_get(code=code) if "\x00" not in code else None
+        shift = selectors.shift_get(code=code) if "\x00" not in code else None
         if shift is None:
             raise Http404
         return Response(ShiftSerializer(shift).data)

@@ -13,7 +13,7 @@ from messaging.inbound import HandlerResult
 from messaging.models import AllowListScope, Channel
 from messaging.services import message_send
 from messaging.transports import aws
-from shifts import services
+from shifts import services, texts
 
 NOT_ALLOWED = "sender not on the shifts allow-list; ignored"
 
@@ -29,7 +29,7 @@ def shift_command_handler(inbound) -> HandlerResult:
         return HandlerResult(outcome=NOT_ALLOWED, reply="")
     text = " ".join((inbound.body or "").split()).upper()
     if text == "REQUEST":
-        return HandlerResult(outcome="listed the open shifts", reply=services.shifts_request_text())
+        return HandlerResult(outcome="listed the open shifts", reply=texts.shifts_request_text())
     if text == "AGENT":
         return _agent(inbound)
     return _book(text, phone)
@@ -37,31 +37,30 @@ def shift_command_handler(inbound) -> HandlerResult:
 
 def _book(text: str, phone: str) -> HandlerResult:
     if not text or " " in text:
-        return HandlerResult(outcome="not a shift code", reply=services.UNKNOWN_CODE_REPLY)
+        return HandlerResult(outcome="not a shift code", reply=texts.UNKNOWN_CODE_REPLY)
     result = services.shift_book(code=text, phone=phone)
     shift = result.shift
     if result.outcome == "booked":
-        return HandlerResult(outcome=f"booked shift {shift.code}", reply=services.shift_booked_text(shift=shift),
+        return HandlerResult(outcome=f"booked shift {shift.code}", reply=texts.shift_booked_text(shift=shift),
                              owner=shift)
     if result.outcome == "yours":
         return HandlerResult(outcome=f"shift {shift.code} already booked by this sender",
-                             reply=f"You have already booked shift {shift.code}. {services.shift_summary(shift)}.",
+                             reply=texts.shift_yours_text(shift=shift),
                              owner=shift)
     if result.outcome == "taken":
         return HandlerResult(outcome=f"shift {shift.code} already taken by {shift.booked_phone}",
-                             reply=services.shift_taken_text(shift=shift), owner=shift)
+                             reply=texts.shift_taken_text(shift=shift), owner=shift)
     if result.outcome == "closed":
         return HandlerResult(outcome=f"shift {shift.code} is {shift.status}",
-                             reply=f"Shift {shift.code} is no longer available. Reply REQUEST to view the open "
-                                   f"shifts.", owner=shift)
-    return HandlerResult(outcome=f"unknown shift code {text[:20]}", reply=services.UNKNOWN_CODE_REPLY)
+                             reply=texts.shift_closed_text(shift=shift), owner=shift)
+    return HandlerResult(outcome=f"unknown shift code {text[:20]}", reply=texts.UNKNOWN_CODE_REPLY)
 
 
 def _agent(inbound) -> HandlerResult:
     phone = inbound.origination_number
     if not callbacks_available():
         return HandlerResult(outcome="call-back requested, but Amazon Connect is not configured; told the sender",
-                             reply=services.CALLBACK_UNAVAILABLE_REPLY)
+                             reply=texts.CALLBACK_UNAVAILABLE_REPLY)
     # The token is stable per inbound message, so a redelivered SMS never rings the phone twice.
     call = message_send(
         channel=Channel.VOICE, recipient=phone, body="Call-back requested by SMS (shift booking).",
@@ -70,4 +69,4 @@ def _agent(inbound) -> HandlerResult:
         owner=inbound,
     )
     return HandlerResult(outcome=f"call-back requested (voice message #{call.pk})",
-                         reply=services.CALLBACK_REPLY.format(phone=phone))
+                         reply=texts.CALLBACK_REPLY.format(phone=phone))

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from import_export import fields, resources, widgets
 
+from shifts.codes import shift_code_validate
 from shifts.models import Shift
-from shifts.services import shift_code_validate
 
 
 class ShiftCodeWidget(widgets.CharWidget):

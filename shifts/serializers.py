@@ -4,14 +4,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from messaging.models import Tag
+from shifts.codes import shift_code_normalize, shift_code_validate
 from shifts.models import Shift, ShiftStatus
-from shifts.services import (
-    CAMPAIGN_MESSAGE_MAX,
-    shift_code_normalize,
-    shift_code_validate,
-    shift_is_open,
-    shifts_available,
-)
+from shifts.selectors import campaign_has_shifts_to_list
+from shifts.services import CAMPAIGN_MESSAGE_MAX
 
 
 class ShiftSerializer(serializers.Serializer):
@@ -67,9 +63,7 @@ class ShiftCampaignSerializer(serializers.Serializer):
         return tag
 
     def validate(self, attrs):
-        if not attrs.get("message", "").strip() and not any(
-                shift_is_open(shift=s) for s in attrs.get("shifts") or []) \
-                and not shifts_available().exists():
+        if not attrs.get("message", "").strip() and not campaign_has_shifts_to_list(shifts=attrs.get("shifts")):
             raise serializers.ValidationError({"message": "There are no open shifts to list; write the message."})
         return attrs
 

@@ -31,7 +31,7 @@ def board(employees):
 
 def test_the_shift_board_lists_filters_and_searches(login, board, employees):
     c = login("shift manager")
-    from tests.shifts.conftest import sms_in
+    from tests.support.shifts import sms_in
 
     sms_in(employees(1, start=500)[0], "ABC9876")
     html = c.get("/admin/shifts/shift/").content.decode()

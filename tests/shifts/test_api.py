@@ -8,8 +8,8 @@ from django.test import TestCase
 from messaging.models import OutboundMessage, Tag
 from shifts import services
 from shifts.models import CampaignStatus, Shift, ShiftCampaign
-from tests.shifts.conftest import sms_in
 from tests.support.clock import iso_day
+from tests.support.shifts import sms_in
 
 pytestmark = pytest.mark.django_db
 

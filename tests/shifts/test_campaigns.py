@@ -12,7 +12,7 @@ from messaging.models import EventType, MessageStatus, OutboundMessage, Tag, Tim
 from messaging.timers import timers_fire_due
 from shifts import services
 from shifts.models import CampaignStatus, ShiftCampaign
-from tests.shifts.conftest import sms_in
+from tests.support.shifts import sms_in
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,9 @@ from messaging.models import Contact, InboundStatus, MessageStatus, OutboundMess
 from messaging.parts import sms_parts
 from messaging.transports import _load
 from shifts.models import NotifyChannel, Shift, ShiftStatus
-from shifts.services import UNKNOWN_CODE_REPLY, shift_create
-from tests.shifts.conftest import replies_to, sms_in
+from shifts.services import shift_create
+from shifts.texts import UNKNOWN_CODE_REPLY
+from tests.support.shifts import replies_to, sms_in
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,9 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from shifts.models import Shift, ShiftStatus
-from shifts.services import campaign_message_compose, shift_create, shifts_expire
-from tests.shifts.conftest import replies_to, sms_in
+from shifts.services import shift_create, shifts_expire
+from shifts.texts import campaign_message_compose
+from tests.support.shifts import replies_to, sms_in
 
 pytestmark = pytest.mark.django_db
 

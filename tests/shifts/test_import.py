@@ -3,8 +3,9 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from shifts.imports import shifts_import_csv
 from shifts.models import Shift
-from shifts.services import shift_create, shifts_import_csv
+from shifts.services import shift_create
 from tests.support.clock import iso_day
 
 pytestmark = pytest.mark.django_db

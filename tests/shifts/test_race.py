@@ -5,7 +5,7 @@ import pytest
 from messaging.models import InboundSms, OutboundMessage
 from shifts.models import Shift, ShiftStatus
 from shifts.services import shift_create
-from tests.shifts.conftest import sms_in
+from tests.support.shifts import sms_in
 from tests.support.threads import together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.shifts.conftest import sms_in
+from tests.support.shifts import sms_in
 from tests.support.threads import together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
