@@ -1,4 +1,9 @@
-"""The dispatcher's tool: policies with inline levels; open an incident and watch it escalate."""
+"""The dispatcher's tool: policies with inline levels; open an incident and watch it escalate.
+
+Incidents section. Forms, display and wiring only: every change goes through incidents/services.py,
+every read the admin cannot get from its own querysets through incidents/selectors.py, and the
+snapshot through incidents/snapshots.py, so the admin holds no decision of its own.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +13,17 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db.models import Max
 from django.http import HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from incidents import services
+from incidents import selectors, services, texts
 from incidents.models import EscalationLevel, EscalationPolicy, Incident, IncidentEvent, IncidentStatus
+from incidents.snapshots import snapshot_level_count, snapshot_repeat
 from messaging.admin import status_badge
 from messaging.models import Contact
-from messaging.parts import sms_parts
+from messaging.outbound.parts import sms_parts
 
 _INCIDENT_COLOURS = {IncidentStatus.NOT_ACKNOWLEDGED: "failed", IncidentStatus.ACKNOWLEDGED: "sent",
                      IncidentStatus.UNACKNOWLEDGED: "suppressed", IncidentStatus.RESOLVED: "delivered"}
@@ -97,7 +102,7 @@ class IncidentAddForm(forms.ModelForm):
             raise ValidationError("Choose a policy or contacts, not both.")
         if not policy and not contacts:
             raise ValidationError("Choose a policy or at least one contact to page.")
-        if policy and not services.snapshot_from_policy(policy=policy)["levels"]:
+        if policy and not selectors.policy_is_pageable(policy=policy):
             self.add_error("policy", "This policy has no level with contacts.")
         return data
 
@@ -135,10 +140,8 @@ class IncidentAdmin(admin.ModelAdmin):
 
     def preview_view(self, request):
         """The first SMS as the add form stands, with its part count (the form's live preview)."""
-        draft = Incident(description=request.GET.get("description", ""), url=request.GET.get("url", ""))
-        # The reference is the id, whose width counts towards the length; the next id is close.
-        draft.pk = (Incident.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
-        text = services.incident_page_text(incident=draft)
+        text = selectors.incident_draft_page_text(description=request.GET.get("description", ""),
+                                                  url=request.GET.get("url", ""))
         count = sms_parts(text)
         return JsonResponse({"text": text, "parts": count.parts, "encoding": count.encoding, "units": count.units})
 
@@ -165,9 +168,8 @@ class IncidentAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         incident = services.incident_open(
             description=data["description"], url=data.get("url") or "", policy=data.get("policy"),
-            contacts=list(data.get("contacts") or []), wait_seconds=data.get("wait_seconds") or 60,
-            reminders=data.get("reminders") if data.get("reminders") is not None else 1,
-            created_by=request.user.get_username())
+            contacts=list(data.get("contacts") or []), wait_seconds=data.get("wait_seconds"),
+            reminders=data.get("reminders"), created_by=request.user.get_username())
         obj.pk = incident.pk
         obj.refresh_from_db()
 
@@ -199,20 +201,19 @@ class IncidentAdmin(admin.ModelAdmin):
 
     @admin.display(description="current level")
     def level_display(self, obj):
-        levels = len(obj.snapshot.get("levels", []))
-        text = f"{obj.level} of {levels}"
-        if obj.snapshot.get("repeat"):
-            text += f", round {obj.round} of {obj.snapshot['repeat'] + 1}"
+        text = f"{obj.level} of {snapshot_level_count(incident=obj)}"
+        if repeat := snapshot_repeat(incident=obj):
+            text += f", round {obj.round} of {repeat + 1}"
         return text
 
     @admin.display(description="next step due")
     def next_timer(self, obj):
-        timer = services.incident_next_timer(incident=obj)
+        timer = selectors.incident_next_timer(incident=obj)
         return f"{timer.due_at:%Y-%m-%d %H:%M:%S} UTC ({timer.label})" if timer else "—"
 
     @admin.display(description="SMS preview")
     def sms_preview(self, obj):
-        text = services.incident_page_text(incident=obj)
+        text = texts.incident_page_text(incident=obj)
         count = sms_parts(text)
         return format_html("{}<br><small>SMS preview: {} part{} ({}, {} units)</small>", text, count.parts,
                            "" if count.parts == 1 else "s", count.encoding, count.units)
@@ -228,17 +229,16 @@ class IncidentAdmin(admin.ModelAdmin):
         if "apply" in request.POST:
             form = AcknowledgeForm(request.POST)
             if form.is_valid():
-                contact = form.cleaned_data["contact"]
-                for incident in queryset:
-                    result = services.incident_acknowledge(incident_id=incident.pk, contact=contact,
-                                                           by=request.user.get_username())
+                results = services.incidents_acknowledge(
+                    incident_ids=[i.pk for i in queryset], contact=form.cleaned_data["contact"],
+                    by=request.user.get_username())
+                for result in results:
                     self.message_user(request, result.outcome,
                                       messages.SUCCESS if result.changed else messages.WARNING)
                 return None
         else:
             form = AcknowledgeForm()
-        phones = {e["phone"] for i in queryset for lvl in i.snapshot.get("levels", []) for e in lvl["contacts"]}
-        form.fields["contact"].queryset = Contact.objects.filter(phone__in=phones)
+        form.fields["contact"].queryset = selectors.contacts_paged_by(incidents=queryset)
         context = {**self.admin_site.each_context(request), "title": "Acknowledge on someone's behalf",
                    "incidents": queryset, "form": form, "opts": self.model._meta,
                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME}
@@ -246,14 +246,11 @@ class IncidentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Resolve", permissions=["change"])
     def resolve(self, request, queryset):
-        for incident in queryset:
-            services.incident_resolve(incident_id=incident.pk, resolved_by=request.user.get_username())
-        self.message_user(request, f"Resolved {queryset.count()} incident(s).", messages.SUCCESS)
+        done = services.incidents_resolve(incident_ids=[i.pk for i in queryset],
+                                          resolved_by=request.user.get_username())
+        self.message_user(request, f"Resolved {done} incident(s).", messages.SUCCESS)
 
     @admin.action(description="Re-page the current level", permissions=["change"])
     def repage(self, request, queryset):
-        done = 0
-        for incident in queryset:
-            if services.incident_repage(incident_id=incident.pk, by=request.user.get_username()).is_open:
-                done += 1
+        done = services.incidents_repage(incident_ids=[i.pk for i in queryset], by=request.user.get_username())
         self.message_user(request, f"Re-paged {done} open incident(s).", messages.SUCCESS)

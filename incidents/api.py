@@ -1,8 +1,12 @@
-"""The incidents JSON API: open, read (with the timeline) and resolve."""
+"""The incidents JSON API: open, read (with the timeline) and resolve.
+
+Incidents section. Parsing and the read shape only: opening (with the contacts it needs) and
+resolving are services, the timeline and the chain's numbers come from selectors and the
+snapshot reader, so the API decides nothing the admin would not decide the same way.
+"""
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -10,9 +14,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from incidents.models import Incident
-from incidents.services import DEFAULT_REMINDERS, DEFAULT_WAIT_SECONDS, incident_open, incident_resolve
-from messaging.models import ApiScope, Contact
-from messaging.serializers import E164Field
+from incidents.selectors import incident_timeline
+from incidents.services import DEFAULT_REMINDERS, DEFAULT_WAIT_SECONDS, incident_open_for_phones, incident_resolve
+from incidents.snapshots import snapshot_phones
+from messaging.api.serializers import E164Field
+from messaging.models import ApiScope
 
 # Reminders every wait_seconds: a day between pages is already more than any duty roster wants,
 # and a bound keeps due times far from datetime's limits (10**18 seconds was an OverflowError).
@@ -57,7 +63,7 @@ class IncidentSerializer(serializers.Serializer):
     """Read shape: the contract's fields plus reference, url, level and times."""
 
     def to_representation(self, incident: Incident):
-        events = incident.events.select_related("contact", "message").order_by("at", "id")
+        events = incident_timeline(incident=incident)
         return {
             "id": incident.pk,
             "reference": incident.reference,
@@ -72,8 +78,7 @@ class IncidentSerializer(serializers.Serializer):
             "resolved_at": incident.resolved_at,
             "created_at": incident.created_at,
             "next_step_at": incident.next_step_at,
-            "contacts": list(dict.fromkeys(e["phone"] for lvl in incident.snapshot.get("levels", [])
-                                           for e in lvl["contacts"])),
+            "contacts": snapshot_phones(incident=incident),
             "timeline": [
                 {"at": e.at, "event": e.kind,
                  "contact": e.contact.phone if e.contact else (
@@ -92,11 +97,9 @@ class IncidentCreateView(APIView):
         ser = IncidentCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         data = ser.validated_data
-        with transaction.atomic():
-            contacts = [Contact.objects.get_or_create(phone=p, defaults={"name": p})[0] for p in data["phones"]]
-            incident = incident_open(description=data["description"], url=data["url"], contacts=contacts,
-                                     wait_seconds=data["wait_seconds"], reminders=data["reminders"],
-                                     created_by=f"API key {request.user}")
+        incident = incident_open_for_phones(description=data["description"], url=data["url"], phones=data["phones"],
+                                            wait_seconds=data["wait_seconds"], reminders=data["reminders"],
+                                            created_by=f"API key {request.user}")
         body = {"id": incident.pk, "status": incident.status, "reference": incident.reference}
         return Response(body, status=status.HTTP_201_CREATED)
 

@@ -1,0 +1,123 @@
+"""The incident snapshot: the one writer and the one reader of ``Incident.snapshot``.
+
+Incidents section. A running incident works from a JSON copy of its chain taken when it opened
+(see incidents/models.py). Its shape is known here and nowhere else: services, admin, API,
+inbound and selectors get ``SnapshotLevel`` and ``SnapshotContact`` from here instead of walking
+the JSON, so a change of shape is one module's change.
+
+Shape::
+
+    {"policy": {"id", "name"} | None,
+     "levels": [{"contacts": [{"id", "phone", "name", "email"}], "wait_seconds", "reminders",
+                 "voice"}],
+     "repeat": int,
+     "final_action": {"kind": FinalAction, "contact": {"id", "phone", "name", "email"} | None}}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from incidents.models import EscalationPolicy, FinalAction, Incident
+from messaging.models import Contact
+
+
+@dataclass(frozen=True)
+class SnapshotContact:
+    """A contact as the incident knows it: copied when it opened, so an edit since does not count."""
+
+    id: int | None
+    phone: str
+    name: str = ""
+    email: str = ""
+
+    @classmethod
+    def of(cls, contact: Contact) -> SnapshotContact:
+        return cls(id=contact.pk, phone=contact.phone, name=contact.name, email=contact.email)
+
+    @classmethod
+    def _from_json(cls, entry: dict) -> SnapshotContact:
+        return cls(id=entry.get("id"), phone=entry.get("phone") or "", name=entry.get("name") or "",
+                   email=entry.get("email") or "")
+
+
+@dataclass(frozen=True)
+class SnapshotLevel:
+    contacts: list[SnapshotContact]
+    wait_seconds: int
+    reminders: int
+    voice: bool
+
+    @classmethod
+    def _from_json(cls, level: dict) -> SnapshotLevel:
+        return cls(contacts=[SnapshotContact._from_json(e) for e in level.get("contacts", [])],
+                   wait_seconds=level["wait_seconds"], reminders=level["reminders"],
+                   voice=bool(level.get("voice")))
+
+
+# ------------------------------------------------------------------ writing
+
+
+def _contact_json(contact: Contact) -> dict:
+    return {"id": contact.pk, "phone": contact.phone, "name": contact.name, "email": contact.email}
+
+
+def snapshot_from_policy(*, policy: EscalationPolicy) -> dict:
+    levels = []
+    for level in policy.levels.prefetch_related("contacts").order_by("position", "id"):
+        contacts = sorted(level.contacts.all(), key=lambda c: c.pk)
+        if contacts:
+            levels.append({"contacts": [_contact_json(c) for c in contacts], "wait_seconds": level.wait_seconds,
+                           "reminders": level.reminders, "voice": level.voice})
+    final = {"kind": FinalAction.NONE, "contact": None}
+    if policy.final_action != FinalAction.NONE and policy.final_contact_id:
+        final = {"kind": policy.final_action, "contact": _contact_json(policy.final_contact)}
+    return {"policy": {"id": policy.pk, "name": policy.name}, "levels": levels, "repeat": policy.repeat,
+            "final_action": final}
+
+
+def snapshot_from_contacts(*, contacts: list[Contact], wait_seconds: int, reminders: int) -> dict:
+    """A one-off chain: each contact its own level, in the order given."""
+    return {"policy": None,
+            "levels": [{"contacts": [_contact_json(c)], "wait_seconds": wait_seconds, "reminders": reminders,
+                        "voice": False} for c in contacts],
+            "repeat": 0, "final_action": {"kind": FinalAction.NONE, "contact": None}}
+
+
+# ------------------------------------------------------------------ reading
+
+
+def snapshot_levels(*, snapshot: dict) -> list[SnapshotLevel]:
+    """The chain's levels, in paging order (a snapshot not yet taken has none)."""
+    return [SnapshotLevel._from_json(level) for level in snapshot.get("levels", [])]
+
+
+def snapshot_level_count(*, incident: Incident) -> int:
+    return len(incident.snapshot.get("levels", []))
+
+
+def snapshot_level(*, incident: Incident) -> SnapshotLevel:
+    """The level being paged now (``Incident.level`` is 1-based)."""
+    return SnapshotLevel._from_json(incident.snapshot["levels"][incident.level - 1])
+
+
+def snapshot_repeat(*, incident: Incident) -> int:
+    """How many more passes through the chain after the first."""
+    return incident.snapshot.get("repeat", 0)
+
+
+def snapshot_contacts(*, incident: Incident) -> list[SnapshotContact]:
+    """Every contact of the chain, level by level (a contact on two levels appears twice)."""
+    return [contact for level in snapshot_levels(snapshot=incident.snapshot) for contact in level.contacts]
+
+
+def snapshot_phones(*, incident: Incident) -> list[str]:
+    """Every number in the chain, once each, in chain order."""
+    return list(dict.fromkeys(contact.phone for contact in snapshot_contacts(incident=incident)))
+
+
+def snapshot_final_action(*, incident: Incident) -> tuple[str, SnapshotContact | None]:
+    """(kind, contact) of what happens when nobody accepts."""
+    final = incident.snapshot.get("final_action") or {}
+    entry = final.get("contact")
+    return final.get("kind", FinalAction.NONE), SnapshotContact._from_json(entry) if entry else None

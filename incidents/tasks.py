@@ -1,0 +1,17 @@
+"""Every dotted path incidents stores in a row, as a thin stable name.
+
+Incidents section. A pending ``Timer`` row names its callback as a string, so moving or renaming
+a function would strand the rows already queued. Rows name these functions instead; each one
+only hands over to the service, which may move freely behind it. Keep every name here as long
+as a row may hold it. The older path ``incidents.services.incident_step_fire`` still resolves for
+rows written before migration 0002 rewrote them.
+"""
+
+from __future__ import annotations
+
+from incidents import services
+
+
+def incident_step_fire(*, incident_id: int, step: int) -> str:
+    """A step timer fired: remind, escalate or give up, if the step is still current."""
+    return services.incident_step_fire(incident_id=incident_id, step=step)

@@ -1,0 +1,73 @@
+"""What incidents say by SMS (and voice, and the final action's email): every wording in one place.
+
+Incidents section. Texts are pure functions of an incident and a few names, so the admin's live
+preview, the services and the reply handler render the same words, and changing a wording never
+touches a transition. The outcomes written on the inbound row (for the message log, not for the
+phone) stay beside the transitions that decide them.
+"""
+
+from __future__ import annotations
+
+from incidents.models import FinalAction, Incident
+
+# Replies to a YES or NO, sent back to whoever answered; ``{ref}`` is the incident's reference.
+REPLY_ALREADY_RESOLVED = "[#{ref}] Already resolved. Thanks."
+REPLY_ALREADY_YOURS = "[#{ref}] It's already yours."
+REPLY_ALREADY_TAKEN = "[#{ref}] Already taken by {name}. No action needed."
+REPLY_ACCEPTED = "[#{ref}] Thanks {name}, it's yours."
+REPLY_ALREADY_ESCALATED = "[#{ref}] Thanks, this has already been escalated."
+REPLY_ALREADY_DECLINED = "[#{ref}] Noted, thanks."
+REPLY_DECLINE_NOTED = "[#{ref}] Thanks, noted."
+REPLY_PASSED_ON = "[#{ref}] Thanks, passed on."
+
+
+def text_short(text: str, limit: int = 80) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _url_suffix(incident: Incident) -> str:
+    return f" {incident.url}" if incident.url else ""
+
+
+def incident_page_text(*, incident: Incident, reminder: bool = False) -> str:
+    ref = incident.reference
+    prefix = "Reminder: " if reminder else ""
+    return (f"[#{ref}] {prefix}{text_short(incident.description)}{_url_suffix(incident)} "
+            f"Reply YES {ref} to accept, NO {ref} to decline")
+
+
+def incident_voice_text(*, incident: Incident) -> str:
+    ref = incident.reference
+    return (f"Incident {ref}. {text_short(incident.description, 200)}. "
+            f"To accept, reply YES {ref} by text message. To decline, reply NO {ref}.")
+
+
+def incident_unacknowledged_text(*, incident: Incident, kind: str) -> str:
+    """The final action's body: read aloud for a call, else the SMS or email text."""
+    ref = incident.reference
+    if kind == FinalAction.VOICE:
+        return f"Incident {ref} was not accepted by anyone. {text_short(incident.description, 200)}."
+    return f"[#{ref}] UNACKNOWLEDGED, nobody accepted: {text_short(incident.description)}{_url_suffix(incident)}"
+
+
+def incident_unacknowledged_subject(*, incident: Incident, kind: str) -> str:
+    return f"Incident #{incident.reference} unacknowledged" if kind == FinalAction.EMAIL else ""
+
+
+def incident_taken_text(*, incident: Incident, name: str) -> str:
+    """To everyone else paged, once somebody accepted."""
+    return f"[#{incident.reference}] Taken by {name}. No action needed."
+
+
+def incident_resolved_text(*, incident: Incident, resolved_by: str, stand_down: bool = False) -> str:
+    """To whoever accepted; with ``stand_down``, to everyone paged when nobody had."""
+    text = f"[#{incident.reference}] Resolved by {resolved_by}. Thanks."
+    return f"{text} No action needed." if stand_down else text
+
+
+def incident_which_text(*, answer: str, references: list[int]) -> str:
+    """Asks a sender with several open incidents which one a bare YES or NO meant."""
+    refs = [f"{answer} {ref}" for ref in references]
+    choice = refs[0] if len(refs) == 1 else ", ".join(refs[:-1]) + " or " + refs[-1]
+    return f"You have {len(references)} open incidents. Reply {choice}."
