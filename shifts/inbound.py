@@ -19,7 +19,11 @@ NOT_ALLOWED = "sender not on the shifts allow-list; ignored"
 
 
 def callbacks_available() -> bool:
-    """Call-backs need Amazon Connect when voice goes to AWS; the simulator (and tests) always can."""
+    """Call-backs need Amazon Connect when voice goes to AWS; the simulator (and tests) always can.
+
+    The one place shifts reaches into a transport module: messaging does not yet say, through a
+    channel-agnostic name, whether a call-back can be placed, and sending one to find out would
+    log a voice row that then fails (the employee must be told before anything is logged)."""
     return settings.VOICE_TRANSPORT != "aws" or aws.connect_configured()
 
 
