@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from messaging.models import AllowListEntry, Contact, OutboundMessage, Tag
+from messaging.outbound.send import message_send
 from messaging.phones import phone_normalize
 
 
@@ -47,6 +48,4 @@ TEST_SMS_TEXT = "Test message from the operations portal. No action needed."
 
 def contacts_send_test(*, contacts: list[Contact]) -> list[OutboundMessage]:
     """A test SMS to each contact: lets an operator check numbers and the transport end to end."""
-    from messaging.services import message_send
-
     return [message_send(channel="sms", recipient=c.phone, body=TEST_SMS_TEXT, owner=c) for c in contacts]

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.urls import path
 
-from messaging import simulator_views, views
+from messaging.inbound import views
+from messaging.simulator import views as simulator_views
 
 urlpatterns = [
     path("sns/", views.sns_endpoint, name="sns"),

@@ -3,7 +3,7 @@
 import pytest
 
 from messaging.models import InboundSms, MessageStatus, OutboundMessage
-from messaging.services import message_send
+from messaging.outbound.send import message_send
 from tests.support.browser import SCREENSHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -6,7 +6,7 @@ import time
 import pytest
 from django.db import connection
 
-from messaging.pace import pace_acquire
+from messaging.outbound.pace import pace_acquire
 
 
 @pytest.mark.postgres
@@ -59,9 +59,10 @@ def test_senders_are_paced_independently():
 @pytest.mark.django_db
 def test_a_paced_batch_gives_its_worker_back_and_requeues_the_rest(settings, locmem, monkeypatch):
     """At 1 part/s a batch sends what fits in its time budget and re-queues the rest, unclaimed."""
-    from messaging import services
     from messaging.models import MessageStatus, OutboundMessage
-    from messaging.services import messages_deliver_batch, messages_send_bulk
+    from messaging.outbound import deliver as services
+    from messaging.outbound.deliver import messages_deliver_batch
+    from messaging.outbound.send import messages_send_bulk
 
     monkeypatch.setattr(services, "BATCH_PACE_BUDGET_SECONDS", 1.5)
     settings.SMS_RATE_LIMIT = 1
@@ -78,7 +79,7 @@ def test_a_paced_batch_gives_its_worker_back_and_requeues_the_rest(settings, loc
 
 @pytest.mark.django_db
 def test_waiting_for_a_slot_returns_when_the_caller_may_send_now():
-    from messaging.pace import pace_wait_for_slot
+    from messaging.outbound.pace import pace_wait_for_slot
 
     start = time.monotonic()
     assert pace_wait_for_slot(sender="sc", parts=1, rate=10).go

@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from messaging.parts import sms_parts
+from messaging.outbound.parts import sms_parts
 from messaging.phones import phone_normalize
 
 

@@ -3,9 +3,10 @@
 import pytest
 from botocore.stub import Stubber
 
-from messaging.consent import optout_record
+from messaging.consent.optouts import optout_record
 from messaging.models import MessageStatus, OptOut, OutboundMessage, Suppression
-from messaging.services import message_deliver, message_send
+from messaging.outbound.deliver import message_deliver
+from messaging.outbound.send import message_send
 from messaging.transports import _load
 from messaging.transports.base import PermanentError, TransientError
 

@@ -13,16 +13,10 @@ from django.utils import timezone
 from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 
-from messaging import queue
 from messaging.models import MessageStatus, OutboundMessage
-from messaging.services import (
-    CLAIM_TTL,
-    STALE_CLAIM_GRACE,
-    message_send,
-    messages_deliver_batch,
-    messages_requeue_stale,
-    messages_send_bulk,
-)
+from messaging.outbound.deliver import CLAIM_TTL, STALE_CLAIM_GRACE, messages_deliver_batch, messages_requeue_stale
+from messaging.outbound.send import message_send, messages_send_bulk
+from messaging.scheduling import queue
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +53,7 @@ def test_a_row_a_live_run_holds_is_left_to_it_and_looked_at_again_when_that_clai
     assert messages_deliver_batch(ids) == {"not-claimed": 1}
     assert locmem.outbox == []
     [(func, args, _, due)] = _tasks()
-    assert func == "messaging.services.messages_deliver_batch" and list(args[0]) == ids
+    assert func == "messaging.tasks.messages_deliver_batch" and list(args[0]) == ids
     assert claimed + CLAIM_TTL < due <= claimed + CLAIM_TTL + timedelta(seconds=2)
 
 
@@ -84,7 +78,7 @@ def test_a_message_and_its_delivery_task_commit_or_roll_back_together(settings):
 
     msg = message_send(channel="sms", recipient="+12065550100", body="Hello")
     [(func, _, kwargs, _)] = _tasks()
-    assert func == "messaging.services.message_deliver" and kwargs == {"message_id": msg.pk}
+    assert func == "messaging.tasks.message_deliver" and kwargs == {"message_id": msg.pk}
 
 
 def test_a_batch_in_a_stopping_cluster_sends_nothing_more_and_hands_every_row_back(settings, locmem, monkeypatch):

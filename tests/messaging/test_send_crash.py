@@ -12,7 +12,7 @@ import time
 import pytest
 
 from messaging.models import MessageStatus, OutboundMessage
-from messaging.services import messages_send_bulk
+from messaging.outbound.send import messages_send_bulk
 from tests.support.qcluster import KillableCluster, database_url
 from tests.support.recording import PATH as RECORDING
 from tests.support.recording import provider_calls

@@ -15,7 +15,7 @@ import pytest
 from botocore.stub import Stubber
 from django.core.management import CommandError, call_command
 
-from messaging.provisioning import SES_EVENT_TYPES
+from messaging.transports.aws_setup import SES_EVENT_TYPES
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:portal-events"
 OLD_TOPIC = "arn:aws:sns:us-east-1:123456789012:old-events"

@@ -21,7 +21,7 @@ from messaging.models import (
     SnsNotification,
     Suppression,
 )
-from messaging.services import message_send
+from messaging.outbound.send import message_send
 from portal.roles import ANALYST, DISPATCHER, SHIFT_MANAGER
 
 pytestmark = pytest.mark.django_db

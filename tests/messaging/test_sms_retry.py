@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 
 from messaging.models import EventType, MessageStatus, OutboundMessage, Timer, TimerState
-from messaging.services import message_send
-from messaging.sms_retry import RETRY_CALLBACK
-from messaging.timers import timers_fire_due
+from messaging.outbound.send import message_send
+from messaging.outbound.sms_retry import RETRY_CALLBACK
+from messaging.scheduling.timers import timers_fire_due
 from tests.messaging.dispatch_helpers import payload, send_event
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from messaging import sns
+from messaging.inbound import sns_verify as sns
 from tests.sns_signing import (
     CERT_FILENAME,
     CERT_URL,

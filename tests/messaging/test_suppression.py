@@ -20,7 +20,7 @@ from messaging.models import (
     Suppression,
     SuppressionReason,
 )
-from messaging.services import message_send
+from messaging.outbound.send import message_send
 from messaging.transports.aws import aws_client
 from tests.messaging.dispatch_helpers import attempt, payload, send_event
 
@@ -52,7 +52,8 @@ def sent_email(django_capture_on_commit_callbacks):
 
 def _event(run, message, event_type, provider_event, permanent=None, raw=None):
     with run(execute=True):
-        from messaging.events import NormalizedEvent, delivery_event_apply
+        from messaging.events.apply import delivery_event_apply
+        from messaging.events.types import NormalizedEvent
 
         return delivery_event_apply(event=NormalizedEvent(
             event_type=event_type, provider_message_id=message.provider_message_id, channel="email",

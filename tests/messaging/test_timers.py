@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from messaging.models import Tag, Timer, TimerState
-from messaging.timers import timer_cancel, timer_fire, timer_schedule, timers_cancel_for, timers_fire_due
+from messaging.scheduling.timers import timer_cancel, timer_fire, timer_schedule, timers_cancel_for, timers_fire_due
 from tests.support.waiting import wait_for
 
 CB = "tests.messaging.timer_callbacks.record"

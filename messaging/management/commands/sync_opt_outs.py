@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from messaging.consent import optouts_sync_to_aws
+from messaging.consent.aws_sync import optouts_sync_to_aws
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from messaging.suppression import suppressions_sync
+from messaging.consent.aws_sync import suppressions_sync
 from messaging.transports.aws import aws_client
 
 

@@ -7,7 +7,8 @@ import json
 import pytest
 from django.test import Client
 
-from messaging import notifications, sns
+from messaging.inbound import notifications
+from messaging.inbound import sns_verify as sns
 from tests.sns_signing import body, install_cert, sign_envelope
 from tests.support.threads import together
 

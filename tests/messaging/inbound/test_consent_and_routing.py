@@ -8,8 +8,9 @@ from botocore.stub import Stubber
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from messaging.consent import OPT_IN_REPLY, OPT_OUT_REPLY, phone_is_opted_out
-from messaging.inbound import HandlerResult
+from messaging.consent.keywords import OPT_IN_REPLY, OPT_OUT_REPLY
+from messaging.consent.optouts import phone_is_opted_out
+from messaging.inbound.handlers import HandlerResult
 from messaging.models import (
     InboundSms,
     InboundStatus,
@@ -19,7 +20,7 @@ from messaging.models import (
     OutboundMessage,
     SnsNotification,
 )
-from messaging.services import message_send
+from messaging.outbound.send import message_send
 from tests.messaging.inbound.aws_examples import INBOUND_TWO_WAY_SMS
 
 pytestmark = pytest.mark.django_db
@@ -194,7 +195,7 @@ def test_a_failing_handler_rolls_back_its_own_work(post_sns, settings):
 
 
 def opt_out_then_explode(inbound):
-    from messaging.consent import optout_record
+    from messaging.consent.optouts import optout_record
 
     optout_record(phone=inbound.origination_number, keyword="X", source="keyword")
     raise RuntimeError("after writing")
@@ -245,7 +246,7 @@ def _sms_voice_client():
 
 
 def test_sync_opt_outs_puts_active_and_removes_opted_in_numbers(settings, monkeypatch):
-    from messaging.consent import optin_record, optout_record
+    from messaging.consent.optouts import optin_record, optout_record
     from messaging.transports import aws
 
     settings.SMS_OPT_OUT_LIST = "portal-opt-outs"
@@ -291,7 +292,7 @@ def test_sync_opt_outs_pull_imports_numbers_only_aws_knows(settings, monkeypatch
 
 
 def test_sync_opt_outs_reports_errors(settings, monkeypatch):
-    from messaging.consent import optout_record
+    from messaging.consent.optouts import optout_record
     from messaging.transports import aws
 
     optout_record(phone="+12065550101", keyword="STOP", source="keyword")
@@ -312,8 +313,8 @@ def test_an_inbound_sms_stored_by_a_process_that_died_is_routed_by_the_minute_sw
 
     from django.utils import timezone
 
-    from messaging.inbound import inbound_sms_store
-    from messaging.notifications import notifications_resume
+    from messaging.inbound.notifications import notifications_resume
+    from messaging.inbound.router import inbound_sms_store
 
     message = {**INBOUND_TWO_WAY_SMS, "messageBody": "HELP", "inboundMessageId": "died-mid-way"}
     notification = SnsNotification.objects.create(

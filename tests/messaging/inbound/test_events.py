@@ -6,11 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from messaging.events import (
-    NormalizedEvent,
-    delivery_event_apply,
-    parse_provider_message,
-)
+from messaging.events.apply import delivery_event_apply
+from messaging.events.aws import parse_provider_message
+from messaging.events.types import NormalizedEvent
 from messaging.models import DeliveryEvent, EventType, MessageStatus, OutboundMessage, Suppression
 from tests.messaging.inbound.aws_examples import (
     SES_BOUNCE,
@@ -217,7 +215,7 @@ def test_transient_bounce_does_not_suppress(post_sns):
 
 @pytest.mark.django_db
 def test_suppressed_address_gets_no_more_email(post_sns, locmem):
-    from messaging.services import message_send
+    from messaging.outbound.send import message_send
 
     post_sns.message(SES_BOUNCE)
     m = message_send(channel="email", recipient="Recipient@Example.com", subject="Hi", body="again")

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from messaging import notifications
+from messaging.inbound import notifications
 from messaging.models import (
     DeliveryEvent,
     Dispatch,
@@ -24,8 +24,8 @@ from messaging.models import (
     SnsNotification,
     Timer,
 )
-from messaging.services import message_send
-from messaging.sms_retry import RETRY_CALLBACK
+from messaging.outbound.send import message_send
+from messaging.outbound.sms_retry import RETRY_CALLBACK
 from tests.messaging.dispatch_helpers import SMS_TO_EMAIL, attempt
 from tests.messaging.inbound.aws_examples import SES_DELIVERY, SMS_EVENT_RECORD, example
 from tests.messaging.inbound.conftest import post_all_at_once

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Permission
 
-from messaging.consent import OPT_OUT_REPLY, optout_record
+from messaging.consent.keywords import OPT_OUT_REPLY
+from messaging.consent.optouts import optout_record
 from messaging.models import (
     Contact,
     DeliveryEvent,
@@ -17,7 +18,7 @@ from messaging.models import (
     SnsNotification,
     Suppression,
 )
-from messaging.services import message_send
+from messaging.outbound.send import message_send
 
 pytestmark = pytest.mark.django_db
 
@@ -142,7 +143,7 @@ def test_admin_opt_in_action_and_manual_opt_out(admin_client):
 
 
 def test_admin_confirm_subscription_action(admin_client, monkeypatch):
-    from messaging import notifications
+    from messaging.inbound import notifications
 
     n = SnsNotification.objects.create(
         message_id="sub-1", type="SubscriptionConfirmation", kind="subscription", raw={},

@@ -9,7 +9,7 @@ import pytest
 from django.db import OperationalError, connection
 from django.test import Client
 
-from messaging import notifications
+from messaging.inbound import notifications
 from messaging.models import (
     DeliveryEvent,
     InboundSms,
@@ -227,7 +227,7 @@ def test_hostile_certificate_urls_are_403_and_never_fetched(post_sns, url):
     "https://sns.us-east-1.amazonaws.com/../../etc/passwd.pem",
 ])
 def test_an_sns_host_certificate_that_is_not_ours_is_refused(post_sns, monkeypatch, url):
-    from messaging import sns
+    from messaging.inbound import sns_verify as sns
 
     downloads = []
     monkeypatch.setattr(sns, "download_certificate", lambda u: downloads.append(u) or b"not a pem")

@@ -13,7 +13,8 @@ import json
 import pytest
 from django.test import Client
 
-from messaging import notifications, sns
+from messaging.inbound import notifications
+from messaging.inbound import sns_storage as sns
 from messaging.models import (
     DeliveryEvent,
     InboundSms,

@@ -1,59 +1,33 @@
-"""Provider callbacks become one normalized delivery-event type (after django-anymail).
+"""AWS's callback records turned into ``NormalizedEvent``s, and the one classifier of an SNS Message.
 
-Parsers turn a provider record into ``NormalizedEvent``s; ``delivery_event_apply`` stores each
-with its raw record, moves the message-log row's status forward (never back), and tells the
-delivery-outcome hooks. An unknown event type is UNKNOWN, not an error.
+Pure functions of the decoded message: no database, so the SNS path, the fast ingest path and
+the simulator read a message the same way. ``classify`` is the only place that decides what a
+Message is; the notification row's kind and the parser both ask it.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone
-from django.utils.module_loading import import_string
-
-from messaging.models import STATUS_RANK, DeliveryEvent, EventType, MessageStatus, OutboundMessage
-
-log = logging.getLogger(__name__)
+from messaging.events.types import NormalizedEvent
+from messaging.models import EventType, NotificationKind
 
 
-@dataclass
-class NormalizedEvent:
-    event_type: str  # an EventType value
-    provider_message_id: str
-    channel: str = ""
-    provider_event: str = ""
-    raw: dict = field(default_factory=dict)
-    permanent: bool | None = None
-    description: str = ""
-    recipient: str = ""
-    parts: int | None = None
-    price: Decimal | None = None
-    occurred_at: datetime | None = None
-    # A second id to look the message up by when the first is unknown: WhatsApp statuses carry
-    # the wamid, and the SNS message around them the AWS messageId that send_whatsapp_message
-    # returned.
-    alt_message_id: str = ""
-
-
-# What each event type does to the message-log status; absent means "no change".
-STATUS_FOR_EVENT = {
-    EventType.QUEUED: MessageStatus.QUEUED,
-    EventType.SENT: MessageStatus.SENT,
-    EventType.DELIVERED: MessageStatus.DELIVERED,
-    EventType.READ: MessageStatus.DELIVERED,
-    EventType.FAILED: MessageStatus.FAILED,
-    EventType.BOUNCED: MessageStatus.FAILED,
-}
-SUCCESS_EVENTS = {EventType.DELIVERED, EventType.READ}
-FAILURE_EVENTS = {EventType.FAILED, EventType.BOUNCED}
+def classify(message) -> str:
+    """What a decoded SNS ``Message`` is: a NotificationKind (OTHER when it is none we know)."""
+    if not isinstance(message, dict):
+        return NotificationKind.OTHER
+    if "inboundMessageId" in message and "originationNumber" in message:
+        return NotificationKind.INBOUND_SMS
+    if str(message.get("eventType", "")).startswith(("TEXT_", "VOICE_")):
+        return NotificationKind.SMS_EVENT
+    if "whatsAppWebhookEntry" in message:
+        return NotificationKind.WHATSAPP_EVENT
+    if ("eventType" in message or "notificationType" in message) and isinstance(message.get("mail"), dict):
+        return NotificationKind.SES_EVENT
+    return NotificationKind.OTHER
 
 
 def _decimal(value) -> Decimal | None:
@@ -252,99 +226,12 @@ def parse_whatsapp_event(message: dict) -> list[NormalizedEvent]:
 
 def parse_provider_message(message: dict) -> list[NormalizedEvent]:
     """Every event a decoded SNS ``Message`` carries; [] when it is not an event."""
-    if not isinstance(message, dict):
-        return []
-    if str(message.get("eventType", "")).startswith(("TEXT_", "VOICE_")):
-        return [parse_sms_voice_event(message)]
-    if "whatsAppWebhookEntry" in message:
-        return parse_whatsapp_event(message)
-    if ("eventType" in message or "notificationType" in message) and isinstance(message.get("mail"), dict):
-        return [parse_ses_event(message)]
-    return []
+    parser = _PARSERS.get(classify(message))
+    return parser(message) if parser else []
 
 
-def _find_message(event: NormalizedEvent) -> OutboundMessage | None:
-    for pid in (event.provider_message_id, event.alt_message_id):
-        if not pid:
-            continue
-        found = (OutboundMessage.objects.filter(Q(provider_message_id=pid) | Q(provider_alt_id=pid))
-                 .order_by("-id").first())
-        if found is not None:
-            if (pid == event.alt_message_id and event.provider_message_id
-                    and not found.provider_alt_id and found.provider_message_id != event.provider_message_id):
-                # Found by the AWS id: keep the wamid too, so later statuses match directly.
-                OutboundMessage.objects.filter(pk=found.pk, provider_alt_id="").update(
-                    provider_alt_id=event.provider_message_id[:200])
-            return found
-    return None
-
-
-def delivery_event_apply(*, event: NormalizedEvent, notification=None,
-                         message: OutboundMessage | None = None) -> DeliveryEvent:
-    """Record ``event``, suppress a bounced or complaining address, move its message forward;
-    then tell the outcome hooks.
-
-    Inside a caller's transaction no savepoint is made: a failure here fails the caller's
-    whole unit of work (the SNS ingest path relies on that and re-records the failure).
-    """
-    with transaction.atomic(savepoint=False):
-        message = message or _find_message(event)
-        row = DeliveryEvent.objects.create(
-            message=message, channel=event.channel or (message.channel if message else ""),
-            provider_message_id=event.provider_message_id, event_type=event.event_type,
-            provider_event=event.provider_event, permanent=event.permanent,
-            description=event.description[:2000], recipient=event.recipient, parts=event.parts,
-            price=event.price, occurred_at=event.occurred_at, raw=event.raw, notification=notification,
-        )
-        # Suppression is consent, not a subscriber: it applies even to a bounce for a message the
-        # portal never sent, which no outcome hook hears about.
-        from messaging.consent import suppression_from_event
-
-        suppression_from_event(event=row)
-        if message is not None:
-            _advance_status(message, event)
-            if getattr(settings, "DELIVERY_OUTCOME_HOOKS", None):
-                transaction.on_commit(lambda: _run_hooks(row.pk))
-    return row
-
-
-def _advance_status(message: OutboundMessage, event: NormalizedEvent) -> None:
-    new = STATUS_FOR_EVENT.get(event.event_type)
-    now = timezone.now()
-    extra = {}
-    if event.parts is not None:
-        extra["parts"] = event.parts
-    if event.price is not None:
-        extra["price"] = event.price
-    if new is None:
-        if extra:
-            OutboundMessage.objects.filter(pk=message.pk).update(**extra)
-        return
-    lower = [s for s, rank in STATUS_RANK.items() if rank < STATUS_RANK[new]]
-    changes = {"status": new, **extra}
-    if new == MessageStatus.DELIVERED:
-        changes["delivered_at"] = event.occurred_at or now
-    elif new == MessageStatus.FAILED:
-        changes["failed_at"] = event.occurred_at or now
-        changes["error_code"] = event.provider_event[:100]
-        changes["error"] = event.description or event.provider_event
-    elif new == MessageStatus.SENT:
-        changes["sent_at"] = message.sent_at or now
-    # The conditional UPDATE is what keeps the status from moving backwards under races.
-    updated = OutboundMessage.objects.filter(pk=message.pk, status__in=lower).update(**changes)
-    if not updated and extra:
-        OutboundMessage.objects.filter(pk=message.pk).update(**extra)
-
-
-def _run_hooks(event_id: int) -> None:
-    run_outcome_hooks(DeliveryEvent.objects.select_related("message").get(pk=event_id))
-
-
-def run_outcome_hooks(event: DeliveryEvent) -> None:
-    """Tell every ``DELIVERY_OUTCOME_HOOKS`` subscriber about a recorded event (after commit)."""
-    for path in getattr(settings, "DELIVERY_OUTCOME_HOOKS", []):
-        try:
-            import_string(path)(event=event)
-        except Exception:
-            # One subscriber's bug must not stop the others from hearing about the outcome.
-            log.exception("delivery outcome hook %s failed for event %s", path, event.pk)
+_PARSERS = {
+    NotificationKind.SMS_EVENT: lambda message: [parse_sms_voice_event(message)],
+    NotificationKind.WHATSAPP_EVENT: parse_whatsapp_event,
+    NotificationKind.SES_EVENT: lambda message: [parse_ses_event(message)],
+}

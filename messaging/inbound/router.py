@@ -1,4 +1,5 @@
-"""Inbound two-way SMS: store first, then route through the handlers named in settings.
+"""Inbound two-way SMS, once its notification is stored: store the SMS, then route it through
+the handlers named in settings.
 
 ``settings.INBOUND_SMS_HANDLERS`` is an ordered list of dotted paths, as MIDDLEWARE is. Each
 handler gets the stored ``InboundSms`` and returns a ``HandlerResult`` when it took the message
@@ -10,25 +11,15 @@ everything else.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.module_loading import import_string
 
 from messaging.models import InboundSms, InboundStatus
+from messaging.outbound.send import message_send
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class HandlerResult:
-    outcome: str  # what the handler did, or why it did nothing, for the inbound row
-    reply: str = ""  # SMS text to send back to the sender, if any
-    # Consent replies only (the STOP confirmation, HELP): carriers expect them even to a number
-    # that has opted out, so they bypass the suppression check.
-    reply_despite_opt_out: bool = False
-    owner: object = None  # the model the reply belongs to (an incident, a shift)
 
 
 def _handlers():
@@ -62,8 +53,6 @@ def inbound_sms_route(*, inbound: InboundSms) -> InboundSms:
     the error and the exception propagates, so the SNS notification is marked failed too and
     the admin's "re-run processing" routes the message again.
     """
-    from messaging.services import message_send
-
     try:
         with transaction.atomic():
             inbound = InboundSms.objects.select_for_update().get(pk=inbound.pk)

@@ -1,0 +1,50 @@
+"""STOP, START and HELP: the keyword handler, first in settings.INBOUND_SMS_HANDLERS.
+
+First so that STOP is honoured whatever else the message might have meant. Its old path
+``messaging.consent.consent_handler`` is what INBOUND_SMS_HANDLERS and ``InboundSms.handled_by``
+name, and it keeps resolving through the package.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from messaging.consent.optouts import optin_record, optout_record
+from messaging.inbound.handlers import HandlerResult
+
+# AWS End User Messaging's own opt-out keywords.
+OPT_OUT_KEYWORDS = {"ARRET", "CANCEL", "END", "OPT-OUT", "OPTOUT", "QUIT", "REMOVE", "STOP", "TD", "UNSUBSCRIBE"}
+OPT_IN_KEYWORDS = {"START", "UNSTOP"}
+HELP_KEYWORDS = {"HELP"}
+
+OPT_OUT_REPLY = "You are unsubscribed and will get no more messages. Reply START to opt back in."
+OPT_IN_REPLY = "You are subscribed again. Reply STOP to opt out."
+
+
+_TRAILING_PUNCTUATION = ".!,;:?\"'"
+
+
+def first_word(body: str) -> str:
+    """The trimmed first word, upper-cased, without trailing punctuation ("Stop." is STOP)."""
+    words = (body or "").strip().split()
+    return words[0].upper().rstrip(_TRAILING_PUNCTUATION) if words else ""
+
+
+def consent_handler(inbound):
+    """STOP/START/HELP. Returns a HandlerResult when it took the message, else None."""
+    word = first_word(inbound.body)
+    phone = inbound.origination_number
+    if word in OPT_OUT_KEYWORDS:
+        _, newly = optout_record(phone=phone, keyword=word, source="keyword")
+        # One confirmation only: a second STOP gets no further message.
+        if newly:
+            return HandlerResult(outcome=f"opted out ({word})", reply=OPT_OUT_REPLY, reply_despite_opt_out=True)
+        return HandlerResult(outcome=f"already opted out ({word}); no reply")
+    if word in OPT_IN_KEYWORDS:
+        was_out = optin_record(phone=phone)
+        return HandlerResult(outcome=f"opted in ({word})" if was_out else f"opt-in ({word}); was not opted out",
+                             reply=OPT_IN_REPLY)
+    if word in HELP_KEYWORDS:
+        # Answered even to an opted-out number: HELP must always get an answer (CTIA).
+        return HandlerResult(outcome="help sent", reply=settings.SMS_HELP_TEXT, reply_despite_opt_out=True)
+    return None

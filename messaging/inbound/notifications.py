@@ -1,0 +1,336 @@
+"""SNS notifications after verification: store raw first, then act.
+
+``notification_receive`` is what ``POST /sns/`` calls with a verified envelope. It inserts the
+envelope under its ``MessageId`` (unique), and only the request whose INSERT won goes on to
+process it, so a redelivery (even one racing the first delivery) is answered without acting
+twice. Processing failures never reach SNS as errors: the row is marked ``failed`` with the
+error and the admin can re-run it (``notification_reprocess``).
+
+The simulator (``messaging.simulator.events``) puts AWS-shaped messages through
+``notification_receive``, exactly the path a verified SNS notification takes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import traceback
+from datetime import timedelta
+
+import requests
+from django.conf import settings
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.utils import timezone
+
+from messaging.events.apply import delivery_event_apply
+from messaging.events.aws import classify, parse_provider_message
+from messaging.inbound.ingest_pg import event_notification_receive, fast_path_applies
+from messaging.inbound.router import inbound_sms_receive
+from messaging.inbound.sns_storage import clean_json, clean_text, envelope_for_storage, envelope_from_storage
+from messaging.inbound.sns_verify import (
+    SUBSCRIPTION_CONFIRMATION,
+    UNSUBSCRIBE_CONFIRMATION,
+    SnsRejected,
+    check_subscribe_url,
+    topic_listed,
+    verify,
+)
+from messaging.models import NotificationKind, NotificationStatus, SnsNotification
+
+log = logging.getLogger(__name__)
+
+CONFIRM_TIMEOUT_SECONDS = 5
+_EVENT_KINDS = (NotificationKind.SMS_EVENT, NotificationKind.SES_EVENT, NotificationKind.WHATSAPP_EVENT)
+
+
+# Deep enough for every AWS event shape (a WhatsApp entry is about eight levels); a Message
+# nested deeper is stored as "anything else" rather than walked.
+MAX_MESSAGE_DEPTH = 64
+# What in a Message's JSON text can decode to a NUL or a lone surrogate; text without any of it
+# (nearly all) is decoded without the cleaning walk. An escaped surrogate pair also matches
+# and is cleaned unchanged.
+_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+# The one field AWS nests as JSON text inside the Message (messaging.events.aws.parse_whatsapp_event decodes it).
+_NESTED_JSON_FIELDS = ("whatsAppWebhookEntry",)
+
+
+def decode_message(raw: dict) -> dict | None:
+    """The notification's ``Message`` as a dict, or None when it is not a JSON object.
+
+    This is what gets acted on, so every string in it is made storable: NUL (which PostgreSQL's
+    text and jsonb refuse) is removed, so "YES\\u0000" still acknowledges, and a lone
+    surrogate (which no UTF-8 can hold) becomes U+FFFD. The stored envelope keeps the original.
+    """
+    text = raw.get("Message") if isinstance(raw, dict) else None
+    if not isinstance(text, str):
+        return None
+    try:
+        # strict=False: a bare control character inside a string is kept (and cleaned below),
+        # not a reason to treat an inbound SMS as "anything else".
+        message = json.loads(text, strict=False)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(message, dict):
+        return None
+    if "\x00" in text or _UNSTORABLE_ESCAPE.search(text) or not text.isascii():
+        try:
+            message = clean_json(message, max_depth=MAX_MESSAGE_DEPTH)
+        except ValueError:
+            return None
+        for name in _NESTED_JSON_FIELDS:
+            if isinstance(message.get(name), str):
+                message[name] = _clean_nested_json(message[name])
+    return message
+
+
+def _clean_nested_json(text: str) -> str:
+    try:
+        return json.dumps(clean_json(json.loads(text, strict=False), max_depth=MAX_MESSAGE_DEPTH))
+    except (ValueError, RecursionError):
+        return text  # not JSON: whoever decodes it will find out; it holds no NUL any more
+
+
+def notification_envelope(notification: SnsNotification) -> dict:
+    """The envelope exactly as SNS sent it (the stored row may hold an escaped copy)."""
+    return envelope_from_storage(notification.raw)
+
+
+def notification_kind(message: dict | None, sns_type: str = "Notification") -> str:
+    if sns_type == SUBSCRIPTION_CONFIRMATION:
+        return NotificationKind.SUBSCRIPTION
+    if sns_type == UNSUBSCRIBE_CONFIRMATION:
+        return NotificationKind.UNSUBSCRIBE
+    return classify(message)
+
+
+def _row_fields(envelope: dict, *, kind: str | None = None, expect_outcome: bool = False) -> dict:
+    sns_type = envelope.get("Type", "")
+    kind = kind or notification_kind(decode_message(envelope), sns_type)
+    fields = dict(
+        type=sns_type[:40], topic_arn=_column_text(envelope.get("TopicArn", ""), 300),
+        subject=_column_text(envelope.get("Subject") or "", 300), raw=envelope_for_storage(envelope), kind=kind,
+        subscribe_url=_column_text(envelope.get("SubscribeURL") or "", 2000),
+    )
+    if expect_outcome:
+        # Written in the same transaction as the processing that reaches it, saving an UPDATE.
+        other = kind == NotificationKind.OTHER
+        fields["status"] = NotificationStatus.IGNORED if other else NotificationStatus.PROCESSED
+        fields["processed_at"] = timezone.now()
+    return fields
+
+
+def _column_text(value, length: int) -> str:
+    # The columns are for people reading the admin: a NUL shows as U+FFFD; raw has the original.
+    return clean_text(str(value), nul="\ufffd")[:length]
+
+
+def notification_store(*, envelope: dict) -> tuple[SnsNotification, bool]:
+    """Insert a verified envelope. Returns (row, created); ``created`` is False for a redelivery.
+
+    The unique ``message_id`` decides: of two concurrent deliveries exactly one INSERT succeeds.
+    """
+    try:
+        with transaction.atomic():
+            return SnsNotification.objects.create(message_id=envelope["MessageId"], **_row_fields(envelope)), True
+    except IntegrityError:
+        return SnsNotification.objects.get(message_id=envelope["MessageId"]), False
+
+
+def notification_receive(*, envelope: dict) -> tuple[SnsNotification, bool]:
+    """Store, then (only if this delivery is the first) process. Never raises for processing.
+
+    Delivery events and "anything else" are stored and acted on in one transaction. On
+    PostgreSQL a notification with one plain delivery event is a single prepared statement
+    (``messaging.inbound.ingest_pg``); the rest share one transaction with no savepoints, one commit and a
+    handful of round trips. If processing raises, that work is rolled back whole and the
+    notification is then stored on its own as ``failed`` with the error, for the admin's re-run.
+    A crash half-way leaves nothing behind, and SNS, which got no 200, delivers it again.
+
+    Inbound SMS are stored and committed before they are routed (the InboundSms row must
+    survive a handler failure as ``failed``), and confirmations are committed before the
+    SubscribeURL is fetched, because an HTTP call never runs inside a transaction.
+    """
+    message = decode_message(envelope)
+    kind = notification_kind(message, envelope.get("Type", ""))
+    if kind not in _EVENT_KINDS and kind != NotificationKind.OTHER:
+        notification, created = notification_store(envelope=envelope)
+        if created:
+            notification.status = notification_process(notification=notification)
+        return notification, created
+    inserted = fast = False
+    try:
+        events = parse_provider_message(message) if kind in _EVENT_KINDS else []
+        if fast_path_applies(events):
+            fast = True
+            return event_notification_receive(envelope=envelope, kind=kind, event=events[0])
+        with transaction.atomic():
+            notification = SnsNotification.objects.create(
+                message_id=envelope["MessageId"], **_row_fields(envelope, kind=kind, expect_outcome=True))
+            inserted = True
+            for event in events:
+                delivery_event_apply(event=event, notification=notification)
+        return notification, True
+    except (OperationalError, InterfaceError):
+        # The database is unreachable (or SQLite is locked): nothing was committed. Raising makes
+        # the view answer 503, and SNS delivers it again once the database is back.
+        raise
+    except IntegrityError:
+        if not inserted and not fast:  # the unique MessageId: a redelivery, possibly racing the first
+            return SnsNotification.objects.get(message_id=envelope["MessageId"]), False
+        error = _describe_failure(envelope)
+    except Exception:
+        error = _describe_failure(envelope)
+    notification, created = notification_store(envelope=envelope)
+    if created:
+        _finish(notification, NotificationStatus.FAILED, error)
+        notification.status = NotificationStatus.FAILED
+    return notification, created
+
+
+def sns_delivery_receive(*, body: bytes) -> tuple[int, str]:
+    """One ``POST /sns/`` body: verify, store, act. Returns the HTTP status and text to answer.
+
+    Database errors are not caught here: nothing half is stored when they happen, and the view
+    answers 503 so that SNS delivers the body again.
+    """
+    try:
+        envelope = verify(body)
+    except SnsRejected as exc:
+        if exc.envelope is None:
+            log.warning("SNS delivery refused (%s): %s", exc.status, exc.reason)
+            return exc.status, exc.reason
+        # Signed by SNS but for a topic we do not take: kept for the admin, answered as refused.
+        notification_receive(envelope=exc.envelope)
+        return exc.status, exc.reason
+    notification, created = notification_receive(envelope=envelope)
+    # 200 in every case after storage, failed processing included: SNS retrying would only
+    # produce a redelivery that is (rightly) not processed again; the admin re-runs failures.
+    return 200, f"{'stored' if created else 'duplicate'}: {notification.status}"
+
+
+def _describe_failure(envelope: dict) -> str:
+    log.exception("SNS notification %s failed", envelope.get("MessageId"))
+    exc = sys.exc_info()[1]
+    return f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=8)}"
+
+
+def _apply_events(notification: SnsNotification, message: dict | None) -> None:
+    for event in parse_provider_message(message):
+        delivery_event_apply(event=event, notification=notification)
+
+
+def _finish(notification: SnsNotification, status: str, error: str = "") -> None:
+    SnsNotification.objects.filter(pk=notification.pk).update(
+        status=status, error=error, processed_at=timezone.now())
+
+
+def notification_process(*, notification: SnsNotification) -> str:
+    """Act on a stored notification; returns its new status. A failure is recorded, not raised."""
+    message = decode_message(notification_envelope(notification))
+    kind = notification_kind(message, notification.type)
+    if kind != notification.kind:
+        SnsNotification.objects.filter(pk=notification.pk).update(kind=kind)
+        notification.kind = kind
+    try:
+        if kind == NotificationKind.INBOUND_SMS:
+            # Not one transaction: the inbound row must survive a handler failure (marked failed).
+            inbound_sms_receive(payload=message, notification=notification)
+            status = NotificationStatus.PROCESSED
+        elif kind in _EVENT_KINDS:
+            with transaction.atomic():
+                _apply_events(notification, message)
+            status = NotificationStatus.PROCESSED
+        elif kind == NotificationKind.SUBSCRIPTION:
+            status = _subscription_received(notification)
+        elif kind == NotificationKind.UNSUBSCRIBE:
+            # Recorded for the admin; there is nothing to undo on our side.
+            status = NotificationStatus.PROCESSED
+        else:
+            status = NotificationStatus.IGNORED
+    except (OperationalError, InterfaceError):
+        # Not the notification's fault: it stays "received", which notifications_resume picks up
+        # once the database answers again (SNS's redelivery meanwhile is a duplicate).
+        raise
+    except Exception as exc:
+        log.exception("SNS notification %s failed", notification.message_id)
+        error = f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=8)}"
+        _finish(notification, NotificationStatus.FAILED, error)
+        return NotificationStatus.FAILED
+    if status != notification.status:
+        _finish(notification, status)
+    return status
+
+
+_HOW_TO_CONFIRM = (
+    "To take this topic, add it to SNS_TOPIC_ARNS and then confirm the subscription in the admin "
+    "(SNS notifications, action 'Confirm the selected subscriptions') within 3 days, or request "
+    "confirmation again from the SNS console."
+)
+
+
+def _subscription_received(notification: SnsNotification) -> str:
+    """Confirm automatically only a topic listed in SNS_TOPIC_ARNS; anything else waits."""
+    if not topic_listed(notification.topic_arn):
+        note = f"Not confirmed: topic {notification.topic_arn} is not listed in SNS_TOPIC_ARNS. {_HOW_TO_CONFIRM}"
+        log.warning("SNS SubscriptionConfirmation %s stored. %s", notification.message_id, note)
+        # Kept "received" (waiting for the admin) with the reason where the admin shows it.
+        _finish(notification, NotificationStatus.RECEIVED, note)
+        notification.error = note
+        return NotificationStatus.RECEIVED
+    if not settings.SNS_AUTO_CONFIRM:
+        log.info("SNS SubscriptionConfirmation %s for %s waits for the admin (SNS_AUTO_CONFIRM is off).",
+                 notification.message_id, notification.topic_arn)
+        return NotificationStatus.RECEIVED  # waits for the admin's "confirm subscription" action
+    ok, error = subscription_confirm(notification=notification)
+    if not ok:
+        raise RuntimeError(error)
+    return NotificationStatus.PROCESSED
+
+
+def subscription_confirm(*, notification: SnsNotification) -> tuple[bool, str]:
+    """GET the SubscribeURL of a verified SubscriptionConfirmation. Returns (ok, error)."""
+    url = notification.subscribe_url or notification_envelope(notification).get("SubscribeURL", "")
+    if notification.type != SUBSCRIPTION_CONFIRMATION:
+        return False, "not a SubscriptionConfirmation"
+    if not check_subscribe_url(url):
+        # The envelope was signed by SNS, but we still only ever fetch from an SNS host.
+        return False, "SubscribeURL is not an Amazon SNS https URL; not fetched"
+    try:
+        response = requests.get(url, timeout=CONFIRM_TIMEOUT_SECONDS, allow_redirects=False)
+    except requests.RequestException as exc:
+        return False, f"confirming failed: {exc}"
+    if response.status_code != 200:
+        return False, f"confirming failed: SNS answered {response.status_code}"
+    SnsNotification.objects.filter(pk=notification.pk).update(
+        confirmed_at=timezone.now(), status=NotificationStatus.PROCESSED, error="", processed_at=timezone.now())
+    return True, ""
+
+
+def notification_reprocess(*, notification: SnsNotification) -> str | None:
+    """Re-run a failed (or never finished) notification. Returns its new status, None if skipped."""
+    claimed = SnsNotification.objects.filter(
+        pk=notification.pk, status__in=[NotificationStatus.FAILED, NotificationStatus.RECEIVED],
+    ).exclude(kind=NotificationKind.SUBSCRIPTION).update(status=NotificationStatus.RECEIVED, error="")
+    if not claimed:
+        return None
+    notification.refresh_from_db()
+    return notification_process(notification=notification)
+
+
+# A notification still "received" after this long was stored by a process that died before it
+# acted (inbound SMS are committed before routing); younger ones may still be in flight.
+RESUME_AFTER = timedelta(minutes=2)
+
+
+def notifications_resume() -> int:
+    """Scheduled every minute: finish notifications whose processing never completed.
+
+    Subscription confirmations are left alone: "received" is where they wait for the admin.
+    Returns how many were processed.
+    """
+    stuck = (SnsNotification.objects.filter(status=NotificationStatus.RECEIVED,
+                                            received_at__lt=timezone.now() - RESUME_AFTER)
+             .exclude(kind=NotificationKind.SUBSCRIPTION).order_by("received_at")[:200])
+    return sum(notification_reprocess(notification=n) is not None for n in stuck)

@@ -1,0 +1,100 @@
+"""Sending: the one service every feature uses to put a message on a channel.
+
+``message_send`` writes the message-log row and its delivery task in one transaction (the ORM
+broker's queue is a table of the same database), so no crash can leave a row with no task.
+Suppressed recipients are logged, never sent. Delivery itself is ``messaging.outbound.deliver``,
+queued by its stable name in ``messaging.tasks``.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import models, transaction
+from django.utils import timezone
+
+from messaging.consent.optouts import phone_is_opted_out, suppressed_among
+from messaging.consent.suppression import email_is_suppressed
+from messaging.models import Channel, MessageStatus, OutboundMessage, owner_fields
+from messaging.outbound.parts import sms_parts
+from messaging.phones import phone_normalize
+from messaging.scheduling.queue import enqueue_many_with, enqueue_with
+
+DELIVER_TASK = "messaging.tasks.message_deliver"
+DELIVER_BATCH_TASK = "messaging.tasks.messages_deliver_batch"
+OPT_OUT_CONFIRMATION = "opt_out_confirmation"
+
+
+def recipient_normalize(*, channel: str, recipient: str) -> str:
+    """The recipient in the form its channel needs, or ValidationError naming the problem."""
+    if channel == Channel.EMAIL:
+        address = (recipient or "").strip()
+        validate_email(address)
+        return address.lower()
+    if channel in (Channel.SMS, Channel.VOICE, Channel.WHATSAPP):
+        return phone_normalize(recipient)
+    raise ValidationError(f"Unknown channel {channel!r}.", code="invalid_channel")
+
+
+def recipient_suppressed(*, channel: str, recipient: str) -> bool:
+    if channel in (Channel.SMS, Channel.VOICE):
+        return phone_is_opted_out(phone=recipient)
+    if channel == Channel.EMAIL:
+        return email_is_suppressed(address=recipient)
+    return False
+
+
+def message_send(*, channel: str, recipient: str, body: str = "", subject: str = "", sender: str = "",
+                 options: dict | None = None, owner: models.Model | None = None,
+                 retry_of: OutboundMessage | None = None,
+                 opt_out_confirmation: bool = False) -> OutboundMessage:
+    """Log a message and queue its delivery. Suppressed recipients are logged, never sent.
+
+    ``opt_out_confirmation`` is only for the single reply that confirms a STOP: carriers expect
+    it, and it necessarily goes to a number that has just opted out.
+    """
+    recipient = recipient_normalize(channel=channel, recipient=recipient)
+    options = dict(options or {})
+    if opt_out_confirmation:
+        options[OPT_OUT_CONFIRMATION] = True
+    suppressed = not opt_out_confirmation and recipient_suppressed(channel=channel, recipient=recipient)
+    with transaction.atomic():
+        msg = OutboundMessage.objects.create(
+            channel=channel, recipient=recipient, body=body, subject=subject, sender=sender,
+            options=options, retry_of=retry_of,
+            parts=sms_parts(body).parts if channel == Channel.SMS else None,
+            status=MessageStatus.SUPPRESSED if suppressed else MessageStatus.QUEUED,
+            error="Recipient opted out or is on the suppression list." if suppressed else "",
+            **owner_fields(owner),
+        )
+        if not suppressed:
+            enqueue_with(DELIVER_TASK, message_id=msg.pk)
+    return msg
+
+
+def messages_send_bulk(*, channel: str, recipients: list[str], body: str, subject: str = "",
+                       owner: models.Model | None = None, batch_size: int = 100) -> list[int]:
+    """Log one message per recipient in a few INSERTs and queue delivery in batches.
+
+    Recipients must already be normalized (they come from Contact rows). Campaigns to tens of
+    thousands of contacts use this; one task per batch keeps the queue short.
+    """
+    parts = sms_parts(body).parts if channel == Channel.SMS else None
+    opted_out = suppressed_among(channel=channel, recipients=recipients)
+    fields_of_owner = owner_fields(owner)
+    now = timezone.now()
+    rows = [
+        OutboundMessage(
+            channel=channel, recipient=r, body=body, subject=subject, parts=parts, created_at=now,
+            status=MessageStatus.SUPPRESSED if r in opted_out else MessageStatus.QUEUED, **fields_of_owner,
+        )
+        for r in recipients
+    ]
+    with transaction.atomic():
+        # PostgreSQL and SQLite both return the new primary keys from a bulk INSERT.
+        created = OutboundMessage.objects.bulk_create(rows, batch_size=2000)
+        ids = [m.pk for m in created]
+        queued = [m.pk for m in created if m.status == MessageStatus.QUEUED]
+        batches = [(queued[i:i + batch_size],) for i in range(0, len(queued), batch_size)]
+        enqueue_many_with(DELIVER_BATCH_TASK, batches)
+    return ids

@@ -1,0 +1,24 @@
+"""Every dotted path of messaging that the portal stores in a row, under one stable name.
+
+Timer.callback, django-q2's queued payloads and Schedule.func are data: they outlive a deploy,
+so they must not move when the code does. New enqueues, timers and schedules name these; the
+modules behind them may move freely. Nothing of ours imports this module (only import_string
+does), so it may import from every stage without making a circle.
+"""
+
+from messaging.inbound.notifications import notifications_resume
+from messaging.outbound.deliver import message_deliver, messages_deliver_batch, messages_requeue_stale
+from messaging.outbound.sms_retry import sms_retry_send
+from messaging.scheduling.timers import timer_fire, timers_sweep
+from messaging.simulator.events import simulator_emit_event
+
+__all__ = [
+    "message_deliver",
+    "messages_deliver_batch",
+    "messages_requeue_stale",
+    "notifications_resume",
+    "simulator_emit_event",
+    "sms_retry_send",
+    "timer_fire",
+    "timers_sweep",
+]
