@@ -21,7 +21,7 @@ from django.utils.html import format_html
 from incidents import selectors, services, texts
 from incidents.models import EscalationLevel, EscalationPolicy, Incident, IncidentEvent, IncidentStatus
 from incidents.snapshots import snapshot_level_count, snapshot_repeat
-from messaging.admin import status_badge
+from messaging.admin.badges import status_badge
 from messaging.models import Contact
 from messaging.outbound.parts import sms_parts
 

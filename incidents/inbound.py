@@ -24,7 +24,7 @@ from incidents.selectors import (
 )
 from incidents.services import incident_acknowledge, incident_decline
 from incidents.texts import incident_which_text
-from messaging.inbound import HandlerResult
+from messaging.inbound.handlers import HandlerResult
 from messaging.models import InboundSms
 
 ACCEPT = {"YES", "Y", "ACK"}

@@ -47,8 +47,8 @@ from incidents.snapshots import (
     snapshot_repeat,
 )
 from messaging.models import Contact, InboundSms, MessageStatus, OutboundMessage
+from messaging.outbound.send import message_send
 from messaging.scheduling.timers import timer_schedule, timers_cancel_for
-from messaging.services import message_send
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from incidents.services import incident_open
 from messaging.demo import demo_seed as messaging_demo_seed
 from messaging.models import Timer, TimerState
 from portal.roles import DISPATCHER
-from tests.incidents.conftest import ANA, BEN, CLEO, sms_to, timeline
+from tests.support.incidents import ANA, BEN, CLEO, sms_to, timeline
 
 pytestmark = pytest.mark.django_db
 

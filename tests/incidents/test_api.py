@@ -7,7 +7,7 @@ from django.core.cache import cache
 
 from incidents.models import Incident, IncidentStatus
 from messaging.models import Contact
-from tests.incidents.conftest import ANA, BEN, reply, sms_to
+from tests.support.incidents import ANA, BEN, reply, sms_to
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ import pytest
 from incidents.inbound import reply_parse
 from incidents.models import EscalationLevel, EventKind, Incident, IncidentStatus
 from incidents.services import incident_open, incident_repage, incident_resolve, incident_step_fire
-from messaging.consent import optout_record
+from messaging.consent.optouts import optout_record
 from messaging.models import InboundStatus, MessageStatus, OutboundMessage, Timer, TimerState
-from tests.incidents.conftest import ANA, BEN, CLEO, DEV, STRANGER, at, reply, sms_to, timeline
+from tests.support.incidents import ANA, BEN, CLEO, DEV, STRANGER, at, reply, sms_to, timeline, two_way_sms
 
 pytestmark = pytest.mark.django_db
 HANDLER = "incidents.inbound.incident_reply_handler"
@@ -277,7 +277,6 @@ class TestReplies:
         assert refreshed(incident).status == IncidentStatus.ACKNOWLEDGED
 
     def test_a_reply_through_the_signed_sns_endpoint(self, people, post_sns):
-        from tests.incidents.conftest import two_way_sms
         incident = open_for(people, ANA)
         response, _ = post_sns.message(two_way_sms(ANA, f" yes {incident.pk} "))
         assert response.status_code == 200

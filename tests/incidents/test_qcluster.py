@@ -7,7 +7,7 @@ import pytest
 from incidents.models import EventKind, Incident, IncidentStatus
 from incidents.services import incident_open
 from messaging.models import Contact, OutboundMessage, Timer
-from tests.incidents.conftest import ANA, BEN
+from tests.support.incidents import ANA, BEN
 from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.qcluster, pytest.mark.django_db(transaction=True)]

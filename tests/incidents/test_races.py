@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from incidents.models import EventKind, Incident, IncidentStatus
+from incidents.models import EscalationLevel, EscalationPolicy, EventKind, Incident, IncidentStatus
 from incidents.services import incident_open
 from messaging.models import Contact, OutboundMessage, Timer, TimerState
-from messaging.timers import timer_fire, timers_fire_due
-from tests.incidents.conftest import ANA, BEN, CLEO, reply
+from messaging.scheduling.timers import timer_fire, timers_fire_due
+from tests.support.incidents import ANA, BEN, CLEO, reply
 from tests.support.threads import together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -26,7 +26,6 @@ def open_incident(contacts, **kw) -> Incident:
 
 
 def test_two_people_saying_yes_at_once_leave_one_owner(crew):
-    from incidents.models import EscalationLevel, EscalationPolicy
     policy = EscalationPolicy.objects.create(name="shared")
     level = EscalationLevel.objects.create(policy=policy, wait_seconds=60, reminders=0)
     level.contacts.set(crew[:2])

@@ -7,8 +7,8 @@ import pytest
 from incidents.models import EscalationLevel, EscalationPolicy, Incident
 from messaging.models import Contact
 from portal.roles import DISPATCHER
-from tests.incidents.conftest import ANA, BEN
 from tests.support.browser import SCREENSHOTS
+from tests.support.incidents import ANA, BEN
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
