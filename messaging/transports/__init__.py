@@ -13,12 +13,12 @@ from messaging.transports.base import BaseTransport
 
 _CLASS_NAMES = {"sms": "SmsTransport", "email": "EmailTransport", "whatsapp": "WhatsAppTransport",
                 "voice": "VoiceTransport"}
-_SETTINGS = {"sms": "SMS_TRANSPORT", "email": "EMAIL_TRANSPORT", "whatsapp": "WHATSAPP_TRANSPORT",
+TRANSPORT_SETTINGS = {"sms": "SMS_TRANSPORT", "email": "EMAIL_TRANSPORT", "whatsapp": "WHATSAPP_TRANSPORT",
              "voice": "VOICE_TRANSPORT"}
 
 
 def transport_path(channel: str) -> str:
-    name = getattr(settings, _SETTINGS[channel])
+    name = getattr(settings, TRANSPORT_SETTINGS[channel])
     if "." in name:
         return name
     return f"messaging.transports.{name}.{_CLASS_NAMES[channel]}"
