@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from import_export.admin import ImportExportMixin
 
 from messaging.admin import status_badge
-from messaging.parts import sms_parts
+from messaging.outbound.parts import sms_parts
 from shifts import selectors, services
 from shifts.codes import shift_code_validate
 from shifts.models import CampaignStatus, Shift, ShiftCampaign

@@ -7,13 +7,13 @@ import re
 
 from django.core.exceptions import ValidationError
 
-from messaging import consent
+from messaging.consent.keywords import OPT_IN_KEYWORDS, OPT_OUT_KEYWORDS
 
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,19}$")
 # Words an employee texts that must never be read as a shift code: the SMS commands, the
 # consent keywords and the incident replies (those handlers run first and would take them).
 RESERVED_CODES = ({"REQUEST", "AGENT", "HELP", "YES", "NO", "ACK", "Y", "N"}
-                  | consent.OPT_OUT_KEYWORDS | consent.OPT_IN_KEYWORDS)
+                  | OPT_OUT_KEYWORDS | OPT_IN_KEYWORDS)
 
 
 def shift_code_normalize(code: str) -> str:

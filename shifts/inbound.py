@@ -9,9 +9,9 @@ from __future__ import annotations
 from django.conf import settings
 
 from messaging.contacts import allow_listed
-from messaging.inbound import HandlerResult
+from messaging.inbound.handlers import HandlerResult
 from messaging.models import AllowListScope, Channel
-from messaging.services import message_send
+from messaging.outbound.send import message_send
 from messaging.transports import aws
 from shifts import services, texts
 

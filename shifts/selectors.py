@@ -11,7 +11,7 @@ from datetime import datetime
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from messaging import consent
+from messaging.consent.optouts import suppressed_among
 from messaging.models import Channel, Contact, MessageStatus, OutboundMessage, Tag
 from shifts.codes import shift_code_normalize
 from shifts.models import CampaignStatus, Shift, ShiftCampaign, ShiftStatus
@@ -72,7 +72,7 @@ def campaign_audience(*, tag: Tag) -> list[str]:
 
 def campaign_audience_size(*, tag: Tag) -> dict:
     phones = campaign_audience(tag=tag)
-    opted_out = len(consent.suppressed_among(channel=Channel.SMS, recipients=phones)) if phones else 0
+    opted_out = len(suppressed_among(channel=Channel.SMS, recipients=phones)) if phones else 0
     return {"contacts": len(phones), "opted_out": opted_out, "will_receive": len(phones) - opted_out}
 
 

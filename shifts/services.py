@@ -3,7 +3,7 @@
 Booking is one conditional UPDATE (``status='available'`` → ``taken``): on PostgreSQL the
 row lock makes concurrent claimants wait and then re-check the condition, so exactly one
 wins; on SQLite the IMMEDIATE transaction serialises them. Everything that talks to a person
-goes through ``messaging.services.message_send``, which sends after commit.
+goes through ``messaging.outbound.send.message_send``, which sends after commit.
 
 Reads are in ``shifts.selectors``, the texts in ``shifts.texts``, the code rule in
 ``shifts.codes`` and the CSV import in ``shifts.imports``. Two names here are stored in rows
@@ -23,8 +23,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from messaging.models import Channel, Contact, Tag
-from messaging.services import message_send, messages_send_bulk
-from messaging.timers import timer_schedule, timers_cancel_for
+from messaging.outbound.send import message_send, messages_send_bulk
+from messaging.scheduling.timers import timer_schedule, timers_cancel_for
 from shifts.codes import shift_code_normalize, shift_code_validate
 from shifts.models import CampaignStatus, NotifyChannel, Shift, ShiftCampaign, ShiftStatus
 from shifts.selectors import (
@@ -186,7 +186,7 @@ def campaign_send(*, campaign_id: int) -> int:
     """Send the campaign to its audience now. Returns the number of recipients; runs once.
 
     The message-log rows are written in a few bulk INSERTs and delivered by batched worker
-    tasks after commit (messaging.services.messages_send_bulk).
+    tasks after commit (messaging.outbound.send.messages_send_bulk).
     """
     with transaction.atomic():
         claimed = ShiftCampaign.objects.filter(pk=campaign_id, status__in=CAMPAIGN_UNSENT).update(

@@ -11,7 +11,7 @@ import zoneinfo
 from django.conf import settings
 from django.utils import timezone
 
-from messaging.parts import sms_parts
+from messaging.outbound.parts import sms_parts
 from shifts.models import Shift
 from shifts.selectors import shift_is_open, shifts_available
 

@@ -3,7 +3,8 @@
 import pytest
 
 from messaging.contacts import allow_list_add, contact_upsert
-from messaging.events import NormalizedEvent, delivery_event_apply
+from messaging.events.apply import delivery_event_apply
+from messaging.events.types import NormalizedEvent
 from messaging.models import OutboundMessage
 from shifts.models import Shift, ShiftCampaign
 from tests.support.browser import SCREENSHOTS

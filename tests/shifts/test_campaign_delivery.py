@@ -6,9 +6,10 @@ import pytest
 from django.test import TestCase
 from django.utils import timezone
 
-from messaging.consent import optout_record
+from messaging.consent.optouts import optout_record
 from messaging.models import MessageStatus, OutboundMessage, Tag
-from messaging.services import messages_deliver_batch, messages_send_bulk
+from messaging.outbound.deliver import messages_deliver_batch
+from messaging.outbound.send import messages_send_bulk
 from messaging.transports.base import PermanentError, TransientError
 from shifts import services
 from shifts.models import CampaignStatus

@@ -6,10 +6,11 @@ import pytest
 from django.test import TestCase
 from django.utils import timezone
 
-from messaging.consent import optout_record
-from messaging.events import NormalizedEvent, delivery_event_apply
+from messaging.consent.optouts import optout_record
+from messaging.events.apply import delivery_event_apply
+from messaging.events.types import NormalizedEvent
 from messaging.models import EventType, MessageStatus, OutboundMessage, Tag, TimerState
-from messaging.timers import timers_fire_due
+from messaging.scheduling.timers import timers_fire_due
 from shifts import services
 from shifts.models import CampaignStatus, ShiftCampaign
 from tests.support.shifts import sms_in

@@ -9,7 +9,7 @@ from botocore.stub import ANY, Stubber
 from django.utils import timezone
 
 from messaging.models import Contact, InboundStatus, MessageStatus, OutboundMessage
-from messaging.parts import sms_parts
+from messaging.outbound.parts import sms_parts
 from messaging.transports import _load
 from shifts.models import NotifyChannel, Shift, ShiftStatus
 from shifts.services import shift_create

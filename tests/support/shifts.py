@@ -6,7 +6,7 @@ import uuid
 
 from django.test import TestCase
 
-from messaging.inbound import inbound_sms_receive
+from messaging.inbound.router import inbound_sms_receive
 from messaging.models import OutboundMessage
 
 PORTAL_NUMBER = "+12065550100"
