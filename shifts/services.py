@@ -174,11 +174,17 @@ def campaign_create(*, name: str, tag: Tag, message: str = "", shifts: list[Shif
     return campaign
 
 
+def _message_or_default(campaign: ShiftCampaign) -> str:
+    if campaign.message.strip():
+        return campaign.message
+    return campaign_message_compose(shifts=list(campaign.shifts.all()) or None)
+
+
 def campaign_message_fill(*, campaign: ShiftCampaign) -> None:
     """A draft saved with an empty message gets the default one. Call it once the draft's shifts
     are saved (the admin saves them after the row), since the text lists them."""
     if not campaign.message.strip():
-        campaign.message = campaign_message_compose(shifts=list(campaign.shifts.all()) or None)
+        campaign.message = _message_or_default(campaign)
         campaign.save(update_fields=["message"])
 
 
@@ -194,8 +200,7 @@ def campaign_send(*, campaign_id: int) -> int:
         if not claimed:
             return 0
         campaign = ShiftCampaign.objects.select_related("tag").get(pk=campaign_id)
-        if not campaign.message.strip():
-            campaign.message = campaign_message_compose(shifts=list(campaign.shifts.all()) or None)
+        campaign.message = _message_or_default(campaign)
         # Here too, not only in campaign_create: the admin composer saves its own drafts. Raising
         # rolls back the claim above, so the campaign stays a draft that can be shortened.
         campaign_message_validate(message=campaign.message)
