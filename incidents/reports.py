@@ -1,4 +1,8 @@
-"""How incidents of the last few days went, for the delivery report page."""
+"""How incidents of the last few days went, for the delivery report page.
+
+Incidents section. Aggregates only, apart from selectors.py because portal/views.py is its one
+reader and its numbers are about many incidents, not one.
+"""
 
 from __future__ import annotations
 
