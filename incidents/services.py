@@ -70,9 +70,6 @@ class ReplyOutcome:
     changed: bool = False
 
 
-# ------------------------------------------------------------------ helpers
-
-
 def _lock(incident_id: int) -> Incident:
     return Incident.objects.select_for_update().get(pk=incident_id)
 
@@ -187,9 +184,6 @@ def _note_paged(incident: Incident, *, text: str, kind: str, except_phone: str =
             continue
         contact = by_phone.get(phone) or SnapshotContact(id=None, phone=phone)
         _send(incident, channel="sms", contact=contact, body=text, kind=kind)
-
-
-# ------------------------------------------------------------------ services
 
 
 @transaction.atomic
@@ -371,9 +365,6 @@ def incident_repage(*, incident_id: int, by: str = "") -> Incident:
         _start_level(incident, base=timezone.now(), note=f"Re-paged by {by}." if by else "Re-paged.")
         incident.save()
         return incident
-
-
-# ------------------------------------------------------------------ several at once (the admin's actions)
 
 
 def incidents_acknowledge(*, incident_ids: list[int], contact: Contact, by: str) -> list[ReplyOutcome]:

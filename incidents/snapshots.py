@@ -16,7 +16,7 @@ Shape::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from incidents.models import EscalationPolicy, FinalAction, Incident
 from messaging.models import Contact
@@ -55,11 +55,8 @@ class SnapshotLevel:
                    voice=bool(level.get("voice")))
 
 
-# ------------------------------------------------------------------ writing
-
-
 def _contact_json(contact: Contact) -> dict:
-    return {"id": contact.pk, "phone": contact.phone, "name": contact.name, "email": contact.email}
+    return asdict(SnapshotContact.of(contact))
 
 
 def snapshot_from_policy(*, policy: EscalationPolicy) -> dict:
@@ -82,9 +79,6 @@ def snapshot_from_contacts(*, contacts: list[Contact], wait_seconds: int, remind
             "levels": [{"contacts": [_contact_json(c)], "wait_seconds": wait_seconds, "reminders": reminders,
                         "voice": False} for c in contacts],
             "repeat": 0, "final_action": {"kind": FinalAction.NONE, "contact": None}}
-
-
-# ------------------------------------------------------------------ reading
 
 
 def snapshot_levels(*, snapshot: dict) -> list[SnapshotLevel]:
