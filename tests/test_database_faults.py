@@ -10,23 +10,21 @@ configured as a local run through the environment. SNS bodies are signed with th
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import psycopg
 import pytest
 import requests
 
-from tests.messaging.inbound.aws_examples import INBOUND_TWO_WAY_SMS
-from tests.sns_signing import body, install_cert, sign_envelope
 from tests.support import pgcluster
+from tests.support.aws import inbound_help
 from tests.support.pgcluster import PgCluster
+from tests.support.sns import body, install_cert
 
 pytestmark = [pytest.mark.postgres, pytest.mark.qcluster]
 
@@ -128,13 +126,6 @@ def get(url: str) -> int | None:
 def post_sns(base: str, envelope: dict) -> requests.Response:
     # As SNS posts: the JSON body as text/plain, no x-amz-sns-* headers needed.
     return requests.post(f"{base}/sns/", data=body(envelope), headers={"Content-Type": "text/plain"}, timeout=15)
-
-
-def inbound_help(phone: str) -> dict:
-    """A signed inbound HELP from ``phone``: the portal answers it with an SMS the worker sends."""
-    payload = INBOUND_TWO_WAY_SMS | {"originationNumber": phone, "messageBody": "HELP",
-                                     "inboundMessageId": str(uuid.uuid4())}
-    return sign_envelope(json.dumps(payload))
 
 
 def reply_status(database_url: str, phone: str) -> str | None:

@@ -21,7 +21,7 @@ from messaging.models import (
     SnsNotification,
 )
 from messaging.outbound.send import message_send
-from tests.messaging.inbound.aws_examples import INBOUND_TWO_WAY_SMS
+from tests.support.aws import INBOUND_TWO_WAY_SMS
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from messaging.events.apply import delivery_event_apply
 from messaging.events.aws import parse_provider_message
 from messaging.events.types import NormalizedEvent
 from messaging.models import DeliveryEvent, EventType, MessageStatus, OutboundMessage, Suppression
-from tests.messaging.inbound.aws_examples import (
+from tests.support.aws import (
     SES_BOUNCE,
     SES_COMPLAINT,
     SES_DELIVERY,

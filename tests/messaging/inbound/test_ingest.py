@@ -27,9 +27,8 @@ from messaging.models import (
 from messaging.outbound.send import message_send
 from messaging.outbound.sms_retry import RETRY_CALLBACK
 from tests.messaging.dispatch_helpers import SMS_TO_EMAIL, attempt
-from tests.messaging.inbound.aws_examples import SES_DELIVERY, SMS_EVENT_RECORD, example
-from tests.messaging.inbound.conftest import post_all_at_once
-from tests.sns_signing import body, sign_envelope
+from tests.support.aws import SES_DELIVERY, example, sms_event
+from tests.support.sns import body, post_all_at_once, sign_envelope
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -50,10 +49,6 @@ def ingest(message: dict, *, fast: bool, monkeypatch) -> tuple[SnsNotification, 
         if not fast:
             patch.setattr(notifications, "fast_path_applies", lambda events: False)
         return notifications.notification_receive(envelope=sign_envelope(json.dumps(message)))
-
-
-def sms_event(provider_id: str, event_type: str, **changes) -> dict:
-    return example(SMS_EVENT_RECORD, messageId=provider_id, eventType=event_type, **changes)
 
 
 SEQUENCES = {

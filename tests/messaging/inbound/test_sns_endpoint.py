@@ -19,13 +19,13 @@ from messaging.models import (
     OutboundMessage,
     SnsNotification,
 )
-from tests.messaging.inbound.aws_examples import INBOUND_TWO_WAY_SMS, SMS_EVENT_RECORD, example
-from tests.messaging.inbound.conftest import post_all_at_once
-from tests.sns_signing import (
+from tests.support.aws import INBOUND_TWO_WAY_SMS, SMS_EVENT_RECORD, example
+from tests.support.sns import (
     CERT_URL,
     TOPIC_ARN,
     body,
     other_private_key,
+    post_all_at_once,
     resign,
     sign_envelope,
     to_lambda_style,

@@ -24,8 +24,8 @@ from messaging.models import (
     OutboundMessage,
     SnsNotification,
 )
-from tests.messaging.inbound.aws_examples import INBOUND_TWO_WAY_SMS, SMS_EVENT_RECORD, example
-from tests.sns_signing import body, resign, sign_envelope
+from tests.support.aws import INBOUND_TWO_WAY_SMS, SMS_EVENT_RECORD, example
+from tests.support.sns import body, resign, sign_envelope
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -23,10 +22,10 @@ from messaging.models import (
 )
 from messaging.outbound.send import message_send
 from portal.roles import ANALYST, DISPATCHER, SHIFT_MANAGER
+from tests.support.qcluster import ROOT
 
 pytestmark = pytest.mark.django_db
 
-ROOT = Path(__file__).resolve().parents[2]
 PHONE = "+12065550188"
 READ_URLS = ["/simulator/", "/simulator/api/phones/", f"/simulator/api/conversation/?phone=%2B{PHONE[1:]}"]
 

@@ -23,21 +23,12 @@ from messaging.models import (
 from messaging.outbound.send import message_send
 from messaging.transports.aws import aws_client
 from tests.messaging.dispatch_helpers import attempt, payload, send_event
+from tests.support.aws import SES_BOUNCE_RAW
 
 pytestmark = pytest.mark.django_db
 
 EMAIL_PC = {"channel": "email", "sender": "noreply@example.com", "recipient": "User@Example.com",
             "email": {"subject": "Your code", "text": "Your code is 1234"}}
-
-SES_BOUNCE_RAW = {
-    "eventType": "Bounce",
-    "bounce": {"bounceType": "Permanent", "bounceSubType": "General",
-               "bouncedRecipients": [{"emailAddress": "user@example.com", "action": "failed", "status": "5.1.1",
-                                      "diagnosticCode": "smtp; 550 5.1.1 user unknown"}],
-               "timestamp": "2026-01-01T00:00:01.000Z", "feedbackId": "0100-feedback"},
-    "mail": {"timestamp": "2026-01-01T00:00:00.000Z", "source": "noreply@example.com",
-             "messageId": "0100-ses-message-id", "destination": ["user@example.com"]},
-}
 
 
 @pytest.fixture

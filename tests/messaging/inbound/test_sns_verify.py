@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from messaging.inbound import sns_verify as sns
-from tests.sns_signing import (
+from tests.support.sns import (
     CERT_FILENAME,
     CERT_URL,
     TOPIC_ARN,
