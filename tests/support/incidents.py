@@ -13,6 +13,7 @@ from incidents.models import Incident, IncidentEvent
 from messaging.inbound.router import inbound_sms_receive
 from messaging.models import InboundSms, OutboundMessage
 from messaging.scheduling.timers import timers_fire_due
+from tests.support.aws import INBOUND_TWO_WAY_SMS, example
 
 ANA, BEN, CLEO, DEV = "+12065550101", "+12065550102", "+12065550103", "+12065550104"
 STRANGER = "+12065559999"
@@ -20,10 +21,10 @@ _ids = itertools.count()
 
 
 def two_way_sms(phone: str, body: str, previous: str = "") -> dict:
-    """The AWS two-way SMS JSON (https://docs.aws.amazon.com/sms-voice/latest/userguide/two-way-sms-payload.html)."""
-    return {"originationNumber": phone, "destinationNumber": "+12125550101",
-            "messageKeyword": (body.split() or [""])[0].upper(), "messageBody": body,
-            "inboundMessageId": f"in-{next(_ids)}-{phone}", "previousPublishedMessageId": previous}
+    """AWS's two-way SMS example (tests.support.aws) as ``phone`` would send ``body``, with a fresh id."""
+    return example(INBOUND_TWO_WAY_SMS, originationNumber=phone,
+                   messageKeyword=(body.split() or [""])[0].upper(), messageBody=body,
+                   inboundMessageId=f"in-{next(_ids)}-{phone}", previousPublishedMessageId=previous)
 
 
 def reply(phone: str, body: str, previous: str = "") -> InboundSms:
