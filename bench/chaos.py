@@ -70,7 +70,7 @@ def one_run(args, rng: random.Random, run: int) -> dict:
     from django.db import connection, transaction
 
     from messaging.models import Channel, MessageStatus, OutboundMessage
-    from messaging.services import messages_send_bulk
+    from messaging.outbound.send import messages_send_bulk
 
     logdir = Path(tempfile.mkdtemp(prefix="bench-chaos-"))
     procs = [_start(env, logdir, f"cluster-{i}") for i in range(2)]

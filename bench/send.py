@@ -31,7 +31,7 @@ def _queue(count: int, per_message: bool) -> float:
     from django.db import transaction
 
     from messaging.models import Channel
-    from messaging.services import message_send, messages_send_bulk
+    from messaging.outbound.send import message_send, messages_send_bulk
 
     t = time.time()
     if not per_message:

@@ -14,8 +14,8 @@ from django.http import HttpResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
-from messaging.sns import verify
-from messaging.views import noop_endpoint
+from messaging.inbound.sns_verify import verify
+from messaging.inbound.views import noop_endpoint
 from portal.urls import urlpatterns as portal_urlpatterns
 
 FLOOR_SQL = """

@@ -131,7 +131,7 @@ def bench_timers(args) -> dict:
     from django.db import transaction
 
     from messaging.models import Timer, TimerState
-    from messaging.timers import timer_schedule
+    from messaging.scheduling.timers import timer_schedule
 
     start = time.time()
     base = start + args.lead
