@@ -1,10 +1,5 @@
-from django.urls import include, path
+"""Old path, kept for a release: the code is in ``messaging.api.urls``."""
 
-from messaging import api
+from messaging.api.urls import urlpatterns
 
-urlpatterns = [
-    path("contacts/", api.ContactCreateView.as_view(), name="api-contacts"),
-    path("allow-list/", api.AllowListCreateView.as_view(), name="api-allow-list"),
-    path("message-log/", api.MessageLogView.as_view(), name="api-message-log"),
-    path("", include("messaging.dispatch_urls")),
-]
+__all__ = ["urlpatterns"]

@@ -1,8 +1,5 @@
-from django.urls import path
+"""Old path, kept for a release: the code is in ``messaging.omnichannel.urls``."""
 
-from messaging import dispatch_api
+from messaging.omnichannel.urls import urlpatterns
 
-urlpatterns = [
-    path("messages/", dispatch_api.DispatchCreateView.as_view(), name="api-messages"),
-    path("messages/<int:pk>/", dispatch_api.DispatchDetailView.as_view(), name="api-message-detail"),
-]
+__all__ = ["urlpatterns"]

@@ -211,16 +211,16 @@ X_FRAME_OPTIONS = "DENY"
 
 # --- API ---
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["messaging.api_auth.ApiKeyAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["messaging.api_auth.ApiScopePermission"],
-    # JSON only, parsed strictly (messaging/api_parsers.py); a view that takes another type,
+    "DEFAULT_AUTHENTICATION_CLASSES": ["messaging.api.auth.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["messaging.api.auth.ApiScopePermission"],
+    # JSON only, parsed strictly (messaging/api/parsers.py); a view that takes another type,
     # such as CSV, names its own parser.
-    "DEFAULT_PARSER_CLASSES": ["messaging.api_parsers.StrictJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["messaging.api.parsers.StrictJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "messaging.api_auth.exception_handler",
+    "EXCEPTION_HANDLER": "portal.api.exception_handler",
     "UNAUTHENTICATED_USER": None,
-    # Counted in the default cache (per process unless CACHES is shared; see messaging/api_auth.py).
-    "DEFAULT_THROTTLE_CLASSES": ["messaging.api_auth.ApiKeyRateThrottle"],
+    # Counted in the default cache (per process unless CACHES is shared; see messaging/api/auth.py).
+    "DEFAULT_THROTTLE_CLASSES": ["messaging.api.auth.ApiKeyRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "api_key": env.str("API_RATE_PER_KEY", default="600/min") or None,
         "api_failed_auth": env.str("API_RATE_FAILED_AUTH", default="20/min") or None,

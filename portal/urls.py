@@ -6,7 +6,7 @@ from portal import views
 
 admin.site.site_header = "Operations portal"
 admin.site.site_title = "Operations portal"
-admin.site.index_title = "Dispatch, shifts and messaging"
+admin.site.index_title = "Incidents, shifts and messaging"
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,7 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/v1/", include("messaging.api_urls")),
+    path("api/v1/", include("messaging.api.urls")),
     path("api/v1/", include("incidents.api_urls")),
     path("api/v1/", include("shifts.api_urls")),
     path("", include("messaging.urls")),

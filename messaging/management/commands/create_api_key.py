@@ -1,7 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from messaging.api_keys import api_key_create
+from messaging.api.keys import api_key_create
 from messaging.models import ApiScope
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from messaging.models import AttemptRole, Dispatch, FallbackState, MessageStatus, OutboundMessage
-from tests.messaging.dispatch_helpers import attempt, payload
+from tests.support.omnichannel import attempt, payload
 from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.qcluster, pytest.mark.django_db(transaction=True)]

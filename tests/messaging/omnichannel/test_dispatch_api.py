@@ -9,9 +9,9 @@ from django.core.cache import cache
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from messaging.api_keys import api_key_create
+from messaging.api.keys import api_key_create
 from messaging.models import DeliveryEvent, Dispatch, OutboundMessage, Timer
-from tests.messaging.dispatch_helpers import SMS_TO_EMAIL, payload
+from tests.support.omnichannel import SMS_TO_EMAIL, payload
 from tests.support.threads import together
 
 pytestmark = pytest.mark.django_db

@@ -12,10 +12,10 @@ from django.db.migrations.executor import MigrationExecutor
 from rest_framework.test import APIClient
 
 from incidents.models import Incident
-from messaging.api_keys import api_key_create
+from messaging.api.keys import api_key_create
 from messaging.models import AllowListEntry, ApiKey, ApiScope, Contact, Dispatch, OutboundMessage
 from shifts.models import Shift, ShiftCampaign
-from tests.messaging.dispatch_helpers import SMS_TO_EMAIL, payload
+from tests.support.omnichannel import SMS_TO_EMAIL, payload
 
 pytestmark = pytest.mark.django_db
 

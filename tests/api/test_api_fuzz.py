@@ -21,7 +21,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from schemathesis.config import SchemathesisConfig
 
-from messaging.api_keys import api_key_create
+from messaging.api.keys import api_key_create
 
 MAX_EXAMPLES = 25
 SEED = 20261202

@@ -7,14 +7,15 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from messaging.contacts import allow_list_add, contact_upsert
-from messaging.models import ApiScope, OutboundMessage
-from messaging.serializers import (
+from messaging.api.serializers import (
     AllowListSerializer,
     ContactSerializer,
     MessageLogQuerySerializer,
     MessageLogSerializer,
 )
+from messaging.contacts import allow_list_add, contact_upsert
+from messaging.models import ApiScope
+from messaging.selectors import message_log_list
 
 
 class ContactCreateView(APIView):
@@ -48,14 +49,7 @@ class MessageLogView(APIView):
     def get(self, request):
         q = MessageLogQuerySerializer(data=request.query_params)
         q.is_valid(raise_exception=True)
-        rows = OutboundMessage.objects.order_by("-created_at", "-id")
-        filters = {k: v for k, v in q.validated_data.items() if k in ("recipient", "channel", "status") and v}
-        recipient = filters.get("recipient", "")
-        if recipient.isdigit():
-            # An unencoded "+" in a query string arrives as a space, which the field trims.
-            filters["recipient"] = "+" + recipient
-        rows = rows.filter(**filters)
-        rows = rows[: q.validated_data["limit"]]
+        rows = message_log_list(**q.validated_data)
         return Response({"results": MessageLogSerializer(rows, many=True).data})
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from messaging.models import AllowListEntry, ApiKey, Contact, OutboundMessage
-from messaging.services import message_send
+from messaging.outbound.send import message_send
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +86,7 @@ def test_create_api_key_prints_the_key_alone_on_the_last_line_and_stores_only_a_
 
 
 def test_a_revoked_key_stops_working(client, capsys):
-    from messaging.api_keys import api_key_revoke
+    from messaging.api.keys import api_key_revoke
 
     call_command("create_api_key", "old")
     raw = capsys.readouterr().out.strip().splitlines()[-1]

@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 from rest_framework.test import APIClient
 
-from messaging.dispatch import ChannelSpec, dispatch_create
 from messaging.models import (
     AttemptRole,
     Dispatch,
@@ -20,8 +19,9 @@ from messaging.models import (
     Timer,
     TimerState,
 )
-from messaging.timers import timers_fire_due
-from tests.messaging.dispatch_helpers import SMS_TO_EMAIL, attempt, send_event
+from messaging.omnichannel.services import ChannelSpec, dispatch_create
+from messaging.scheduling.timers import timers_fire_due
+from tests.support.omnichannel import SMS_TO_EMAIL, attempt, send_event
 from tests.support.threads import together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

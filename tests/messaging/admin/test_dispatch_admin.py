@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.messaging.dispatch_helpers import SMS_TO_EMAIL, attempt, payload
+from tests.support.omnichannel import SMS_TO_EMAIL, attempt, payload
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.conf import settings as django_settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from messaging.api_keys import api_key_create
+from messaging.api.keys import api_key_create
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.core.cache import cache
 from incidents.models import Incident
 from messaging.models import AllowListEntry, Contact, Dispatch, OutboundMessage, Tag
 from shifts.models import Shift, ShiftCampaign
-from tests.messaging.dispatch_helpers import SMS_TO_EMAIL, payload
+from tests.support.omnichannel import SMS_TO_EMAIL, payload
 
 pytestmark = pytest.mark.django_db
 

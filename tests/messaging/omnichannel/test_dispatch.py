@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from messaging.consent import optout_record
+from messaging.consent.optouts import optout_record
 from messaging.models import (
     AttemptRole,
     DeliveryEvent,
@@ -26,9 +26,9 @@ from messaging.models import (
     Timer,
     TimerState,
 )
-from messaging.timers import timers_fire_due
+from messaging.scheduling.timers import timers_fire_due
 from messaging.transports.base import PermanentError
-from tests.messaging.dispatch_helpers import SMS_TO_EMAIL, attempt, payload, send_event
+from tests.support.omnichannel import SMS_TO_EMAIL, attempt, payload, send_event
 
 pytestmark = pytest.mark.django_db
 

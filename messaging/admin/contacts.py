@@ -1,0 +1,45 @@
+"""The address book: contacts, their tags and the allow-list."""
+
+from django.contrib import admin, messages
+
+from messaging import models as m
+from messaging.contacts import contacts_send_test
+
+
+@admin.register(m.Tag)
+class TagAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+    list_display = ["name", "contact_count"]
+
+    @admin.display(description="contacts")
+    def contact_count(self, obj):
+        return obj.contacts.count()
+
+
+@admin.register(m.Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ["name", "phone", "email", "whatsapp", "tag_list", "created_at"]
+    list_filter = ["tags", "created_at"]
+    search_fields = ["name", "phone", "email"]
+    filter_horizontal = ["tags"]
+    actions = ["send_test_sms"]
+
+    @admin.action(description="Send a test SMS to the selected contacts", permissions=["change"])
+    def send_test_sms(self, request, queryset):
+        sent = contacts_send_test(contacts=list(queryset))
+        self.message_user(request, f"Queued {len(sent)} test SMS; see the message log for their status.",
+                          messages.SUCCESS)
+
+    @admin.display(description="tags")
+    def tag_list(self, obj):
+        return ", ".join(t.name for t in obj.tags.all())
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("tags")
+
+
+@admin.register(m.AllowListEntry)
+class AllowListEntryAdmin(admin.ModelAdmin):
+    list_display = ["phone", "scope", "created_at"]
+    list_filter = ["scope"]
+    search_fields = ["phone"]

@@ -1,0 +1,1 @@
+"""Omnichannel dispatches: POST /api/v1/messages/ (the models keep the name ``Dispatch``)."""

@@ -1,0 +1,14 @@
+"""Read-side queries that the API and the admin share, so neither composes querysets itself."""
+
+from __future__ import annotations
+
+from messaging.models import OutboundMessage
+
+
+def message_log_list(*, recipient: str = "", channel: str = "", status: str = "", limit: int = 100):
+    """The newest message-log rows first, filtered by whichever of the three are given."""
+    filters = {k: v for k, v in (("recipient", recipient), ("channel", channel), ("status", status)) if v}
+    if recipient.isdigit():
+        # An unencoded "+" in a query string arrives as a space, which the field trims.
+        filters["recipient"] = "+" + recipient
+    return OutboundMessage.objects.order_by("-created_at", "-id").filter(**filters)[:limit]
