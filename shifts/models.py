@@ -22,7 +22,7 @@ class NotifyChannel(models.TextChoices):
 
 
 class Shift(models.Model):
-    # Stored upper-case (shifts.services.shift_code_normalize); the Upper() constraint also
+    # Stored upper-case (shifts.codes.shift_code_normalize); the Upper() constraint also
     # stops a hand-written lower-case duplicate from slipping past the service.
     code = models.CharField(max_length=20, help_text="What employees text to book it, e.g. XYZ1234. Any case.")
     info = models.CharField("information", max_length=300, help_text="Shown in campaigns, REQUEST and the "

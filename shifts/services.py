@@ -36,8 +36,8 @@ from shifts.selectors import (
     shifts_not_started,
 )
 
-# Callers from before the split ask this module for these reads (``services.campaign_progress``);
-# they answer from shifts.selectors, where new code imports them.
+# Reads that callers written before the split (the shifts tests among them, which keep their
+# calls unchanged) ask this module for; new code imports them from shifts.selectors.
 from shifts.selectors import campaign_audience_size as campaign_audience_size
 from shifts.selectors import campaign_progress as campaign_progress
 from shifts.selectors import shift_get as shift_get
