@@ -14,8 +14,9 @@ in ``botocore.stub.Stubber``. No ``endpoint_url`` is ever passed, so botocore's 
 ``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_<SERVICE>`` variables keep working.
 
 Every provider failure comes out as a ``TransientError`` or a ``PermanentError`` built by
-``map_client_error``; its ``context`` holds the request parameters (message bodies left out),
-the AWS request id and the AWS error code and message. Transports never touch the database.
+``messaging.transports.aws_errors.map_client_error``; its ``context`` holds the request
+parameters (message bodies left out), the AWS request id and the AWS error code and message.
+Transports never touch the database.
 
 Settings (all optional, read with ``getattr(settings, NAME, default)``):
 
@@ -38,23 +39,16 @@ import uuid
 from typing import Any
 
 import boto3
-from botocore import exceptions as botocore_exceptions
 from botocore.config import Config
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    CredentialRetrievalError,
-    HTTPClientError,
-)
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 
+from .aws_errors import map_client_error, summarise
 from .base import (
     BaseTransport,
     OutgoingMessage,
     PermanentError,
     SendResult,
-    TransientError,
-    TransportError,
 )
 
 logger = logging.getLogger(__name__)
@@ -66,58 +60,6 @@ LOG_ID_KEY = "message_log_id"
 
 # A fixed namespace so the same call-back always yields the same Connect ClientToken.
 CALLBACK_TOKEN_NAMESPACE = uuid.UUID("6f1c2b7e-3c5d-4a8e-9b0f-2d7a4e1c9b53")
-
-OPTED_OUT_REASON = "DESTINATION_PHONE_NUMBER_OPTED_OUT"
-
-# Codes that mean "try again later", whatever HTTP status a stub or proxy reports.
-TRANSIENT_CODES = frozenset({
-    "ThrottlingException",  # sms-voice-v2, connect
-    "Throttling",
-    "TooManyRequestsException",  # sesv2, connect
-    "ThrottledRequestException",  # socialmessaging
-    "RequestLimitExceeded",
-    "InternalServerException",  # sms-voice-v2
-    "InternalServiceException",  # socialmessaging, connect
-    "InternalServiceErrorException",  # sesv2
-    "InternalFailure",
-    "InternalError",
-    "ServiceUnavailable",
-    "ServiceUnavailableException",
-    "DependencyException",  # socialmessaging, 502: Meta or another dependency failed
-    "RequestTimeout",
-    "RequestTimeoutException",
-})
-
-# Codes that retrying cannot fix. Anything else is permanent unless its HTTP status is 429/5xx.
-PERMANENT_CODES = frozenset({
-    "ValidationException",
-    "AccessDeniedException",
-    "AccessDeniedByMetaException",
-    "ResourceNotFoundException",
-    "ConflictException",
-    # A spend or daily limit (sms-voice-v2) or a Connect quota: waiting minutes does not help,
-    # and failing lets a fallback channel take over.
-    "ServiceQuotaExceededException",
-    "MessageRejected",
-    "AccountSuspendedException",
-    "SendingPausedException",
-    "MailFromDomainNotVerifiedException",
-    "NotFoundException",
-    "BadRequestException",
-    "InvalidParametersException",
-    "InvalidParameterException",
-    "InvalidRequestException",
-    "DestinationNotAllowedException",
-    "OutboundContactNotPermittedException",
-    "UnrecognizedClientException",
-    "InvalidSignatureException",
-    "UnauthorizedOperation",
-    "ExpiredTokenException",
-})
-
-# Request keys that carry message content; they are summarised, not copied, into error context.
-_BODY_KEYS = frozenset({"MessageBody", "message", "Content"})
-
 
 def _setting(name: str, default: Any = "") -> Any:
     value = getattr(settings, name, default)
@@ -157,84 +99,6 @@ def callback_client_token(message: OutgoingMessage) -> str:
     return str(uuid.uuid5(CALLBACK_TOKEN_NAMESPACE, str(seed)))
 
 
-def _summarise(params: dict) -> dict:
-    """The request parameters, JSON-safe, with message content reduced to a summary."""
-    out: dict[str, Any] = {}
-    for key, value in params.items():
-        if key == "MessageBody":
-            out[key] = f"<{len(value)} chars>"
-        elif key == "message":  # socialmessaging: bytes of the Meta JSON
-            try:
-                meta = json.loads(value)
-            except (TypeError, ValueError):
-                out[key] = f"<{len(value)} bytes>"
-            else:
-                out[key] = {
-                    "type": meta.get("type"),
-                    "to": meta.get("to"),
-                    "template": (meta.get("template") or {}).get("name"),
-                }
-        elif key == "Content":
-            if "Template" in value:
-                out[key] = {"Template": {"TemplateName": value["Template"].get("TemplateName")}}
-            else:
-                simple = value.get("Simple", {})
-                out[key] = {"Simple": {
-                    "Subject": simple.get("Subject", {}).get("Data", ""),
-                    "Body": sorted(simple.get("Body", {})),
-                }}
-        elif isinstance(value, bytes):
-            out[key] = f"<{len(value)} bytes>"
-        else:
-            out[key] = value
-    return out
-
-
-def map_client_error(exc: Exception, context: dict | None = None) -> TransportError:
-    """Turn a botocore exception into a ``TransientError`` or ``PermanentError``.
-
-    ``context`` describes the request (``service``, ``operation``, ``request`` parameters); the
-    returned error's ``context`` adds ``error_code``, ``error_message``, ``reason``,
-    ``http_status`` and ``aws_request_id``. The caller raises the result ``from exc``.
-    """
-    ctx = dict(context or {})
-    if isinstance(exc, ClientError):
-        response = exc.response or {}
-        error = response.get("Error") or {}
-        meta = response.get("ResponseMetadata") or {}
-        code = str(error.get("Code") or "Unknown")
-        message = str(error.get("Message") or response.get("message") or exc)
-        status = int(meta.get("HTTPStatusCode") or 0)
-        reason = response.get("Reason") or error.get("Reason") or ""
-        ctx.update({
-            "error_code": code,
-            "error_message": message,
-            "reason": reason,
-            "http_status": status,
-            "aws_request_id": meta.get("RequestId", ""),
-        })
-        if code == "ConflictException" and reason == OPTED_OUT_REASON:
-            return PermanentError(message, code=OPTED_OUT_REASON, context=ctx, opted_out=True)
-        if code in TRANSIENT_CODES:
-            return TransientError(message, code=code, context=ctx)
-        if code in PERMANENT_CODES:
-            return PermanentError(message, code=code, context=ctx)
-        if status == 429 or status >= 500:
-            return TransientError(message, code=code, context=ctx)
-        return PermanentError(message, code=code, context=ctx)
-
-    code = type(exc).__name__
-    ctx.update({"error_code": code, "error_message": str(exc), "reason": "",
-                "http_status": 0, "aws_request_id": ""})
-    # EndpointConnectionError, ConnectTimeoutError, SSLError, ProxyConnectionError are
-    # ConnectionErrors; ReadTimeoutError and ConnectionClosedError are HTTPClientErrors.
-    network = (botocore_exceptions.ConnectionError, HTTPClientError, CredentialRetrievalError)
-    if isinstance(exc, network):
-        return TransientError(str(exc), code=code, context=ctx)
-    # ParamValidationError, NoCredentialsError, NoRegionError...: configuration or input.
-    return PermanentError(str(exc), code=code, context=ctx)
-
-
 class AwsTransport(BaseTransport):
     """Shared plumbing: a lazily built client and one guarded call."""
 
@@ -258,7 +122,7 @@ class AwsTransport(BaseTransport):
             "service": service,
             "operation": operation,
             LOG_ID_KEY: message.log_id,
-            "request": _summarise(params),
+            "request": summarise(params),
         }
         try:
             response = getattr(client, operation)(**params)

@@ -42,8 +42,8 @@ from messaging.transports.aws import (
     WhatsAppTransport,
     callback_client_token,
     connect_configured,
-    map_client_error,
 )
+from messaging.transports.aws_errors import map_client_error
 from messaging.transports.base import (
     BaseTransport,
     OutgoingMessage,
