@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from import_export.admin import ImportExportMixin
 
-from messaging.admin import status_badge
+from messaging.admin.badges import status_badge
 from messaging.outbound.parts import sms_parts
 from shifts import selectors, services
 from shifts.codes import shift_code_validate
