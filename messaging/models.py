@@ -129,11 +129,12 @@ class OutboundMessage(models.Model):
     owner_id = models.PositiveBigIntegerField(null=True, blank=True)
     owner = GenericForeignKey("owner_type", "owner_id")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    objects = OwnedQuerySet.as_manager()
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OwnedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "message log entry"
@@ -175,10 +176,11 @@ class Timer(models.Model):
     owner_id = models.PositiveBigIntegerField(null=True, blank=True)
     owner = GenericForeignKey("owner_type", "owner_id")
     created_at = models.DateTimeField(auto_now_add=True)
-    objects = OwnedQuerySet.as_manager()
     fired_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
+
+    objects = OwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_at"]
