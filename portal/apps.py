@@ -7,7 +7,7 @@ log = logging.getLogger(__name__)
 
 
 def _sync_roles(sender, **kwargs):
-    from portal.roles import roles_sync
+    from portal.roles import roles_sync  # roles imports auth models, which are not loaded yet when apps.py is
 
     roles_sync()
 

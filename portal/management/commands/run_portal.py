@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from messaging.demo import demo_seed
+from portal.demo import demo_seed
 
 DEMO_USER = "admin"
 DEMO_PASSWORD = "portal-demo"
