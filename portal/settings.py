@@ -262,8 +262,9 @@ Q_CLUSTER = {
     "timeout": env.int("Q_TIMEOUT", default=15),
     "retry": env.int("Q_RETRY", default=20),
     # Tasks a pusher holds ahead of its workers (django-q2's default is workers²). A killed
-    # cluster strands these until `retry`, and a stopping one runs them all first.
-    "queue_limit": env.int("Q_QUEUE_LIMIT", default=2 * env.int("Q_WORKERS", default=4)),
+    # cluster strands these (and the up to `bulk` more in its pusher's hand) until `retry`,
+    # and a stopping one runs them all first; one each keeps every worker fed.
+    "queue_limit": env.int("Q_QUEUE_LIMIT", default=env.int("Q_WORKERS", default=4)),
     # A failed task is acknowledged (removed from the queue) rather than redelivered: our own
     # rows (message log, timers) carry the retry state, so the queue never loops on a poison task.
     "ack_failures": True,

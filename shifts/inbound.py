@@ -6,13 +6,11 @@ reported as unhandled), recorded on the inbound row, and answered with silence.
 
 from __future__ import annotations
 
-from django.conf import settings
-
 from messaging.contacts import allow_listed
 from messaging.inbound.handlers import HandlerResult
 from messaging.models import AllowListScope, Channel
 from messaging.outbound.send import message_send
-from messaging.transports import aws
+from messaging.transports import transport_supports
 from shifts import services, texts
 
 NOT_ALLOWED = "sender not on the shifts allow-list; ignored"
@@ -21,10 +19,9 @@ NOT_ALLOWED = "sender not on the shifts allow-list; ignored"
 def callbacks_available() -> bool:
     """Call-backs need Amazon Connect when voice goes to AWS; the simulator (and tests) always can.
 
-    The one place shifts reaches into a transport module: messaging does not yet say, through a
-    channel-agnostic name, whether a call-back can be placed, and sending one to find out would
-    log a voice row that then fails (the employee must be told before anything is logged)."""
-    return settings.VOICE_TRANSPORT != "aws" or aws.connect_configured()
+    Asked before anything is logged: sending one to find out would log a voice row that then
+    fails, and the employee must be told at once."""
+    return transport_supports(Channel.VOICE, {"kind": "callback"})
 
 
 def shift_command_handler(inbound) -> HandlerResult:

@@ -8,6 +8,7 @@ queued by its stable name in ``messaging.tasks``.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models, transaction
@@ -23,6 +24,11 @@ from messaging.scheduling.queue import enqueue_many_with, enqueue_with
 DELIVER_TASK = "messaging.tasks.message_deliver"
 DELIVER_BATCH_TASK = "messaging.tasks.messages_deliver_batch"
 OPT_OUT_CONFIRMATION = "opt_out_confirmation"
+# Rate-limited SMS go out in small batches. A cluster that dies strands every batch it has
+# pulled (running, waiting for a worker, or in its pusher's hand) until django-q2's `retry`, and
+# at the sender's pace those are the messages that go out late; unpaced, a batch of 100 is over
+# in a fraction of a second, so there it stays large and the queue short.
+PACED_BATCH_SIZE = 25
 
 
 def recipient_normalize(*, channel: str, recipient: str) -> str:
@@ -80,6 +86,8 @@ def messages_send_bulk(*, channel: str, recipients: list[str], body: str, subjec
     thousands of contacts use this; one task per batch keeps the queue short.
     """
     parts = sms_parts(body).parts if channel == Channel.SMS else None
+    if channel == Channel.SMS and settings.SMS_RATE_LIMIT > 0:
+        batch_size = min(batch_size, PACED_BATCH_SIZE)
     opted_out = suppressed_among(channel=channel, recipients=recipients)
     fields_of_owner = owner_fields(owner)
     now = timezone.now()

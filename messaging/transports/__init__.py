@@ -31,3 +31,8 @@ def _load(path: str) -> BaseTransport:
 
 def get_transport(channel: str) -> BaseTransport:
     return _load(transport_path(channel))
+
+
+def transport_supports(channel: str, options: dict) -> bool:
+    """Whether the configured transport of ``channel`` can place a send with ``options``."""
+    return get_transport(channel).supports(options)

@@ -173,6 +173,9 @@ class VoiceTransport(AwsTransport):
     channel = "voice"
     service = "pinpoint-sms-voice-v2"
 
+    def supports(self, options: dict) -> bool:
+        return options.get("kind") != "callback" or connect_configured()
+
     def __init__(self, *, client=None, connect_client=None, **kwargs):
         super().__init__(client=client, **kwargs)
         self._connect_client = connect_client

@@ -66,3 +66,11 @@ class BaseTransport:
 
     def send(self, message: OutgoingMessage) -> SendResult:  # pragma: no cover - interface
         raise NotImplementedError
+
+    def supports(self, options: dict) -> bool:
+        """Whether a send with these per-channel ``options`` can be placed at all.
+
+        Asked before anything is logged (a call-back needs Amazon Connect configured, say), so a
+        feature can tell its user at once instead of logging a message that is bound to fail.
+        """
+        return True
