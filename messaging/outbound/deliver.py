@@ -95,7 +95,8 @@ def messages_deliver_batch(message_ids: list[int]) -> dict[str, int]:
             break
         if msg.channel == Channel.SMS and settings.SMS_RATE_LIMIT > 0:
             decision = pace_wait_for_slot(sender=msg.sender or settings.SMS_ORIGINATION_IDENTITY or "default",
-                                          parts=msg.parts or 1, rate=settings.SMS_RATE_LIMIT)
+                                          parts=msg.parts or 1, rate=settings.SMS_RATE_LIMIT,
+                                          give_up=worker_stopping)
             if not decision.go or time.monotonic() > budget_ends or worker_stopping():
                 # The sender is busy further ahead than a worker should sleep, or this batch has
                 # held its worker long enough: hand the rest back as a batch due later.

@@ -11,6 +11,7 @@ worker asleep.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -99,14 +100,18 @@ LATE_TOLERANCE_SECONDS = 0.005
 
 
 def pace_wait_for_slot(*, sender: str, parts: int, rate: float, max_wait: float = 2.0,
-                       tries: int = 20) -> PaceDecision:
+                       tries: int = 20, give_up: Callable[[], bool] = lambda: False) -> PaceDecision:
     """Take a slot and sleep until it; returns ``go`` only when the caller may send right now.
 
     A slot the worker overslept (scheduling delay, GC) is given up and a fresh one taken, so the
     spacing between actual sends, not only between reserved slots, holds. Returns a not-``go``
-    decision with the delay to re-queue by when the sender is booked too far ahead.
+    decision with the delay to re-queue by when the sender is booked too far ahead. ``give_up``
+    is asked before every try: a worker whose cluster is stopping must not spend up to ``tries``
+    slots here (ten seconds at 2 parts a second) before it hands its batch back.
     """
     for _ in range(tries):
+        if give_up():
+            return PaceDecision(False, 0.0)
         decision = pace_acquire(sender=sender, parts=parts, rate=rate, max_wait=max_wait)
         if not decision.go or decision.slot is None:
             return decision
