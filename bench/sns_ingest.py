@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench._common import db_drop, db_recreate  # noqa: E402
-from tests.sns_signing import body, install_cert, sign_envelope  # noqa: E402
+from tests.support.sns import body, install_cert, sign_envelope  # noqa: E402
 
 DB_NAME = "portal_bench_sns"
 HOST = "127.0.0.1"

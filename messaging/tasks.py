@@ -7,12 +7,14 @@ does), so it may import from every stage without making a circle.
 """
 
 from messaging.inbound.notifications import notifications_resume
+from messaging.omnichannel.services import dispatch_fallback_due
 from messaging.outbound.deliver import message_deliver, messages_deliver_batch, messages_requeue_stale
 from messaging.outbound.sms_retry import sms_retry_send
 from messaging.scheduling.timers import timer_fire, timers_sweep
 from messaging.simulator.events import simulator_emit_event
 
 __all__ = [
+    "dispatch_fallback_due",
     "message_deliver",
     "messages_deliver_batch",
     "messages_requeue_stale",

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 
-from messaging.sns import allowed_topics
+from messaging.inbound.sns_verify import allowed_topics
 
 
 @register(deploy=True)

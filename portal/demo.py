@@ -5,7 +5,7 @@ incidents' escalation policy (built from those contacts), then the shifts.
 """
 
 from incidents.demo import demo_seed as incidents_demo_seed
-from messaging.demo_contacts import demo_contacts_seed
+from messaging.demo import demo_contacts_seed
 from shifts.demo import demo_seed as shifts_demo_seed
 
 

@@ -350,8 +350,8 @@ INBOUND_SMS_HANDLERS = [
 ]
 # Other apps hear about delivery outcomes through these hooks (called with a DeliveryEvent).
 DELIVERY_OUTCOME_HOOKS = env.list("DELIVERY_OUTCOME_HOOKS", default=[
-    "messaging.dispatch.dispatch_on_delivery_outcome",  # omnichannel fallback
-    "messaging.sms_retry.sms_retry_on_delivery_outcome",  # retry transiently failed SMS
+    "messaging.omnichannel.services.dispatch_on_delivery_outcome",  # omnichannel fallback
+    "messaging.outbound.sms_retry.sms_retry_on_delivery_outcome",  # retry transiently failed SMS
 ])
 # A transiently failed SMS delivery (TEXT_CARRIER_UNREACHABLE, TEXT_TTL_EXPIRED, TEXT_UNKNOWN) is sent
 # again at most this many times, after BACKOFF, 2×BACKOFF, ... seconds.

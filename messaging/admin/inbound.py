@@ -6,9 +6,8 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from messaging import models as m
-from messaging.actions import notifications_rerun, subscriptions_confirm
 from messaging.admin.badges import status_badge
-from messaging.inbound.notifications import decode_message
+from messaging.inbound.notifications import decode_message, notifications_rerun, subscriptions_confirm
 
 
 class ReadOnlyAdminMixin:

@@ -3,8 +3,7 @@
 from django.contrib import admin, messages
 
 from messaging import models as m
-from messaging.actions import suppression_save
-from messaging.consent.suppression import suppression_remove
+from messaging.consent.suppression import suppression_remove, suppression_save
 
 
 @admin.register(m.Suppression)

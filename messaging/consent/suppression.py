@@ -46,3 +46,10 @@ def suppression_from_event(*, event) -> list[str]:
 
 def suppression_remove(*, address: str) -> bool:
     return Suppression.objects.filter(address=address.strip().lower()).delete()[0] > 0
+
+
+def suppression_save(*, suppression: Suppression) -> Suppression:
+    """Save an address suppressed by hand, compared as the pipeline compares it: trimmed, lower case."""
+    suppression.address = suppression.address.strip().lower()
+    suppression.save()
+    return suppression

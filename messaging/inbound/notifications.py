@@ -17,6 +17,7 @@ import logging
 import re
 import sys
 import traceback
+from dataclasses import dataclass
 from datetime import timedelta
 
 import requests
@@ -334,3 +335,23 @@ def notifications_resume() -> int:
                                             received_at__lt=timezone.now() - RESUME_AFTER)
              .exclude(kind=NotificationKind.SUBSCRIPTION).order_by("received_at")[:200])
     return sum(notification_reprocess(notification=n) is not None for n in stuck)
+
+
+def subscriptions_confirm(*, notifications) -> list[tuple[SnsNotification, bool, str]]:
+    """Confirm the subscription confirmations among ``notifications`` (a queryset); others are passed over."""
+    return [(n, *subscription_confirm(notification=n)) for n in notifications.filter(type="SubscriptionConfirmation")]
+
+
+@dataclass(frozen=True)
+class RerunResult:
+    done: int
+    failed: int
+    skipped: int
+
+
+def notifications_rerun(*, notifications) -> RerunResult:
+    """Re-run processing of each; those already processed are skipped, and counted as such."""
+    results = [notification_reprocess(notification=n) for n in notifications]
+    done = [r for r in results if r is not None]
+    return RerunResult(done=len(done), failed=sum(1 for r in done if r == NotificationStatus.FAILED),
+                       skipped=len(results) - len(done))

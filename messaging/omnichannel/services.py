@@ -56,7 +56,7 @@ from messaging.scheduling.timers import timer_cancel, timer_schedule
 log = logging.getLogger(__name__)
 
 # Stored in Timer.callback rows, so it names the old module, which re-exports this one.
-FALLBACK_CALLBACK = "messaging.dispatch.dispatch_fallback_due"
+FALLBACK_CALLBACK = "messaging.tasks.dispatch_fallback_due"
 
 
 @dataclass(frozen=True)

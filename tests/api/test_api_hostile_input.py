@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.core.cache import cache
 
 from incidents.models import Incident
 from messaging.models import AllowListEntry, Contact, Dispatch, OutboundMessage, Tag
@@ -15,13 +14,6 @@ from shifts.models import Shift, ShiftCampaign
 from tests.support.omnichannel import SMS_TO_EMAIL, payload
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    cache.clear()  # throttle counters live in the cache; one test's must not reach the next
-    yield
-    cache.clear()
 
 
 @pytest.fixture

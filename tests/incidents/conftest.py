@@ -6,7 +6,6 @@ import pytest
 
 from incidents.models import EscalationLevel, EscalationPolicy
 from messaging.models import Contact
-from tests.messaging.inbound.conftest import no_network, post_sns, sns_certs  # noqa: F401
 from tests.support.incidents import ANA, BEN, CLEO, DEV
 
 

@@ -8,8 +8,8 @@ from django.contrib.auth.models import Group
 from incidents.demo import DEMO_POLICY, demo_seed
 from incidents.models import EscalationPolicy, Incident, IncidentStatus
 from incidents.services import incident_open
-from messaging.demo import demo_seed as messaging_demo_seed
 from messaging.models import Timer, TimerState
+from portal.demo import demo_seed as portal_demo_seed
 from portal.roles import DISPATCHER
 from tests.support.incidents import ANA, BEN, CLEO, sms_to, timeline
 
@@ -109,8 +109,8 @@ def test_a_dispatcher_manages_policies_with_inline_levels(dispatcher, people):
 
 def test_demo_seed_builds_the_gas_leak_policy_once(db):
     assert demo_seed() is None  # no demo contacts yet: skipped
-    messaging_demo_seed()
-    messaging_demo_seed()
+    portal_demo_seed()
+    portal_demo_seed()
     policy = EscalationPolicy.objects.get(name=DEMO_POLICY)
     levels = list(policy.levels.all())
     assert [[c.phone for c in lvl.contacts.all()] for lvl in levels] == [[ANA], [BEN]]

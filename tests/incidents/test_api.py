@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 
 from incidents.models import Incident, IncidentStatus
 from messaging.models import Contact
 from tests.support.incidents import ANA, BEN, reply, sms_to
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    cache.clear()  # throttle counters live in the cache; one test's must not reach the next
-    yield
-    cache.clear()
 
 
 def test_opening_an_incident_pages_the_first_contact_and_creates_unknown_numbers_as_contacts(api):

@@ -17,7 +17,7 @@ import os
 from django_q.cluster import Cluster
 from django_q.management.commands.qcluster import Command as QclusterCommand
 
-from messaging.queue import stopping_event_install
+from messaging.scheduling.queue import stopping_event_install
 
 
 class StoppingCluster(Cluster):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -20,13 +19,6 @@ from tests.support.omnichannel import SMS_TO_EMAIL, payload
 pytestmark = pytest.mark.django_db
 
 ALL = list(ApiScope.values)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    cache.clear()  # throttle counters live in the cache; one test's must not reach the next
-    yield
-    cache.clear()
 
 
 def client_for(*, scopes=None, senders=None) -> APIClient:

@@ -7,7 +7,6 @@ import time
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from messaging.api.keys import api_key_create
@@ -15,13 +14,6 @@ from messaging.api.keys import api_key_create
 pytestmark = pytest.mark.django_db
 
 LOG = "/api/v1/message-log/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    cache.clear()  # throttle counters live in the cache; one test's must not reach the next
-    yield
-    cache.clear()
 
 
 @pytest.fixture

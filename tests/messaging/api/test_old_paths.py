@@ -21,7 +21,6 @@ OLD_TO_NEW = {
     "messaging.api_parsers.StrictJSONParser": "messaging.api.parsers.StrictJSONParser",
     "messaging.api_urls.urlpatterns": "messaging.api.urls.urlpatterns",
     "messaging.serializers.E164Field": "messaging.api.serializers.E164Field",
-    "messaging.demo.demo_seed": "portal.demo.demo_seed",
     "messaging.admin.status_badge": "messaging.admin.badges.status_badge",
 }
 

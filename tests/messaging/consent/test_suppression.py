@@ -22,8 +22,8 @@ from messaging.models import (
 )
 from messaging.outbound.send import message_send
 from messaging.transports.aws import aws_client
-from tests.messaging.dispatch_helpers import attempt, payload, send_event
 from tests.support.aws import SES_BOUNCE_RAW
+from tests.support.omnichannel import attempt, payload, send_event
 
 pytestmark = pytest.mark.django_db
 

@@ -26,8 +26,8 @@ from messaging.models import (
 )
 from messaging.outbound.send import message_send
 from messaging.outbound.sms_retry import RETRY_CALLBACK
-from tests.messaging.dispatch_helpers import SMS_TO_EMAIL, attempt
 from tests.support.aws import SES_DELIVERY, example, sms_event
+from tests.support.omnichannel import SMS_TO_EMAIL, attempt
 from tests.support.sns import body, post_all_at_once, sign_envelope
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]

@@ -26,6 +26,7 @@ from messaging.models import (
     Timer,
     TimerState,
 )
+from messaging.outbound.sms_retry import RETRY_CALLBACK
 from messaging.scheduling.timers import timers_fire_due
 from messaging.transports.base import PermanentError
 from tests.support.omnichannel import SMS_TO_EMAIL, attempt, payload, send_event
@@ -119,7 +120,7 @@ def test_a_failure_event_sends_the_fallback_at_once(post, run, provider_event, p
     assert d.attempts.count() == 2
     # A primary in a fallback dispatch is answered by the fallback, not by an SMS retry.
     assert not OutboundMessage.objects.filter(retry_of__isnull=False).exists()
-    assert not Timer.objects.filter(callback="messaging.sms_retry.sms_retry_send").exists()
+    assert not Timer.objects.filter(callback=RETRY_CALLBACK).exists()
 
 
 def test_a_permanent_send_error_on_the_primary_falls_back_at_once(post, locmem):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.core.cache import cache
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
@@ -17,13 +16,6 @@ from tests.support.threads import together
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/messages/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    cache.clear()  # throttle counters live in the cache; one test's must not reach the next
-    yield
-    cache.clear()
 
 
 def _without(path: str) -> dict:

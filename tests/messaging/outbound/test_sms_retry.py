@@ -11,7 +11,7 @@ from messaging.models import EventType, MessageStatus, OutboundMessage, Timer, T
 from messaging.outbound.send import message_send
 from messaging.outbound.sms_retry import RETRY_CALLBACK
 from messaging.scheduling.timers import timers_fire_due
-from tests.messaging.dispatch_helpers import payload, send_event
+from tests.support.omnichannel import payload, send_event
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +97,7 @@ def test_email_failures_are_not_sms_retries(run):
 def test_a_broadcast_sms_is_retried_but_a_fallback_primary_is_not(api, run):
     broadcast = run(api.post, "/api/v1/messages/", payload(use_case="broadcast"), format="json").json()
     fallback = run(api.post, "/api/v1/messages/", payload(), format="json").json()
-    from tests.messaging.dispatch_helpers import attempt
+    from tests.support.omnichannel import attempt
 
     _fail(run, attempt(broadcast["id"]))
     _fail(run, attempt(fallback["id"]))
