@@ -258,7 +258,7 @@ Q_CLUSTER = {
     # second worker while the first still runs it. `retry` is also how long the tasks of a
     # killed cluster wait before another cluster takes them up, so both are short: no task of
     # ours runs long (a paced batch hands its rest back after half the timeout), and a claim on
-    # a message outlives a dead worker by only a little (messaging.services.CLAIM_TTL).
+    # a message outlives a dead worker by only a little (messaging.outbound.deliver.CLAIM_TTL).
     "timeout": env.int("Q_TIMEOUT", default=15),
     "retry": env.int("Q_RETRY", default=20),
     # Tasks a pusher holds ahead of its workers (django-q2's default is workers²). A killed

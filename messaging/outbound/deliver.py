@@ -16,9 +16,10 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django_q.exceptions import TimeoutException
 
 from messaging.consent.optouts import optout_record, suppressed_among
 from messaging.events.apply import delivery_event_apply
@@ -32,17 +33,42 @@ from messaging.transports.base import OutgoingMessage, PermanentError, SendResul
 
 log = logging.getLogger(__name__)
 
-# A live worker never holds a claim longer than django-q2's task `timeout` (it is killed then),
-# so an older claim belongs to a worker that died. The broker redelivers its task after `retry`
-# (a little longer), and the redelivery takes the row over.
+# A live worker never holds a claim longer than django-q2's task `timeout` (the task is stopped
+# then), so an older claim belongs to a worker that died. The broker redelivers a killed
+# worker's task after `retry` (a little longer), and the redelivery takes the row over.
 CLAIM_TTL = timedelta(seconds=settings.Q_CLUSTER["timeout"] + 2)
 # The minute sweep leaves a dead claim this much longer to the redelivered task, which is faster.
 STALE_CLAIM_GRACE = timedelta(seconds=30)
-# A paced batch gives its worker back after this long, well inside django-q2's task timeout.
+# A batch, paced or not, gives its worker back after this long, well inside django-q2's task
+# timeout: 200 calls to a provider at 100 ms each would otherwise outlast it.
 BATCH_PACE_BUDGET_SECONDS = min(10.0, settings.Q_CLUSTER["timeout"] / 2)
 
 
 def messages_deliver_batch(message_ids: list[int]) -> dict[str, int]:
+    """Deliver a batch of queued messages; if the run fails, queue the batch again first.
+
+    django-q2 acknowledges a failed task (``ack_failures``) and stops one that outlives its
+    ``timeout`` by raising inside it, so without this a batch whose database went away, or that
+    ran out of time, would have no task left: its unclaimed rows would stay queued for ever. The
+    new task is due once any claim this run made has gone stale. If the database is still down,
+    queuing fails too, and so does django-q2's acknowledgement, which leaves the original task to
+    be delivered again after ``retry``.
+    """
+    try:
+        return _deliver_batch(message_ids)
+    except (DatabaseError, TimeoutException):
+        log.exception("delivery batch of %d message(s) failed; queuing it again", len(message_ids))
+        try:
+            if not connection.in_atomic_block and connection.connection is not None and not connection.is_usable():
+                connection.close()  # a broken connection is replaced on the next query
+            enqueue_with(DELIVER_BATCH_TASK, list(message_ids),
+                         due_at=timezone.now() + CLAIM_TTL + timedelta(seconds=1))
+        except DatabaseError:
+            log.exception("could not queue the batch again; django-q2 will deliver it again")
+        raise
+
+
+def _deliver_batch(message_ids: list[int]) -> dict[str, int]:
     """Deliver a batch of queued messages (campaigns). Safe to run twice. Returns outcome counts.
 
     The batch is claimed in one transaction and consent checked in one query; then each message
@@ -90,7 +116,8 @@ def messages_deliver_batch(message_ids: list[int]) -> dict[str, int]:
     transports = {}
     budget_ends = time.monotonic() + BATCH_PACE_BUDGET_SECONDS
     for index, msg in enumerate(pending):
-        if worker_stopping():
+        # At least one send per run, so a budget spent on the claim still makes progress.
+        if worker_stopping() or (index and time.monotonic() > budget_ends):
             tally("deferred", _hand_back(pending[index:], due_at=timezone.now()))
             break
         if msg.channel == Channel.SMS and settings.SMS_RATE_LIMIT > 0:

@@ -8,12 +8,13 @@ import multiprocessing
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 
 from messaging.models import MessageStatus, OutboundMessage
+from messaging.outbound import deliver
 from messaging.outbound.deliver import CLAIM_TTL, STALE_CLAIM_GRACE, messages_deliver_batch, messages_requeue_stale
 from messaging.outbound.send import message_send, messages_send_bulk
 from messaging.scheduling import queue
@@ -94,3 +95,35 @@ def test_a_batch_in_a_stopping_cluster_sends_nothing_more_and_hands_every_row_ba
     assert {(m.status, m.claimed_at, m.attempts) for m in rows} == {(MessageStatus.QUEUED, None, 0)}
     [(func, args, _, due)] = _tasks()
     assert sorted(args[0]) == sorted(ids) and due <= timezone.now()
+
+
+def test_an_unpaced_batch_that_runs_out_of_time_hands_the_rest_back_before_the_task_timeout(
+        settings, locmem, monkeypatch):
+    settings.TASKS_EAGER = False
+    ids = _queued(3)
+    OrmQ.objects.all().delete()
+    monkeypatch.setattr(deliver, "BATCH_PACE_BUDGET_SECONDS", 0.0)  # a slow provider spent it all
+    assert messages_deliver_batch(ids) == {"sent": 1, "deferred": 2}  # one send per run, at least
+    [(func, args, _, due)] = _tasks()
+    assert sorted(args[0]) == sorted(ids[1:]) and due <= timezone.now()
+    assert not OutboundMessage.objects.filter(pk__in=ids[1:], claimed_at__isnull=False).exists()
+
+
+def test_a_batch_whose_database_fails_mid_run_is_queued_again_for_when_its_claims_are_stale(
+        settings, locmem, monkeypatch):
+    settings.TASKS_EAGER = False
+    ids = _queued(2)
+    OrmQ.objects.all().delete()
+
+    def lost_connection(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(deliver, "suppressed_among", lost_connection)  # after the claim, before any send
+    with pytest.raises(OperationalError):
+        messages_deliver_batch(ids)
+    assert locmem.outbox == []
+    [(func, args, _, due)] = _tasks()
+    assert sorted(args[0]) == sorted(ids) and due > timezone.now() + CLAIM_TTL
+    monkeypatch.undo()
+    OutboundMessage.objects.filter(pk__in=ids).update(claimed_at=timezone.now() - CLAIM_TTL - timedelta(seconds=2))
+    assert messages_deliver_batch(list(args[0])) == {"sent": 2}  # the new task, once it is due
