@@ -222,7 +222,7 @@ REST_FRAMEWORK = {
     # Counted in the default cache (per process unless CACHES is shared; see messaging/api/auth.py).
     "DEFAULT_THROTTLE_CLASSES": ["messaging.api.auth.ApiKeyRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
-        "api_key": env.str("API_RATE_PER_KEY", default="600/min") or None,
+        "api_key": env.str("API_RATE_PER_KEY", default="3000/min") or None,
         "api_failed_auth": env.str("API_RATE_FAILED_AUTH", default="20/min") or None,
     },
     # Proxies in front of the portal whose X-Forwarded-For is trusted for the client address.

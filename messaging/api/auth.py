@@ -61,7 +61,7 @@ class FailedAuthThrottle(_SettingsRateThrottle):
     def refuse_if_exhausted(self, request) -> None:
         if self.exhausted(request):
             raise exceptions.Throttled(wait=self.wait(), detail=(
-                "Too many requests with a bad or missing API key from this address; try again later."))
+                "Too many requests with a bad API key from this address; try again later."))
 
     def count_failure(self, request) -> None:
         if self.rate is not None:
@@ -85,11 +85,14 @@ class ApiKeyAuthentication(BaseAuthentication):
     def authenticate(self, request):
         raw = request.META.get(self.header, "").strip() or self._bearer(request)
         if not raw:
-            return None  # -> 401 from ApiScopePermission, which counts it as a failure
-        guard = FailedAuthThrottle()
-        guard.refuse_if_exhausted(request)
+            return None  # -> 401 from ApiScopePermission: a missing key is no guess, never a 429
         key = api_key_authenticate(raw=raw) if raw.isascii() and raw.isprintable() else None
         if key is None:
+            # Only wrong keys count. A right key is never held up by another client's failures
+            # at the same address (a proxy, a NAT, a test suite on loopback): keys are random
+            # 256-bit tokens, so there is nothing to learn by guessing, only load to shed.
+            guard = FailedAuthThrottle()
+            guard.refuse_if_exhausted(request)
             guard.count_failure(request)
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
         return key, key
@@ -112,9 +115,6 @@ class ApiScopePermission(BasePermission):
     def has_permission(self, request, view):
         key = request.auth
         if not isinstance(key, ApiKey):
-            guard = FailedAuthThrottle()
-            guard.refuse_if_exhausted(request)
-            guard.count_failure(request)
             return False  # DRF turns this into 401 with the authentication challenge
         needed = [str(view.api_scope)] if getattr(view, "api_scope", None) else list(ApiScope.values)
         missing = [s for s in needed if not api_key_has_scope(key=key, scope=s)]
