@@ -146,7 +146,6 @@ def shifts_cancel(*, shifts: QuerySet[Shift]) -> int:
                                                               updated_at=timezone.now())
 
 
-@transaction.atomic
 def campaign_message_validate(*, message: str) -> str:
     """``message`` if a campaign may send it, else ValidationError naming ``message`` and the limit."""
     if len(message) > CAMPAIGN_MESSAGE_MAX:
@@ -162,6 +161,7 @@ def campaign_send_at_validate(*, send_at: datetime | None) -> datetime | None:
     return send_at
 
 
+@transaction.atomic
 def campaign_create(*, name: str, tag: Tag, message: str = "", shifts: list[Shift] | None = None,
                     send_at: datetime | None = None, created_by=None) -> ShiftCampaign:
     shifts = list(shifts or [])

@@ -64,10 +64,16 @@ class SnsRejected(Exception):
         self.envelope = envelope
 
 
+def _refuse_constant(name: str):
+    # NaN and Infinity are not JSON, SNS never writes them, and PostgreSQL's jsonb refuses them:
+    # stored, they would turn every redelivery into a 503.
+    raise ValueError(f"{name} is not JSON")
+
+
 def parse_envelope(body: bytes) -> dict:
     """Decode and shape-check an SNS body; raise ``SnsRejected(400)`` if it is malformed."""
     try:
-        msg = json.loads(body)
+        msg = json.loads(body, parse_constant=_refuse_constant)
     # JSONDecodeError and UnicodeDecodeError are ValueErrors; absurd nesting is RecursionError.
     except (ValueError, RecursionError):
         raise SnsRejected(400, "body is not JSON") from None

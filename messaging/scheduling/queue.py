@@ -8,6 +8,7 @@ no scheduler of our own. See docs/architecture.md.
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import datetime
 
@@ -21,6 +22,8 @@ from django_q.humanhash import uuid
 from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 from django_q.tasks import async_task
+
+log = logging.getLogger(__name__)
 
 
 class PortalOrmBroker(ORM):
@@ -40,7 +43,8 @@ class PortalOrmBroker(ORM):
     def dequeue(self):
         try:
             return self._dequeue()
-        except DatabaseError:
+        except DatabaseError as exc:
+            log.warning("queue poll failed, polling again in 1 s: %s", exc)
             # django-q2's pusher answers a failed poll by sleeping 10 s and exiting, to be
             # respawned by the sentinel: after a database restart the worker then stood idle
             # for ~10 s (tests/test_database_faults.py). Dropping the broken connection and
@@ -106,9 +110,10 @@ def enqueue_with(func: str, *args, due_at: datetime | None = None, **kwargs) -> 
 
     The ORM broker's row is written on the same connection, so it commits or rolls back with
     the caller's rows: no crash between the two can leave a message queued with no task to send
-    it. Eager runs (tests) still wait for the commit, so no provider is called inside it.
+    it. Eager runs (tests) and django-q2's ``sync`` mode (debugging) run the task in the caller,
+    so they still wait for the commit: no provider is called inside it.
     """
-    if _eager():
+    if _eager() or Conf.SYNC:
         transaction.on_commit(lambda: enqueue(func, *args, due_at=due_at, **kwargs))
     else:
         enqueue(func, *args, due_at=due_at, **kwargs)
@@ -116,7 +121,7 @@ def enqueue_with(func: str, *args, due_at: datetime | None = None, **kwargs) -> 
 
 def enqueue_many_with(func: str, arg_lists: list[tuple]) -> None:
     """``enqueue_many`` as part of the caller's transaction (see ``enqueue_with``)."""
-    if _eager():
+    if _eager() or Conf.SYNC:
         transaction.on_commit(lambda: enqueue_many(func, arg_lists))
     else:
         enqueue_many(func, arg_lists)

@@ -105,6 +105,15 @@ def test_a_lone_surrogate_in_a_key_or_unsigned_extra_is_400(sns_certs, db):
     assert _nothing_stored()
 
 
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_or_infinity_in_an_unsigned_extra_is_400_and_nothing_stored(sns_certs, db, constant):
+    envelope = sign_envelope("hello")
+    raw = body(envelope).decode()[:-1] + f', "X-Extra": {constant}}}'
+    response = _post(None, raw)
+    assert response.status_code == 400 and b"not JSON" in response.content
+    assert _nothing_stored()
+
+
 def test_a_lone_surrogate_inside_a_signed_inbound_sms_is_routed_with_a_replacement(post_sns, locmem):
     # The envelope is plain ASCII (the inner JSON carries the escape), so SNS can sign it.
     message = json.dumps(INBOUND_TWO_WAY_SMS | {"messageBody": "HELP \ud800"})
