@@ -60,19 +60,21 @@ class Command(BaseCommand):
         self.stdout.write("  Ctrl-C stops the web server and the worker.\n")
         self.stdout.flush()
         manage = [sys.executable, "manage.py"]
-        procs = [
-            subprocess.Popen([*manage, "qcluster"], env=os.environ.copy()),
-            subprocess.Popen([*manage, "runserver", f"{host}:{port}", "--noreload"], env=os.environ.copy()),
-        ]
         stopping = False
 
         def stop(*_):
             nonlocal stopping
             stopping = True
 
+        # Handlers first: a Ctrl-C that lands while the children start must still stop them.
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
+        procs = []
         try:
+            # Each child leads its own process group, so a stop reaches the worker's sentinel
+            # and workers too, never leaving them running after `make run` has returned.
+            for command in ([*manage, "qcluster"], [*manage, "runserver", f"{host}:{port}", "--noreload"]):
+                procs.append(subprocess.Popen(command, env=os.environ.copy(), start_new_session=True))
             while not stopping and all(p.poll() is None for p in procs):
                 time.sleep(0.3)
         finally:
@@ -83,5 +85,6 @@ class Command(BaseCommand):
                 try:
                     p.wait(timeout=10)
                 except subprocess.TimeoutExpired:
-                    p.kill()
+                    os.killpg(p.pid, signal.SIGKILL)
+                    p.wait()
             self.stdout.write("Stopped web server and worker.")
