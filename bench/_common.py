@@ -85,18 +85,26 @@ class Clusters:
     """``n`` real ``manage.py qcluster`` processes; logs go to a temporary directory."""
 
     def __init__(self, n: int, env: dict, startup: float = 3.0):
+        self.env = env
         self.logdir = Path(tempfile.mkdtemp(prefix="bench-qcluster-"))
-        self.procs = []
-        for i in range(n):
-            log = open(self.logdir / f"qcluster-{i}.log", "w")  # noqa: SIM115
-            self.procs.append(subprocess.Popen(
-                [sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env, stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=True,
-            ))
+        self.procs = [self._spawn(i) for i in range(n)]
         time.sleep(startup)  # sentinel, pusher, workers and monitor come up
         for p in self.procs:
             if p.poll() is not None:
                 raise RuntimeError(f"qcluster exited early; see {self.logdir}")
+
+    def _spawn(self, i: int) -> subprocess.Popen:
+        # A session of its own: a SIGKILL of the group reaches sentinel, pusher and workers too.
+        log = open(self.logdir / f"qcluster-{i}.log", "a")  # noqa: SIM115 - the process writes it
+        return subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=self.env, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+
+    def kill(self, i: int) -> None:
+        """SIGKILL every process of cluster ``i`` at once, as when its machine dies."""
+        _kill_group(self.procs[i])
+
+    def restart(self, i: int) -> None:
+        self.procs[i] = self._spawn(i)
 
     def stop(self) -> None:
         for p in self.procs:
@@ -106,14 +114,24 @@ class Clusters:
             try:
                 p.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
-                p.wait()
+                _kill_group(p)
 
     def errors(self) -> list[str]:
         lines = []
         for f in sorted(self.logdir.glob("*.log")):
             lines += [ln for ln in f.read_text().splitlines() if "ERROR" in ln or "Traceback" in ln]
         return lines
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    for _ in range(200):  # the group is gone when its last process is
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
 
 
 # --- probes (run inside the workers) --------------------------------------------------------------

@@ -16,12 +16,8 @@ restart until nothing is left to send. See docs/benchmarks.md ("Chaos").
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -45,23 +41,6 @@ def parse_args():
     return p.parse_args()
 
 
-def _start(env: dict, logdir: Path, name: str) -> subprocess.Popen:
-    log = open(logdir / f"{name}.log", "a")  # noqa: SIM115 - the process writes it
-    return subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=c.ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
-
-
-def _kill_group(proc: subprocess.Popen) -> None:
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    for _ in range(200):  # the group is gone when its last process is
-        try:
-            os.killpg(proc.pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.05)
-
-
 def one_run(args, rng: random.Random, run: int) -> dict:
     env = c.bench_env(c.db_recreate(DB), Q_WORKERS=args.workers, SMS_RATE_LIMIT=args.rate,
                       SMS_TRANSPORT=TRANSPORT, SIMULATOR_AUTO_DELIVER="false")
@@ -72,9 +51,7 @@ def one_run(args, rng: random.Random, run: int) -> dict:
     from messaging.models import Channel, MessageStatus, OutboundMessage
     from messaging.outbound.send import messages_send_bulk
 
-    logdir = Path(tempfile.mkdtemp(prefix="bench-chaos-"))
-    procs = [_start(env, logdir, f"cluster-{i}") for i in range(2)]
-    time.sleep(2.5)  # both clusters up before the campaign, as in production
+    clusters = c.Clusters(2, env, startup=2.5)  # both up before the campaign, as in production
     with transaction.atomic():
         ids = messages_send_bulk(channel=Channel.SMS, recipients=[f"+1555{i:07d}" for i in range(args.count)],
                                  body="Overtime tonight: reply with a shift code to book.")
@@ -83,9 +60,9 @@ def one_run(args, rng: random.Random, run: int) -> dict:
     kill_after = rng.uniform(0.5, 0.9 * args.count / args.rate)
     time.sleep(kill_after)
     victim = rng.randrange(2)
-    _kill_group(procs[victim])
+    clusters.kill(victim)
     calls_at_kill = len(c.probe_rows("sms"))
-    procs[victim] = _start(env, logdir, f"cluster-{victim}")
+    clusters.restart(victim)
     restarted = time.monotonic()
 
     def left() -> int:
@@ -97,13 +74,7 @@ def one_run(args, rng: random.Random, run: int) -> dict:
     remaining = left()
     time.sleep(1.0)  # a call still on its way would show up now
     calls = Counter(ref for ref, _, _ in c.probe_rows("sms"))
-    for p in procs:
-        p.send_signal(signal.SIGTERM)
-    for p in procs:
-        try:
-            p.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            _kill_group(p)
+    clusters.stop()
     connection.close()
     result = {
         "run": run, "kill_after": kill_after, "calls_at_kill": calls_at_kill,

@@ -166,10 +166,9 @@ def _recheck_held_elsewhere(*, message_ids: list[int], claimed: set[int], now) -
     Most often that run is alive and the later look finds nothing left to do. If it died, its
     own task comes back after django-q2's ``retry`` too; whichever runs first sends, once.
     """
-    held = (OutboundMessage.objects.filter(pk__in=message_ids, status=MessageStatus.QUEUED,
-                                           claimed_at__isnull=False)
-            .exclude(pk__in=claimed).values_list("pk", "claimed_at"))
-    held = list(held)
+    held = list(OutboundMessage.objects.filter(pk__in=message_ids, status=MessageStatus.QUEUED,
+                                               claimed_at__isnull=False)
+                .exclude(pk__in=claimed).values_list("pk", "claimed_at"))
     if held:
         due = max(at for _, at in held) + CLAIM_TTL + timedelta(seconds=1)
         enqueue_with(DELIVER_BATCH_TASK, [pk for pk, _ in held], due_at=max(due, now))
@@ -186,8 +185,7 @@ def messages_requeue_stale(*, now=None) -> int:
     ids = list(OutboundMessage.objects.filter(
         status=MessageStatus.QUEUED, claimed_at__lt=now - CLAIM_TTL - STALE_CLAIM_GRACE,
     ).order_by("pk").values_list("pk", flat=True)[:10_000])
-    with transaction.atomic():
-        enqueue_many_with(DELIVER_BATCH_TASK, [(ids[i:i + 100],) for i in range(0, len(ids), 100)])
+    enqueue_many_with(DELIVER_BATCH_TASK, [(ids[i:i + 100],) for i in range(0, len(ids), 100)])
     if ids:
         log.warning("re-queued %d message(s) whose worker died holding them", len(ids))
     return len(ids)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
 
 from tests.support.sns import sign_envelope
 
@@ -213,14 +214,19 @@ def sms_event(provider_id: str, event_type: str, **changes) -> dict:
     return example(SMS_EVENT_RECORD, messageId=provider_id, eventType=event_type, **changes)
 
 
-# A permanent SES bounce for user@example.com, as configuration-set event publishing sends it.
+def _ses_time(seconds_ago: float) -> str:
+    return (datetime.now(UTC) - timedelta(seconds=seconds_ago)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+# A permanent SES bounce for user@example.com, as configuration-set event publishing sends it
+# (times relative to now: a second after the send, a minute ago).
 SES_BOUNCE_RAW = {
     "eventType": "Bounce",
     "bounce": {"bounceType": "Permanent", "bounceSubType": "General",
                "bouncedRecipients": [{"emailAddress": "user@example.com", "action": "failed", "status": "5.1.1",
                                       "diagnosticCode": "smtp; 550 5.1.1 user unknown"}],
-               "timestamp": "2026-01-01T00:00:01.000Z", "feedbackId": "0100-feedback"},
-    "mail": {"timestamp": "2026-01-01T00:00:00.000Z", "source": "noreply@example.com",
+               "timestamp": _ses_time(59), "feedbackId": "0100-feedback"},
+    "mail": {"timestamp": _ses_time(60), "source": "noreply@example.com",
              "messageId": "0100-ses-message-id", "destination": ["user@example.com"]},
 }
 
