@@ -1,8 +1,8 @@
 """Dates for tests that stay in the future whatever day the suite runs.
 
-A test that writes an absolute date starts failing the day that date passes (it happened on
-2026-12-02). These give a fixed calendar shape (always 1 December, so Europe/London is on UTC)
-in a year that is always ahead of today.
+A test that writes an absolute date starts failing the day that date passes (it has happened
+once, to shifts imported with a fixed December date). These give a fixed calendar shape
+(always 1 December, so Europe/London is on UTC) in a year that is always ahead of today.
 """
 
 from datetime import date
