@@ -13,12 +13,21 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from incidents.models import Incident
-from incidents.selectors import incident_timeline
-from incidents.services import DEFAULT_REMINDERS, DEFAULT_WAIT_SECONDS, incident_open_for_phones, incident_resolve
+from incidents.models import EscalationPolicy, Incident
+from incidents.policies import LevelSpec, policy_create
+from incidents.selectors import incident_timeline, policy_is_pageable
+from incidents.services import (
+    DEFAULT_REMINDERS,
+    DEFAULT_WAIT_SECONDS,
+    incident_open,
+    incident_open_for_phones,
+    incident_resolve,
+)
 from incidents.snapshots import snapshot_phones
 from messaging.api.serializers import E164Field
 from messaging.models import ApiScope
+from oncall.models import Schedule
+from oncall.services import contacts_for_phones
 
 # Reminders every wait_seconds: a day between pages is already more than any duty roster wants,
 # and a bound keeps due times far from datetime's limits (10**18 seconds was an OverflowError).
@@ -41,6 +50,8 @@ class IncidentCreateSerializer(serializers.Serializer):
     url = NoUrlOrURLField(required=False, allow_blank=True, default="", max_length=2000,
                           help_text='A link for the people paged; "no url" (or empty) when there is none.')
     contacts = serializers.ListField(child=E164Field(), required=False, max_length=MAX_CONTACTS)
+    policy = serializers.PrimaryKeyRelatedField(queryset=EscalationPolicy.objects.all(), required=False,
+                                                help_text="Page this policy's chain instead of contacts.")
     # The AWS sample's two fixed contacts, accepted in place of ``contacts``.
     first_contact = E164Field(required=False)
     second_contact = E164Field(required=False)
@@ -51,6 +62,13 @@ class IncidentCreateSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         phones = list(attrs.get("contacts") or [])
+        if attrs.get("policy") is not None:
+            if phones or attrs.get("first_contact") or attrs.get("second_contact"):
+                raise serializers.ValidationError({"policy": ["Give a policy or contacts, not both."]})
+            if not policy_is_pageable(policy=attrs["policy"]):
+                raise serializers.ValidationError({"policy": ["This policy has no level with anyone to page."]})
+            attrs["phones"] = []
+            return attrs
         if not phones:
             phones = [attrs[k] for k in ("first_contact", "second_contact") if attrs.get(k)]
         if not phones:
@@ -67,6 +85,7 @@ class IncidentSerializer(serializers.Serializer):
         return {
             "id": incident.pk,
             "reference": incident.reference,
+            "policy": incident.policy_id,
             "description": incident.description,
             "url": incident.url,
             "status": incident.status,
@@ -97,9 +116,13 @@ class IncidentCreateView(APIView):
         ser = IncidentCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         data = ser.validated_data
-        incident = incident_open_for_phones(description=data["description"], url=data["url"], phones=data["phones"],
-                                            wait_seconds=data["wait_seconds"], reminders=data["reminders"],
-                                            created_by=f"API key {request.user}")
+        if data.get("policy") is not None:
+            incident = incident_open(description=data["description"], url=data["url"], policy=data["policy"],
+                                     created_by=f"API key {request.user}")
+        else:
+            incident = incident_open_for_phones(
+                description=data["description"], url=data["url"], phones=data["phones"],
+                wait_seconds=data["wait_seconds"], reminders=data["reminders"], created_by=f"API key {request.user}")
         body = {"id": incident.pk, "status": incident.status, "reference": incident.reference}
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -127,3 +150,60 @@ class IncidentResolveView(APIView):
         incident = incident_resolve(incident_id=pk,
                                     resolved_by=ser.validated_data.get("resolved_by") or f"API key {request.user}")
         return Response(IncidentSerializer(incident).data)
+
+
+class PolicyLevelSerializer(serializers.Serializer):
+    contacts = serializers.ListField(child=E164Field(), required=False, default=list, max_length=MAX_CONTACTS)
+    schedule = serializers.PrimaryKeyRelatedField(queryset=Schedule.objects.all(), required=False, allow_null=True,
+                                                  default=None, help_text="Page whoever is on call on it when "
+                                                                          "the level starts.")
+    wait_seconds = serializers.IntegerField(min_value=1, max_value=MAX_WAIT_SECONDS, default=DEFAULT_WAIT_SECONDS)
+    reminders = serializers.IntegerField(min_value=0, max_value=MAX_REMINDERS, default=DEFAULT_REMINDERS)
+    voice = serializers.BooleanField(required=False, default=False)
+
+    def validate(self, attrs):
+        if not attrs["contacts"] and attrs["schedule"] is None:
+            raise serializers.ValidationError({"contacts": ["A level needs contacts, a schedule, or both."]})
+        return attrs
+
+
+class PolicyCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    levels = PolicyLevelSerializer(many=True, allow_empty=False, max_length=20)
+    repeat = serializers.IntegerField(min_value=0, max_value=20, default=0)
+
+    def validate_name(self, value):
+        if EscalationPolicy.objects.filter(name=value.strip()).exists():
+            raise serializers.ValidationError("A policy with this name already exists.")
+        return value.strip()
+
+
+def policy_json(policy: EscalationPolicy) -> dict:
+    levels = policy.levels.prefetch_related("contacts").order_by("position", "id")
+    return {"id": policy.pk, "name": policy.name, "repeat": policy.repeat,
+            "levels": [{"contacts": [c.phone for c in sorted(level.contacts.all(), key=lambda c: c.pk)],
+                        "schedule": level.schedule_id, "wait_seconds": level.wait_seconds,
+                        "reminders": level.reminders, "voice": level.voice} for level in levels]}
+
+
+class PolicyCreateView(APIView):
+    api_scope = ApiScope.INCIDENTS
+
+    @extend_schema(request=PolicyCreateSerializer, responses={201: dict})
+    def post(self, request):
+        ser = PolicyCreateSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        data = ser.validated_data
+        levels = [LevelSpec(contacts=contacts_for_phones(phones=list(dict.fromkeys(level["contacts"]))),
+                            schedule=level["schedule"], wait_seconds=level["wait_seconds"],
+                            reminders=level["reminders"], voice=level["voice"]) for level in data["levels"]]
+        policy = policy_create(name=data["name"], levels=levels, repeat=data["repeat"])
+        return Response(policy_json(policy), status=status.HTTP_201_CREATED)
+
+
+class PolicyDetailView(APIView):
+    api_scope = ApiScope.INCIDENTS
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, pk: int):
+        return Response(policy_json(get_object_or_404(EscalationPolicy, pk=pk)))

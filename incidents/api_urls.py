@@ -6,4 +6,6 @@ urlpatterns = [
     path("incidents/", api.IncidentCreateView.as_view(), name="api-incidents"),
     path("incidents/<int:pk>/", api.IncidentDetailView.as_view(), name="api-incident"),
     path("incidents/<int:pk>/resolve/", api.IncidentResolveView.as_view(), name="api-incident-resolve"),
+    path("policies/", api.PolicyCreateView.as_view(), name="api-policies"),
+    path("policies/<int:pk>/", api.PolicyDetailView.as_view(), name="api-policy"),
 ]

@@ -45,8 +45,11 @@ class EscalationPolicy(models.Model):
 class EscalationLevel(models.Model):
     policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="levels")
     position = models.PositiveSmallIntegerField(default=1, help_text="Levels are paged in this order.")
-    contacts = models.ManyToManyField(Contact, related_name="escalation_levels",
+    contacts = models.ManyToManyField(Contact, related_name="escalation_levels", blank=True,
                                       help_text="Notified together; any one of them can accept.")
+    schedule = models.ForeignKey("oncall.Schedule", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="escalation_levels",
+                                 help_text="Also page whoever is on call on this schedule when the level starts.")
     wait_seconds = models.PositiveIntegerField(default=60, validators=[MinValueValidator(1)])
     reminders = models.PositiveSmallIntegerField(default=1)
     voice = models.BooleanField("also call", default=False,
@@ -85,6 +88,9 @@ class Incident(models.Model):
     level = models.PositiveSmallIntegerField(default=1, help_text="The level being paged (1-based).")
     round = models.PositiveSmallIntegerField(default=1, help_text="Which pass through the chain.")
     reminders_sent = models.PositiveSmallIntegerField(default=0)
+    # Whoever the level's schedule said was on call when the level started: reminders and replies
+    # go to them, and a handoff mid-level changes nothing until the next level or round.
+    level_oncall = models.JSONField(default=list, blank=True)
     next_step_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL,
                                         related_name="acknowledged_incidents")
@@ -121,6 +127,7 @@ class EventKind(models.TextChoices):
     SKIPPED = "skipped", "Skipped (opted out)"
     STOOD_DOWN = "stood_down", "Stood down"
     FINAL_ACTION = "final_action", "Final action"
+    NOBODY_ON_CALL = "nobody_on_call", "Nobody on call"
 
 
 class IncidentEvent(models.Model):

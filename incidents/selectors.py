@@ -13,8 +13,8 @@ from django.db.models import Max, QuerySet
 
 from incidents.models import OPEN_STATUSES, EscalationPolicy, EventKind, Incident, IncidentEvent, IncidentStatus
 from incidents.snapshots import (
+    level_contacts,
     snapshot_from_policy,
-    snapshot_level,
     snapshot_levels,
     snapshot_phones,
 )
@@ -61,7 +61,7 @@ def incidents_open_for_phone(*, phone: str) -> list[Incident]:
                                          events__message__recipient=phone, events__message__channel="sms")
                  .distinct().order_by("id"))
     paging_now = [i for i in paged if i.status == IncidentStatus.NOT_ACKNOWLEDGED
-                  and phone in {c.phone for c in snapshot_level(incident=i).contacts}]
+                  and phone in {c.phone for c in level_contacts(incident=i)}]
     return paging_now or paged
 
 

@@ -37,6 +37,8 @@ from incidents.models import (
 from incidents.selectors import incident_contact_ids, incident_paged_phones
 from incidents.snapshots import (
     SnapshotContact,
+    level_contacts,
+    oncall_json,
     snapshot_contacts,
     snapshot_final_action,
     snapshot_from_contacts,
@@ -49,6 +51,7 @@ from incidents.snapshots import (
 from messaging.models import Contact, InboundSms, MessageStatus, OutboundMessage
 from messaging.outbound.send import message_send
 from messaging.scheduling.timers import timer_schedule, timers_cancel_for
+from oncall.selectors import oncall_at, schedule_get
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +108,37 @@ def _send(incident: Incident, *, channel: str, contact: SnapshotContact, body: s
     return msg
 
 
+def _oncall_resolve(incident: Incident) -> None:
+    """Ask the level's schedule who is on call now and keep the answer for this level.
+
+    A schedule deleted since the incident opened, or nobody on call, is written on the timeline;
+    the level then pages its fixed contacts only, and with none it moves on at once.
+    """
+    level = snapshot_level(incident=incident)
+    incident.level_oncall = []
+    if level.schedule_id is None:
+        return
+    schedule = schedule_get(pk=level.schedule_id)
+    if schedule is None:
+        _event(incident, EventKind.NOBODY_ON_CALL,
+               note=f"Schedule {level.schedule_name!r} no longer exists; nobody paged from it.")
+        return
+    answer = oncall_at(schedule=schedule)
+    if answer.person is None:
+        _event(incident, EventKind.NOBODY_ON_CALL, note=f"Nobody on call on {schedule.name}.")
+        return
+    person = answer.person
+    incident.level_oncall = [{**oncall_json(SnapshotContact(id=person.id, phone=person.phone, name=person.name)),
+                              "schedule": schedule.name, "override": answer.override}]
+
+
+def _oncall_note(incident: Incident, contact: SnapshotContact) -> str:
+    for entry in incident.level_oncall or []:
+        if entry.get("phone") == contact.phone:
+            return f"on call on {entry.get('schedule')}" + (" (override)" if entry.get("override") else "")
+    return ""
+
+
 def _page_level(incident: Incident, *, reminder: bool, note: str = "") -> int:
     """SMS (and a call if the level says so) to the level's contacts; returns how many were reached."""
     level = snapshot_level(incident=incident)
@@ -112,10 +146,12 @@ def _page_level(incident: Incident, *, reminder: bool, note: str = "") -> int:
     body = texts.incident_page_text(incident=incident, reminder=reminder)
     kind = EventKind.REMINDED if reminder else EventKind.NOTIFIED
     reached = 0
-    for contact in level.contacts:
+    for contact in level_contacts(incident=incident):
         if contact.id in declined:
             continue
-        if _send(incident, channel="sms", contact=contact, body=body, kind=kind, note=note):
+        source = _oncall_note(incident, contact)
+        if _send(incident, channel="sms", contact=contact, body=body, kind=kind,
+                 note="; ".join(n for n in (source, note) if n)):
             reached += 1
             if level.voice and not reminder:
                 _send(incident, channel="voice", contact=contact, body=texts.incident_voice_text(incident=incident),
@@ -142,6 +178,7 @@ def _timers_cancel(incident: Incident) -> int:
 
 def _start_level(incident: Incident, *, base: datetime, note: str = "") -> None:
     incident.reminders_sent = 0
+    _oncall_resolve(incident)
     if _page_level(incident, reminder=False, note=note):
         _schedule(incident, base=base)
     else:  # everyone on this level opted out or has no usable number: nobody to wait for
@@ -303,7 +340,7 @@ def incident_decline(*, incident_id: int, contact: Contact, inbound: InboundSms 
         # Accepted by this very contact or another, a NO gets the same "already taken" answer.
         if closed := _closed_outcome(incident):
             return closed
-        current = {c.id for c in snapshot_level(incident=incident).contacts}
+        current = {c.id for c in level_contacts(incident=incident)}
         if incident.status == IncidentStatus.UNACKNOWLEDGED or contact.pk not in current:
             return ReplyOutcome(f"NO from {contact.phone} for #{ref}: their level was already passed.",
                                 texts.REPLY_ALREADY_ESCALATED.format(ref=ref))

@@ -5,11 +5,15 @@ Incidents section. A running incident works from a JSON copy of its chain taken 
 inbound and selectors get ``SnapshotLevel`` and ``SnapshotContact`` from here instead of walking
 the JSON, so a change of shape is one module's change.
 
+A level's schedule is kept by id and name only: who is on call is asked when the level starts
+(oncall.selectors.oncall_at), and that answer is stored on ``Incident.level_oncall``, which
+``level_contacts`` reads beside the level's fixed contacts.
+
 Shape::
 
     {"policy": {"id", "name"} | None,
-     "levels": [{"contacts": [{"id", "phone", "name", "email"}], "wait_seconds", "reminders",
-                 "voice"}],
+     "levels": [{"contacts": [{"id", "phone", "name", "email"}], "schedule": {"id", "name"} | None,
+                 "wait_seconds", "reminders", "voice"}],
      "repeat": int,
      "final_action": {"kind": FinalAction, "contact": {"id", "phone", "name", "email"} | None}}
 """
@@ -47,12 +51,16 @@ class SnapshotLevel:
     wait_seconds: int
     reminders: int
     voice: bool
+    schedule_id: int | None = None
+    schedule_name: str = ""
 
     @classmethod
     def _from_json(cls, level: dict) -> SnapshotLevel:
+        schedule = level.get("schedule") or {}
         return cls(contacts=[SnapshotContact._from_json(e) for e in level.get("contacts", [])],
                    wait_seconds=level["wait_seconds"], reminders=level["reminders"],
-                   voice=bool(level.get("voice")))
+                   voice=bool(level.get("voice")), schedule_id=schedule.get("id"),
+                   schedule_name=schedule.get("name") or "")
 
 
 def _contact_json(contact: Contact) -> dict:
@@ -61,11 +69,13 @@ def _contact_json(contact: Contact) -> dict:
 
 def snapshot_from_policy(*, policy: EscalationPolicy) -> dict:
     levels = []
-    for level in policy.levels.prefetch_related("contacts").order_by("position", "id"):
+    for level in policy.levels.prefetch_related("contacts").select_related("schedule").order_by("position", "id"):
         contacts = sorted(level.contacts.all(), key=lambda c: c.pk)
-        if contacts:
-            levels.append({"contacts": [_contact_json(c) for c in contacts], "wait_seconds": level.wait_seconds,
-                           "reminders": level.reminders, "voice": level.voice})
+        schedule = {"id": level.schedule.pk, "name": level.schedule.name} if level.schedule else None
+        if contacts or schedule:
+            levels.append({"contacts": [_contact_json(c) for c in contacts], "schedule": schedule,
+                           "wait_seconds": level.wait_seconds, "reminders": level.reminders,
+                           "voice": level.voice})
     final = {"kind": FinalAction.NONE, "contact": None}
     if policy.final_action != FinalAction.NONE and policy.final_contact_id:
         final = {"kind": policy.final_action, "contact": _contact_json(policy.final_contact)}
@@ -93,6 +103,20 @@ def snapshot_level_count(*, incident: Incident) -> int:
 def snapshot_level(*, incident: Incident) -> SnapshotLevel:
     """The level being paged now (``Incident.level`` is 1-based)."""
     return SnapshotLevel._from_json(incident.snapshot["levels"][incident.level - 1])
+
+
+def oncall_json(contact: SnapshotContact) -> dict:
+    """How ``Incident.level_oncall`` stores the person a level's schedule gave."""
+    return asdict(contact)
+
+
+def level_contacts(*, incident: Incident) -> list[SnapshotContact]:
+    """Who the current level pages: its fixed contacts, then whoever its schedule gave when it
+    started (once each, by number)."""
+    level = snapshot_level(incident=incident)
+    oncall = [SnapshotContact._from_json(e) for e in incident.level_oncall or []]
+    by_phone = {c.phone: c for c in [*level.contacts, *oncall]}
+    return list(by_phone.values())
 
 
 def snapshot_repeat(*, incident: Incident) -> int:

@@ -17,6 +17,8 @@ ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("incidents", "*", ("view", "add", "change")),
         # Removing a level from a policy in the admin is a delete of that level.
         ("incidents", "escalationlevel", ("delete",)),
+        # Dispatchers read the rotas; shift managers keep them.
+        ("oncall", "*", ("view",)),
         ("messaging", "contact", ("view", "add", "change")),
         ("messaging", "tag", ("view", "add")),
         ("messaging", "outboundmessage", ("view",)),
@@ -29,6 +31,7 @@ ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
     ],
     SHIFT_MANAGER: [
         ("shifts", "*", ("view", "add", "change", "delete", "send")),
+        ("oncall", "*", ("view", "add", "change", "delete")),
         ("messaging", "contact", ("view", "add", "change")),
         ("messaging", "tag", ("view", "add", "change")),
         ("messaging", "allowlistentry", ("view", "add", "change", "delete")),
@@ -44,6 +47,7 @@ ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
     ANALYST: [
         ("incidents", "*", ("view",)),
         ("shifts", "*", ("view",)),
+        ("oncall", "*", ("view",)),
         ("messaging", "*", ("view",)),
         ("django_q", "*", ("view",)),
     ],

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "portal",
     "django_q",
     "messaging",
+    "oncall",
     "incidents",
     "shifts",
 ]
@@ -346,6 +347,8 @@ SNS_AUTO_CONFIRM = env.bool("SNS_AUTO_CONFIRM", default=True)
 INBOUND_SMS_HANDLERS = [
     "messaging.consent.consent_handler",
     "incidents.inbound.incident_reply_handler",
+    # Before the shift commands, which take any other single word as a shift code.
+    "oncall.inbound.oncall_command_handler",
     "shifts.inbound.shift_command_handler",
 ]
 # Other apps hear about delivery outcomes through these hooks (called with a DeliveryEvent).

@@ -18,5 +18,6 @@ urlpatterns = [
     path("api/v1/", include("messaging.api.urls")),
     path("api/v1/", include("incidents.api_urls")),
     path("api/v1/", include("shifts.api_urls")),
+    path("api/v1/", include("oncall.api_urls")),
     path("", include("messaging.urls")),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
 
@@ -45,6 +46,13 @@ class Shift(models.Model):
                                        related_name="managed_shifts",
                                        help_text="Tell this person when the shift is taken.")
     notify_channel = models.CharField(max_length=8, choices=NotifyChannel.choices, blank=True)
+    schedule = models.ForeignKey("oncall.Schedule", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="shifts",
+                                 help_text="On-call cover: whoever books this shift is on call on this schedule "
+                                           "for its hours. Needs a start and an end.")
+    cover = models.OneToOneField("oncall.ScheduleOverride", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="shift", editable=False,
+                                 help_text="The override the booking made on the schedule.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -61,6 +69,11 @@ class Shift(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} — {self.info[:40]}"
+
+    def clean(self):
+        if self.schedule_id and not (self.starts_at and self.ends_at):
+            raise ValidationError({"schedule": "An on-call shift needs a start and an end: its booker is on call "
+                                               "for exactly those hours."})
 
 
 class CampaignStatus(models.TextChoices):

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from messaging.models import Tag
+from oncall.models import Schedule
 from shifts.codes import shift_code_normalize, shift_code_validate
 from shifts.models import Shift, ShiftStatus
 from shifts.selectors import campaign_has_shifts_to_list
@@ -19,6 +20,9 @@ class ShiftSerializer(serializers.Serializer):
     starts_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     ends_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    schedule = serializers.PrimaryKeyRelatedField(
+        queryset=Schedule.objects.all(), required=False, allow_null=True, default=None,
+        help_text="On-call cover: the booker becomes on call on this schedule for [starts_at, ends_at).")
 
     def validate_code(self, value):
         try:
@@ -32,14 +36,22 @@ class ShiftSerializer(serializers.Serializer):
     def validate(self, attrs):
         if attrs.get("starts_at") and attrs.get("ends_at") and attrs["ends_at"] <= attrs["starts_at"]:
             raise serializers.ValidationError({"ends_at": "The shift must end after it starts."})
+        if attrs.get("schedule"):
+            missing = {f: "Required for an on-call shift (one with a schedule)."
+                       for f in ("starts_at", "ends_at") if not attrs.get(f)}
+            if missing:
+                raise serializers.ValidationError(missing)
         return attrs
 
     def to_representation(self, instance: Shift):
-        return {"code": instance.code, "info": instance.info, "status": instance.status,
+        body = {"code": instance.code, "info": instance.info, "status": instance.status,
                 "employee": instance.booked_phone or None,
                 "starts_at": instance.starts_at.isoformat() if instance.starts_at else None,
                 "ends_at": instance.ends_at.isoformat() if instance.ends_at else None,
                 "location": instance.location}
+        if instance.schedule_id:  # only on-call shifts carry it, so the contract's shape stays as it was
+            body["schedule"] = instance.schedule_id
+        return body
 
 
 class ShiftListQuerySerializer(serializers.Serializer):

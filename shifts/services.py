@@ -26,6 +26,7 @@ from messaging.models import Channel, Contact, Tag
 from messaging.outbound.send import message_send, messages_send_bulk
 from messaging.scheduling.timers import timer_schedule, timers_cancel_for
 from shifts.codes import shift_code_normalize, shift_code_validate
+from shifts.cover import shift_cover_make, shift_cover_remove
 from shifts.models import CampaignStatus, NotifyChannel, Shift, ShiftCampaign, ShiftStatus
 from shifts.selectors import (
     CAMPAIGN_UNSENT,
@@ -55,11 +56,13 @@ CAMPAIGN_SEND_DUE = "shifts.services.campaign_send_due"
 
 def shift_create(*, code: str, info: str, starts_at: datetime | None = None, ends_at: datetime | None = None,
                  time_zone: str = "", location: str = "", notify_manager: Contact | None = None,
-                 notify_channel: str = "") -> Shift:
-    """Create an available shift; ValidationError (naming the field) for a bad or duplicate code."""
+                 notify_channel: str = "", schedule=None) -> Shift:
+    """Create an available shift; ValidationError (naming the field) for a bad or duplicate code.
+
+    With ``schedule`` it is on-call cover: its booker becomes on call there for its hours."""
     shift = Shift(code=shift_code_validate(code), info=(info or "").strip(), starts_at=starts_at, ends_at=ends_at,
                   time_zone=time_zone, location=location, notify_manager=notify_manager,
-                  notify_channel=notify_channel)
+                  notify_channel=notify_channel, schedule=schedule)
     shift.full_clean()
     try:
         with transaction.atomic():
@@ -112,6 +115,7 @@ def shift_book(*, code: str, phone: str, now: datetime | None = None) -> Booking
         if campaign_id:
             Shift.objects.filter(pk=shift.pk).update(campaign_id=campaign_id)
             shift.campaign_id = campaign_id
+        shift_cover_make(shift=shift, phone=phone)
         _manager_notify(shift=shift)
     return BookingResult("booked", shift)
 
@@ -133,10 +137,14 @@ def _manager_notify(*, shift: Shift) -> None:
 
 
 def shift_release(*, shift: Shift) -> bool:
-    """Make a taken shift available again (the booker cannot make it, say)."""
-    return Shift.objects.filter(pk=shift.pk, status=ShiftStatus.TAKEN).update(
-        status=ShiftStatus.AVAILABLE, booked_phone="", booked_by=None, booked_at=None, campaign=None,
-        updated_at=timezone.now()) == 1
+    """Make a taken shift available again (the booker cannot make it, say); its on-call cover goes."""
+    with transaction.atomic():
+        released = Shift.objects.filter(pk=shift.pk, status=ShiftStatus.TAKEN).update(
+            status=ShiftStatus.AVAILABLE, booked_phone="", booked_by=None, booked_at=None, campaign=None,
+            updated_at=timezone.now()) == 1
+        if released:
+            shift_cover_remove(shift=Shift.objects.get(pk=shift.pk))
+    return released
 
 
 def shifts_cancel(*, shifts: QuerySet[Shift]) -> int:

@@ -1,0 +1,82 @@
+"""The on-call JSON API: create a schedule, ask who is on call, add an override.
+
+Thin views: validation in oncall/serializers.py, changes in oncall/services.py, the answer from
+the one selector. Schedules belong with incidents for API keys (scope ``incidents``), because
+paging is what they are for.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from messaging.models import ApiScope
+from oncall import services
+from oncall.selectors import oncall_at, schedule_get, schedule_zone
+from oncall.serializers import (
+    OnCallQuerySerializer,
+    OverrideCreateSerializer,
+    ScheduleCreateSerializer,
+    oncall_json,
+    override_json,
+    schedule_json,
+)
+
+
+def _schedule_or_404(pk: int):
+    schedule = schedule_get(pk=pk)
+    if schedule is None:
+        raise Http404
+    return schedule
+
+
+class ScheduleCreateView(APIView):
+    api_scope = ApiScope.INCIDENTS
+
+    @extend_schema(request=ScheduleCreateSerializer, responses={201: dict})
+    def post(self, request):
+        ser = ScheduleCreateSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        data = ser.validated_data
+        schedule = services.schedule_create(
+            name=data["name"], time_zone=data["time_zone"], handoff=data["handoff"], turn_hours=data["turn_hours"],
+            members=services.contacts_for_phones(phones=list(dict.fromkeys(data["members"]))),
+            notice_minutes=data["notice_minutes"])
+        return Response(schedule_json(schedule), status=status.HTTP_201_CREATED)
+
+
+class ScheduleDetailView(APIView):
+    api_scope = ApiScope.INCIDENTS
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, pk: int):
+        return Response(schedule_json(_schedule_or_404(pk)))
+
+
+class OnCallView(APIView):
+    api_scope = ApiScope.INCIDENTS
+
+    @extend_schema(parameters=[OnCallQuerySerializer], responses={200: dict})
+    def get(self, request, pk: int):
+        schedule = _schedule_or_404(pk)
+        query = OnCallQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(oncall_json(oncall_at(schedule=schedule, at=query.validated_data.get("at"))))
+
+
+class OverrideCreateView(APIView):
+    api_scope = ApiScope.INCIDENTS
+
+    @extend_schema(request=OverrideCreateSerializer, responses={201: dict})
+    def post(self, request, pk: int):
+        schedule = _schedule_or_404(pk)
+        ser = OverrideCreateSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        data = ser.validated_data
+        override = services.override_add(
+            schedule=schedule, contact=services.contacts_for_phones(phones=[data["phone"]])[0], start=data["start"],
+            end=data["end"], note=data["note"], created_by=f"API key {request.user}")
+        return Response(override_json(override, schedule_zone(schedule=schedule)), status=status.HTTP_201_CREATED)

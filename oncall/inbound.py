@@ -1,0 +1,37 @@
+"""``ONCALL`` by SMS: who is on call now, on each schedule the sender belongs to.
+
+Served to numbers on the allow-list (any scope) only, like the shift commands; anything else is
+answered with silence. Named in ``INBOUND_SMS_HANDLERS`` before the shift commands, which would
+otherwise read ONCALL as a shift code.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from messaging.inbound.handlers import HandlerResult
+from messaging.models import AllowListEntry
+from oncall import texts
+from oncall.selectors import oncall_at, schedule_zone, schedules_for_phone
+
+COMMAND = "ONCALL"
+
+
+def oncall_command_handler(inbound) -> HandlerResult | None:
+    if " ".join((inbound.body or "").split()).upper() not in (COMMAND, "ON CALL"):
+        return None
+    phone = inbound.origination_number
+    if not AllowListEntry.objects.filter(phone=phone).exists():
+        return HandlerResult(outcome="ONCALL from a number not on the allow-list; ignored", reply="")
+    schedules = list(schedules_for_phone(phone=phone))
+    if not schedules:
+        return HandlerResult(outcome="ONCALL: sender is on no schedule", reply=texts.NOT_ON_A_SCHEDULE_REPLY)
+    now = timezone.now()
+    lines = []
+    for schedule in schedules:
+        answer = oncall_at(schedule=schedule, at=now)
+        person = answer.person
+        lines.append(texts.oncall_line(schedule_name=schedule.name, name=person.name if person else None,
+                                       phone=person.phone if person else None, until=answer.until,
+                                       tz=schedule_zone(schedule=schedule), now=now))
+    return HandlerResult(outcome=f"ONCALL: answered for {len(schedules)} schedule(s)", reply=texts.oncall_reply(lines))

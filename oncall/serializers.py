@@ -1,0 +1,107 @@
+"""The on-call API's shapes (CONTRACT.md, "On-call schedules and policies")."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from datetime import datetime, time
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from messaging.api.serializers import E164Field
+from oncall.models import MAX_TURN_HOURS, Schedule
+from oncall.selectors import OnCallAnswer, schedule_zone
+
+MAX_MEMBERS = 200
+_TIME_ONLY = re.compile(r"^\d{1,2}:\d{2}(:\d{2})?$")
+
+
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise serializers.ValidationError({"time_zone": f"{name!r} is not an IANA time zone "
+                                                        "(for example Europe/London)."}) from exc
+
+
+def _local(value: datetime, tz) -> str:
+    return value.astimezone(tz).isoformat()
+
+
+class ScheduleCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    time_zone = serializers.CharField(max_length=64, required=False, default="UTC")
+    handoff = serializers.CharField(max_length=64, help_text="When the first turn starts: an ISO 8601 date and "
+                                    "time (without an offset it is read in time_zone), or a time of day such "
+                                    "as 08:00, meaning today at that time.")
+    turn_hours = serializers.IntegerField(min_value=1, max_value=MAX_TURN_HOURS)
+    members = serializers.ListField(child=E164Field(), required=False, default=list, max_length=MAX_MEMBERS,
+                                    help_text="Phones in rotation order; unknown ones become contacts.")
+    notice_minutes = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=0,
+                                              max_value=7 * 24 * 60)
+
+    def validate_name(self, value):
+        if Schedule.objects.filter(name=value.strip()).exists():
+            raise serializers.ValidationError("A schedule with this name already exists.")
+        return value.strip()
+
+    def validate(self, attrs):
+        tz = _zone(attrs["time_zone"])
+        raw = attrs["handoff"].strip()
+        if _TIME_ONLY.match(raw):
+            try:
+                clock = time.fromisoformat(raw if raw.count(":") == 2 else f"{raw}:00")
+            except ValueError as exc:
+                raise serializers.ValidationError({"handoff": "Not a time of day."}) from exc
+            handoff = datetime.combine(timezone.now().astimezone(tz).date(), clock, tzinfo=tz)
+        else:
+            try:
+                handoff = datetime.fromisoformat(raw)
+            except ValueError as exc:
+                raise serializers.ValidationError(
+                    {"handoff": "Give an ISO 8601 date and time, e.g. 2026-12-07T08:00:00+00:00, or 08:00."}
+                ) from exc
+            if handoff.tzinfo is None:
+                handoff = handoff.replace(tzinfo=tz)
+        attrs["handoff"] = handoff
+        return attrs
+
+
+def schedule_json(schedule: Schedule) -> dict:
+    tz = schedule_zone(schedule=schedule)
+    members = [m.contact.phone for m in schedule.members.select_related("contact").order_by("position", "id")]
+    return {"id": schedule.pk, "name": schedule.name, "time_zone": schedule.time_zone,
+            "handoff": _local(schedule.handoff, tz), "turn_hours": schedule.turn_hours, "members": members,
+            "notice_minutes": schedule.notice_minutes}
+
+
+class OnCallQuerySerializer(serializers.Serializer):
+    at = serializers.DateTimeField(required=False, help_text="Default: now.")
+
+
+def oncall_json(answer: OnCallAnswer) -> dict:
+    tz = schedule_zone(schedule=answer.schedule)
+    person = answer.person
+    return {"at": _local(answer.at, tz), "phone": person.phone if person else None,
+            "name": person.name if person else None,
+            "since": _local(answer.since, tz) if answer.since else None,
+            "until": _local(answer.until, tz) if answer.until else None,
+            "override": answer.override, "schedule": answer.schedule.pk}
+
+
+class OverrideCreateSerializer(serializers.Serializer):
+    phone = E164Field()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        if attrs["end"] <= attrs["start"]:
+            raise serializers.ValidationError({"end": "The override must end after it starts."})
+        return attrs
+
+
+def override_json(override, tz) -> dict:
+    return {"id": override.pk, "phone": override.contact.phone, "start": _local(override.start, tz),
+            "end": _local(override.end, tz), "note": override.note}

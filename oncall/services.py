@@ -1,0 +1,101 @@
+"""On-call changes: create a schedule, set its rotation, add and remove overrides, and the text
+that tells the incoming person their turn is coming.
+
+Everything that changes a schedule goes through here, so the admin, the API and shift bookings
+validate the same way; reads are oncall/selectors.py.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from messaging.models import Contact
+from messaging.outbound.send import message_send
+from oncall import texts
+from oncall.models import Schedule, ScheduleMember, ScheduleOverride, TurnNotice
+from oncall.selectors import oncall_at, schedule_changes_between, schedule_zone
+
+log = logging.getLogger(__name__)
+
+
+def contacts_for_phones(*, phones: list[str]) -> list[Contact]:
+    """A contact per number, in order; a number without one gets a contact named by the number."""
+    return [Contact.objects.get_or_create(phone=phone, defaults={"name": phone})[0] for phone in phones]
+
+
+@transaction.atomic
+def schedule_members_set(*, schedule: Schedule, contacts: list[Contact]) -> None:
+    """Replace the rotation with ``contacts`` in this order."""
+    ScheduleMember.objects.filter(schedule=schedule).delete()
+    ScheduleMember.objects.bulk_create(ScheduleMember(schedule=schedule, contact=c, position=i)
+                                       for i, c in enumerate(contacts, start=1))
+
+
+@transaction.atomic
+def schedule_create(*, name: str, handoff: datetime, turn_hours: int, time_zone: str = "UTC",
+                    members: list[Contact] | None = None, notice_minutes: int | None = None) -> Schedule:
+    """ValidationError naming the field for a bad zone, turn length or a taken name."""
+    schedule = Schedule(name=(name or "").strip(), handoff=handoff, turn_hours=turn_hours,
+                        time_zone=time_zone or "UTC", notice_minutes=notice_minutes)
+    schedule.full_clean()
+    try:
+        with transaction.atomic():
+            schedule.save()
+    except IntegrityError as exc:  # a concurrent create of the same name won
+        raise ValidationError({"name": "A schedule with this name already exists."}) from exc
+    schedule_members_set(schedule=schedule, contacts=list(members or []))
+    return schedule
+
+
+def override_add(*, schedule: Schedule, contact: Contact, start: datetime, end: datetime, note: str = "",
+                 created_by: str = "") -> ScheduleOverride:
+    """``contact`` is on call on ``schedule`` during [start, end), whatever the rotation says."""
+    if end <= start:
+        raise ValidationError({"end": "The override must end after it starts."})
+    override = ScheduleOverride(schedule=schedule, contact=contact, start=start, end=end, note=note[:200],
+                                created_by=created_by[:200])
+    override.full_clean()
+    override.save()
+    return override
+
+
+def override_remove(*, override_id: int | None) -> bool:
+    if override_id is None:
+        return False
+    return ScheduleOverride.objects.filter(pk=override_id).delete()[0] > 0
+
+
+def turn_notices_send(*, now: datetime | None = None) -> int:
+    """Scheduled every minute: text each incoming on-call person once, ``notice_minutes`` ahead.
+
+    A change of person counts as a turn start, whether it comes from the rotation or an override.
+    The unique TurnNotice row makes a second worker, or the next minute's run, send nothing.
+    """
+    now = now or timezone.now()
+    sent = 0
+    for schedule in Schedule.objects.filter(notice_minutes__isnull=False):
+        horizon = now + timedelta(minutes=schedule.notice_minutes)
+        tz = schedule_zone(schedule=schedule)
+        for segment in schedule_changes_between(schedule=schedule, start=now, end=horizon):
+            person = segment.person
+            if person is None:
+                continue
+            try:
+                with transaction.atomic():
+                    notice = TurnNotice.objects.create(schedule=schedule, contact_id=person.id,
+                                                       turn_start=segment.start)
+                    notice.message = message_send(
+                        channel="sms", recipient=person.phone, owner=schedule,
+                        body=texts.turn_notice_text(schedule_name=schedule.name, start=segment.start,
+                                                    until=oncall_at(schedule=schedule, at=segment.start).until,
+                                                    tz=tz, now=now))
+                    notice.save(update_fields=["message"])
+                    sent += 1
+            except IntegrityError:
+                continue  # already told
+    return sent

@@ -1,0 +1,7 @@
+"""Stable names for the dotted paths the portal stores in rows (a django-q2 Schedule.func)."""
+
+from __future__ import annotations
+
+from oncall.services import turn_notices_send
+
+__all__ = ["turn_notices_send"]

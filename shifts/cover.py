@@ -1,0 +1,26 @@
+"""On-call cover booked by text: a shift that belongs to a schedule becomes an override for its booker.
+
+Booking such a shift (the same code / REQUEST / race machinery as any shift) makes its booker on
+call on the schedule for exactly the shift's hours; releasing the booking takes the override
+away. Both run inside the booking's transaction, so a booking never exists without its cover.
+"""
+
+from __future__ import annotations
+
+from oncall.services import contacts_for_phones, override_add, override_remove
+from shifts.models import Shift
+
+
+def shift_cover_make(*, shift: Shift, phone: str) -> None:
+    if not shift.schedule_id or shift.cover_id:
+        return
+    contact = shift.booked_by or contacts_for_phones(phones=[phone])[0]
+    override = override_add(schedule=shift.schedule, contact=contact, start=shift.starts_at, end=shift.ends_at,
+                            note=f"shift {shift.code} booked by text", created_by=f"shift {shift.code}")
+    Shift.objects.filter(pk=shift.pk).update(cover=override)
+    shift.cover = override
+
+
+def shift_cover_remove(*, shift: Shift) -> None:
+    override_remove(override_id=shift.cover_id)
+    shift.cover = None
