@@ -32,8 +32,8 @@ _INCIDENT_COLOURS = {IncidentStatus.NOT_ACKNOWLEDGED: "failed", IncidentStatus.A
 class EscalationLevelInline(admin.TabularInline):
     model = EscalationLevel
     extra = 1
-    autocomplete_fields = ["contacts"]
-    fields = ["position", "contacts", "wait_seconds", "reminders", "voice"]
+    autocomplete_fields = ["contacts", "schedule"]
+    fields = ["position", "contacts", "schedule", "wait_seconds", "reminders", "voice"]
 
 
 @admin.register(EscalationPolicy)

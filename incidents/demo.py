@@ -9,8 +9,11 @@ from django.db import transaction
 
 from incidents.models import EscalationLevel, EscalationPolicy, FinalAction
 from messaging.models import Contact
+from oncall.models import Schedule
 
 DEMO_POLICY = "Gas leak – east"
+DEMO_ONCALL_POLICY = "Gas leak – east, on call"
+DEMO_SCHEDULE = "East gas"
 LEVEL_PHONES = ["+12065550101", "+12065550102"]
 MANAGER_PHONE = "+12065550103"
 
@@ -26,4 +29,12 @@ def demo_seed() -> EscalationPolicy | None:
         for position, phone in enumerate(LEVEL_PHONES, 1):
             level = EscalationLevel.objects.create(policy=policy, position=position, wait_seconds=60, reminders=1)
             level.contacts.set([contacts[phone]])
+    schedule = Schedule.objects.filter(name=DEMO_SCHEDULE).first()
+    if schedule is not None:
+        # Whoever is on call first, then the duty manager.
+        oncall, created = EscalationPolicy.objects.get_or_create(name=DEMO_ONCALL_POLICY)
+        if created:
+            EscalationLevel.objects.create(policy=oncall, position=1, schedule=schedule, wait_seconds=60, reminders=1)
+            EscalationLevel.objects.create(policy=oncall, position=2, wait_seconds=60,
+                                           reminders=1).contacts.set([contacts[MANAGER_PHONE]])
     return policy
