@@ -51,7 +51,7 @@ from incidents.snapshots import (
 from messaging.models import Contact, InboundSms, MessageStatus, OutboundMessage
 from messaging.outbound.send import message_send
 from messaging.scheduling.timers import timer_schedule, timers_cancel_for
-from oncall.selectors import oncall_at, schedule_get
+from oncall.selectors import oncall_at
 
 log = logging.getLogger(__name__)
 
@@ -118,12 +118,12 @@ def _oncall_resolve(incident: Incident) -> None:
     incident.level_oncall = []
     if level.schedule_id is None:
         return
-    schedule = schedule_get(pk=level.schedule_id)
-    if schedule is None:
+    answer = oncall_at(schedule=level.schedule_id)
+    if answer is None:
         _event(incident, EventKind.NOBODY_ON_CALL,
                note=f"Schedule {level.schedule_name!r} no longer exists; nobody paged from it.")
         return
-    answer = oncall_at(schedule=schedule)
+    schedule = answer.schedule
     if answer.person is None:
         _event(incident, EventKind.NOBODY_ON_CALL, note=f"Nobody on call on {schedule.name}.")
         return
