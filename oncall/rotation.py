@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 
 @dataclass(frozen=True)
@@ -52,13 +52,22 @@ def _wall(at: datetime, tz: tzinfo) -> datetime:
     return at.astimezone(tz).replace(tzinfo=None)
 
 
+def _utc(at: datetime) -> datetime:
+    # Python compares two datetimes that share a tzinfo by wall clock, ignoring ``fold``: 01:15
+    # the second time round on the autumn night would sort before 01:30 the first time. In UTC
+    # every comparison is between instants.
+    return at.astimezone(UTC)
+
+
 def turn_start(*, handoff: datetime, turn_hours: int, tz: tzinfo, index: int) -> datetime:
-    return (_wall(handoff, tz) + timedelta(hours=turn_hours * index)).replace(tzinfo=tz)
+    """The instant (in UTC) turn ``index`` starts: the handoff's local time, ``index`` turns on."""
+    return _utc((_wall(handoff, tz) + timedelta(hours=turn_hours * index)).replace(tzinfo=tz))
 
 
 def turn_at(*, handoff: datetime, turn_hours: int, tz: tzinfo, at: datetime) -> Turn:
     """The turn (of the endless sequence, negative before the handoff) that holds ``at``."""
     step = timedelta(hours=turn_hours)
+    at = _utc(at)
     k = (_wall(at, tz) - _wall(handoff, tz)) // step
     # Wall-clock division can be one off next to a clock change (a repeated or skipped hour).
     while turn_start(handoff=handoff, turn_hours=turn_hours, tz=tz, index=k + 1) <= at:
@@ -79,8 +88,10 @@ def oncall_resolve(*, handoff: datetime, turn_hours: int, tz: tzinfo, members: S
     """Who is on call at ``at``, since when and until the next change.
 
     ``overrides`` must hold every override that covers ``at`` and those starting after it that
-    could cut the answer short; any others are ignored.
+    could cut the answer short; any others are ignored. Their times are compared as given (the
+    selector's are UTC): converting a few hundred per lookup would cost more than the lookup.
     """
+    at, handoff = _utc(at), _utc(handoff)
     covering = [o for o in overrides if o.start <= at < o.end]
     if covering:
         win = max(covering, key=lambda o: o.id)
@@ -114,7 +125,7 @@ def oncall_segments(*, handoff: datetime, turn_hours: int, tz: tzinfo, members: 
     out turn-sized (the slots a manager posts as shifts).
     """
     segments: list[Segment] = []
-    at = start
+    at, end = _utc(start), _utc(end)
     while at < end:
         oc = oncall_resolve(handoff=handoff, turn_hours=turn_hours, tz=tz, members=members,
                             overrides=overrides, at=at)
