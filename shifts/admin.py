@@ -16,6 +16,7 @@ from import_export.admin import ImportExportMixin
 from messaging.admin.badges import status_badge
 from messaging.outbound.parts import sms_parts
 from shifts import selectors, services
+from shifts.admin_cover import cover_view
 from shifts.codes import shift_code_validate
 from shifts.models import CampaignStatus, Shift, ShiftCampaign
 from shifts.resources import ShiftResource
@@ -204,6 +205,8 @@ class ShiftCampaignAdmin(admin.ModelAdmin):
                  name="shifts_shiftcampaign_progress"),
             path("<int:pk>/progress.json", self.admin_site.admin_view(self.progress_json),
                  name="shifts_shiftcampaign_progress_json"),
+            path("cover/", self.admin_site.admin_view(lambda request: cover_view(self, request)),
+                 name="shifts_shiftcampaign_cover"),
         ]
         return extra + super().get_urls()
 
