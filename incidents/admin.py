@@ -29,8 +29,17 @@ _INCIDENT_COLOURS = {IncidentStatus.NOT_ACKNOWLEDGED: "failed", IncidentStatus.A
                      IncidentStatus.UNACKNOWLEDGED: "suppressed", IncidentStatus.RESOLVED: "delivered"}
 
 
+class EscalationLevelForm(forms.ModelForm):
+    def clean(self):
+        data = super().clean()
+        if not data.get("DELETE") and not data.get("contacts") and not data.get("schedule"):
+            raise ValidationError("A level needs contacts, a schedule, or both.")
+        return data
+
+
 class EscalationLevelInline(admin.TabularInline):
     model = EscalationLevel
+    form = EscalationLevelForm
     extra = 1
     autocomplete_fields = ["contacts", "schedule"]
     fields = ["position", "contacts", "schedule", "wait_seconds", "reminders", "voice"]
@@ -103,7 +112,7 @@ class IncidentAddForm(forms.ModelForm):
         if not policy and not contacts:
             raise ValidationError("Choose a policy or at least one contact to page.")
         if policy and not selectors.policy_is_pageable(policy=policy):
-            self.add_error("policy", "This policy has no level with contacts.")
+            self.add_error("policy", "This policy has no level with contacts or a schedule.")
         return data
 
 
