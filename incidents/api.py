@@ -51,7 +51,8 @@ class IncidentCreateSerializer(serializers.Serializer):
                           help_text='A link for the people paged; "no url" (or empty) when there is none.')
     contacts = serializers.ListField(child=E164Field(), required=False, max_length=MAX_CONTACTS)
     policy = serializers.PrimaryKeyRelatedField(queryset=EscalationPolicy.objects.all(), required=False,
-                                                help_text="Page this policy's chain instead of contacts.")
+                                                help_text="Page this policy's chain instead of contacts.",
+                                                error_messages={"does_not_exist": "No policy with id {pk_value}."})
     # The AWS sample's two fixed contacts, accepted in place of ``contacts``.
     first_contact = E164Field(required=False)
     second_contact = E164Field(required=False)
@@ -156,7 +157,8 @@ class PolicyLevelSerializer(serializers.Serializer):
     contacts = serializers.ListField(child=E164Field(), required=False, default=list, max_length=MAX_CONTACTS)
     schedule = serializers.PrimaryKeyRelatedField(queryset=Schedule.objects.all(), required=False, allow_null=True,
                                                   default=None, help_text="Page whoever is on call on it when "
-                                                                          "the level starts.")
+                                                                          "the level starts.",
+                                                  error_messages={"does_not_exist": "No schedule with id {pk_value}."})
     wait_seconds = serializers.IntegerField(min_value=1, max_value=MAX_WAIT_SECONDS, default=DEFAULT_WAIT_SECONDS)
     reminders = serializers.IntegerField(min_value=0, max_value=MAX_REMINDERS, default=DEFAULT_REMINDERS)
     voice = serializers.BooleanField(required=False, default=False)

@@ -46,6 +46,15 @@ class ScheduleCreateSerializer(serializers.Serializer):
             raise serializers.ValidationError("A schedule with this name already exists.")
         return value.strip()
 
+    def validate_time_zone(self, value):
+        # Checked as a field, so a bad zone is reported beside any other bad field.
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise serializers.ValidationError(f"{value!r} is not an IANA time zone (for example Europe/London).") \
+                from exc
+        return value
+
     def validate(self, attrs):
         tz = _zone(attrs["time_zone"])
         raw = attrs["handoff"].strip()

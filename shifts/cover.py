@@ -24,3 +24,8 @@ def shift_cover_make(*, shift: Shift, phone: str) -> None:
 def shift_cover_remove(*, shift: Shift) -> None:
     override_remove(override_id=shift.cover_id)
     shift.cover = None
+
+
+def shift_cover_on_delete(sender, instance: Shift, **kwargs) -> None:
+    """A deleted shift takes its on-call cover with it (the override does not point back at it)."""
+    override_remove(override_id=instance.cover_id)

@@ -22,7 +22,8 @@ class ShiftSerializer(serializers.Serializer):
     location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     schedule = serializers.PrimaryKeyRelatedField(
         queryset=Schedule.objects.all(), required=False, allow_null=True, default=None,
-        help_text="On-call cover: the booker becomes on call on this schedule for [starts_at, ends_at).")
+        help_text="On-call cover: the booker becomes on call on this schedule for [starts_at, ends_at).",
+        error_messages={"does_not_exist": "No schedule with id {pk_value}."})
 
     def validate_code(self, value):
         try:

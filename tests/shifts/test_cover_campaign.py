@@ -90,3 +90,17 @@ def test_the_composer_page_lists_the_slots_and_creates_a_draft(client, django_us
     made = client.post("/admin/shifts/shiftcampaign/cover/", {"schedule": schedule.pk, "days": 2, "tag": tag.pk})
     assert made.status_code == 302 and "/send/" in made["Location"]
     assert Shift.objects.filter(schedule=schedule).count() >= 2
+
+
+def test_deleting_a_booked_on_call_shift_takes_its_cover_away(employees):
+    now = timezone.now()
+    schedule = _cover_rota(now)
+    [phone] = employees(1)
+    *_, slot = cover_shifts_post(schedule=schedule, days=2, now=now)  # the first has started
+    sms_in(phone, slot.code)
+    during = slot.starts_at + (slot.ends_at - slot.starts_at) / 2
+    assert oncall_at(schedule=schedule, at=during).person.phone == phone
+
+    Shift.objects.filter(pk=slot.pk).delete()
+
+    assert oncall_at(schedule=schedule, at=during).person is None
