@@ -39,7 +39,8 @@ def cover_view(model_admin, request):
         now = timezone.now()
         tz = schedule_zone(schedule=schedule)
         slots = [(s.start.astimezone(tz), s.end.astimezone(tz))
-                 for s in schedule_uncovered(schedule=schedule, start=now, end=now + timedelta(days=days))]
+                 for s in schedule_uncovered(schedule=schedule, start=now, end=now + timedelta(days=days))
+                 if s.start > now]  # the gap under way now can no longer be booked
         if request.method == "POST":
             tag = form.cleaned_data["tag"]
             if tag is None:

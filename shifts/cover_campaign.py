@@ -34,7 +34,8 @@ def cover_shifts_post(*, schedule: Schedule, days: int, now: datetime | None = N
     tz = schedule_zone(schedule=schedule)
     shifts = []
     for slot in schedule_uncovered(schedule=schedule, start=now, end=now + timedelta(days=min(days, MAX_DAYS))):
-        if slot.end - slot.start < MIN_SLOT:
+        # A shift cannot be booked once it has started, so the gap under way now is not offered.
+        if slot.start <= now or slot.end - slot.start < MIN_SLOT:
             continue
         code = cover_slot_code(schedule=schedule, start=slot.start)
         existing = Shift.objects.filter(code=code).first()

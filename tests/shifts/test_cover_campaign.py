@@ -44,10 +44,10 @@ def test_each_uncovered_turn_of_the_next_days_becomes_one_on_call_shift():
     assert covered not in starts  # already someone's
     assert all(s.schedule_id == schedule.pk and s.status == ShiftStatus.AVAILABLE for s in shifts)
     assert all(s.ends_at - s.starts_at <= timedelta(hours=25) for s in shifts)
-    # Noon to noon three days on: the rest of today's turn, the turn after tomorrow's covered
-    # one, and the morning of the third day.
+    # Noon to noon three days on: the rest of today's turn has started (it cannot be booked any
+    # more); then the turn after tomorrow's covered one, and the morning of the third day.
     assert [(s.starts_at.astimezone(ZONE).hour, s.ends_at.astimezone(ZONE).hour) for s in shifts] == [
-        (12, 8), (8, 8), (8, 12)]
+        (8, 8), (8, 12)]
     assert cover_shifts_post(schedule=schedule, days=3, now=now) == shifts  # posting again reuses them
 
 
@@ -96,7 +96,7 @@ def test_deleting_a_booked_on_call_shift_takes_its_cover_away(employees):
     now = timezone.now()
     schedule = _cover_rota(now)
     [phone] = employees(1)
-    *_, slot = cover_shifts_post(schedule=schedule, days=2, now=now)  # the first has started
+    [slot, *_] = cover_shifts_post(schedule=schedule, days=2, now=now)
     sms_in(phone, slot.code)
     during = slot.starts_at + (slot.ends_at - slot.starts_at) / 2
     assert oncall_at(schedule=schedule, at=during).person.phone == phone
