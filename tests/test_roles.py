@@ -2,7 +2,9 @@
 
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
+from oncall.services import schedule_create
 from portal.roles import ANALYST, DISPATCHER, SHIFT_MANAGER
 
 pytestmark = pytest.mark.django_db
@@ -58,3 +60,20 @@ def test_the_phone_simulator_is_read_by_every_role_and_acted_in_by_dispatchers_a
 def test_no_role_sees_or_clears_login_lockouts():
     # django-axes' records of failed logins (who tried which username from where) stay with superusers.
     assert not any(app == "axes" for name in (DISPATCHER, SHIFT_MANAGER, ANALYST) for app, _ in _perms(name))
+
+
+def test_a_dispatcher_reads_the_rotas_and_a_shift_manager_keeps_them(client, django_user_model):
+    dispatcher, manager, analyst = _perms(DISPATCHER), _perms(SHIFT_MANAGER), _perms(ANALYST)
+    assert {("oncall", "view_schedule"), ("oncall", "view_scheduleoverride")} <= dispatcher
+    assert not any(app == "oncall" and not code.startswith("view_") for app, code in dispatcher | analyst)
+    assert {("oncall", "change_schedule"), ("oncall", "add_scheduleoverride"),
+            ("oncall", "delete_scheduleoverride")} <= manager
+    schedule = schedule_create(name="East gas", handoff=timezone.now(), turn_hours=24)
+    jo = django_user_model.objects.create_user("jo", password="pw-12345-abc", is_staff=True)
+    jo.groups.add(Group.objects.get(name=DISPATCHER))
+    client.force_login(jo)
+    assert client.get(f"/admin/oncall/schedule/{schedule.pk}/change/").status_code == 200
+    refused = client.post(f"/admin/oncall/schedule/{schedule.pk}/add-override/",
+                          {"contact": "", "start": "", "end": ""})
+    assert refused.status_code == 403
+    assert client.post(f"/admin/oncall/schedule/{schedule.pk}/change/", {"name": "Renamed"}).status_code == 403
