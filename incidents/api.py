@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from incidents.models import Incident
-from incidents.selectors import incident_timeline
+from incidents.selectors import incident_alerts_absorbed, incident_timeline
 from incidents.services import DEFAULT_REMINDERS, DEFAULT_WAIT_SECONDS, incident_open_for_phones, incident_resolve
 from incidents.snapshots import snapshot_phones
 from messaging.api.serializers import E164Field
@@ -79,6 +79,8 @@ class IncidentSerializer(serializers.Serializer):
             "created_at": incident.created_at,
             "next_step_at": incident.next_step_at,
             "contacts": snapshot_phones(incident=incident),
+            "policy": incident.policy_id,
+            "alerts": incident_alerts_absorbed(incident=incident),
             "timeline": [
                 {"at": e.at, "event": e.kind,
                  "contact": e.contact.phone if e.contact else (

@@ -7,3 +7,11 @@ urlpatterns = [
     path("incidents/<int:pk>/", api.IncidentDetailView.as_view(), name="api-incident"),
     path("incidents/<int:pk>/resolve/", api.IncidentResolveView.as_view(), name="api-incident-resolve"),
 ]
+
+# Alerts in (incidents/alerts/).
+from incidents.alerts import api as alerts_api  # noqa: E402
+
+urlpatterns += [
+    path("alerts/", alerts_api.GenericAlertView.as_view(), name="api-alerts"),
+    path("alerts/alertmanager/", alerts_api.AlertmanagerView.as_view(), name="api-alerts-alertmanager"),
+]

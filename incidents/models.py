@@ -121,6 +121,8 @@ class EventKind(models.TextChoices):
     SKIPPED = "skipped", "Skipped (opted out)"
     STOOD_DOWN = "stood_down", "Stood down"
     FINAL_ACTION = "final_action", "Final action"
+    ALERT_OPENED = "alert_opened", "Opened by an alert"
+    ALERT_REPEATED = "alert_repeated", "Alert repeated"
 
 
 class IncidentEvent(models.Model):
@@ -144,3 +146,61 @@ class IncidentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.incident_id}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Alerts in (incidents/alerts/): monitoring opens, deduplicates and resolves incidents by itself.
+
+
+class AlertSource(models.TextChoices):
+    GENERIC = "generic", "Generic (POST alerts/)"
+    ALERTMANAGER = "alertmanager", "Alertmanager / Grafana"
+
+
+class AlertStatus(models.TextChoices):
+    FIRING = "firing", "Firing"
+    RESOLVED = "resolved", "Resolved"
+
+
+class AlertGroup(models.Model):
+    """The problem an alert key names, while an incident works on it.
+
+    One open group per (policy, dedup key): the partial unique constraint is what makes two
+    alerts arriving at the same instant open one incident, whatever the timing. A group closes
+    when its incident is resolved (by the source, by SMS or in the admin), so a later firing
+    opens a new one.
+    """
+
+    incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="alert_group")
+    policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="alert_groups")
+    dedup_key = models.CharField(max_length=500)
+    is_open = models.BooleanField(default=True)
+    absorbed = models.PositiveIntegerField(default=0, help_text="Alerts absorbed after the one that opened it.")
+    firing = models.PositiveIntegerField(default=1, help_text="Alerts firing in the latest body.")
+    last_alert_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["policy", "dedup_key"], condition=models.Q(is_open=True),
+                                               name="alert_group_one_open_per_key")]
+
+    def __str__(self) -> str:
+        return f"{self.dedup_key[:60]} (#{self.incident_id})"
+
+
+class Alert(models.Model):
+    """One alert body exactly as it arrived, stored before anything acts on it."""
+
+    source = models.CharField(max_length=16, choices=AlertSource.choices)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    body = models.JSONField()
+    policy = models.ForeignKey(EscalationPolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    dedup_key = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=10, choices=AlertStatus.choices, default=AlertStatus.FIRING)
+    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts")
+    outcome = models.CharField(max_length=300, blank=True, help_text="What the portal did with it.")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} {self.status} {self.dedup_key[:40]}"

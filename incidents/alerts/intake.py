@@ -1,0 +1,141 @@
+"""Alert intake: store the body, then open, absorb or resolve the incident its key names.
+
+Store first: the raw body is committed on its own before anything acts on it, so an alert the
+portal failed to act on is still in the admin with the error. Then one transaction decides:
+
+- no open group for (policy, dedup key): open an incident from the policy and its group;
+- an open group: absorb the alert (counted, on the timeline, nobody paged, the chain untouched);
+- a ``resolved`` alert: resolve the group's incident through incidents.services.
+
+Two alerts with the same key at the same instant both find no group and both try to open one;
+the partial unique constraint on AlertGroup lets one insert win, the other's transaction
+(incident and pages with it) rolls back and it retries, finding the winner's group to absorb.
+A group whose incident a person resolved (SMS, admin) is closed the next time its key arrives,
+so every way of resolving an incident works without the services knowing about alerts.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from incidents.alerts.alertmanager import ParsedAlert, alert_description
+from incidents.models import (
+    Alert,
+    AlertGroup,
+    AlertSource,
+    AlertStatus,
+    EscalationPolicy,
+    EventKind,
+    Incident,
+    IncidentEvent,
+    IncidentStatus,
+)
+from incidents.services import incident_open, incident_resolve
+from messaging.inbound.sns_storage import clean_json
+
+log = logging.getLogger(__name__)
+
+# Who a resolution by the source is recorded as ("resolved by Alertmanager").
+RESOLVED_BY = {AlertSource.ALERTMANAGER: "Alertmanager", AlertSource.GENERIC: "the alert's source"}
+# Losing the insert race more than this often would mean something else is wrong.
+ATTEMPTS = 3
+MAX_URL = 2000
+
+
+@dataclass(frozen=True)
+class AlertOutcome:
+    incident_id: int | None
+    created: bool = False
+    resolved: bool = False
+
+
+def alert_store(*, source: str, body, policy: EscalationPolicy | None, dedup_key: str = "",
+                status: str = AlertStatus.FIRING) -> Alert:
+    """The raw body, committed before anything acts on it (jsonb cannot hold NUL: cleaned)."""
+    return Alert.objects.create(source=source, body=clean_json(body), policy=policy, dedup_key=dedup_key[:1000],
+                                status=status)
+
+
+def _firing_note(parsed: ParsedAlert) -> str:
+    note = f"{parsed.firing} firing"
+    return f"{note}, {parsed.resolved} resolved" if parsed.resolved else note
+
+
+def _open_group(*, policy: EscalationPolicy, dedup_key: str) -> AlertGroup | None:
+    """The open group for this key, locked; one whose incident was resolved meanwhile is closed."""
+    group = (AlertGroup.objects.select_for_update().select_related("incident")
+             .filter(policy=policy, dedup_key=dedup_key, is_open=True).first())
+    if group is not None and group.incident.status == IncidentStatus.RESOLVED:
+        group.is_open = False
+        group.save(update_fields=["is_open"])
+        return None
+    return group
+
+
+def _timeline(incident: Incident, *, kind: str, note: str, at=None) -> None:
+    IncidentEvent.objects.create(incident=incident, kind=kind, note=note[:300], level=incident.level,
+                                 round=incident.round, at=at or timezone.now())
+
+
+def _absorb(alert: Alert, group: AlertGroup, parsed: ParsedAlert) -> AlertOutcome:
+    now = timezone.now()
+    AlertGroup.objects.filter(pk=group.pk).update(absorbed=F("absorbed") + 1, firing=parsed.firing, last_alert_at=now)
+    note = f"alert repeated, {_firing_note(parsed)}"
+    _timeline(group.incident, kind=EventKind.ALERT_REPEATED, note=note, at=now)
+    Alert.objects.filter(pk=alert.pk).update(incident=group.incident,
+                                             outcome=f"Absorbed by #{group.incident_id}: {note}.")
+    return AlertOutcome(incident_id=group.incident_id)
+
+
+def _open(alert: Alert, policy: EscalationPolicy, parsed: ParsedAlert) -> AlertOutcome:
+    source = AlertSource(alert.source).label
+    incident = incident_open(description=alert_description(summary=parsed.summary, details=parsed.details),
+                             url=parsed.url[:MAX_URL], policy=policy, created_by=f"alert ({source})")
+    if parsed.dedup_key:
+        AlertGroup.objects.create(incident=incident, policy=policy, dedup_key=parsed.dedup_key[:1000],
+                                  firing=parsed.firing, last_alert_at=incident.created_at)
+    _timeline(incident, kind=EventKind.ALERT_OPENED, at=incident.created_at,
+              note=f"opened by {RESOLVED_BY[alert.source] if alert.source != AlertSource.GENERIC else 'an alert'}, "
+                   f"{_firing_note(parsed)}")
+    Alert.objects.filter(pk=alert.pk).update(incident=incident, outcome=f"Opened #{incident.pk}.")
+    return AlertOutcome(incident_id=incident.pk, created=True)
+
+
+def _resolve(alert: Alert, policy: EscalationPolicy, parsed: ParsedAlert) -> AlertOutcome:
+    group = _open_group(policy=policy, dedup_key=parsed.dedup_key) if parsed.dedup_key else None
+    if group is None:
+        Alert.objects.filter(pk=alert.pk).update(outcome="Resolved, but no incident was open for this key.")
+        return AlertOutcome(incident_id=None)
+    incident_resolve(incident_id=group.incident_id, resolved_by=RESOLVED_BY[alert.source])
+    AlertGroup.objects.filter(pk=group.pk).update(is_open=False, firing=0, last_alert_at=timezone.now())
+    Alert.objects.filter(pk=alert.pk).update(incident_id=group.incident_id, outcome=f"Resolved #{group.incident_id}.")
+    return AlertOutcome(incident_id=group.incident_id, resolved=True)
+
+
+def alert_receive(*, source: str, body, policy: EscalationPolicy, parsed: ParsedAlert) -> AlertOutcome:
+    """Store ``body`` raw, then act on it as ``parsed`` says (body and policy already validated)."""
+    alert = alert_store(source=source, body=body, policy=policy, dedup_key=parsed.dedup_key, status=parsed.status)
+    return alert_act(alert=alert, policy=policy, parsed=parsed)
+
+
+def alert_act(*, alert: Alert, policy: EscalationPolicy, parsed: ParsedAlert) -> AlertOutcome:
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                if parsed.status == AlertStatus.RESOLVED:
+                    return _resolve(alert, policy, parsed)
+                group = _open_group(policy=policy, dedup_key=parsed.dedup_key) if parsed.dedup_key else None
+                if group is not None:
+                    return _absorb(alert, group, parsed)
+                return _open(alert, policy, parsed)
+        except IntegrityError:
+            # Another request opened this key's group first; the next attempt absorbs into it.
+            if attempt == ATTEMPTS:
+                raise
+            log.info("alert %s lost the race to open %r; retrying", alert.pk, parsed.dedup_key)
+    raise AssertionError("unreachable")

@@ -1,0 +1,83 @@
+"""What an alert body must hold; every bad field is named in the 400, and nothing is stored.
+
+Alertmanager and Grafana add fields over time (Grafana sends ``version`` "1", ``orgId``,
+``state``, ``title``…): unknown fields are kept in the stored body and ignored here.
+"""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from incidents.alerts.alertmanager import ParsedAlert
+from incidents.models import AlertStatus, EscalationPolicy
+from incidents.selectors import policy_is_pageable
+
+MAX_ALERTS = 1000
+MAX_KEY = 1000
+
+
+class PolicyField(serializers.PrimaryKeyRelatedField):
+    default_error_messages = {
+        **serializers.PrimaryKeyRelatedField.default_error_messages,
+        "does_not_exist": "No escalation policy has the id {pk_value}.",
+        "incorrect_type": "A policy id (a number) is needed, not {data_type}.",
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=EscalationPolicy.objects.all(), **kwargs)
+
+
+def _pageable(policy: EscalationPolicy, status: str) -> None:
+    if status == AlertStatus.FIRING and not policy_is_pageable(policy=policy):
+        raise serializers.ValidationError({"policy": [f"Policy {policy.pk} ({policy}) pages nobody: give it a "
+                                                      "level with contacts."]})
+
+
+class GenericAlertSerializer(serializers.Serializer):
+    summary = serializers.CharField(max_length=1000)
+    details = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
+    url = serializers.URLField(required=False, allow_blank=True, default="", max_length=2000)
+    dedup_key = serializers.CharField(required=False, allow_blank=True, default="", max_length=MAX_KEY)
+    status = serializers.ChoiceField(choices=AlertStatus.choices, required=False, default=AlertStatus.FIRING)
+    policy = PolicyField()
+
+    def validate(self, attrs):
+        if attrs["status"] == AlertStatus.RESOLVED and not attrs["dedup_key"]:
+            raise serializers.ValidationError({"dedup_key": ["A resolved alert needs the dedup_key of the alert "
+                                                             "it resolves."]})
+        _pageable(attrs["policy"], attrs["status"])
+        return attrs
+
+    def parsed(self) -> ParsedAlert:
+        d = self.validated_data
+        firing = d["status"] == AlertStatus.FIRING
+        return ParsedAlert(summary=d["summary"], details=d["details"], url=d["url"], dedup_key=d["dedup_key"],
+                           status=d["status"], firing=int(firing), resolved=int(not firing))
+
+
+class AlertmanagerAlertSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=AlertStatus.choices, required=False)
+    labels = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, default=dict)
+    annotations = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False,
+                                        default=dict)
+    generatorURL = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)  # noqa: N815
+    fingerprint = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AlertmanagerSerializer(serializers.Serializer):
+    """Alertmanager's webhook body; ``policy`` comes from the query string (``?policy=ID``)."""
+
+    status = serializers.ChoiceField(choices=AlertStatus.choices)
+    groupKey = serializers.CharField(max_length=MAX_KEY)  # noqa: N815
+    alerts = AlertmanagerAlertSerializer(many=True, allow_empty=False, max_length=MAX_ALERTS)
+    receiver = serializers.CharField(required=False, allow_blank=True, default="")
+    commonLabels = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False,  # noqa: N815
+                                         default=dict)
+    commonAnnotations = serializers.DictField(child=serializers.CharField(allow_blank=True),  # noqa: N815
+                                              required=False, default=dict)
+    externalURL = serializers.CharField(required=False, allow_blank=True, default="")  # noqa: N815
+    policy = PolicyField()
+
+    def validate(self, attrs):
+        _pageable(attrs["policy"], attrs["status"])
+        return attrs
