@@ -31,12 +31,15 @@ from messaging.models import InboundSms
 ACCEPT = {"YES", "Y", "ACK"}
 DECLINE = {"NO", "N"}
 RESOLVE = {"RESOLVE", "R"}
-_REPLY = re.compile(r"^(YES|Y|ACK|NO|N|RESOLVE|R)(?:\s*#?\s*(\d{1,9}))?[\s.!]*$", re.IGNORECASE)
+_REPLY = re.compile(r"^(YES|Y|ACK|NO|N|RESOLVE)(?:\s*#?\s*(\d{1,9}))?[\s.!]*$", re.IGNORECASE)
+# A bare R needs a space or # before its number: "R101" is the kind of code a shift may have.
+_REPLY_R = re.compile(r"^(R)(?:(?:\s+#?|\s*#)\s*(\d{1,9}))?[\s.!]*$", re.IGNORECASE)
 
 
 def reply_parse(text: str) -> tuple[str, int | None] | None:
     """("YES"|"NO"|"RESOLVE", reference or None) for an incident reply, or None for anything else."""
-    match = _REPLY.match(" ".join((text or "").split()))
+    text = " ".join((text or "").split())
+    match = _REPLY.match(text) or _REPLY_R.match(text)
     if not match:
         return None
     word = match.group(1).upper()
