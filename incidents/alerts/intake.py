@@ -1,7 +1,9 @@
 """Alert intake: store the body, then open, absorb or resolve the incident its key names.
 
-Store first: the raw body is committed on its own before anything acts on it, so an alert the
-portal failed to act on is still in the admin with the error. Then one transaction decides:
+Store first: the raw body is the first row written, in the transaction that acts on it, so a
+repeat costs one commit. If acting fails unexpectedly the body is stored again on its own with
+the error (and the 500 makes Alertmanager retry); a refusal (a policy that pages nobody) rolls
+back whole, like every 400, leaving nothing. The transaction decides:
 
 - no open group for (policy, dedup key): open an incident from the policy and its group;
 - an open group: absorb the alert (counted, on the timeline, nobody paged, the chain untouched);
@@ -19,6 +21,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -35,6 +38,7 @@ from incidents.models import (
     IncidentEvent,
     IncidentStatus,
 )
+from incidents.selectors import policy_is_pageable
 from incidents.services import incident_open, incident_resolve
 from messaging.inbound.sns_storage import clean_json
 
@@ -93,6 +97,10 @@ def _absorb(alert: Alert, group: AlertGroup, parsed: ParsedAlert) -> AlertOutcom
 
 
 def _open(alert: Alert, policy: EscalationPolicy, parsed: ParsedAlert) -> AlertOutcome:
+    # Checked here, not on every request: a repeat never needs the policy's chain.
+    if not policy_is_pageable(policy=policy):
+        raise ValidationError({"policy": [f"Policy {policy.pk} ({policy}) pages nobody: give it a level with "
+                                          "contacts."]})
     source = AlertSource(alert.source).label
     incident = incident_open(description=alert_description(summary=parsed.summary, details=parsed.details),
                              url=parsed.url[:MAX_URL], policy=policy, created_by=f"alert ({source})")
@@ -119,23 +127,35 @@ def _resolve(alert: Alert, policy: EscalationPolicy, parsed: ParsedAlert) -> Ale
 
 def alert_receive(*, source: str, body, policy: EscalationPolicy, parsed: ParsedAlert) -> AlertOutcome:
     """Store ``body`` raw, then act on it as ``parsed`` says (body and policy already validated)."""
-    alert = alert_store(source=source, body=body, policy=policy, dedup_key=parsed.dedup_key, status=parsed.status)
-    return alert_act(alert=alert, policy=policy, parsed=parsed)
-
-
-def alert_act(*, alert: Alert, policy: EscalationPolicy, parsed: ParsedAlert) -> AlertOutcome:
     for attempt in range(1, ATTEMPTS + 1):
         try:
             with transaction.atomic():
-                if parsed.status == AlertStatus.RESOLVED:
-                    return _resolve(alert, policy, parsed)
-                group = _open_group(policy=policy, dedup_key=parsed.dedup_key) if parsed.dedup_key else None
-                if group is not None:
-                    return _absorb(alert, group, parsed)
-                return _open(alert, policy, parsed)
+                alert = alert_store(source=source, body=body, policy=policy, dedup_key=parsed.dedup_key,
+                                    status=parsed.status)
+                return _act(alert, policy, parsed)
         except IntegrityError:
             # Another request opened this key's group first; the next attempt absorbs into it.
             if attempt == ATTEMPTS:
+                _store_failed(source, body, policy, parsed, "lost the race to open its group too often")
                 raise
-            log.info("alert %s lost the race to open %r; retrying", alert.pk, parsed.dedup_key)
+            log.info("an alert lost the race to open %r; retrying", parsed.dedup_key)
+        except ValidationError:
+            raise
+        except Exception as exc:
+            _store_failed(source, body, policy, parsed, f"{type(exc).__name__}: {exc}")
+            raise
     raise AssertionError("unreachable")
+
+
+def _act(alert: Alert, policy: EscalationPolicy, parsed: ParsedAlert) -> AlertOutcome:
+    if parsed.status == AlertStatus.RESOLVED:
+        return _resolve(alert, policy, parsed)
+    group = _open_group(policy=policy, dedup_key=parsed.dedup_key) if parsed.dedup_key else None
+    if group is not None:
+        return _absorb(alert, group, parsed)
+    return _open(alert, policy, parsed)
+
+
+def _store_failed(source, body, policy, parsed: ParsedAlert, error: str) -> None:
+    alert = alert_store(source=source, body=body, policy=policy, dedup_key=parsed.dedup_key, status=parsed.status)
+    Alert.objects.filter(pk=alert.pk).update(outcome=f"Failed: {error}"[:300])

@@ -10,7 +10,6 @@ from rest_framework import serializers
 
 from incidents.alerts.alertmanager import ParsedAlert
 from incidents.models import AlertStatus, EscalationPolicy
-from incidents.selectors import policy_is_pageable
 
 MAX_ALERTS = 1000
 MAX_KEY = 1000
@@ -27,12 +26,6 @@ class PolicyField(serializers.PrimaryKeyRelatedField):
         super().__init__(queryset=EscalationPolicy.objects.all(), **kwargs)
 
 
-def _pageable(policy: EscalationPolicy, status: str) -> None:
-    if status == AlertStatus.FIRING and not policy_is_pageable(policy=policy):
-        raise serializers.ValidationError({"policy": [f"Policy {policy.pk} ({policy}) pages nobody: give it a "
-                                                      "level with contacts."]})
-
-
 class GenericAlertSerializer(serializers.Serializer):
     summary = serializers.CharField(max_length=1000)
     details = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
@@ -45,7 +38,6 @@ class GenericAlertSerializer(serializers.Serializer):
         if attrs["status"] == AlertStatus.RESOLVED and not attrs["dedup_key"]:
             raise serializers.ValidationError({"dedup_key": ["A resolved alert needs the dedup_key of the alert "
                                                              "it resolves."]})
-        _pageable(attrs["policy"], attrs["status"])
         return attrs
 
     def parsed(self) -> ParsedAlert:
@@ -77,7 +69,3 @@ class AlertmanagerSerializer(serializers.Serializer):
                                               required=False, default=dict)
     externalURL = serializers.CharField(required=False, allow_blank=True, default="")  # noqa: N815
     policy = PolicyField()
-
-    def validate(self, attrs):
-        _pageable(attrs["policy"], attrs["status"])
-        return attrs

@@ -186,3 +186,17 @@ def test_a_policy_that_pages_nobody_is_refused_before_anything_is_stored(api, po
     response = api.post("/api/v1/alerts/", {"summary": "Leak", "policy": empty.pk}, format="json")
     assert response.status_code == 400 and "policy" in response.json()
     assert not Alert.objects.exists()
+
+
+def test_an_alert_the_portal_fails_to_act_on_is_still_stored_with_the_error(api, policy, monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("the database hiccuped")
+
+    # A collaborator fails (not the intake under test): the body must survive the rollback.
+    monkeypatch.setattr("incidents.alerts.intake.incident_open", broken)
+    api.raise_request_exception = False
+    response = post_am(api, policy, ALERTMANAGER_FIRING)
+    assert response.status_code == 500  # Alertmanager retries on a 5xx
+    alert = Alert.objects.get()
+    assert alert.body == ALERTMANAGER_FIRING and alert.outcome == "Failed: RuntimeError: the database hiccuped"
+    assert not Incident.objects.exists() and not AlertGroup.objects.exists()
