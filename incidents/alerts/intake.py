@@ -72,8 +72,10 @@ def _firing_note(parsed: ParsedAlert) -> str:
 
 def _open_group(*, policy: EscalationPolicy, dedup_key: str) -> AlertGroup | None:
     """The open group for this key, locked; one whose incident was resolved meanwhile is closed."""
-    group = (AlertGroup.objects.select_for_update().select_related("incident")
-             .filter(policy=policy, dedup_key=dedup_key, is_open=True).first())
+    # At most one row (the constraint): no ORDER BY, as first() would add.
+    found = list(AlertGroup.objects.select_for_update().select_related("incident")
+                 .filter(policy=policy, dedup_key=dedup_key, is_open=True)[:1])
+    group = found[0] if found else None
     if group is not None and group.incident.status == IncidentStatus.RESOLVED:
         group.is_open = False
         group.save(update_fields=["is_open"])

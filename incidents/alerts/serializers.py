@@ -47,13 +47,48 @@ class GenericAlertSerializer(serializers.Serializer):
                            status=d["status"], firing=int(firing), resolved=int(not firing))
 
 
-class AlertmanagerAlertSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=AlertStatus.choices, required=False)
-    labels = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, default=dict)
-    annotations = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False,
-                                        default=dict)
-    generatorURL = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)  # noqa: N815
-    fingerprint = serializers.CharField(required=False, allow_blank=True, default="")
+def _string_map(value, where: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, dict):
+        return [f"{where} must be an object of strings."]
+    return [f"{where}.{k} must be a string." for k, v in value.items() if not isinstance(v, str)]
+
+
+class AlertmanagerAlertsField(serializers.Field):
+    """``alerts[]``: each an object with optional ``status``, string ``labels`` and ``annotations``.
+
+    Checked by hand rather than by a nested serializer: it runs on every repeat, and a nested
+    DRF serializer per alert cost more than the rest of the repeat's validation together.
+    """
+
+    default_error_messages = {"empty": "At least one alert is needed.", "too_many": "At most {n} alerts."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list):
+            raise serializers.ValidationError("A list of alerts is needed.")
+        if not data:
+            self.fail("empty")
+        if len(data) > MAX_ALERTS:
+            self.fail("too_many", n=MAX_ALERTS)
+        errors = []
+        for i, alert in enumerate(data):
+            if not isinstance(alert, dict):
+                errors.append(f"alerts[{i}] must be an object.")
+                continue
+            if alert.get("status", AlertStatus.FIRING) not in AlertStatus.values:
+                errors.append(f"alerts[{i}].status must be firing or resolved.")
+            errors += _string_map(alert.get("labels"), f"alerts[{i}].labels")
+            errors += _string_map(alert.get("annotations"), f"alerts[{i}].annotations")
+            url = alert.get("generatorURL")
+            if url is not None and not isinstance(url, str):
+                errors.append(f"alerts[{i}].generatorURL must be a string.")
+        if errors:
+            raise serializers.ValidationError(errors[:20])
+        return data
+
+    def to_representation(self, value):
+        return value
 
 
 class AlertmanagerSerializer(serializers.Serializer):
@@ -61,7 +96,7 @@ class AlertmanagerSerializer(serializers.Serializer):
 
     status = serializers.ChoiceField(choices=AlertStatus.choices)
     groupKey = serializers.CharField(max_length=MAX_KEY)  # noqa: N815
-    alerts = AlertmanagerAlertSerializer(many=True, allow_empty=False, max_length=MAX_ALERTS)
+    alerts = AlertmanagerAlertsField()
     receiver = serializers.CharField(required=False, allow_blank=True, default="")
     commonLabels = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False,  # noqa: N815
                                          default=dict)

@@ -156,6 +156,10 @@ def test_alertmanagers_bearer_header_authenticates(api_key, policy):
     ("?policy=abc", ALERTMANAGER_FIRING, "policy"),
     ("", ALERTMANAGER_FIRING, "policy"),
     ("?policy={p}", [ALERTMANAGER_FIRING], "non_field_errors"),
+    ("?policy={p}", {**ALERTMANAGER_FIRING, "alerts": ["down"]}, "alerts"),
+    ("?policy={p}", {**ALERTMANAGER_FIRING, "alerts": [{"labels": ["a"]}]}, "alerts"),
+    ("?policy={p}", {**ALERTMANAGER_FIRING, "alerts": [{"labels": {"severity": 3}}]}, "alerts"),
+    ("?policy={p}", {**ALERTMANAGER_FIRING, "alerts": [{"status": "pending"}]}, "alerts"),
 ])
 def test_bad_alertmanager_bodies_are_refused_naming_the_field_with_nothing_created(api, policy, query, body, field):
     response = api.post(AM + query.format(p=policy.pk), body, format="json")
