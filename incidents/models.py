@@ -204,3 +204,34 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_source_display()} {self.status} {self.dedup_key[:40]}"
+
+
+class AlertIntegration(models.Model):
+    """One monitor's URL (``?integration=ID``): its routes pick the policy by the alert's labels."""
+
+    name = models.CharField(max_length=200, unique=True)
+    default_policy = models.ForeignKey(EscalationPolicy, on_delete=models.PROTECT, related_name="+",
+                                       help_text="Pages when no route matches.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AlertRoute(models.Model):
+    """Label matchers (Alertmanager's syntax) and the policy an alert matching all of them pages."""
+
+    integration = models.ForeignKey(AlertIntegration, on_delete=models.CASCADE, related_name="routes")
+    position = models.PositiveSmallIntegerField(default=1, help_text="Routes are tried in this order.")
+    matchers = models.CharField(max_length=500, help_text='Comma-separated, all must match: severity=critical, '
+                                                          'team=~east|west, env!=test, service!~db.*')
+    policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.matchers} → {self.policy}"

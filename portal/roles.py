@@ -17,6 +17,8 @@ ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("incidents", "*", ("view", "add", "change")),
         # Removing a level from a policy in the admin is a delete of that level.
         ("incidents", "escalationlevel", ("delete",)),
+        # Likewise a route of an alert integration.
+        ("incidents", "alertroute", ("delete",)),
         ("messaging", "contact", ("view", "add", "change")),
         ("messaging", "tag", ("view", "add")),
         ("messaging", "outboundmessage", ("view",)),

@@ -40,13 +40,15 @@ class AlertmanagerView(APIView):
     api_scope = ApiScope.INCIDENTS
 
     @extend_schema(request=AlertmanagerSerializer, responses={200: AlertReplySerializer, 201: AlertReplySerializer},
-                   parameters=[OpenApiParameter("policy", int, required=True,
-                                                description="The escalation policy the group pages.")])
+                   parameters=[OpenApiParameter("policy", int, description="The escalation policy the group pages."),
+                               OpenApiParameter("integration", int, description="Route by labels instead "
+                                                "(the integration's routes, else its default policy).")])
     def post(self, request):
         data = request.data if isinstance(request.data, dict) else {}
         if not isinstance(request.data, dict):
             raise serializers.ValidationError({"non_field_errors": ["The body must be a JSON object."]})
-        ser = AlertmanagerSerializer(data={**data, "policy": request.query_params.get("policy")})
+        query = {name: request.query_params.get(name) for name in ("policy", "integration")}
+        ser = AlertmanagerSerializer(data={**data, **query})
         ser.is_valid(raise_exception=True)
         return _reply(alert_receive(source=AlertSource.ALERTMANAGER, body=request.data,
                                     policy=ser.validated_data["policy"], parsed=alertmanager_parse(request.data)))

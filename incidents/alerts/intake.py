@@ -26,10 +26,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from incidents.alerts.alertmanager import ParsedAlert, alert_description
+from incidents.alerts.alertmanager import ParsedAlert, alert_description, alertmanager_parse
+from incidents.alerts.routing import integration_policy
 from incidents.models import (
     Alert,
     AlertGroup,
+    AlertIntegration,
     AlertSource,
     AlertStatus,
     EscalationPolicy,
@@ -161,3 +163,25 @@ def _act(alert: Alert, policy: EscalationPolicy, parsed: ParsedAlert) -> AlertOu
 def _store_failed(source, body, policy, parsed: ParsedAlert, error: str) -> None:
     alert = alert_store(source=source, body=body, policy=policy, dedup_key=parsed.dedup_key, status=parsed.status)
     Alert.objects.filter(pk=alert.pk).update(outcome=f"Failed: {error}"[:300])
+
+
+def integration_send_test_alert(*, integration: AlertIntegration, by: str) -> AlertOutcome:
+    """An Alertmanager-shaped firing alert through the integration's routes, as the monitor would send.
+
+    Each press is its own group (the time is in its key), so it always opens an incident and pages
+    whoever the routes pick: the point is to see the whole path work, phones included.
+    """
+    now = timezone.now()
+    labels = {"alertname": "PortalTestAlert", "integration": integration.name}
+    body = {
+        "version": "4", "status": AlertStatus.FIRING, "receiver": integration.name,
+        "groupKey": f"portal-test-alert:{integration.pk}:{now.isoformat()}",
+        "groupLabels": {"alertname": "PortalTestAlert"}, "commonLabels": labels,
+        "commonAnnotations": {"summary": f"Test alert for {integration.name}, sent by {by}. Reply YES to close "
+                                         "the loop."},
+        "externalURL": "", "truncatedAlerts": 0,
+        "alerts": [{"status": AlertStatus.FIRING, "labels": labels, "annotations": {}, "startsAt": now.isoformat(),
+                    "endsAt": "0001-01-01T00:00:00Z", "generatorURL": "", "fingerprint": "portal-test"}],
+    }
+    policy = integration_policy(integration=integration, labels=labels)
+    return alert_receive(source=AlertSource.ALERTMANAGER, body=body, policy=policy, parsed=alertmanager_parse(body))

@@ -9,7 +9,8 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from incidents.alerts.alertmanager import ParsedAlert
-from incidents.models import AlertStatus, EscalationPolicy
+from incidents.alerts.routing import integration_policy
+from incidents.models import AlertIntegration, AlertStatus, EscalationPolicy
 
 MAX_ALERTS = 1000
 MAX_KEY = 1000
@@ -24,6 +25,17 @@ class PolicyField(serializers.PrimaryKeyRelatedField):
 
     def __init__(self, **kwargs):
         super().__init__(queryset=EscalationPolicy.objects.all(), **kwargs)
+
+
+class IntegrationField(serializers.PrimaryKeyRelatedField):
+    default_error_messages = {
+        **serializers.PrimaryKeyRelatedField.default_error_messages,
+        "does_not_exist": "No alert integration has the id {pk_value}.",
+        "incorrect_type": "An integration id (a number) is needed, not {data_type}.",
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=AlertIntegration.objects.all(), **kwargs)
 
 
 class GenericAlertSerializer(serializers.Serializer):
@@ -92,7 +104,7 @@ class AlertmanagerAlertsField(serializers.Field):
 
 
 class AlertmanagerSerializer(serializers.Serializer):
-    """Alertmanager's webhook body; ``policy`` comes from the query string (``?policy=ID``)."""
+    """Alertmanager's webhook body; ``?policy=ID`` names the policy, or ``?integration=ID`` routes it."""
 
     status = serializers.ChoiceField(choices=AlertStatus.choices)
     groupKey = serializers.CharField(max_length=MAX_KEY)  # noqa: N815
@@ -103,4 +115,13 @@ class AlertmanagerSerializer(serializers.Serializer):
     commonAnnotations = serializers.DictField(child=serializers.CharField(allow_blank=True),  # noqa: N815
                                               required=False, default=dict)
     externalURL = serializers.CharField(required=False, allow_blank=True, default="")  # noqa: N815
-    policy = PolicyField()
+    policy = PolicyField(required=False, allow_null=True)
+    integration = IntegrationField(required=False, allow_null=True)
+
+    def validate(self, attrs):
+        if attrs.get("integration") is not None:
+            labels = attrs["commonLabels"] or attrs["alerts"][0].get("labels") or {}
+            attrs["policy"] = integration_policy(integration=attrs["integration"], labels=labels)
+        elif attrs.get("policy") is None:
+            raise serializers.ValidationError({"policy": ["Give ?policy=ID, or ?integration=ID to route by labels."]})
+        return attrs
