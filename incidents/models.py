@@ -123,6 +123,8 @@ class EventKind(models.TextChoices):
     FINAL_ACTION = "final_action", "Final action"
     ALERT_OPENED = "alert_opened", "Opened by an alert"
     ALERT_REPEATED = "alert_repeated", "Alert repeated"
+    ALERT_GROUPED = "alert_grouped", "Alert grouped (storm)"
+    ALERT_RESOLVED = "alert_resolved", "Alert resolved"
 
 
 class IncidentEvent(models.Model):
@@ -171,13 +173,16 @@ class AlertGroup(models.Model):
     opens a new one.
     """
 
-    incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="alert_group")
+    # Usually one group per incident; an alert storm gathers many groups into one incident.
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="alert_groups")
     policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="alert_groups")
     dedup_key = models.CharField(max_length=500)
     is_open = models.BooleanField(default=True)
     absorbed = models.PositiveIntegerField(default=0, help_text="Alerts absorbed after the one that opened it.")
     firing = models.PositiveIntegerField(default=1, help_text="Alerts firing in the latest body.")
     last_alert_at = models.DateTimeField(default=timezone.now)
+    opened_at = models.DateTimeField(default=timezone.now, db_index=True)
+    storm = models.BooleanField(default=False, help_text="Grouped into its policy's alert-storm incident.")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["policy", "dedup_key"], condition=models.Q(is_open=True),

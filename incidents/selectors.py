@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Max, QuerySet
+from django.db.models import Max, QuerySet, Sum
 
 from incidents.models import (
     OPEN_STATUSES,
@@ -114,4 +114,4 @@ def incident_draft_page_text(*, description: str, url: str) -> str:
 
 def incident_alerts_absorbed(*, incident: Incident) -> int:
     """How many alerts the incident absorbed after the one that opened it (0 if no alert did)."""
-    return AlertGroup.objects.filter(incident=incident).values_list("absorbed", flat=True).first() or 0
+    return AlertGroup.objects.filter(incident=incident).aggregate(n=Sum("absorbed"))["n"] or 0

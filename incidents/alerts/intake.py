@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from incidents.alerts.alertmanager import ParsedAlert, alert_description, alertmanager_parse
 from incidents.alerts.routing import integration_policy
+from incidents.alerts.storms import storm_active, storm_group, storm_limits
 from incidents.models import (
     Alert,
     AlertGroup,
@@ -105,17 +106,40 @@ def _open(alert: Alert, policy: EscalationPolicy, parsed: ParsedAlert) -> AlertO
     if not policy_is_pageable(policy=policy):
         raise ValidationError({"policy": [f"Policy {policy.pk} ({policy}) pages nobody: give it a level with "
                                           "contacts."]})
+    now = timezone.now()
+    storm = storm_active(policy=policy, now=now)
+    if storm:
+        EscalationPolicy.objects.select_for_update().filter(pk=policy.pk).first()  # one storm incident at a time
+        joined = storm_group(policy=policy)
+        if joined is not None:
+            return _join_storm(alert, joined.incident, policy, parsed)
     source = AlertSource(alert.source).label
-    incident = incident_open(description=alert_description(summary=parsed.summary, details=parsed.details),
-                             url=parsed.url[:MAX_URL], policy=policy, created_by=f"alert ({source})")
+    description = alert_description(summary=parsed.summary, details=parsed.details)
+    if storm:
+        limit, minutes = storm_limits()
+        description = (f"Alert storm on {policy}: more than {limit} incidents in {minutes} min, so new alerts are "
+                       f"grouped here. First: {description}")[:2000]
+    incident = incident_open(description=description, url=parsed.url[:MAX_URL], policy=policy,
+                             created_by=f"alert ({source})")
     if parsed.dedup_key:
-        AlertGroup.objects.create(incident=incident, policy=policy, dedup_key=parsed.dedup_key[:1000],
-                                  firing=parsed.firing, last_alert_at=incident.created_at)
+        AlertGroup.objects.create(incident=incident, policy=policy, dedup_key=parsed.dedup_key[:1000], storm=storm,
+                                  firing=parsed.firing, last_alert_at=incident.created_at, opened_at=now)
+    opener = RESOLVED_BY[alert.source] if alert.source != AlertSource.GENERIC else "an alert"
     _timeline(incident, kind=EventKind.ALERT_OPENED, at=incident.created_at,
-              note=f"opened by {RESOLVED_BY[alert.source] if alert.source != AlertSource.GENERIC else 'an alert'}, "
-                   f"{_firing_note(parsed)}")
+              note=f"{'alert storm ' if storm else ''}opened by {opener}, {_firing_note(parsed)}")
     Alert.objects.filter(pk=alert.pk).update(incident=incident, outcome=f"Opened #{incident.pk}.")
     return AlertOutcome(incident_id=incident.pk, created=True)
+
+
+def _join_storm(alert: Alert, incident: Incident, policy: EscalationPolicy, parsed: ParsedAlert) -> AlertOutcome:
+    """A new group during a storm: counted and listed on the storm incident; nobody paged again."""
+    now = timezone.now()
+    if parsed.dedup_key:
+        AlertGroup.objects.create(incident=incident, policy=policy, dedup_key=parsed.dedup_key[:1000], storm=True,
+                                  absorbed=1, firing=parsed.firing, last_alert_at=now, opened_at=now)
+    _timeline(incident, kind=EventKind.ALERT_GROUPED, at=now, note=f"{parsed.summary} ({_firing_note(parsed)})")
+    Alert.objects.filter(pk=alert.pk).update(incident=incident, outcome=f"Grouped into alert storm #{incident.pk}.")
+    return AlertOutcome(incident_id=incident.pk)
 
 
 def _resolve(alert: Alert, policy: EscalationPolicy, parsed: ParsedAlert) -> AlertOutcome:
@@ -123,8 +147,14 @@ def _resolve(alert: Alert, policy: EscalationPolicy, parsed: ParsedAlert) -> Ale
     if group is None:
         Alert.objects.filter(pk=alert.pk).update(outcome="Resolved, but no incident was open for this key.")
         return AlertOutcome(incident_id=None)
-    incident_resolve(incident_id=group.incident_id, resolved_by=RESOLVED_BY[alert.source])
     AlertGroup.objects.filter(pk=group.pk).update(is_open=False, firing=0, last_alert_at=timezone.now())
+    if AlertGroup.objects.filter(incident_id=group.incident_id, is_open=True).exists():
+        # A storm incident stays open while any of its groups still fires.
+        _timeline(group.incident, kind=EventKind.ALERT_RESOLVED, note=f"{parsed.summary} resolved")
+        Alert.objects.filter(pk=alert.pk).update(incident_id=group.incident_id,
+                                                 outcome=f"Resolved its group on #{group.incident_id}.")
+        return AlertOutcome(incident_id=group.incident_id)
+    incident_resolve(incident_id=group.incident_id, resolved_by=RESOLVED_BY[alert.source])
     Alert.objects.filter(pk=alert.pk).update(incident_id=group.incident_id, outcome=f"Resolved #{group.incident_id}.")
     return AlertOutcome(incident_id=group.incident_id, resolved=True)
 
