@@ -75,8 +75,9 @@ def _firing_note(parsed: ParsedAlert) -> str:
 
 def _open_group(*, policy: EscalationPolicy, dedup_key: str) -> AlertGroup | None:
     """The open group for this key, locked; one whose incident was resolved meanwhile is closed."""
-    # At most one row (the constraint): no ORDER BY, as first() would add.
-    found = list(AlertGroup.objects.select_for_update().select_related("incident")
+    # At most one row (the constraint): no ORDER BY, as first() would add. Only the group row is
+    # locked: locking its incident too would queue every storm member behind one row.
+    found = list(AlertGroup.objects.select_for_update(of=("self",)).select_related("incident")
                  .filter(policy=policy, dedup_key=dedup_key, is_open=True)[:1])
     group = found[0] if found else None
     if group is not None and group.incident.status == IncidentStatus.RESOLVED:
@@ -109,7 +110,9 @@ def _open(alert: Alert, policy: EscalationPolicy, parsed: ParsedAlert) -> AlertO
     now = timezone.now()
     storm = storm_active(policy=policy, now=now)
     if storm:
-        EscalationPolicy.objects.select_for_update().filter(pk=policy.pk).first()  # one storm incident at a time
+        # One storm incident at a time. NO KEY UPDATE: a plain FOR UPDATE would also wait for (and
+        # deadlock with) every transaction inserting a row that points at the policy.
+        EscalationPolicy.objects.select_for_update(no_key=True).filter(pk=policy.pk).first()
         joined = storm_group(policy=policy)
         if joined is not None:
             return _join_storm(alert, joined.incident, policy, parsed)

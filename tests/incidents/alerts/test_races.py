@@ -56,3 +56,22 @@ def test_a_repeat_racing_the_resolution_leaves_no_open_group_on_a_resolved_incid
         if open_groups:
             receive(resolved(ALERTMANAGER_FIRING))
         assert not AlertGroup.objects.filter(is_open=True).exists()
+
+
+def test_alerts_racing_into_a_storm_open_one_storm_incident_without_deadlocks(policy, settings):
+    settings.ALERT_STORM_INCIDENTS = 2
+
+    def receive(n):
+        body = {**ALERTMANAGER_FIRING, "groupKey": f"host-{n}"}
+        return alert_receive(source=AlertSource.ALERTMANAGER, body=body, policy=policy,
+                             parsed=alertmanager_parse(body))
+
+    receive(1), receive(2)
+    # Six new groups and a repeat of each at once: every one must land, in one storm incident.
+    together(*[lambda n=n: receive(n) for n in range(3, 9)], *[lambda n=n: receive(n) for n in range(3, 9)])
+    assert Incident.objects.count() == 3
+    storm = Incident.objects.latest("id")
+    assert storm.description.startswith("Alert storm")
+    assert AlertGroup.objects.filter(incident=storm).count() == 6
+    assert OutboundMessage.objects.filter(recipient=ANA).count() == 3
+    assert Alert.objects.count() == 14 and not Alert.objects.filter(incident=None).exists()
