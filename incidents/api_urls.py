@@ -14,4 +14,5 @@ from incidents.alerts import api as alerts_api  # noqa: E402
 urlpatterns += [
     path("alerts/", alerts_api.GenericAlertView.as_view(), name="api-alerts"),
     path("alerts/alertmanager/", alerts_api.AlertmanagerView.as_view(), name="api-alerts-alertmanager"),
+    path("maintenance-windows/", alerts_api.MaintenanceWindowView.as_view(), name="api-maintenance-windows"),
 ]

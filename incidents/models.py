@@ -125,6 +125,7 @@ class EventKind(models.TextChoices):
     ALERT_REPEATED = "alert_repeated", "Alert repeated"
     ALERT_GROUPED = "alert_grouped", "Alert grouped (storm)"
     ALERT_RESOLVED = "alert_resolved", "Alert resolved"
+    IN_MAINTENANCE = "in_maintenance", "In maintenance (nobody paged)"
 
 
 class IncidentEvent(models.Model):
@@ -183,6 +184,9 @@ class AlertGroup(models.Model):
     last_alert_at = models.DateTimeField(default=timezone.now)
     opened_at = models.DateTimeField(default=timezone.now, db_index=True)
     storm = models.BooleanField(default=False, help_text="Grouped into its policy's alert-storm incident.")
+    maintenance = models.ForeignKey("MaintenanceWindow", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="alert_groups",
+                                    help_text="Opened during this window: pages when it ends, if still firing.")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["policy", "dedup_key"], condition=models.Q(is_open=True),
@@ -240,3 +244,22 @@ class AlertRoute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.matchers} → {self.policy}"
+
+
+class MaintenanceWindow(models.Model):
+    """A planned quiet time for one policy: alerts are kept and counted, nobody is paged until the end."""
+
+    policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="maintenance_windows")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    reason = models.CharField(max_length=300)
+    created_by = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start", "-id"]
+        constraints = [models.CheckConstraint(condition=models.Q(end__gt=models.F("start")),
+                                              name="maintenance_window_ends_after_start")]
+
+    def __str__(self) -> str:
+        return f"{self.policy}: {self.reason[:60]}"

@@ -400,3 +400,27 @@ def incident_resolve_by_reply(*, incident_id: int, contact: Contact, inbound: In
     incident_resolve(incident_id=incident_id, resolved_by=contact.name or contact.phone, except_phone=contact.phone)
     return ReplyOutcome(f"Incident #{ref} resolved by {contact.name} (SMS).",
                         texts.REPLY_RESOLVED.format(ref=ref, name=contact.name), changed=True)
+
+
+@transaction.atomic
+def incident_open_held(*, description: str, url: str, policy: EscalationPolicy, created_by: str,
+                       note: str) -> Incident:
+    """Open an incident from ``policy`` that pages nobody yet (a maintenance window): see incident_release."""
+    snapshot = snapshot_from_policy(policy=policy)
+    incident = Incident.objects.create(description=description, url=url, policy=policy, snapshot=snapshot,
+                                       created_by=created_by, step=1)
+    _event(incident, EventKind.IN_MAINTENANCE, note=note)
+    return incident
+
+
+def incident_release(*, incident_id: int, note: str) -> Incident:
+    """Start paging a held incident from level 1, if it is still open and nobody was paged yet."""
+    with transaction.atomic():
+        incident = _lock(incident_id)
+        if incident.status != IncidentStatus.NOT_ACKNOWLEDGED or incident.next_step_at or \
+                incident_paged_phones(incident=incident):
+            return incident
+        incident.step += 1
+        _start_level(incident, base=timezone.now(), note=note)
+        incident.save()
+        return incident

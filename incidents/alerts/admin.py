@@ -19,8 +19,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from incidents.alerts.intake import integration_send_test_alert
+from incidents.alerts.maintenance import maintenance_window_save
 from incidents.alerts.routing import matchers_parse
-from incidents.models import Alert, AlertGroup, AlertIntegration, AlertRoute
+from incidents.models import Alert, AlertGroup, AlertIntegration, AlertRoute, MaintenanceWindow
 
 
 class _ReadOnly(admin.ModelAdmin):
@@ -129,3 +130,15 @@ class AlertIntegrationAdmin(admin.ModelAdmin):
         outcome = integration_send_test_alert(integration=integration, by=request.user.get_username())
         messages.success(request, f"Test alert sent: incident #{outcome.incident_id} opened.")
         return HttpResponseRedirect(reverse("admin:incidents_incident_change", args=[outcome.incident_id]))
+
+
+@admin.register(MaintenanceWindow)
+class MaintenanceWindowAdmin(admin.ModelAdmin):
+    list_display = ["policy", "start", "end", "reason", "created_by"]
+    list_filter = ["policy"]
+    fields = ["policy", "start", "end", "reason"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user.get_username()
+        maintenance_window_save(window=obj)

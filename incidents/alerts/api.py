@@ -9,8 +9,9 @@ from rest_framework.views import APIView
 
 from incidents.alerts.alertmanager import alertmanager_parse
 from incidents.alerts.intake import AlertOutcome, alert_receive
-from incidents.alerts.serializers import AlertmanagerSerializer, GenericAlertSerializer
-from incidents.models import AlertSource
+from incidents.alerts.maintenance import maintenance_window_save
+from incidents.alerts.serializers import AlertmanagerSerializer, GenericAlertSerializer, MaintenanceWindowSerializer
+from incidents.models import AlertSource, MaintenanceWindow
 from messaging.models import ApiScope
 
 
@@ -52,3 +53,15 @@ class AlertmanagerView(APIView):
         ser.is_valid(raise_exception=True)
         return _reply(alert_receive(source=AlertSource.ALERTMANAGER, body=request.data,
                                     policy=ser.validated_data["policy"], parsed=alertmanager_parse(request.data)))
+
+
+class MaintenanceWindowView(APIView):
+    api_scope = ApiScope.INCIDENTS
+
+    @extend_schema(request=MaintenanceWindowSerializer, responses={201: MaintenanceWindowSerializer})
+    def post(self, request):
+        ser = MaintenanceWindowSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        window = maintenance_window_save(window=MaintenanceWindow(**ser.validated_data,
+                                                                  created_by=f"API key {request.user}"))
+        return Response(MaintenanceWindowSerializer(window).data, status=status.HTTP_201_CREATED)

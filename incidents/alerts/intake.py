@@ -27,6 +27,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from incidents.alerts.alertmanager import ParsedAlert, alert_description, alertmanager_parse
+from incidents.alerts.maintenance import maintenance_active
 from incidents.alerts.routing import integration_policy
 from incidents.alerts.storms import storm_active, storm_group, storm_limits
 from incidents.models import (
@@ -42,7 +43,7 @@ from incidents.models import (
     IncidentStatus,
 )
 from incidents.selectors import policy_is_pageable
-from incidents.services import incident_open, incident_resolve
+from incidents.services import incident_open, incident_open_held, incident_resolve
 from messaging.inbound.sns_storage import clean_json
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,9 @@ def _open(alert: Alert, policy: EscalationPolicy, parsed: ParsedAlert) -> AlertO
         raise ValidationError({"policy": [f"Policy {policy.pk} ({policy}) pages nobody: give it a level with "
                                           "contacts."]})
     now = timezone.now()
+    window = maintenance_active(policy=policy, now=now)
+    if window is not None:
+        return _open_held(alert, policy, parsed, window)
     storm = storm_active(policy=policy, now=now)
     if storm:
         # One storm incident at a time. NO KEY UPDATE: a plain FOR UPDATE would also wait for (and
@@ -131,6 +135,21 @@ def _open(alert: Alert, policy: EscalationPolicy, parsed: ParsedAlert) -> AlertO
     _timeline(incident, kind=EventKind.ALERT_OPENED, at=incident.created_at,
               note=f"{'alert storm ' if storm else ''}opened by {opener}, {_firing_note(parsed)}")
     Alert.objects.filter(pk=alert.pk).update(incident=incident, outcome=f"Opened #{incident.pk}.")
+    return AlertOutcome(incident_id=incident.pk, created=True)
+
+
+def _open_held(alert: Alert, policy: EscalationPolicy, parsed: ParsedAlert, window) -> AlertOutcome:
+    """During a maintenance window: the incident is opened and held; its window's end pages."""
+    ends = timezone.localtime(window.end).strftime("%Y-%m-%d %H:%M %Z")
+    incident = incident_open_held(description=alert_description(summary=parsed.summary, details=parsed.details),
+                                  url=parsed.url[:MAX_URL], policy=policy,
+                                  created_by=f"alert ({AlertSource(alert.source).label})",
+                                  note=f"{window.reason[:120]}; pages at {ends} if still firing")
+    # Even without a dedup key a held incident needs its group: the window's end pages through it.
+    key = (parsed.dedup_key or f"alert:{alert.pk}")[:1000]
+    AlertGroup.objects.create(incident=incident, policy=policy, dedup_key=key, maintenance=window,
+                              firing=parsed.firing, last_alert_at=incident.created_at, opened_at=incident.created_at)
+    Alert.objects.filter(pk=alert.pk).update(incident=incident, outcome=f"Opened #{incident.pk}, in maintenance.")
     return AlertOutcome(incident_id=incident.pk, created=True)
 
 

@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from incidents.alerts.alertmanager import ParsedAlert
 from incidents.alerts.routing import integration_policy
-from incidents.models import AlertIntegration, AlertStatus, EscalationPolicy
+from incidents.models import AlertIntegration, AlertStatus, EscalationPolicy, MaintenanceWindow
 
 MAX_ALERTS = 1000
 MAX_KEY = 1000
@@ -124,4 +124,17 @@ class AlertmanagerSerializer(serializers.Serializer):
             attrs["policy"] = integration_policy(integration=attrs["integration"], labels=labels)
         elif attrs.get("policy") is None:
             raise serializers.ValidationError({"policy": ["Give ?policy=ID, or ?integration=ID to route by labels."]})
+        return attrs
+
+
+class MaintenanceWindowSerializer(serializers.ModelSerializer):
+    policy = PolicyField()
+
+    class Meta:
+        model = MaintenanceWindow
+        fields = ["id", "policy", "start", "end", "reason"]
+
+    def validate(self, attrs):
+        if attrs["end"] <= attrs["start"]:
+            raise serializers.ValidationError({"end": ["The end must be after the start."]})
         return attrs
