@@ -241,6 +241,7 @@ SPECTACULAR_SETTINGS = {
     # One enum per status vocabulary, named after the model's TextChoices.
     "ENUM_NAME_OVERRIDES": {
         "MessageStatusEnum": "messaging.models.MessageStatus",
+        "AlertStatusEnum": "incidents.models.AlertStatus",
     },
 }
 

@@ -6,6 +6,7 @@ Alertmanager and Grafana add fields over time (Grafana sends ``version`` "1", ``
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from incidents.alerts.alertmanager import ParsedAlert
@@ -67,6 +68,13 @@ def _string_map(value, where: str) -> list[str]:
     return [f"{where}.{k} must be a string." for k, v in value.items() if not isinstance(v, str)]
 
 
+@extend_schema_field({"type": "array", "minItems": 1, "maxItems": MAX_ALERTS, "items": {
+    "type": "object", "properties": {
+        "status": {"type": "string", "enum": ["firing", "resolved"]},
+        "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+        "annotations": {"type": "object", "additionalProperties": {"type": "string"}},
+        "startsAt": {"type": "string"}, "endsAt": {"type": "string"},
+        "generatorURL": {"type": "string"}, "fingerprint": {"type": "string"}}}})
 class AlertmanagerAlertsField(serializers.Field):
     """``alerts[]``: each an object with optional ``status``, string ``labels`` and ``annotations``.
 
