@@ -64,9 +64,14 @@ class AlertOutcome:
 
 def alert_store(*, source: str, body, policy: EscalationPolicy | None, dedup_key: str = "",
                 status: str = AlertStatus.FIRING) -> Alert:
-    """The raw body, committed before anything acts on it (jsonb cannot hold NUL: cleaned)."""
+    """The raw body: the first row its transaction writes (cleaned of what jsonb cannot hold, NUL)."""
     return Alert.objects.create(source=source, body=clean_json(body), policy=policy, dedup_key=dedup_key[:1000],
                                 status=status)
+
+
+def _key(alert: Alert, parsed: ParsedAlert) -> str:
+    """The group's key: the alert's dedup key, or one no other alert has (a keyless alert is its own problem)."""
+    return (parsed.dedup_key or f"alert:{alert.pk}")[:1000]
 
 
 def _firing_note(parsed: ParsedAlert) -> str:
@@ -128,9 +133,9 @@ def _open(alert: Alert, policy: EscalationPolicy, parsed: ParsedAlert) -> AlertO
                        f"grouped here. First: {description}")[:2000]
     incident = incident_open(description=description, url=parsed.url[:MAX_URL], policy=policy,
                              created_by=f"alert ({source})")
-    if parsed.dedup_key:
-        AlertGroup.objects.create(incident=incident, policy=policy, dedup_key=parsed.dedup_key[:1000], storm=storm,
-                                  firing=parsed.firing, last_alert_at=incident.created_at, opened_at=now)
+    # A keyless alert gets a group of its own too: storms count groups, and find theirs by one.
+    AlertGroup.objects.create(incident=incident, policy=policy, dedup_key=_key(alert, parsed), storm=storm,
+                              firing=parsed.firing, last_alert_at=incident.created_at, opened_at=now)
     opener = RESOLVED_BY[alert.source] if alert.source != AlertSource.GENERIC else "an alert"
     _timeline(incident, kind=EventKind.ALERT_OPENED, at=incident.created_at,
               note=f"{'alert storm ' if storm else ''}opened by {opener}, {_firing_note(parsed)}")
@@ -145,9 +150,8 @@ def _open_held(alert: Alert, policy: EscalationPolicy, parsed: ParsedAlert, wind
                                   url=parsed.url[:MAX_URL], policy=policy,
                                   created_by=f"alert ({AlertSource(alert.source).label})",
                                   note=f"{window.reason[:120]}; pages at {ends} if still firing")
-    # Even without a dedup key a held incident needs its group: the window's end pages through it.
-    key = (parsed.dedup_key or f"alert:{alert.pk}")[:1000]
-    AlertGroup.objects.create(incident=incident, policy=policy, dedup_key=key, maintenance=window,
+    # The window's end pages through the group, so a keyless alert needs one as well.
+    AlertGroup.objects.create(incident=incident, policy=policy, dedup_key=_key(alert, parsed), maintenance=window,
                               firing=parsed.firing, last_alert_at=incident.created_at, opened_at=incident.created_at)
     Alert.objects.filter(pk=alert.pk).update(incident=incident, outcome=f"Opened #{incident.pk}, in maintenance.")
     return AlertOutcome(incident_id=incident.pk, created=True)
@@ -156,9 +160,8 @@ def _open_held(alert: Alert, policy: EscalationPolicy, parsed: ParsedAlert, wind
 def _join_storm(alert: Alert, incident: Incident, policy: EscalationPolicy, parsed: ParsedAlert) -> AlertOutcome:
     """A new group during a storm: counted and listed on the storm incident; nobody paged again."""
     now = timezone.now()
-    if parsed.dedup_key:
-        AlertGroup.objects.create(incident=incident, policy=policy, dedup_key=parsed.dedup_key[:1000], storm=True,
-                                  absorbed=1, firing=parsed.firing, last_alert_at=now, opened_at=now)
+    AlertGroup.objects.create(incident=incident, policy=policy, dedup_key=_key(alert, parsed), storm=True,
+                              absorbed=1, firing=parsed.firing, last_alert_at=now, opened_at=now)
     _timeline(incident, kind=EventKind.ALERT_GROUPED, at=now, note=f"{parsed.summary} ({_firing_note(parsed)})")
     Alert.objects.filter(pk=alert.pk).update(incident=incident, outcome=f"Grouped into alert storm #{incident.pk}.")
     return AlertOutcome(incident_id=incident.pk)

@@ -68,3 +68,11 @@ def test_incidents_older_than_the_window_do_not_count(api, policy):
     AlertGroup.objects.update(opened_at=timezone.now() - timedelta(minutes=6))
     assert post(api, policy, group(3)).status_code == 201
     assert not Incident.objects.filter(description__startswith="Alert storm").exists()
+
+
+def test_keyless_generic_alerts_count_towards_a_storm_and_share_it(api, policy):
+    ids = [api.post("/api/v1/alerts/", {"summary": f"Door {n} open", "policy": policy.pk}, format="json")
+           .json()["incident"] for n in range(5)]
+    assert len(set(ids[:3])) == 3 and set(ids[2:]) == {ids[2]}
+    assert Incident.objects.get(pk=ids[2]).description.startswith("Alert storm")
+    assert len(sms_to(ANA)) == 3
