@@ -263,3 +263,7 @@ class IncidentAdmin(admin.ModelAdmin):
     def repage(self, request, queryset):
         done = services.incidents_repage(incident_ids=[i.pk for i in queryset], by=request.user.get_username())
         self.message_user(request, f"Re-paged {done} open incident(s).", messages.SUCCESS)
+
+
+# Alerts in: registered from their own module.
+from incidents.alerts import admin as _alerts_admin  # noqa: E402, F401

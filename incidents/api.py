@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from incidents.models import EscalationPolicy, Incident
 from incidents.policies import LevelSpec, policy_create
-from incidents.selectors import incident_timeline, policy_is_pageable
+from incidents.selectors import incident_alerts_absorbed, incident_timeline, policy_is_pageable
 from incidents.services import (
     DEFAULT_REMINDERS,
     DEFAULT_WAIT_SECONDS,
@@ -86,7 +86,6 @@ class IncidentSerializer(serializers.Serializer):
         return {
             "id": incident.pk,
             "reference": incident.reference,
-            "policy": incident.policy_id,
             "description": incident.description,
             "url": incident.url,
             "status": incident.status,
@@ -99,6 +98,8 @@ class IncidentSerializer(serializers.Serializer):
             "created_at": incident.created_at,
             "next_step_at": incident.next_step_at,
             "contacts": snapshot_phones(incident=incident),
+            "policy": incident.policy_id,
+            "alerts": incident_alerts_absorbed(incident=incident),
             "timeline": [
                 {"at": e.at, "event": e.kind,
                  "contact": e.contact.phone if e.contact else (

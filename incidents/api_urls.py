@@ -9,3 +9,12 @@ urlpatterns = [
     path("policies/", api.PolicyCreateView.as_view(), name="api-policies"),
     path("policies/<int:pk>/", api.PolicyDetailView.as_view(), name="api-policy"),
 ]
+
+# Alerts in (incidents/alerts/).
+from incidents.alerts import api as alerts_api  # noqa: E402
+
+urlpatterns += [
+    path("alerts/", alerts_api.GenericAlertView.as_view(), name="api-alerts"),
+    path("alerts/alertmanager/", alerts_api.AlertmanagerView.as_view(), name="api-alerts-alertmanager"),
+    path("maintenance-windows/", alerts_api.MaintenanceWindowView.as_view(), name="api-maintenance-windows"),
+]

@@ -1,4 +1,5 @@
-"""Incident replies by SMS: YES/Y/ACK accepts, NO/N declines, optionally followed by the reference.
+"""Incident replies by SMS: YES/Y/ACK accepts, NO/N declines, RESOLVE/R resolves, each optionally
+followed by the reference.
 
 Which incident a reply is about: the number typed after the keyword (``YES 42``), else the
 message it answers (``previousPublishedMessageId``), else the sender's one open incident on
@@ -22,23 +23,28 @@ from incidents.selectors import (
     incident_paged_phones,
     incidents_open_for_phone,
 )
-from incidents.services import incident_acknowledge, incident_decline
+from incidents.services import incident_acknowledge, incident_decline, incident_resolve_by_reply
 from incidents.texts import incident_which_text
 from messaging.inbound.handlers import HandlerResult
 from messaging.models import InboundSms
 
 ACCEPT = {"YES", "Y", "ACK"}
 DECLINE = {"NO", "N"}
-_REPLY = re.compile(r"^(YES|Y|ACK|NO|N)(?:\s*#?\s*(\d{1,9}))?[\s.!]*$", re.IGNORECASE)
+RESOLVE = {"RESOLVE", "R"}
+_REPLY = re.compile(r"^(YES|Y|ACK|NO|N|RESOLVE)(?:\s*#?\s*(\d{1,9}))?[\s.!]*$", re.IGNORECASE)
+# A bare R needs a space or # before its number: "R101" is the kind of code a shift may have.
+_REPLY_R = re.compile(r"^(R)(?:(?:\s+#?|\s*#)\s*(\d{1,9}))?[\s.!]*$", re.IGNORECASE)
 
 
 def reply_parse(text: str) -> tuple[str, int | None] | None:
-    """("YES"|"NO", reference or None) for an incident reply, or None for anything else."""
-    match = _REPLY.match(" ".join((text or "").split()))
+    """("YES"|"NO"|"RESOLVE", reference or None) for an incident reply, or None for anything else."""
+    text = " ".join((text or "").split())
+    match = _REPLY.match(text) or _REPLY_R.match(text)
     if not match:
         return None
     word = match.group(1).upper()
-    return ("YES" if word in ACCEPT else "NO"), (int(match.group(2)) if match.group(2) else None)
+    answer = "YES" if word in ACCEPT else "RESOLVE" if word in RESOLVE else "NO"
+    return answer, (int(match.group(2)) if match.group(2) else None)
 
 
 def incident_reply_handler(inbound: InboundSms) -> HandlerResult | None:
@@ -67,6 +73,6 @@ def incident_reply_handler(inbound: InboundSms) -> HandlerResult | None:
     if contact is None:  # paged once, contact deleted since
         return HandlerResult(outcome=f"{answer} from {phone}: no contact with this number; nothing changed.",
                              owner=incident)
-    service = incident_acknowledge if answer == "YES" else incident_decline
+    service = {"YES": incident_acknowledge, "NO": incident_decline, "RESOLVE": incident_resolve_by_reply}[answer]
     result = service(incident_id=incident.pk, contact=contact, inbound=inbound)
     return HandlerResult(outcome=result.outcome, reply=result.reply, owner=incident)

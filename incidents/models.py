@@ -128,6 +128,11 @@ class EventKind(models.TextChoices):
     STOOD_DOWN = "stood_down", "Stood down"
     FINAL_ACTION = "final_action", "Final action"
     NOBODY_ON_CALL = "nobody_on_call", "Nobody on call"
+    ALERT_OPENED = "alert_opened", "Opened by an alert"
+    ALERT_REPEATED = "alert_repeated", "Alert repeated"
+    ALERT_GROUPED = "alert_grouped", "Alert grouped (storm)"
+    ALERT_RESOLVED = "alert_resolved", "Alert resolved"
+    IN_MAINTENANCE = "in_maintenance", "In maintenance (nobody paged)"
 
 
 class IncidentEvent(models.Model):
@@ -151,3 +156,117 @@ class IncidentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.incident_id}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Alerts in (incidents/alerts/): monitoring opens, deduplicates and resolves incidents by itself.
+
+
+class AlertSource(models.TextChoices):
+    GENERIC = "generic", "Generic (POST alerts/)"
+    ALERTMANAGER = "alertmanager", "Alertmanager / Grafana"
+
+
+class AlertStatus(models.TextChoices):
+    FIRING = "firing", "Firing"
+    RESOLVED = "resolved", "Resolved"
+
+
+class AlertGroup(models.Model):
+    """The problem an alert key names, while an incident works on it.
+
+    One open group per (policy, dedup key): the partial unique constraint is what makes two
+    alerts arriving at the same instant open one incident, whatever the timing. A group closes
+    when its incident is resolved (by the source, by SMS or in the admin), so a later firing
+    opens a new one.
+    """
+
+    # Usually one group per incident; an alert storm gathers many groups into one incident.
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="alert_groups")
+    policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="alert_groups")
+    dedup_key = models.CharField(max_length=500)
+    is_open = models.BooleanField(default=True)
+    absorbed = models.PositiveIntegerField(default=0, help_text="Alerts absorbed after the one that opened it.")
+    firing = models.PositiveIntegerField(default=1, help_text="Alerts firing in the latest body.")
+    last_alert_at = models.DateTimeField(default=timezone.now)
+    opened_at = models.DateTimeField(default=timezone.now, db_index=True)
+    storm = models.BooleanField(default=False, help_text="Grouped into its policy's alert-storm incident.")
+    maintenance = models.ForeignKey("MaintenanceWindow", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="alert_groups",
+                                    help_text="Opened during this window: pages when it ends, if still firing.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["policy", "dedup_key"], condition=models.Q(is_open=True),
+                                               name="alert_group_one_open_per_key")]
+
+    def __str__(self) -> str:
+        return f"{self.dedup_key[:60]} (#{self.incident_id})"
+
+
+class Alert(models.Model):
+    """One alert body exactly as it arrived, stored before anything acts on it."""
+
+    source = models.CharField(max_length=16, choices=AlertSource.choices)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    body = models.JSONField()
+    policy = models.ForeignKey(EscalationPolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    dedup_key = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=10, choices=AlertStatus.choices, default=AlertStatus.FIRING)
+    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts")
+    outcome = models.CharField(max_length=300, blank=True, help_text="What the portal did with it.")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} {self.status} {self.dedup_key[:40]}"
+
+
+class AlertIntegration(models.Model):
+    """One monitor's URL (``?integration=ID``): its routes pick the policy by the alert's labels."""
+
+    name = models.CharField(max_length=200, unique=True)
+    default_policy = models.ForeignKey(EscalationPolicy, on_delete=models.PROTECT, related_name="+",
+                                       help_text="Pages when no route matches.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AlertRoute(models.Model):
+    """Label matchers (Alertmanager's syntax) and the policy an alert matching all of them pages."""
+
+    integration = models.ForeignKey(AlertIntegration, on_delete=models.CASCADE, related_name="routes")
+    position = models.PositiveSmallIntegerField(default=1, help_text="Routes are tried in this order.")
+    matchers = models.CharField(max_length=500, help_text='Comma-separated, all must match: severity=critical, '
+                                                          'team=~east|west, env!=test, service!~db.*')
+    policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.matchers} → {self.policy}"
+
+
+class MaintenanceWindow(models.Model):
+    """A planned quiet time for one policy: alerts are kept and counted, nobody is paged until the end."""
+
+    policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="maintenance_windows")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    reason = models.CharField(max_length=300)
+    created_by = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start", "-id"]
+        constraints = [models.CheckConstraint(condition=models.Q(end__gt=models.F("start")),
+                                              name="maintenance_window_ends_after_start")]
+
+    def __str__(self) -> str:
+        return f"{self.policy}: {self.reason[:60]}"

@@ -9,9 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Max, QuerySet
+from django.db.models import Max, QuerySet, Sum
 
-from incidents.models import OPEN_STATUSES, EscalationPolicy, EventKind, Incident, IncidentEvent, IncidentStatus
+from incidents.models import (
+    OPEN_STATUSES,
+    AlertGroup,
+    EscalationPolicy,
+    EventKind,
+    Incident,
+    IncidentEvent,
+    IncidentStatus,
+)
 from incidents.snapshots import (
     level_contacts,
     snapshot_from_policy,
@@ -102,3 +110,8 @@ def incident_draft_page_text(*, description: str, url: str) -> str:
     # The reference is the id, whose width counts towards the length; the next id is close.
     draft.pk = (Incident.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
     return incident_page_text(incident=draft)
+
+
+def incident_alerts_absorbed(*, incident: Incident) -> int:
+    """How many alerts the incident absorbed after the one that opened it (0 if no alert did)."""
+    return AlertGroup.objects.filter(incident=incident).aggregate(n=Sum("absorbed"))["n"] or 0

@@ -365,7 +365,7 @@ def incident_decline(*, incident_id: int, contact: Contact, inbound: InboundSms 
                             changed=True)
 
 
-def incident_resolve(*, incident_id: int, resolved_by: str) -> Incident:
+def incident_resolve(*, incident_id: int, resolved_by: str, except_phone: str = "") -> Incident:
     """Close the incident; whoever acknowledged it (or, if nobody did, everyone paged) is told."""
     with transaction.atomic():
         incident = _lock(incident_id)
@@ -379,13 +379,14 @@ def incident_resolve(*, incident_id: int, resolved_by: str) -> Incident:
         incident.resolved_at = timezone.now()
         _event(incident, EventKind.RESOLVED, note=f"by {resolved_by}")
         if was == IncidentStatus.ACKNOWLEDGED and incident.acknowledged_by:
-            _send(incident, channel="sms", contact=SnapshotContact.of(incident.acknowledged_by),
-                  body=texts.incident_resolved_text(incident=incident, resolved_by=resolved_by),
-                  kind=EventKind.RESOLVED)
+            if incident.acknowledged_by.phone != except_phone:
+                _send(incident, channel="sms", contact=SnapshotContact.of(incident.acknowledged_by),
+                      body=texts.incident_resolved_text(incident=incident, resolved_by=resolved_by),
+                      kind=EventKind.RESOLVED)
         elif was in OPEN_STATUSES:
             _note_paged(incident, text=texts.incident_resolved_text(incident=incident, resolved_by=resolved_by,
                                                                     stand_down=True),
-                        kind=EventKind.STOOD_DOWN)
+                        kind=EventKind.STOOD_DOWN, except_phone=except_phone)
         incident.save()
         return incident
 
@@ -419,3 +420,44 @@ def incidents_resolve(*, incident_ids: list[int], resolved_by: str) -> int:
 def incidents_repage(*, incident_ids: list[int], by: str) -> int:
     """Re-page each incident that is still open; returns how many were."""
     return sum(1 for pk in incident_ids if incident_repage(incident_id=pk, by=by).is_open)
+
+
+def incident_resolve_by_reply(*, incident_id: int, contact: Contact, inbound: InboundSms | None = None) -> ReplyOutcome:
+    """``contact`` replies RESOLVE: someone who was paged closes the incident from the phone.
+
+    The others paged (or whoever acknowledged, if that was someone else) are told, as for any
+    resolution; the sender gets a thank-you instead of that note.
+    """
+    incident = Incident.objects.get(pk=incident_id)
+    ref = incident.reference
+    if contact.phone not in incident_paged_phones(incident=incident):
+        return ReplyOutcome(f"{contact.phone} was not paged for incident #{ref}; nothing changed.")
+    if incident.status == IncidentStatus.RESOLVED:
+        return ReplyOutcome(f"Incident #{ref} is already resolved.", texts.REPLY_ALREADY_RESOLVED.format(ref=ref))
+    incident_resolve(incident_id=incident_id, resolved_by=contact.name or contact.phone, except_phone=contact.phone)
+    return ReplyOutcome(f"Incident #{ref} resolved by {contact.name} (SMS).",
+                        texts.REPLY_RESOLVED.format(ref=ref, name=contact.name), changed=True)
+
+
+@transaction.atomic
+def incident_open_held(*, description: str, url: str, policy: EscalationPolicy, created_by: str,
+                       note: str) -> Incident:
+    """Open an incident from ``policy`` that pages nobody yet (a maintenance window): see incident_release."""
+    snapshot = snapshot_from_policy(policy=policy)
+    incident = Incident.objects.create(description=description, url=url, policy=policy, snapshot=snapshot,
+                                       created_by=created_by, step=1)
+    _event(incident, EventKind.IN_MAINTENANCE, note=note)
+    return incident
+
+
+def incident_release(*, incident_id: int, note: str) -> Incident:
+    """Start paging a held incident from level 1, if it is still open and nobody was paged yet."""
+    with transaction.atomic():
+        incident = _lock(incident_id)
+        if incident.status != IncidentStatus.NOT_ACKNOWLEDGED or incident.next_step_at or \
+                incident_paged_phones(incident=incident):
+            return incident
+        incident.step += 1
+        _start_level(incident, base=timezone.now(), note=note)
+        incident.save()
+        return incident

@@ -15,3 +15,10 @@ from incidents import services
 def incident_step_fire(*, incident_id: int, step: int) -> str:
     """A step timer fired: remind, escalate or give up, if the step is still current."""
     return services.incident_step_fire(incident_id=incident_id, step=step)
+
+
+def maintenance_window_end(*, window_id: int) -> str:
+    """A maintenance window's end timer: what is still firing pages now."""
+    from incidents.alerts.maintenance import maintenance_window_end as end  # alerts import services, as we do
+
+    return end(window_id=window_id)

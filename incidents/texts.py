@@ -19,6 +19,7 @@ REPLY_ALREADY_ESCALATED = "[#{ref}] Thanks, this has already been escalated."
 REPLY_ALREADY_DECLINED = "[#{ref}] Noted, thanks."
 REPLY_DECLINE_NOTED = "[#{ref}] Thanks, noted."
 REPLY_PASSED_ON = "[#{ref}] Thanks, passed on."
+REPLY_RESOLVED = "[#{ref}] Resolved. Thanks {name}."
 
 
 def text_short(text: str, limit: int = 80) -> str:

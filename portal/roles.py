@@ -19,6 +19,8 @@ ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("incidents", "escalationlevel", ("delete",)),
         # Dispatchers read the rotas; shift managers keep them.
         ("oncall", "*", ("view",)),
+        # Likewise a route of an alert integration.
+        ("incidents", "alertroute", ("delete",)),
         ("messaging", "contact", ("view", "add", "change")),
         ("messaging", "tag", ("view", "add")),
         ("messaging", "outboundmessage", ("view",)),

@@ -242,6 +242,7 @@ SPECTACULAR_SETTINGS = {
     # One enum per status vocabulary, named after the model's TextChoices.
     "ENUM_NAME_OVERRIDES": {
         "MessageStatusEnum": "messaging.models.MessageStatus",
+        "AlertStatusEnum": "incidents.models.AlertStatus",
     },
 }
 
@@ -303,6 +304,12 @@ SIMULATOR_ENABLED = env.bool("SIMULATOR_ENABLED", default=all(
 TASKS_EAGER = env.bool("TASKS_EAGER", default=False)
 # Delay before a simulated delivery event, so a person can watch a message go sent → delivered.
 SIMULATOR_DELIVERY_DELAY_SECONDS = env.float("SIMULATOR_DELIVERY_DELAY_SECONDS", default=0.5)
+
+# Alert storms (incidents/alerts/storms.py): once a policy has had more than ALERT_STORM_INCIDENTS
+# incidents opened by alerts within ALERT_STORM_MINUTES, new alert groups join one "alert storm"
+# incident that pages once, instead of paging once each.
+ALERT_STORM_INCIDENTS = env.int("ALERT_STORM_INCIDENTS", default=10)
+ALERT_STORM_MINUTES = env.int("ALERT_STORM_MINUTES", default=5)
 SIMULATOR_ORIGINATION_NUMBER = env.str("SIMULATOR_ORIGINATION_NUMBER", default="+18005550100")
 
 # Message parts per second per sender (origination identity); 0 means no limit.

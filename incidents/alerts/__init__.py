@@ -1,0 +1,1 @@
+"""Alerts in: monitoring opens, deduplicates and resolves incidents (see docs/architecture.md)."""

@@ -1,0 +1,242 @@
+"""Alert intake: store the body, then open, absorb or resolve the incident its key names.
+
+Store first: the raw body is the first row written, in the transaction that acts on it, so a
+repeat costs one commit. If acting fails unexpectedly the body is stored again on its own with
+the error (and the 500 makes Alertmanager retry); a refusal (a policy that pages nobody) rolls
+back whole, like every 400, leaving nothing. The transaction decides:
+
+- no open group for (policy, dedup key): open an incident from the policy and its group;
+- an open group: absorb the alert (counted, on the timeline, nobody paged, the chain untouched);
+- a ``resolved`` alert: resolve the group's incident through incidents.services.
+
+Two alerts with the same key at the same instant both find no group and both try to open one;
+the partial unique constraint on AlertGroup lets one insert win, the other's transaction
+(incident and pages with it) rolls back and it retries, finding the winner's group to absorb.
+A group whose incident a person resolved (SMS, admin) is closed the next time its key arrives,
+so every way of resolving an incident works without the services knowing about alerts.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from incidents.alerts.alertmanager import ParsedAlert, alert_description, alertmanager_parse
+from incidents.alerts.maintenance import maintenance_active
+from incidents.alerts.routing import integration_policy
+from incidents.alerts.storms import storm_active, storm_group, storm_limits
+from incidents.models import (
+    Alert,
+    AlertGroup,
+    AlertIntegration,
+    AlertSource,
+    AlertStatus,
+    EscalationPolicy,
+    EventKind,
+    Incident,
+    IncidentEvent,
+    IncidentStatus,
+)
+from incidents.selectors import policy_is_pageable
+from incidents.services import incident_open, incident_open_held, incident_resolve
+from messaging.inbound.sns_storage import clean_json
+
+log = logging.getLogger(__name__)
+
+# Who a resolution by the source is recorded as ("resolved by Alertmanager").
+RESOLVED_BY = {AlertSource.ALERTMANAGER: "Alertmanager", AlertSource.GENERIC: "the alert's source"}
+# Losing the insert race more than this often would mean something else is wrong.
+ATTEMPTS = 3
+MAX_URL = 2000
+
+
+@dataclass(frozen=True)
+class AlertOutcome:
+    incident_id: int | None
+    created: bool = False
+    resolved: bool = False
+
+
+def alert_store(*, source: str, body, policy: EscalationPolicy | None, dedup_key: str = "",
+                status: str = AlertStatus.FIRING) -> Alert:
+    """The raw body: the first row its transaction writes (cleaned of what jsonb cannot hold, NUL)."""
+    return Alert.objects.create(source=source, body=clean_json(body), policy=policy, dedup_key=dedup_key[:1000],
+                                status=status)
+
+
+def _key(alert: Alert, parsed: ParsedAlert) -> str:
+    """The group's key: the alert's dedup key, or one no other alert has (a keyless alert is its own problem)."""
+    return (parsed.dedup_key or f"alert:{alert.pk}")[:1000]
+
+
+def _firing_note(parsed: ParsedAlert) -> str:
+    note = f"{parsed.firing} firing"
+    return f"{note}, {parsed.resolved} resolved" if parsed.resolved else note
+
+
+def _open_group(*, policy: EscalationPolicy, dedup_key: str) -> AlertGroup | None:
+    """The open group for this key, locked; one whose incident was resolved meanwhile is closed."""
+    # At most one row (the constraint): no ORDER BY, as first() would add. Only the group row is
+    # locked: locking its incident too would queue every storm member behind one row.
+    found = list(AlertGroup.objects.select_for_update(of=("self",)).select_related("incident")
+                 .filter(policy=policy, dedup_key=dedup_key, is_open=True)[:1])
+    group = found[0] if found else None
+    if group is not None and group.incident.status == IncidentStatus.RESOLVED:
+        group.is_open = False
+        group.save(update_fields=["is_open"])
+        return None
+    return group
+
+
+def _timeline(incident: Incident, *, kind: str, note: str, at=None) -> None:
+    IncidentEvent.objects.create(incident=incident, kind=kind, note=note[:300], level=incident.level,
+                                 round=incident.round, at=at or timezone.now())
+
+
+def _absorb(alert: Alert, group: AlertGroup, parsed: ParsedAlert) -> AlertOutcome:
+    now = timezone.now()
+    AlertGroup.objects.filter(pk=group.pk).update(absorbed=F("absorbed") + 1, firing=parsed.firing, last_alert_at=now)
+    note = f"alert repeated, {_firing_note(parsed)}"
+    _timeline(group.incident, kind=EventKind.ALERT_REPEATED, note=note, at=now)
+    Alert.objects.filter(pk=alert.pk).update(incident=group.incident,
+                                             outcome=f"Absorbed by #{group.incident_id}: {note}.")
+    return AlertOutcome(incident_id=group.incident_id)
+
+
+def _open(alert: Alert, policy: EscalationPolicy, parsed: ParsedAlert) -> AlertOutcome:
+    # Checked here, not on every request: a repeat never needs the policy's chain.
+    if not policy_is_pageable(policy=policy):
+        raise ValidationError({"policy": [f"Policy {policy.pk} ({policy}) pages nobody: give it a level with "
+                                          "contacts."]})
+    now = timezone.now()
+    window = maintenance_active(policy=policy, now=now)
+    if window is not None:
+        return _open_held(alert, policy, parsed, window)
+    storm = storm_active(policy=policy, now=now)
+    if storm:
+        # One storm incident at a time. NO KEY UPDATE: a plain FOR UPDATE would also wait for (and
+        # deadlock with) every transaction inserting a row that points at the policy.
+        EscalationPolicy.objects.select_for_update(no_key=True).filter(pk=policy.pk).first()
+        joined = storm_group(policy=policy)
+        if joined is not None:
+            return _join_storm(alert, joined.incident, policy, parsed)
+    source = AlertSource(alert.source).label
+    description = alert_description(summary=parsed.summary, details=parsed.details)
+    if storm:
+        limit, minutes = storm_limits()
+        description = (f"Alert storm on {policy}: more than {limit} incidents in {minutes} min, so new alerts are "
+                       f"grouped here. First: {description}")[:2000]
+    incident = incident_open(description=description, url=parsed.url[:MAX_URL], policy=policy,
+                             created_by=f"alert ({source})")
+    # A keyless alert gets a group of its own too: storms count groups, and find theirs by one.
+    AlertGroup.objects.create(incident=incident, policy=policy, dedup_key=_key(alert, parsed), storm=storm,
+                              firing=parsed.firing, last_alert_at=incident.created_at, opened_at=now)
+    opener = RESOLVED_BY[alert.source] if alert.source != AlertSource.GENERIC else "an alert"
+    _timeline(incident, kind=EventKind.ALERT_OPENED, at=incident.created_at,
+              note=f"{'alert storm ' if storm else ''}opened by {opener}, {_firing_note(parsed)}")
+    Alert.objects.filter(pk=alert.pk).update(incident=incident, outcome=f"Opened #{incident.pk}.")
+    return AlertOutcome(incident_id=incident.pk, created=True)
+
+
+def _open_held(alert: Alert, policy: EscalationPolicy, parsed: ParsedAlert, window) -> AlertOutcome:
+    """During a maintenance window: the incident is opened and held; its window's end pages."""
+    ends = timezone.localtime(window.end).strftime("%Y-%m-%d %H:%M %Z")
+    incident = incident_open_held(description=alert_description(summary=parsed.summary, details=parsed.details),
+                                  url=parsed.url[:MAX_URL], policy=policy,
+                                  created_by=f"alert ({AlertSource(alert.source).label})",
+                                  note=f"{window.reason[:120]}; pages at {ends} if still firing")
+    # The window's end pages through the group, so a keyless alert needs one as well.
+    AlertGroup.objects.create(incident=incident, policy=policy, dedup_key=_key(alert, parsed), maintenance=window,
+                              firing=parsed.firing, last_alert_at=incident.created_at, opened_at=incident.created_at)
+    Alert.objects.filter(pk=alert.pk).update(incident=incident, outcome=f"Opened #{incident.pk}, in maintenance.")
+    return AlertOutcome(incident_id=incident.pk, created=True)
+
+
+def _join_storm(alert: Alert, incident: Incident, policy: EscalationPolicy, parsed: ParsedAlert) -> AlertOutcome:
+    """A new group during a storm: counted and listed on the storm incident; nobody paged again."""
+    now = timezone.now()
+    AlertGroup.objects.create(incident=incident, policy=policy, dedup_key=_key(alert, parsed), storm=True,
+                              absorbed=1, firing=parsed.firing, last_alert_at=now, opened_at=now)
+    _timeline(incident, kind=EventKind.ALERT_GROUPED, at=now, note=f"{parsed.summary} ({_firing_note(parsed)})")
+    Alert.objects.filter(pk=alert.pk).update(incident=incident, outcome=f"Grouped into alert storm #{incident.pk}.")
+    return AlertOutcome(incident_id=incident.pk)
+
+
+def _resolve(alert: Alert, policy: EscalationPolicy, parsed: ParsedAlert) -> AlertOutcome:
+    group = _open_group(policy=policy, dedup_key=parsed.dedup_key) if parsed.dedup_key else None
+    if group is None:
+        Alert.objects.filter(pk=alert.pk).update(outcome="Resolved, but no incident was open for this key.")
+        return AlertOutcome(incident_id=None)
+    AlertGroup.objects.filter(pk=group.pk).update(is_open=False, firing=0, last_alert_at=timezone.now())
+    if AlertGroup.objects.filter(incident_id=group.incident_id, is_open=True).exists():
+        # A storm incident stays open while any of its groups still fires.
+        _timeline(group.incident, kind=EventKind.ALERT_RESOLVED, note=f"{parsed.summary} resolved")
+        Alert.objects.filter(pk=alert.pk).update(incident_id=group.incident_id,
+                                                 outcome=f"Resolved its group on #{group.incident_id}.")
+        return AlertOutcome(incident_id=group.incident_id)
+    incident_resolve(incident_id=group.incident_id, resolved_by=RESOLVED_BY[alert.source])
+    Alert.objects.filter(pk=alert.pk).update(incident_id=group.incident_id, outcome=f"Resolved #{group.incident_id}.")
+    return AlertOutcome(incident_id=group.incident_id, resolved=True)
+
+
+def alert_receive(*, source: str, body, policy: EscalationPolicy, parsed: ParsedAlert) -> AlertOutcome:
+    """Store ``body`` raw, then act on it as ``parsed`` says (body and policy already validated)."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                alert = alert_store(source=source, body=body, policy=policy, dedup_key=parsed.dedup_key,
+                                    status=parsed.status)
+                return _act(alert, policy, parsed)
+        except IntegrityError:
+            # Another request opened this key's group first; the next attempt absorbs into it.
+            if attempt == ATTEMPTS:
+                _store_failed(source, body, policy, parsed, "lost the race to open its group too often")
+                raise
+            log.info("an alert lost the race to open %r; retrying", parsed.dedup_key)
+        except ValidationError:
+            raise
+        except Exception as exc:
+            _store_failed(source, body, policy, parsed, f"{type(exc).__name__}: {exc}")
+            raise
+    raise AssertionError("unreachable")
+
+
+def _act(alert: Alert, policy: EscalationPolicy, parsed: ParsedAlert) -> AlertOutcome:
+    if parsed.status == AlertStatus.RESOLVED:
+        return _resolve(alert, policy, parsed)
+    group = _open_group(policy=policy, dedup_key=parsed.dedup_key) if parsed.dedup_key else None
+    if group is not None:
+        return _absorb(alert, group, parsed)
+    return _open(alert, policy, parsed)
+
+
+def _store_failed(source, body, policy, parsed: ParsedAlert, error: str) -> None:
+    alert = alert_store(source=source, body=body, policy=policy, dedup_key=parsed.dedup_key, status=parsed.status)
+    Alert.objects.filter(pk=alert.pk).update(outcome=f"Failed: {error}"[:300])
+
+
+def integration_send_test_alert(*, integration: AlertIntegration, by: str) -> AlertOutcome:
+    """An Alertmanager-shaped firing alert through the integration's routes, as the monitor would send.
+
+    Each press is its own group (the time is in its key), so it always opens an incident and pages
+    whoever the routes pick: the point is to see the whole path work, phones included.
+    """
+    now = timezone.now()
+    labels = {"alertname": "PortalTestAlert", "integration": integration.name}
+    body = {
+        "version": "4", "status": AlertStatus.FIRING, "receiver": integration.name,
+        "groupKey": f"portal-test-alert:{integration.pk}:{now.isoformat()}",
+        "groupLabels": {"alertname": "PortalTestAlert"}, "commonLabels": labels,
+        "commonAnnotations": {"summary": f"Test alert for {integration.name}, sent by {by}. Reply YES to close "
+                                         "the loop."},
+        "externalURL": "", "truncatedAlerts": 0,
+        "alerts": [{"status": AlertStatus.FIRING, "labels": labels, "annotations": {}, "startsAt": now.isoformat(),
+                    "endsAt": "0001-01-01T00:00:00Z", "generatorURL": "", "fingerprint": "portal-test"}],
+    }
+    policy = integration_policy(integration=integration, labels=labels)
+    return alert_receive(source=AlertSource.ALERTMANAGER, body=body, policy=policy, parsed=alertmanager_parse(body))

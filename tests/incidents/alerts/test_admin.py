@@ -1,0 +1,39 @@
+"""The alerts in the admin: each stored body with its incident, read-only."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group
+
+from incidents.models import Alert
+from portal.roles import ANALYST, DISPATCHER
+from tests.support.alerts import ALERTMANAGER_FIRING
+from tests.support.incidents import ANA
+
+pytestmark = pytest.mark.django_db
+
+
+def staff(client, django_user_model, group):
+    user = django_user_model.objects.create_user(group.replace(" ", ""), password="pw-12345-abc", is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    client.force_login(user)
+    return client
+
+
+def test_a_dispatcher_sees_each_alert_with_its_incident_and_the_body_as_received(
+        client, django_user_model, api, policy_factory):
+    policy = policy_factory([([ANA], 60, 0, False)])
+    incident = api.post(f"/api/v1/alerts/alertmanager/?policy={policy.pk}", ALERTMANAGER_FIRING,
+                        format="json").json()["incident"]
+    api.post(f"/api/v1/alerts/alertmanager/?policy={policy.pk}", ALERTMANAGER_FIRING, format="json")
+    page = staff(client, django_user_model, DISPATCHER).get("/admin/incidents/alert/").content.decode()
+    assert page.count(f"/admin/incidents/incident/{incident}/change/") == 2
+    assert f"Absorbed by #{incident}: alert repeated, 1 firing." in page
+    detail = client.get(f"/admin/incidents/alert/{Alert.objects.earliest('id').pk}/change/").content.decode()
+    assert "BlackBox Probe Failure" in detail and "truncatedAlerts" in detail
+    assert client.post("/admin/incidents/alert/add/", {}).status_code == 403
+
+
+def test_an_analyst_can_read_the_alerts(client, django_user_model):
+    assert staff(client, django_user_model, ANALYST).get("/admin/incidents/alert/").status_code == 200
+    assert client.get("/admin/incidents/alertgroup/").status_code == 200
