@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from messaging.audience.number_types import number_type_offline
 from messaging.models import AllowListEntry, Contact, OutboundMessage, Tag
 from messaging.outbound.send import message_send
 from messaging.phones import phone_normalize
@@ -23,7 +24,8 @@ def contact_upsert(*, name: str, phone: str, email: str = "", whatsapp: str = ""
     """Create the contact for ``phone``, or update the one that has it. Returns (contact, created)."""
     phone = phone_normalize(phone)
     contact, created = Contact.objects.select_for_update().get_or_create(
-        phone=phone, defaults={"name": name, "email": email or "", "whatsapp": whatsapp or ""})
+        phone=phone, defaults={"name": name, "email": email or "", "whatsapp": whatsapp or "",
+                               "number_type": number_type_offline(phone)})
     if not created:
         contact.name = name
         contact.email = email or ""

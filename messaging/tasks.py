@@ -6,6 +6,7 @@ modules behind them may move freely. Nothing of ours imports this module (only i
 does), so it may import from every stage without making a circle.
 """
 
+from messaging.audience.number_types import numbers_lookup
 from messaging.inbound.notifications import notifications_resume
 from messaging.omnichannel.services import dispatch_fallback_due
 from messaging.outbound.deliver import message_deliver, messages_deliver_batch, messages_requeue_stale
@@ -19,6 +20,7 @@ __all__ = [
     "messages_deliver_batch",
     "messages_requeue_stale",
     "notifications_resume",
+    "numbers_lookup",
     "simulator_emit_event",
     "sms_retry_send",
     "timer_fire",

@@ -79,13 +79,17 @@ def message_send(*, channel: str, recipient: str, body: str = "", subject: str =
 
 
 def messages_send_bulk(*, channel: str, recipients: list[str], body: str, subject: str = "",
-                       owner: models.Model | None = None, batch_size: int = 100) -> list[int]:
+                       owner: models.Model | None = None, batch_size: int = 100,
+                       bodies: list[str] | None = None) -> list[int]:
     """Log one message per recipient in a few INSERTs and queue delivery in batches.
 
     Recipients must already be normalized (they come from Contact rows). Campaigns to tens of
-    thousands of contacts use this; one task per batch keeps the queue short.
+    thousands of contacts use this; one task per batch keeps the queue short. ``bodies``, one
+    per recipient, replaces ``body`` for personal messages (messaging.audience.personal).
     """
     parts = sms_parts(body).parts if channel == Channel.SMS else None
+    if bodies is not None:
+        part_counts = [sms_parts(b).parts if channel == Channel.SMS else None for b in bodies]
     if channel == Channel.SMS and settings.SMS_RATE_LIMIT > 0:
         batch_size = min(batch_size, PACED_BATCH_SIZE)
     opted_out = suppressed_among(channel=channel, recipients=recipients)
@@ -93,10 +97,11 @@ def messages_send_bulk(*, channel: str, recipients: list[str], body: str, subjec
     now = timezone.now()
     rows = [
         OutboundMessage(
-            channel=channel, recipient=r, body=body, subject=subject, parts=parts, created_at=now,
+            channel=channel, recipient=r, body=body if bodies is None else bodies[i], subject=subject,
+            parts=parts if bodies is None else part_counts[i], created_at=now,
             status=MessageStatus.SUPPRESSED if r in opted_out else MessageStatus.QUEUED, **fields_of_owner,
         )
-        for r in recipients
+        for i, r in enumerate(recipients)
     ]
     with transaction.atomic():
         # PostgreSQL and SQLite both return the new primary keys from a bulk INSERT.
