@@ -224,6 +224,58 @@ def parse_whatsapp_event(message: dict) -> list[NormalizedEvent]:
     return events
 
 
+def _whatsapp_entry(message: dict) -> dict | None:
+    entry = message.get("whatsAppWebhookEntry") if isinstance(message, dict) else None
+    if isinstance(entry, str):
+        try:
+            entry = json.loads(entry)
+        except ValueError:
+            return None
+    return entry if isinstance(entry, dict) else None
+
+
+def _plus(number) -> str:
+    number = str(number or "")
+    return f"+{number}" if number and not number.startswith("+") else number
+
+
+def _whatsapp_text(item: dict) -> str | None:
+    """What the person typed or tapped; None for media, locations and the like (not routed)."""
+    kind = item.get("type")
+    if kind == "text":
+        return str((item.get("text") or {}).get("body", ""))
+    if kind == "button":  # a quick-reply button of a template
+        return str((item.get("button") or {}).get("text", ""))
+    if kind == "interactive":
+        reply = (item.get("interactive") or {})
+        reply = reply.get("button_reply") or reply.get("list_reply") or {}
+        return str(reply.get("title", ""))
+    return None
+
+
+def parse_whatsapp_messages(message: dict) -> list[dict]:
+    """The text messages in a ``whatsAppWebhookEntry`` (``changes[].value.messages[]``), each in the
+    shape of an inbound two-way SMS, so the same store and handlers take them."""
+    entry = _whatsapp_entry(message)
+    found = []
+    for change in (entry or {}).get("changes") or []:
+        value = (change or {}).get("value") or {}
+        if not isinstance(value, dict):
+            continue
+        to = _plus((value.get("metadata") or {}).get("display_phone_number"))
+        for item in value.get("messages") or []:
+            if not isinstance(item, dict) or not item.get("id") or not item.get("from"):
+                continue
+            body = _whatsapp_text(item)
+            if body is None:
+                continue
+            found.append({"inboundMessageId": str(item["id"]), "originationNumber": _plus(item["from"]),
+                          "destinationNumber": to, "messageKeyword": "", "messageBody": body,
+                          "previousPublishedMessageId": str((item.get("context") or {}).get("id", "") or ""),
+                          "timestamp": str(item.get("timestamp", "")), "channel": "whatsapp"})
+    return found
+
+
 def parse_provider_message(message: dict) -> list[NormalizedEvent]:
     """Every event a decoded SNS ``Message`` carries; [] when it is not an event."""
     parser = _PARSERS.get(classify(message))

@@ -26,7 +26,7 @@ from django.db import IntegrityError, InterfaceError, OperationalError, transact
 from django.utils import timezone
 
 from messaging.events.apply import delivery_event_apply
-from messaging.events.aws import classify, parse_provider_message
+from messaging.events.aws import classify, parse_provider_message, parse_whatsapp_messages
 from messaging.inbound.ingest_pg import event_notification_receive, fast_path_applies
 from messaging.inbound.router import inbound_sms_receive
 from messaging.inbound.sns_storage import clean_json, clean_text, envelope_for_storage, envelope_from_storage
@@ -155,7 +155,9 @@ def notification_receive(*, envelope: dict) -> tuple[SnsNotification, bool]:
     """
     message = decode_message(envelope)
     kind = notification_kind(message, envelope.get("Type", ""))
-    if kind not in _EVENT_KINDS and kind != NotificationKind.OTHER:
+    # WhatsApp messages in are routed like inbound SMS: stored and committed first.
+    routed = kind == NotificationKind.WHATSAPP_EVENT and bool(parse_whatsapp_messages(message))
+    if routed or (kind not in _EVENT_KINDS and kind != NotificationKind.OTHER):
         notification, created = notification_store(envelope=envelope)
         if created:
             notification.status = notification_process(notification=notification)
@@ -242,6 +244,8 @@ def notification_process(*, notification: SnsNotification) -> str:
         elif kind in _EVENT_KINDS:
             with transaction.atomic():
                 _apply_events(notification, message)
+            for payload in parse_whatsapp_messages(message) if kind == NotificationKind.WHATSAPP_EVENT else []:
+                inbound_sms_receive(payload=payload, notification=notification)
             status = NotificationStatus.PROCESSED
         elif kind == NotificationKind.SUBSCRIPTION:
             status = _subscription_received(notification)

@@ -14,7 +14,7 @@ from django.core.validators import validate_email
 from django.db import models, transaction
 from django.utils import timezone
 
-from messaging.consent.optouts import phone_is_opted_out, suppressed_among
+from messaging.consent.optouts import phone_is_opted_out, suppressed_among, whatsapp_is_opted_out
 from messaging.consent.suppression import email_is_suppressed
 from messaging.models import Channel, MessageStatus, OutboundMessage, owner_fields
 from messaging.outbound.parts import sms_parts
@@ -47,6 +47,8 @@ def recipient_suppressed(*, channel: str, recipient: str) -> bool:
         return phone_is_opted_out(phone=recipient)
     if channel == Channel.EMAIL:
         return email_is_suppressed(address=recipient)
+    if channel == Channel.WHATSAPP:
+        return whatsapp_is_opted_out(phone=recipient)
     return False
 
 

@@ -188,6 +188,42 @@ WHATSAPP_EVENT = {
 }
 
 
+# Meta's "text messages" webhook entry
+# (https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/payload-examples#text-messages),
+# which AWS End User Messaging Social publishes in the same event header as a status.
+WHATSAPP_TEXT_ENTRY = {
+    "id": "WHATSAPP-BUSINESS-ACCOUNT-ID",
+    "changes": [{
+        "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "12125550101", "phone_number_id": "PHONE-NUMBER-ID"},
+            "contacts": [{"profile": {"name": "NAME"}, "wa_id": "14255550182"}],
+            "messages": [{
+                "from": "14255550182",
+                "id": "wamid.HBgLMTQyNTU1NTAxODIVAgASGBQzQTdBQjQ1N0I5RTc2RTU2RjJFMAA=",
+                "timestamp": "1750263773",
+                "text": {"body": "MESSAGE_BODY"},
+                "type": "text",
+            }],
+        },
+        "field": "messages",
+    }],
+}
+
+
+def whatsapp_text_event(*, phone: str, body: str, wamid: str, reply_to: str = "") -> dict:
+    """The AWS event for a WhatsApp text ``body`` that ``phone`` (E.164) wrote to the portal."""
+    entry = copy.deepcopy(WHATSAPP_TEXT_ENTRY)
+    value = entry["changes"][0]["value"]
+    value["contacts"][0]["wa_id"] = phone.lstrip("+")
+    value["messages"][0].update({"from": phone.lstrip("+"), "id": wamid, "text": {"body": body}})
+    if reply_to:
+        value["messages"][0]["context"] = {"from": "12125550101", "id": reply_to}
+    event = copy.deepcopy(WHATSAPP_EVENT)
+    event["whatsAppWebhookEntry"] = json.dumps(entry)
+    return event
+
+
 def example(payload: dict, **changes) -> dict:
     out = copy.deepcopy(payload)
     out.update(changes)
