@@ -528,3 +528,46 @@ class DispatchAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role} of dispatch #{self.dispatch_id}"
+
+
+class ImportKind(models.TextChoices):
+    CONTACTS = "contacts", "Contacts"
+    ALLOW_LIST = "allow_list", "Allow-list"
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ImportRun(models.Model):
+    """One file imported (from the admin or an S3 drop), with its progress and its outcome.
+
+    Large files run as a django-q2 task; the admin reads ``done`` of ``total`` while it runs,
+    and ``errors`` names each bad line ({"line", "field", "error"}) when the file was refused.
+    """
+
+    kind = models.CharField(max_length=16, choices=ImportKind.choices)
+    source = models.CharField(max_length=16, help_text="admin, api or s3")
+    name = models.CharField(max_length=1100, help_text="The file name, or s3://bucket/key.")
+    status = models.CharField(max_length=12, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    options = models.JSONField(default=dict, blank=True, help_text="e.g. the chosen allow-list scope")
+    notification = models.ForeignKey(SnsNotification, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="import_runs")
+    created_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} from {self.name}"

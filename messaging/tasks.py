@@ -7,6 +7,7 @@ does), so it may import from every stage without making a circle.
 """
 
 from messaging.audience.number_types import numbers_lookup
+from messaging.audience.s3_drop import s3_import_run
 from messaging.inbound.notifications import notifications_resume
 from messaging.omnichannel.services import dispatch_fallback_due
 from messaging.outbound.deliver import message_deliver, messages_deliver_batch, messages_requeue_stale
@@ -21,6 +22,7 @@ __all__ = [
     "messages_requeue_stale",
     "notifications_resume",
     "numbers_lookup",
+    "s3_import_run",
     "simulator_emit_event",
     "sms_retry_send",
     "timer_fire",

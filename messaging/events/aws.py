@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from urllib.parse import unquote_plus
 
 from messaging.events.types import NormalizedEvent
 from messaging.models import EventType, NotificationKind
@@ -27,7 +28,29 @@ def classify(message) -> str:
         return NotificationKind.WHATSAPP_EVENT
     if ("eventType" in message or "notificationType" in message) and isinstance(message.get("mail"), dict):
         return NotificationKind.SES_EVENT
+    if _is_s3_event(message):
+        return NotificationKind.S3_EVENT
     return NotificationKind.OTHER
+
+
+def _is_s3_event(message: dict) -> bool:
+    records = message.get("Records")
+    if isinstance(records, list) and records and all(
+            isinstance(r, dict) and r.get("eventSource") == "aws:s3" for r in records):
+        return True
+    return message.get("Service") == "Amazon S3" and message.get("Event") == "s3:TestEvent"
+
+
+def parse_s3_objects(message: dict) -> list[tuple[str, str, str]]:
+    """(event name, bucket, key) of each record of an S3 event notification; the key is
+    URL-encoded in the record ("red flower.csv" arrives as "red+flower.csv") and decoded here."""
+    found = []
+    for record in message.get("Records") or []:
+        s3 = record.get("s3") or {}
+        bucket = str((s3.get("bucket") or {}).get("name", ""))
+        key = unquote_plus(str((s3.get("object") or {}).get("key", "")))
+        found.append((str(record.get("eventName", "")), bucket, key))
+    return found
 
 
 def _decimal(value) -> Decimal | None:

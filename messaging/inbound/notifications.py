@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
+from messaging.audience.s3_drop import s3_event_act
 from messaging.events.apply import delivery_event_apply
 from messaging.events.aws import classify, parse_provider_message, parse_whatsapp_messages
 from messaging.inbound.ingest_pg import event_notification_receive, fast_path_applies
@@ -247,6 +248,11 @@ def notification_process(*, notification: SnsNotification) -> str:
             for payload in parse_whatsapp_messages(message) if kind == NotificationKind.WHATSAPP_EVENT else []:
                 inbound_sms_receive(payload=payload, notification=notification)
             status = NotificationStatus.PROCESSED
+        elif kind == NotificationKind.S3_EVENT:
+            status, note = s3_event_act(notification=notification, message=message)
+            if note:  # why it was refused (or not acted on), where the admin shows it
+                _finish(notification, status, note)
+                return status
         elif kind == NotificationKind.SUBSCRIPTION:
             status = _subscription_received(notification)
         elif kind == NotificationKind.UNSUBSCRIBE:
