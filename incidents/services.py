@@ -46,6 +46,7 @@ from incidents.snapshots import (
     snapshot_levels,
     snapshot_repeat,
 )
+from messaging.audience.number_types import number_is_landline
 from messaging.models import Contact, InboundSms, MessageStatus, OutboundMessage
 from messaging.outbound.send import message_send
 from messaging.scheduling.timers import timer_schedule, timers_cancel_for
@@ -114,6 +115,11 @@ def _page_level(incident: Incident, *, reminder: bool, note: str = "") -> int:
     reached = 0
     for contact in level.contacts:
         if contact.id in declined:
+            continue
+        if number_is_landline(contact.phone or ""):  # no SMS reaches a fixed line: call it instead
+            if _send(incident, channel="voice", contact=contact, body=texts.incident_voice_text(incident=incident),
+                     kind=kind, note="landline: a call instead of SMS"):
+                reached += 1
             continue
         if _send(incident, channel="sms", contact=contact, body=body, kind=kind, note=note):
             reached += 1

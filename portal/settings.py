@@ -376,6 +376,9 @@ S3_IMPORT_BUCKETS = env.list("S3_IMPORT_BUCKETS", default=[])
 # (and language) is sent instead of free text; empty: such a message is logged failed.
 WHATSAPP_WINDOW_TEMPLATE = env.str("WHATSAPP_WINDOW_TEMPLATE", default="")
 WHATSAPP_WINDOW_TEMPLATE_LANGUAGE = env.str("WHATSAPP_WINDOW_TEMPLATE_LANGUAGE", default="en_US")
+# Check the window before a WhatsApp send; by default only when WhatsApp goes to AWS (the
+# simulator has no window).
+WHATSAPP_WINDOW_CHECK = env.bool("WHATSAPP_WINDOW_CHECK", default=WHATSAPP_TRANSPORT == "aws")
 
 LOGGING = {
     "version": 1,
