@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 
-from messaging.audience.number_types import number_type_offline
+from messaging.audience.number_types import NUMBERS_LOOKUP_TASK, number_type_offline
 from messaging.models import AllowListEntry, Contact, OutboundMessage, Tag
 from messaging.outbound.send import message_send
 from messaging.phones import phone_normalize
+from messaging.scheduling.queue import enqueue_with
 
 
 def tags_resolve(*, names: list[str]) -> list[Tag]:
@@ -34,6 +36,8 @@ def contact_upsert(*, name: str, phone: str, email: str = "", whatsapp: str = ""
         contact.save()
     if tags is not None:
         contact.tags.set(tags_resolve(names=tags))
+    if created and settings.NUMBER_LOOKUP == "aws":  # charged per number: only new ones, on a worker
+        enqueue_with(NUMBERS_LOOKUP_TASK, contact_ids=[contact.pk])
     return contact, created
 
 

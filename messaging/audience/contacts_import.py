@@ -19,7 +19,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from messaging.audience.number_types import number_type_offline
+from messaging.audience.number_types import NUMBERS_LOOKUP_TASK, number_type_offline
 from messaging.models import Contact, Tag
 from messaging.phones import phone_normalize_national
 from messaging.scheduling.queue import enqueue_with
@@ -27,7 +27,6 @@ from messaging.scheduling.queue import enqueue_with
 COLUMNS = ("name", "phone", "email", "whatsapp", "tags")
 REQUIRED = ("name", "phone")
 CHUNK = 2000  # rows per statement: under SQLite's variable limit, few round trips on PostgreSQL
-NUMBERS_LOOKUP_TASK = "messaging.tasks.numbers_lookup"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ from messaging.models import Contact, NumberType
 
 log = logging.getLogger(__name__)
 
+NUMBERS_LOOKUP_TASK = "messaging.tasks.numbers_lookup"
+
 _OFFLINE = {
     phonenumbers.PhoneNumberType.MOBILE: NumberType.MOBILE,
     phonenumbers.PhoneNumberType.FIXED_LINE: NumberType.LANDLINE,
