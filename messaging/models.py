@@ -536,6 +536,7 @@ class ImportKind(models.TextChoices):
 
 
 class ImportStatus(models.TextChoices):
+    CHECKED = "checked", "Checked, waiting for confirmation"
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
     DONE = "done", "Done"
@@ -560,6 +561,8 @@ class ImportRun(models.Model):
     errors = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
     options = models.JSONField(default=dict, blank=True, help_text="e.g. the chosen allow-list scope")
+    # The uploaded file between its preview and its confirmation; emptied once imported.
+    data = models.BinaryField(blank=True, default=b"", editable=False)
     notification = models.ForeignKey(SnsNotification, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="import_runs")
     created_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -7,7 +7,7 @@ half-imported, and other sessions see it all at once when it commits.
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from messaging.audience.contacts_import import (
@@ -20,14 +20,79 @@ from messaging.audience.contacts_import import (
     csv_records,
     csv_text,
 )
-from messaging.models import AllowListEntry, AllowListScope, ImportKind, ImportRun, ImportStatus
+from messaging.models import AllowListEntry, AllowListScope, Contact, ImportKind, ImportRun, ImportStatus
 from messaging.phones import phone_normalize_national
+from messaging.scheduling.queue import enqueue_with
+
+IMPORT_RUN_TASK = "messaging.tasks.import_run_task"
+PREVIEW_ROWS = 10
 
 
 def _progress(run: ImportRun):
+    """A reporter of rows written, or None. The write is one transaction, so its progress can
+    only be seen if it is committed elsewhere: on PostgreSQL a second connection in autocommit
+    does that (SKIP LOCKED: if anything holds the run's row, a report is skipped, never waited
+    for). SQLite has one writer at a time, so there the admin shows "running" until the end."""
+    if connection.vendor != "postgresql":
+        return None
+    side = connections.create_connection(DEFAULT_DB_ALIAS)
+    table = ImportRun._meta.db_table
+
     def report(done: int) -> None:
-        ImportRun.objects.filter(pk=run.pk).update(done=done)
+        with side.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET done = %s WHERE id = (SELECT id FROM {table} WHERE id = %s "
+                           "FOR UPDATE SKIP LOCKED)", [done, run.pk])
+    report.close = side.close
     return report
+
+
+def import_run_check(*, kind: str, data: bytes, name: str, scope: str = "", created_by=None) -> ImportRun:
+    """The admin's upload: check every line now and keep the file for confirmation.
+
+    The run comes back ``checked`` with a preview (its first rows, how many create and update)
+    or ``failed`` with every bad line; nothing is written to contacts or the allow-list yet.
+    """
+    run = ImportRun(kind=kind, source="admin", name=name[:1100], created_by=created_by,
+                    options={"scope": scope} if scope else {})
+    try:
+        if kind == ImportKind.CONTACTS:
+            rows, present = contact_rows_parse(data)
+            known = 0
+            for i in range(0, len(rows), CHUNK):
+                known += Contact.objects.filter(phone__in=[r.phone for r in rows[i:i + CHUNK]]).count()
+            preview = [{"line": r.line, "name": r.name, "phone": r.phone, "email": r.email or "",
+                        "whatsapp": r.whatsapp or "", "tags": ";".join(r.tags or [])} for r in rows[:PREVIEW_ROWS]]
+            run.options |= {"columns": sorted(present), "would_create": len(rows) - known, "would_update": known}
+        else:
+            pairs = allow_list_rows_parse(data, scope=scope)
+            rows, preview = pairs, [{"phone": p, "scope": s} for p, s in pairs[:PREVIEW_ROWS]]
+        run.options |= {"preview": preview}
+        run.total, run.status, run.data = len(rows), ImportStatus.CHECKED, data
+    except ImportInvalid as exc:
+        run.status, run.errors = ImportStatus.FAILED, [e.as_dict() for e in exc.errors[:1000]]
+        run.error = f"{len(exc.errors)} bad line(s); nothing was imported."
+        run.finished_at = timezone.now()
+    run.save()
+    return run
+
+
+@transaction.atomic
+def import_run_confirm(*, run: ImportRun) -> bool:
+    """Queue a checked run for the worker; False when it is not (or no longer) waiting."""
+    if not ImportRun.objects.filter(pk=run.pk, status=ImportStatus.CHECKED).update(status=ImportStatus.QUEUED):
+        return False
+    enqueue_with(IMPORT_RUN_TASK, run_id=run.pk)
+    return True
+
+
+def import_run_task(*, run_id: int) -> str:
+    """Task: import a confirmed run's file; a repeat of the task finds it no longer queued."""
+    if not ImportRun.objects.filter(pk=run_id, status=ImportStatus.QUEUED).update(status=ImportStatus.RUNNING):
+        return "not-queued"
+    run = ImportRun.objects.get(pk=run_id)
+    status = import_run_execute(run=run, data=bytes(run.data))
+    ImportRun.objects.filter(pk=run_id).update(data=b"")
+    return status
 
 
 def import_run_execute(*, run: ImportRun, data: bytes) -> str:
@@ -36,7 +101,12 @@ def import_run_execute(*, run: ImportRun, data: bytes) -> str:
         if run.kind == ImportKind.CONTACTS:
             rows, present = contact_rows_parse(data)
             ImportRun.objects.filter(pk=run.pk).update(total=len(rows))
-            result = contacts_apply(rows=rows, present=present)
+            progress = _progress(run)
+            try:
+                result = contacts_apply(rows=rows, present=present, progress=progress)
+            finally:
+                if progress:
+                    progress.close()
             created, updated = result.created, result.updated
         else:
             created, updated = allow_list_import(data=data, scope=run.options.get("scope", ""))
