@@ -25,6 +25,9 @@ from messaging.phones import phone_normalize_national
 from messaging.scheduling.queue import enqueue_with
 
 IMPORT_RUN_TASK = "messaging.tasks.import_run_task"
+# A file commits whole, so its write is one task, longer than Q_TIMEOUT allows others; the run's
+# conditional claim makes django-q2's redelivery after Q_RETRY a no-op.
+IMPORT_TASK_TIMEOUT = 600
 PREVIEW_ROWS = 10
 
 
@@ -81,7 +84,7 @@ def import_run_confirm(*, run: ImportRun) -> bool:
     """Queue a checked run for the worker; False when it is not (or no longer) waiting."""
     if not ImportRun.objects.filter(pk=run.pk, status=ImportStatus.CHECKED).update(status=ImportStatus.QUEUED):
         return False
-    enqueue_with(IMPORT_RUN_TASK, run_id=run.pk)
+    enqueue_with(IMPORT_RUN_TASK, run_id=run.pk, task_timeout=IMPORT_TASK_TIMEOUT)
     return True
 
 

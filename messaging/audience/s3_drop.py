@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from messaging.audience.imports import import_run_execute
+from messaging.audience.imports import IMPORT_TASK_TIMEOUT, import_run_execute
 from messaging.events.aws import parse_s3_objects
 from messaging.models import ImportKind, ImportRun, ImportStatus, NotificationStatus, SnsNotification
 from messaging.scheduling.queue import enqueue_with
@@ -49,7 +49,7 @@ def s3_event_act(*, notification: SnsNotification, message: dict) -> tuple[str, 
             run = ImportRun.objects.create(kind=kind, source="s3", name=f"s3://{bucket}/{key}"[:1100],
                                            notification=notification,
                                            options={"bucket": bucket, "key": key})
-            enqueue_with(S3_IMPORT_TASK, run_id=run.pk)
+            enqueue_with(S3_IMPORT_TASK, run_id=run.pk, task_timeout=IMPORT_TASK_TIMEOUT)
     return NotificationStatus.PROCESSED, ""
 
 
