@@ -533,6 +533,7 @@ class DispatchAttempt(models.Model):
 class ImportKind(models.TextChoices):
     CONTACTS = "contacts", "Contacts"
     ALLOW_LIST = "allow_list", "Allow-list"
+    BULK_SEND = "bulk_send", "Bulk send (from S3)"
 
 
 class ImportStatus(models.TextChoices):
@@ -574,3 +575,40 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} from {self.name}"
+
+
+class BulkSendStatus(models.TextChoices):
+    CHECKED = "checked", "Checked, waiting for confirmation"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Handed to the send queue"
+    FAILED = "failed", "Refused"
+
+
+class BulkSend(models.Model):
+    """A file of recipients and one message template, filled per line from the file's columns.
+
+    Sent like a campaign (one message-log row per line, owned by this row, paced by the send
+    queue); the admin's page counts its messages by status as its progress.
+    """
+
+    name = models.CharField(max_length=1100, help_text="The file name, or s3://bucket/key.")
+    template = models.TextField(help_text="e.g. Hi {name}, {shift} is yours if you reply YES")
+    source = models.CharField(max_length=16, help_text="admin or s3")
+    status = models.CharField(max_length=12, choices=BulkSendStatus.choices, default=BulkSendStatus.CHECKED)
+    recipients = models.PositiveIntegerField(default=0)
+    preview = models.JSONField(default=list, blank=True)
+    longest_parts = models.PositiveIntegerField(null=True, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    data = models.BinaryField(blank=True, default=b"", editable=False)
+    notification = models.ForeignKey(SnsNotification, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="bulk_sends")
+    created_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name

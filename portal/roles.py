@@ -45,6 +45,8 @@ ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("messaging", "whatsappoptout", ("view",)),
         # Contacts and allow-list from a CSV file (the admin's import; its progress row).
         ("messaging", "importrun", ("view", "add")),
+        # A message to everyone in a CSV file, sent like a campaign.
+        ("messaging", "bulksend", ("view", "add")),
     ],
     # Reads everything the portal records; changes nothing. API keys stay with superusers.
     ANALYST: [

@@ -21,7 +21,8 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # 100,000 contacts are about 5 MB
 
 
 class ImportUploadForm(forms.Form):
-    kind = forms.ChoiceField(choices=m.ImportKind.choices, initial=m.ImportKind.CONTACTS)
+    kind = forms.ChoiceField(choices=[(k.value, k.label) for k in (m.ImportKind.CONTACTS, m.ImportKind.ALLOW_LIST)],
+                             initial=m.ImportKind.CONTACTS)
     file = forms.FileField(help_text="CSV, UTF-8. Contacts: name,phone[,email,whatsapp,tags] (tags separated "
                                      "by ;). Allow-list: phone[,scope].")
     scope = forms.ChoiceField(choices=[("", "from the file's scope column"), *m.AllowListScope.choices],
