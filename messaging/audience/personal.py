@@ -12,6 +12,7 @@ from django.db import models
 
 from messaging.audience.placeholders import placeholders_fill, placeholders_in, placeholders_validate
 from messaging.models import Contact
+from messaging.outbound.parts import sms_parts
 from messaging.outbound.send import messages_send_bulk
 
 CONTACT_PLACEHOLDERS = ("name", "first_name", "phone", "email")
@@ -49,3 +50,13 @@ def messages_send_personal(*, channel: str, recipients: list[str], template: str
                                   owner=owner, batch_size=batch_size)
     return messages_send_bulk(channel=channel, recipients=recipients, body=template, bodies=bodies,
                               owner=owner, batch_size=batch_size)
+
+
+def contact_template_examples(*, text: str, phones: list[str], examples: int = 3) -> dict:
+    """What the composer shows: the first few filled-in messages and the part count of the
+    longest message of the whole audience (the one that costs most per recipient)."""
+    if not placeholders_in(text):
+        return {"examples": [], "longest_parts": sms_parts(placeholders_fill(text, {})).parts}
+    bodies = contact_template_fill(text=text, phones=phones)
+    return {"examples": list(zip(phones[:examples], bodies[:examples], strict=True)),
+            "longest_parts": max((sms_parts(b).parts for b in bodies), default=sms_parts(text).parts)}

@@ -41,3 +41,36 @@ def test_doubled_braces_are_literal_braces(api, employees):
     api.post("/api/v1/shift-campaigns/", {"name": "W", "tag": "overtime", "message": "Code {{A1}} for {first_name}"},
              format="json")
     assert replies_to(ana) == ["Code {A1} for Employee"]
+
+
+@pytest.fixture
+def manager(client, django_user_model):
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user("mgr", password="pw", is_staff=True)
+    user.groups.add(Group.objects.get(name="shift manager"))
+    client.force_login(user)
+    return client
+
+
+def test_the_composer_shows_personal_examples_and_the_longest_part_count(manager, employees):
+    employees(2)
+    from messaging.models import Tag
+
+    tag = Tag.objects.get(name="overtime")
+    r = manager.post("/admin/shifts/shiftcampaign/add/", {"name": "Sat", "tag": tag.pk,
+                                                          "message": "Hi {first_name}, shift A1 is open."})
+    campaign = ShiftCampaign.objects.get()
+    page = manager.get(r.url).content.decode()
+    assert "+12065550200</b>: Hi Employee, shift A1 is open." in page and "1 SMS part" in page
+    assert campaign.pk and OutboundMessage.objects.count() == 0
+
+
+def test_the_composer_refuses_an_unknown_placeholder_as_a_form_error(manager, employees):
+    employees(1)
+    from messaging.models import Tag
+
+    r = manager.post("/admin/shifts/shiftcampaign/add/", {"name": "Sat", "tag": Tag.objects.get().pk,
+                                                          "message": "Hi {nmae}"})
+    assert r.status_code == 200 and "Unknown placeholder(s): {nmae}" in r.content.decode()
+    assert ShiftCampaign.objects.count() == 0
