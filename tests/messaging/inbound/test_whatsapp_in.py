@@ -81,3 +81,15 @@ def test_a_status_event_is_still_applied_and_routes_nothing(post_sns):
 
     response, _ = post_sns.message(whatsapp_event(status="delivered"))
     assert response.status_code == 200 and InboundSms.objects.count() == 0
+
+
+def test_yes_on_whatsapp_acknowledges_an_incident_that_paged_that_contact(post_sns, api):
+    from incidents.models import Incident, IncidentStatus
+
+    with post_sns.capture(execute=True):
+        r = api.post("/api/v1/incidents/", {"description": "Leak", "contacts": [PHONE]}, format="json")
+    assert r.status_code == 201
+    row = whatsapp_in(post_sns, "yes")
+    assert row.handled_by == "incidents.inbound.incident_reply_handler"
+    assert Incident.objects.get().status == IncidentStatus.ACKNOWLEDGED
+    assert len(answers()) == 1  # the acknowledgement's answer, on WhatsApp
