@@ -48,6 +48,7 @@ from incidents.snapshots import (
     snapshot_levels,
     snapshot_repeat,
 )
+from messaging.audience.number_types import number_is_landline
 from messaging.models import Contact, InboundSms, MessageStatus, OutboundMessage
 from messaging.outbound.send import message_send
 from messaging.scheduling.timers import timer_schedule, timers_cancel_for
@@ -150,6 +151,11 @@ def _page_level(incident: Incident, *, reminder: bool, note: str = "") -> int:
         if contact.id in declined:
             continue
         source = _oncall_note(incident, contact)
+        if number_is_landline(contact.phone or ""):  # no SMS reaches a fixed line: call it instead
+            if _send(incident, channel="voice", contact=contact, body=texts.incident_voice_text(incident=incident),
+                     kind=kind, note="; ".join(n for n in (source, "landline: a call instead of SMS") if n)):
+                reached += 1
+            continue
         if _send(incident, channel="sms", contact=contact, body=body, kind=kind,
                  note="; ".join(n for n in (source, note) if n)):
             reached += 1

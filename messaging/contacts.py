@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 
+from messaging.audience.number_types import NUMBERS_LOOKUP_TASK, number_type_offline
 from messaging.models import AllowListEntry, Contact, OutboundMessage, Tag
 from messaging.outbound.send import message_send
 from messaging.phones import phone_normalize
+from messaging.scheduling.queue import enqueue_with
 
 
 def tags_resolve(*, names: list[str]) -> list[Tag]:
@@ -23,7 +26,8 @@ def contact_upsert(*, name: str, phone: str, email: str = "", whatsapp: str = ""
     """Create the contact for ``phone``, or update the one that has it. Returns (contact, created)."""
     phone = phone_normalize(phone)
     contact, created = Contact.objects.select_for_update().get_or_create(
-        phone=phone, defaults={"name": name, "email": email or "", "whatsapp": whatsapp or ""})
+        phone=phone, defaults={"name": name, "email": email or "", "whatsapp": whatsapp or "",
+                               "number_type": number_type_offline(phone)})
     if not created:
         contact.name = name
         contact.email = email or ""
@@ -32,6 +36,8 @@ def contact_upsert(*, name: str, phone: str, email: str = "", whatsapp: str = ""
         contact.save()
     if tags is not None:
         contact.tags.set(tags_resolve(names=tags))
+    if created and settings.NUMBER_LOOKUP == "aws":  # charged per number: only new ones, on a worker
+        enqueue_with(NUMBERS_LOOKUP_TASK, contact_ids=[contact.pk])
     return contact, created
 
 

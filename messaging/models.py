@@ -46,6 +46,18 @@ class Tag(models.Model):
         return self.name
 
 
+class NumberType(models.TextChoices):
+    MOBILE = "mobile", "Mobile"
+    LANDLINE = "landline", "Fixed line"
+    FIXED_OR_MOBILE = "fixed_or_mobile", "Fixed line or mobile"
+    VOIP = "voip", "VoIP"
+    TOLL_FREE = "toll_free", "Toll-free"
+    PREPAID = "prepaid", "Prepaid mobile"
+    OTHER = "other", "Other"
+    INVALID = "invalid", "Invalid"
+    UNKNOWN = "unknown", "Unknown"
+
+
 class Contact(models.Model):
     name = models.CharField(max_length=200)
     phone = models.CharField(max_length=16, unique=True, validators=[validate_e164],
@@ -55,6 +67,12 @@ class Contact(models.Model):
     tags = models.ManyToManyField(Tag, blank=True, related_name="contacts")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Is it a mobile? Offline from phonenumbers by default, from AWS's CarrierLookup with
+    # NUMBER_LOOKUP=aws (messaging.audience.lookup); a landline gets no SMS.
+    number_type = models.CharField(max_length=16, choices=NumberType.choices, default=NumberType.UNKNOWN,
+                                   db_index=True)
+    carrier = models.CharField(max_length=200, blank=True)
+    number_checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -254,6 +272,7 @@ class NotificationKind(models.TextChoices):
     SMS_EVENT = "sms_event", "SMS/voice event"
     SES_EVENT = "ses_event", "SES event"
     WHATSAPP_EVENT = "whatsapp_event", "WhatsApp event"
+    S3_EVENT = "s3_event", "S3 event"
     SUBSCRIPTION = "subscription", "Subscription confirmation"
     UNSUBSCRIBE = "unsubscribe", "Unsubscribe confirmation"
     OTHER = "other", "Other"
@@ -264,6 +283,7 @@ class NotificationStatus(models.TextChoices):
     PROCESSED = "processed", "Processed"
     IGNORED = "ignored", "Stored, not acted on"
     FAILED = "failed", "Failed"
+    REFUSED = "refused", "Stored, refused"
 
 
 class SnsNotification(models.Model):
@@ -363,6 +383,8 @@ class InboundSms(models.Model):
     reply = models.TextField(blank=True)
     error = models.TextField(blank=True)
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # WhatsApp messages in go through the same handlers; the answer goes back on this channel.
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.SMS)
 
     class Meta:
         verbose_name = "inbound SMS"
@@ -489,3 +511,15 @@ class DispatchAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role} of dispatch #{self.dispatch_id}"
+
+
+# The audience's models live in their own module (messaging.audience.models), imported here so
+# that Django registers them with this app and callers find every model in messaging.models.
+from messaging.audience.models import (  # noqa: E402, F401
+    BulkSend,
+    BulkSendStatus,
+    ImportKind,
+    ImportRun,
+    ImportStatus,
+    WhatsAppOptOut,
+)

@@ -3,6 +3,7 @@
 import re
 
 import phonenumbers
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 _E164 = re.compile(r"^\+[1-9]\d{1,14}$")
@@ -33,3 +34,26 @@ def phone_normalize(value: str) -> str:
 
 def validate_e164(value: str) -> None:
     phone_normalize(value)
+
+
+def phone_normalize_national(value: str, *, region: str | None = None) -> str:
+    """Like ``phone_normalize``, but a national number (no ``+``) is read in ``region``
+    (default ``settings.PHONE_DEFAULT_REGION``). Only for imports, where a whole file of one
+    country's numbers is the norm; with no region set, E.164 stays required.
+    """
+    raw = (value or "").strip()
+    region = region if region is not None else getattr(settings, "PHONE_DEFAULT_REGION", "")
+    if raw.startswith("+") or raw.startswith("00") or not region:
+        return phone_normalize("+" + raw[2:] if raw.startswith("00") else _compact(raw))
+    try:
+        parsed = phonenumbers.parse(raw, region.upper())
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationError(f"Not a phone number: {exc}", code="not_e164") from exc
+    if not phonenumbers.is_possible_number(parsed):
+        raise ValidationError(f"This is not a possible phone number in {region.upper()}.", code="not_e164")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _compact(raw: str) -> str:
+    # Spreadsheets write "+1 206-555-0100"; the spaces and dashes are formatting, not digits.
+    return re.sub(r"[\s().-]", "", raw)

@@ -6,6 +6,9 @@ modules behind them may move freely. Nothing of ours imports this module (only i
 does), so it may import from every stage without making a circle.
 """
 
+from messaging.audience.imports import import_run_task
+from messaging.audience.number_types import numbers_lookup
+from messaging.audience.s3_drop import s3_import_run
 from messaging.inbound.notifications import notifications_resume
 from messaging.omnichannel.services import dispatch_fallback_due
 from messaging.outbound.deliver import message_deliver, messages_deliver_batch, messages_requeue_stale
@@ -15,10 +18,13 @@ from messaging.simulator.events import simulator_emit_event
 
 __all__ = [
     "dispatch_fallback_due",
+    "import_run_task",
     "message_deliver",
     "messages_deliver_batch",
     "messages_requeue_stale",
     "notifications_resume",
+    "numbers_lookup",
+    "s3_import_run",
     "simulator_emit_event",
     "sms_retry_send",
     "timer_fire",

@@ -30,6 +30,9 @@ ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("messaging", "timer", ("view",)),
         ("messaging", "optout", ("view",)),
         ("messaging", "suppression", ("view",)),
+        ("messaging", "whatsappoptout", ("view",)),
+        # Contacts from a CSV file (the admin's import; its progress row).
+        ("messaging", "importrun", ("view", "add")),
     ],
     SHIFT_MANAGER: [
         ("shifts", "*", ("view", "add", "change", "delete", "send")),
@@ -44,6 +47,11 @@ ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("messaging", "timer", ("view",)),
         ("messaging", "optout", ("view",)),
         ("messaging", "suppression", ("view",)),
+        ("messaging", "whatsappoptout", ("view",)),
+        # Contacts and allow-list from a CSV file (the admin's import; its progress row).
+        ("messaging", "importrun", ("view", "add")),
+        # A message to everyone in a CSV file, sent like a campaign.
+        ("messaging", "bulksend", ("view", "add")),
     ],
     # Reads everything the portal records; changes nothing. API keys stay with superusers.
     ANALYST: [

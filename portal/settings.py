@@ -372,6 +372,24 @@ SMS_HELP_TEXT = env.str(
     default="Operations portal alerts. Reply STOP to opt out, START to opt back in. Msg&data rates may apply.",
 )
 
+# --- The audience (messaging.audience) ---
+# National numbers in imported files (no "+") are read in this region (ISO 3166 code, e.g. "US",
+# "GB"); empty: every number must be E.164.
+PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="")
+# "offline": number types from phonenumbers' metadata; "aws": End User Messaging CarrierLookup for
+# new and imported contacts (charged per lookup), at most NUMBER_LOOKUPS_PER_DAY a day.
+NUMBER_LOOKUP = env.str("NUMBER_LOOKUP", default="offline")
+NUMBER_LOOKUPS_PER_DAY = env.int("NUMBER_LOOKUPS_PER_DAY", default=1000)
+# Buckets whose ObjectCreated events (through SNS at /sns/) the portal acts on; others are refused.
+S3_IMPORT_BUCKETS = env.list("S3_IMPORT_BUCKETS", default=[])
+# Outside WhatsApp's 24-hour window only a template may be sent: this approved template's name
+# (and language) is sent instead of free text; empty: such a message is logged failed.
+WHATSAPP_WINDOW_TEMPLATE = env.str("WHATSAPP_WINDOW_TEMPLATE", default="")
+WHATSAPP_WINDOW_TEMPLATE_LANGUAGE = env.str("WHATSAPP_WINDOW_TEMPLATE_LANGUAGE", default="en_US")
+# Check the window before a WhatsApp send; by default only when WhatsApp goes to AWS (the
+# simulator has no window).
+WHATSAPP_WINDOW_CHECK = env.bool("WHATSAPP_WINDOW_CHECK", default=WHATSAPP_TRANSPORT == "aws")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from import_export.admin import ImportExportMixin
 
 from messaging.admin.badges import status_badge
+from messaging.audience.personal import contact_template_examples
 from messaging.outbound.parts import sms_parts
 from shifts import selectors, services
 from shifts.admin_cover import cover_view
@@ -243,6 +244,9 @@ class ShiftCampaignAdmin(admin.ModelAdmin):
             "campaign": campaign,
             "parts": sms_parts(campaign.message),
             "audience": selectors.campaign_audience_size(tag=campaign.tag),
+            # Placeholders ({name}): a few messages as their recipients will read them.
+            "personal": contact_template_examples(text=campaign.message,
+                                                  phones=selectors.campaign_audience(tag=campaign.tag)),
             "can_send": can_send and selectors.campaign_is_unsent(campaign=campaign),
             "scheduled": selectors.campaign_is_due_later(campaign=campaign),
         }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import zoneinfo
 
 from django.conf import settings
@@ -11,6 +10,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from import_export import fields, resources, widgets
 
+# Shared with the contacts' export; also asked for here, by the shift tests.
+from messaging.audience.resources import spreadsheet_safe
 from shifts.codes import shift_code_validate
 from shifts.models import Shift
 
@@ -55,21 +56,6 @@ class TimeZoneWidget(widgets.CharWidget):
             except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
                 raise ValueError(f"Unknown time zone {name!r}; use an IANA name such as Europe/London.") from exc
         return name
-
-
-# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
-
-
-def spreadsheet_safe(value):
-    """``value`` as a spreadsheet shows it as text: a leading ``'`` before anything that would
-    start a formula. A plain signed number (an E.164 phone, "-3") stays as it is: it cannot call
-    a function. import-export's own IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT only strips one
-    leading ``=``, so ``==HYPERLINK(…)`` or ``@SUM(…)`` would still run."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(value):
-        return "'" + value
-    return value
 
 
 class ShiftResource(resources.ModelResource):

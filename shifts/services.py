@@ -22,8 +22,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from messaging.audience.personal import contact_template_validate, messages_send_personal
 from messaging.models import Channel, Contact, Tag
-from messaging.outbound.send import message_send, messages_send_bulk
+from messaging.outbound.send import message_send
 from messaging.scheduling.timers import timer_schedule, timers_cancel_for
 from shifts.codes import shift_code_normalize, shift_code_validate
 from shifts.cover import shift_cover_make, shift_cover_remove
@@ -159,7 +160,8 @@ def campaign_message_validate(*, message: str) -> str:
     if len(message) > CAMPAIGN_MESSAGE_MAX:
         raise ValidationError({"message": f"A campaign message is at most {CAMPAIGN_MESSAGE_MAX} characters; "
                                           f"this one has {len(message)}."})
-    return message
+    # Placeholders ({name}) are filled from each contact; an unknown one is refused here.
+    return contact_template_validate(text=message, field="message")
 
 
 def campaign_send_at_validate(*, send_at: datetime | None) -> datetime | None:
@@ -214,8 +216,8 @@ def campaign_send(*, campaign_id: int) -> int:
         campaign_message_validate(message=campaign.message)
         phones = campaign_audience(tag=campaign.tag)
         for i in range(0, len(phones), CAMPAIGN_CHUNK):
-            messages_send_bulk(channel=Channel.SMS, recipients=phones[i:i + CAMPAIGN_CHUNK], body=campaign.message,
-                               owner=campaign, batch_size=200)
+            messages_send_personal(channel=Channel.SMS, recipients=phones[i:i + CAMPAIGN_CHUNK],
+                                   template=campaign.message, owner=campaign, batch_size=200)
         ShiftCampaign.objects.filter(pk=campaign_id).update(
             status=CampaignStatus.SENT, recipients=len(phones), message=campaign.message)
     return len(phones)

@@ -5,8 +5,19 @@ import status_badge``); everything else here is imported only so that Django's a
 which imports this package, registers every area.
 """
 
-from messaging.admin import api_keys, consent, contacts, dispatches, inbound, message_log, suppression, timers
+from messaging.admin import (
+    api_keys,
+    bulk,
+    consent,
+    contacts,
+    dispatches,
+    imports,
+    inbound,
+    message_log,
+    suppression,
+    timers,
+)
 from messaging.admin.badges import status_badge
 
-__all__ = ["api_keys", "consent", "contacts", "dispatches", "inbound", "message_log", "status_badge", "suppression",
-           "timers"]
+__all__ = ["api_keys", "bulk", "consent", "contacts", "dispatches", "imports", "inbound", "message_log", "status_badge",
+           "suppression", "timers"]

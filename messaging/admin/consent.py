@@ -41,3 +41,16 @@ class OptOutAdmin(admin.ModelAdmin):
     def opt_in(self, request, queryset):
         n = sum(optin_record(phone=o.phone) for o in queryset)
         self.message_user(request, f"Opted {n} number(s) back in.", messages.SUCCESS)
+
+
+@admin.register(m.WhatsAppOptOut)
+class WhatsAppOptOutAdmin(admin.ModelAdmin):
+    """Who said STOP on WhatsApp; recorded by the keyword handler, read here."""
+
+    list_display = ["phone", "active", "keyword", "opted_out_at", "opted_in_at"]
+    list_filter = ["active", "opted_out_at"]
+    search_fields = ["phone"]
+    readonly_fields = ["phone", "active", "keyword", "opted_out_at", "opted_in_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,8 +1,10 @@
 """The address book: contacts, their tags and the allow-list."""
 
 from django.contrib import admin, messages
+from import_export.admin import ExportMixin
 
 from messaging import models as m
+from messaging.audience.resources import AllowListResource, ContactResource
 from messaging.contacts import contacts_send_test
 
 
@@ -17,9 +19,12 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.Contact)
-class ContactAdmin(admin.ModelAdmin):
-    list_display = ["name", "phone", "email", "whatsapp", "tag_list", "created_at"]
-    list_filter = ["tags", "created_at"]
+class ContactAdmin(ExportMixin, admin.ModelAdmin):
+    # Imports are an ImportRun (messaging.admin.imports): checked whole, written in bulk.
+    resource_classes = [ContactResource]
+    list_display = ["name", "phone", "number_type", "carrier", "email", "whatsapp", "tag_list", "created_at"]
+    list_filter = ["number_type", "tags", "created_at"]
+    readonly_fields = ["number_type", "carrier", "number_checked_at"]
     search_fields = ["name", "phone", "email"]
     filter_horizontal = ["tags"]
     actions = ["send_test_sms"]
@@ -39,7 +44,8 @@ class ContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.AllowListEntry)
-class AllowListEntryAdmin(admin.ModelAdmin):
+class AllowListEntryAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [AllowListResource]
     list_display = ["phone", "scope", "created_at"]
     list_filter = ["scope"]
     search_fields = ["phone"]

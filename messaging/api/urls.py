@@ -1,9 +1,11 @@
 from django.urls import include, path
 
 from messaging.api import views
+from messaging.audience.api import ContactsImportView
 
 urlpatterns = [
     path("contacts/", views.ContactCreateView.as_view(), name="api-contacts"),
+    path("contacts/import/", ContactsImportView.as_view(), name="api-contacts-import"),
     path("allow-list/", views.AllowListCreateView.as_view(), name="api-allow-list"),
     path("message-log/", views.MessageLogView.as_view(), name="api-message-log"),
     path("", include("messaging.omnichannel.urls")),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from messaging.consent.optouts import optin_record, optout_record
+from messaging.consent.optouts import optin_record, optout_record, whatsapp_optin_record, whatsapp_optout_record
 from messaging.inbound.handlers import HandlerResult
 
 # AWS End User Messaging's own opt-out keywords.
@@ -34,14 +34,20 @@ def consent_handler(inbound):
     """STOP/START/HELP. Returns a HandlerResult when it took the message, else None."""
     word = first_word(inbound.body)
     phone = inbound.origination_number
+    whatsapp = getattr(inbound, "channel", "sms") == "whatsapp"  # consent is kept per channel
     if word in OPT_OUT_KEYWORDS:
-        _, newly = optout_record(phone=phone, keyword=word, source="keyword")
+        if whatsapp:
+            _, newly = whatsapp_optout_record(phone=phone, keyword=word)
+        else:
+            _, newly = optout_record(phone=phone, keyword=word, source="keyword")
         # One confirmation only: a second STOP gets no further message.
         if newly:
-            return HandlerResult(outcome=f"opted out ({word})", reply=OPT_OUT_REPLY, reply_despite_opt_out=True)
+            where = " of WhatsApp" if whatsapp else ""
+            return HandlerResult(outcome=f"opted out{where} ({word})", reply=OPT_OUT_REPLY,
+                                 reply_despite_opt_out=True)
         return HandlerResult(outcome=f"already opted out ({word}); no reply")
     if word in OPT_IN_KEYWORDS:
-        was_out = optin_record(phone=phone)
+        was_out = whatsapp_optin_record(phone=phone) if whatsapp else optin_record(phone=phone)
         return HandlerResult(outcome=f"opted in ({word})" if was_out else f"opt-in ({word}); was not opted out",
                              reply=OPT_IN_REPLY)
     if word in HELP_KEYWORDS:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from messaging.models import Channel, OptOut, Suppression
+from messaging.models import Channel, OptOut, Suppression, WhatsAppOptOut
 
 
 def phone_is_opted_out(*, phone: str) -> bool:
@@ -20,6 +20,8 @@ def suppressed_among(*, channel: str, recipients: list[str]) -> set[str]:
     """The recipients that must not be sent to, in one query (bulk sends)."""
     if channel in (Channel.SMS, Channel.VOICE):
         return set(OptOut.objects.filter(active=True, phone__in=recipients).values_list("phone", flat=True))
+    if channel == Channel.WHATSAPP:
+        return set(WhatsAppOptOut.objects.filter(active=True, phone__in=recipients).values_list("phone", flat=True))
     if channel == Channel.EMAIL:
         return set(Suppression.objects.filter(address__in=[r.lower() for r in recipients])
                    .values_list("address", flat=True))
@@ -49,3 +51,28 @@ def optout_record(*, phone: str, keyword: str, source: str) -> tuple[OptOut, boo
 def optin_record(*, phone: str) -> bool:
     """Opt ``phone`` back in. Returns whether it had been opted out."""
     return OptOut.objects.filter(phone=phone, active=True).update(active=False, opted_in_at=timezone.now()) == 1
+
+
+# WhatsApp keeps its own consent: a STOP written on WhatsApp stops WhatsApp (Meta's opt-out is per
+# channel), and texts keep going to the same number until it says STOP by SMS too.
+def whatsapp_is_opted_out(*, phone: str) -> bool:
+    return WhatsAppOptOut.objects.filter(phone=phone, active=True).exists()
+
+
+def whatsapp_optout_record(*, phone: str, keyword: str) -> tuple[WhatsAppOptOut, bool]:
+    """Opt ``phone`` out of WhatsApp. Returns the row and whether it was newly opted out (once
+    for two concurrent STOPs, as ``optout_record``)."""
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            return WhatsAppOptOut.objects.create(phone=phone, keyword=keyword[:64], opted_out_at=now), True
+    except IntegrityError:
+        pass
+    newly = WhatsAppOptOut.objects.filter(phone=phone, active=False).update(
+        active=True, keyword=keyword[:64], opted_out_at=now) == 1
+    return WhatsAppOptOut.objects.get(phone=phone), newly
+
+
+def whatsapp_optin_record(*, phone: str) -> bool:
+    return WhatsAppOptOut.objects.filter(phone=phone, active=True).update(
+        active=False, opted_in_at=timezone.now()) == 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from urllib.parse import unquote_plus
 
 from messaging.events.types import NormalizedEvent
 from messaging.models import EventType, NotificationKind
@@ -27,7 +28,29 @@ def classify(message) -> str:
         return NotificationKind.WHATSAPP_EVENT
     if ("eventType" in message or "notificationType" in message) and isinstance(message.get("mail"), dict):
         return NotificationKind.SES_EVENT
+    if _is_s3_event(message):
+        return NotificationKind.S3_EVENT
     return NotificationKind.OTHER
+
+
+def _is_s3_event(message: dict) -> bool:
+    records = message.get("Records")
+    if isinstance(records, list) and records and all(
+            isinstance(r, dict) and r.get("eventSource") == "aws:s3" for r in records):
+        return True
+    return message.get("Service") == "Amazon S3" and message.get("Event") == "s3:TestEvent"
+
+
+def parse_s3_objects(message: dict) -> list[tuple[str, str, str]]:
+    """(event name, bucket, key) of each record of an S3 event notification; the key is
+    URL-encoded in the record ("red flower.csv" arrives as "red+flower.csv") and decoded here."""
+    found = []
+    for record in message.get("Records") or []:
+        s3 = record.get("s3") or {}
+        bucket = str((s3.get("bucket") or {}).get("name", ""))
+        key = unquote_plus(str((s3.get("object") or {}).get("key", "")))
+        found.append((str(record.get("eventName", "")), bucket, key))
+    return found
 
 
 def _decimal(value) -> Decimal | None:
@@ -222,6 +245,58 @@ def parse_whatsapp_event(message: dict) -> list[NormalizedEvent]:
                 occurred_at=occurred,
             ))
     return events
+
+
+def _whatsapp_entry(message: dict) -> dict | None:
+    entry = message.get("whatsAppWebhookEntry") if isinstance(message, dict) else None
+    if isinstance(entry, str):
+        try:
+            entry = json.loads(entry)
+        except ValueError:
+            return None
+    return entry if isinstance(entry, dict) else None
+
+
+def _plus(number) -> str:
+    number = str(number or "")
+    return f"+{number}" if number and not number.startswith("+") else number
+
+
+def _whatsapp_text(item: dict) -> str | None:
+    """What the person typed or tapped; None for media, locations and the like (not routed)."""
+    kind = item.get("type")
+    if kind == "text":
+        return str((item.get("text") or {}).get("body", ""))
+    if kind == "button":  # a quick-reply button of a template
+        return str((item.get("button") or {}).get("text", ""))
+    if kind == "interactive":
+        reply = (item.get("interactive") or {})
+        reply = reply.get("button_reply") or reply.get("list_reply") or {}
+        return str(reply.get("title", ""))
+    return None
+
+
+def parse_whatsapp_messages(message: dict) -> list[dict]:
+    """The text messages in a ``whatsAppWebhookEntry`` (``changes[].value.messages[]``), each in the
+    shape of an inbound two-way SMS, so the same store and handlers take them."""
+    entry = _whatsapp_entry(message)
+    found = []
+    for change in (entry or {}).get("changes") or []:
+        value = (change or {}).get("value") or {}
+        if not isinstance(value, dict):
+            continue
+        to = _plus((value.get("metadata") or {}).get("display_phone_number"))
+        for item in value.get("messages") or []:
+            if not isinstance(item, dict) or not item.get("id") or not item.get("from"):
+                continue
+            body = _whatsapp_text(item)
+            if body is None:
+                continue
+            found.append({"inboundMessageId": str(item["id"]), "originationNumber": _plus(item["from"]),
+                          "destinationNumber": to, "messageKeyword": "", "messageBody": body,
+                          "previousPublishedMessageId": str((item.get("context") or {}).get("id", "") or ""),
+                          "timestamp": str(item.get("timestamp", "")), "channel": "whatsapp"})
+    return found
 
 
 def parse_provider_message(message: dict) -> list[NormalizedEvent]:

@@ -25,8 +25,9 @@ from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
+from messaging.audience.s3_drop import s3_event_act
 from messaging.events.apply import delivery_event_apply
-from messaging.events.aws import classify, parse_provider_message
+from messaging.events.aws import classify, parse_provider_message, parse_whatsapp_messages
 from messaging.inbound.ingest_pg import event_notification_receive, fast_path_applies
 from messaging.inbound.router import inbound_sms_receive
 from messaging.inbound.sns_storage import clean_json, clean_text, envelope_for_storage, envelope_from_storage
@@ -155,7 +156,9 @@ def notification_receive(*, envelope: dict) -> tuple[SnsNotification, bool]:
     """
     message = decode_message(envelope)
     kind = notification_kind(message, envelope.get("Type", ""))
-    if kind not in _EVENT_KINDS and kind != NotificationKind.OTHER:
+    # WhatsApp messages in are routed like inbound SMS: stored and committed first.
+    routed = kind == NotificationKind.WHATSAPP_EVENT and bool(parse_whatsapp_messages(message))
+    if routed or (kind not in _EVENT_KINDS and kind != NotificationKind.OTHER):
         notification, created = notification_store(envelope=envelope)
         if created:
             notification.status = notification_process(notification=notification)
@@ -242,7 +245,14 @@ def notification_process(*, notification: SnsNotification) -> str:
         elif kind in _EVENT_KINDS:
             with transaction.atomic():
                 _apply_events(notification, message)
+            for payload in parse_whatsapp_messages(message) if kind == NotificationKind.WHATSAPP_EVENT else []:
+                inbound_sms_receive(payload=payload, notification=notification)
             status = NotificationStatus.PROCESSED
+        elif kind == NotificationKind.S3_EVENT:
+            status, note = s3_event_act(notification=notification, message=message)
+            if note:  # why it was refused (or not acted on), where the admin shows it
+                _finish(notification, status, note)
+                return status
         elif kind == NotificationKind.SUBSCRIPTION:
             status = _subscription_received(notification)
         elif kind == NotificationKind.UNSUBSCRIBE:

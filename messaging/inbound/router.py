@@ -38,6 +38,7 @@ def inbound_sms_store(*, payload: dict, notification=None) -> tuple[InboundSms, 
         body=str(payload.get("messageBody", "") or ""),
         previous_published_message_id=str(payload.get("previousPublishedMessageId", "") or ""),
         raw=payload, notification=notification,
+        channel="whatsapp" if payload.get("channel") == "whatsapp" else "sms",
     )
     try:
         with transaction.atomic():
@@ -68,9 +69,12 @@ def inbound_sms_route(*, inbound: InboundSms) -> InboundSms:
                 inbound.status = InboundStatus.HANDLED
                 if result.reply:
                     inbound.reply = result.reply
-                    message_send(channel="sms", recipient=inbound.origination_number, body=result.reply,
-                                 sender=inbound.destination_number, owner=result.owner or inbound,
-                                 opt_out_confirmation=result.reply_despite_opt_out)
+                    # The answer goes back the way the message came; WhatsApp sends from the
+                    # configured phone-number id, not from the number the person wrote to.
+                    whatsapp = inbound.channel == "whatsapp"
+                    message_send(channel=inbound.channel or "sms", recipient=inbound.origination_number,
+                                 body=result.reply, sender="" if whatsapp else inbound.destination_number,
+                                 owner=result.owner or inbound, opt_out_confirmation=result.reply_despite_opt_out)
                 break
             else:
                 inbound.status = InboundStatus.UNHANDLED

@@ -26,6 +26,7 @@ from messaging.events.apply import delivery_event_apply
 from messaging.events.types import NormalizedEvent
 from messaging.models import Channel, EventType, MessageStatus, OutboundMessage
 from messaging.outbound.pace import pace_wait_for_slot
+from messaging.outbound.refusals import sends_refused
 from messaging.outbound.send import DELIVER_BATCH_TASK, DELIVER_TASK, OPT_OUT_CONFIRMATION
 from messaging.scheduling.queue import enqueue_many_with, enqueue_with, worker_stopping
 from messaging.transports import get_transport
@@ -113,6 +114,12 @@ def _deliver_batch(message_ids: list[int]) -> dict[str, int]:
         tally("suppressed", len(suppressed))
 
     pending = [m for m in rows if m.pk not in suppressed]
+    refused = sends_refused(pending)
+    for msg in pending:
+        if msg.pk in refused:
+            _fail(msg, refused[msg.pk])
+            tally("failed")
+    pending = [m for m in pending if m.pk not in refused]
     transports = {}
     budget_ends = time.monotonic() + BATCH_PACE_BUDGET_SECONDS
     for index, msg in enumerate(pending):

@@ -14,7 +14,7 @@ from django.core.validators import validate_email
 from django.db import models, transaction
 from django.utils import timezone
 
-from messaging.consent.optouts import phone_is_opted_out, suppressed_among
+from messaging.consent.optouts import phone_is_opted_out, suppressed_among, whatsapp_is_opted_out
 from messaging.consent.suppression import email_is_suppressed
 from messaging.models import Channel, MessageStatus, OutboundMessage, owner_fields
 from messaging.outbound.parts import sms_parts
@@ -47,6 +47,8 @@ def recipient_suppressed(*, channel: str, recipient: str) -> bool:
         return phone_is_opted_out(phone=recipient)
     if channel == Channel.EMAIL:
         return email_is_suppressed(address=recipient)
+    if channel == Channel.WHATSAPP:
+        return whatsapp_is_opted_out(phone=recipient)
     return False
 
 
@@ -79,13 +81,17 @@ def message_send(*, channel: str, recipient: str, body: str = "", subject: str =
 
 
 def messages_send_bulk(*, channel: str, recipients: list[str], body: str, subject: str = "",
-                       owner: models.Model | None = None, batch_size: int = 100) -> list[int]:
+                       owner: models.Model | None = None, batch_size: int = 100,
+                       bodies: list[str] | None = None) -> list[int]:
     """Log one message per recipient in a few INSERTs and queue delivery in batches.
 
     Recipients must already be normalized (they come from Contact rows). Campaigns to tens of
-    thousands of contacts use this; one task per batch keeps the queue short.
+    thousands of contacts use this; one task per batch keeps the queue short. ``bodies``, one
+    per recipient, replaces ``body`` for personal messages (messaging.audience.personal).
     """
     parts = sms_parts(body).parts if channel == Channel.SMS else None
+    if bodies is not None:
+        part_counts = [sms_parts(b).parts if channel == Channel.SMS else None for b in bodies]
     if channel == Channel.SMS and settings.SMS_RATE_LIMIT > 0:
         batch_size = min(batch_size, PACED_BATCH_SIZE)
     opted_out = suppressed_among(channel=channel, recipients=recipients)
@@ -93,10 +99,11 @@ def messages_send_bulk(*, channel: str, recipients: list[str], body: str, subjec
     now = timezone.now()
     rows = [
         OutboundMessage(
-            channel=channel, recipient=r, body=body, subject=subject, parts=parts, created_at=now,
+            channel=channel, recipient=r, body=body if bodies is None else bodies[i], subject=subject,
+            parts=parts if bodies is None else part_counts[i], created_at=now,
             status=MessageStatus.SUPPRESSED if r in opted_out else MessageStatus.QUEUED, **fields_of_owner,
         )
-        for r in recipients
+        for i, r in enumerate(recipients)
     ]
     with transaction.atomic():
         # PostgreSQL and SQLite both return the new primary keys from a bulk INSERT.

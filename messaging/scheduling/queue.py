@@ -94,18 +94,25 @@ def _eager() -> bool:
     return getattr(settings, "TASKS_EAGER", False)
 
 
-def enqueue(func: str, *args, due_at: datetime | None = None, **kwargs) -> None:
-    """Run ``func(*args, **kwargs)`` on a worker, at ``due_at`` if given."""
+def enqueue(func: str, *args, due_at: datetime | None = None, task_timeout: int | None = None, **kwargs) -> None:
+    """Run ``func(*args, **kwargs)`` on a worker, at ``due_at`` if given.
+
+    ``task_timeout`` (seconds) replaces Q_TIMEOUT for this one task: only for work that cannot
+    be cut into short tasks, such as an import that must commit whole. Such a task must guard
+    itself against the redelivery django-q2 makes after Q_RETRY (a claim by conditional UPDATE).
+    """
     if _eager() and (due_at is None or due_at <= timezone.now()):
         import_string(func)(*args, **kwargs)
         return
+    options = {"timeout": task_timeout} if task_timeout else {}
     if due_at is None:
-        async_task(func, *args, **kwargs)
+        async_task(func, *args, **options, **kwargs)
     else:
-        async_task(func, *args, broker=_DueOrmBroker(due_at), **kwargs)
+        async_task(func, *args, broker=_DueOrmBroker(due_at), **options, **kwargs)
 
 
-def enqueue_with(func: str, *args, due_at: datetime | None = None, **kwargs) -> None:
+def enqueue_with(func: str, *args, due_at: datetime | None = None, task_timeout: int | None = None,
+                 **kwargs) -> None:
     """Queue work as part of the caller's transaction, which must hold the rows it is for.
 
     The ORM broker's row is written on the same connection, so it commits or rolls back with
@@ -114,9 +121,9 @@ def enqueue_with(func: str, *args, due_at: datetime | None = None, **kwargs) -> 
     so they still wait for the commit: no provider is called inside it.
     """
     if _eager() or Conf.SYNC:
-        transaction.on_commit(lambda: enqueue(func, *args, due_at=due_at, **kwargs))
+        transaction.on_commit(lambda: enqueue(func, *args, due_at=due_at, task_timeout=task_timeout, **kwargs))
     else:
-        enqueue(func, *args, due_at=due_at, **kwargs)
+        enqueue(func, *args, due_at=due_at, task_timeout=task_timeout, **kwargs)
 
 
 def enqueue_many_with(func: str, arg_lists: list[tuple]) -> None:

@@ -86,6 +86,25 @@ def simulated_inbound_message(*, phone: str, body: str, destination: str = "",
     }
 
 
+def simulated_whatsapp_message(*, phone: str, body: str, reply_to: str = "") -> dict:
+    """A WhatsApp text from ``phone`` as AWS End User Messaging Social publishes it: Meta's
+    webhook entry (``changes[].value.messages[]``) inside the AWS event header."""
+    item = {"from": phone.lstrip("+"), "id": f"wamid.sim-in-{uuid.uuid4().hex}", "timestamp": str(int(time.time())),
+            "text": {"body": body}, "type": "text"}
+    if reply_to:
+        item["context"] = {"from": settings.SIMULATOR_ORIGINATION_NUMBER.lstrip("+"), "id": reply_to}
+    entry = {"id": "simulated-waba", "changes": [{"field": "messages", "value": {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": settings.SIMULATOR_ORIGINATION_NUMBER.lstrip("+"),
+                     "phone_number_id": "simulated"},
+        "contacts": [{"profile": {"name": phone}, "wa_id": phone.lstrip("+")}],
+        "messages": [item],
+    }}]}
+    return {"context": {"MetaWabaIds": [], "MetaPhoneNumberIds": []}, "whatsAppWebhookEntry": json.dumps(entry),
+            "aws_account_id": "000000000000", "message_timestamp": timezone.now().isoformat(),
+            "messageId": str(uuid.uuid4())}
+
+
 def simulator_emit_event(*, message_id: int, outcome: str = "delivered") -> None:
     """Task: publish the delivery event for a simulated send through the SNS pipeline."""
     message = OutboundMessage.objects.get(pk=message_id)

@@ -6,6 +6,8 @@ pipeline, as they would from AWS.
 
 from __future__ import annotations
 
+import json
+
 from django.db.models import Max
 
 from messaging.models import Channel, Contact, InboundSms, MessageStatus, OutboundMessage
@@ -14,9 +16,10 @@ from messaging.simulator.events import (
     simulated,
     simulated_event_message,
     simulated_inbound_message,
+    simulated_whatsapp_message,
 )
 
-_PHONE_CHANNELS = (Channel.SMS, Channel.VOICE)
+_PHONE_CHANNELS = (Channel.SMS, Channel.VOICE, Channel.WHATSAPP)
 CONVERSATION_LIMIT = 200
 PHONES_LIMIT = 300
 
@@ -57,13 +60,13 @@ def simulator_conversation(*, phone: str) -> list[dict]:
               .order_by("-created_at", "-id")[:CONVERSATION_LIMIT]):
         items.append({
             "direction": "out", "id": m.pk, "at": m.created_at.isoformat(), "channel": m.channel,
-            "body": m.body if m.channel == Channel.SMS else f"📞 {m.body or 'voice call'}",
+            "body": f"📞 {m.body or 'voice call'}" if m.channel == Channel.VOICE else m.body,
             "status": m.status, "provider_message_id": m.provider_message_id, "error": m.error,
             "can_mark": simulated(m) and m.status in (MessageStatus.SENT, MessageStatus.QUEUED),
         })
     for i in InboundSms.objects.filter(origination_number=phone).order_by("-received_at", "-id")[:CONVERSATION_LIMIT]:
         items.append({
-            "direction": "in", "id": i.pk, "at": i.received_at.isoformat(), "channel": "sms", "body": i.body,
+            "direction": "in", "id": i.pk, "at": i.received_at.isoformat(), "channel": i.channel, "body": i.body,
             "status": i.status, "handled_by": i.handled_by.rsplit(".", 1)[-1], "outcome": i.outcome,
             "error": i.error,
         })
@@ -71,11 +74,18 @@ def simulator_conversation(*, phone: str) -> list[dict]:
     return items[-CONVERSATION_LIMIT:]
 
 
-def simulator_reply(*, phone: str, body: str):
-    """The phone ``phone`` texts ``body`` back: built as AWS would publish it, run through the
-    same notification pipeline as a verified SNS delivery. Returns the stored InboundSms."""
-    last = (OutboundMessage.objects.filter(channel=Channel.SMS, recipient=phone).exclude(provider_message_id="")
+def simulator_reply(*, phone: str, body: str, channel: str = Channel.SMS):
+    """The phone ``phone`` texts ``body`` back (by SMS, or as a WhatsApp user): built as AWS would
+    publish it, run through the same notification pipeline as a verified SNS delivery. Returns
+    the stored InboundSms."""
+    last = (OutboundMessage.objects.filter(channel=channel, recipient=phone).exclude(provider_message_id="")
             .order_by("-created_at", "-id").first())
+    if channel == Channel.WHATSAPP:
+        message = simulated_whatsapp_message(
+            phone=phone, body=body, reply_to=(last.provider_alt_id or last.provider_message_id) if last else "")
+        notification_ingest_local(message=message)
+        wamid = json.loads(message["whatsAppWebhookEntry"])["changes"][0]["value"]["messages"][0]["id"]
+        return InboundSms.objects.get(inbound_message_id=wamid)
     message = simulated_inbound_message(
         phone=phone, body=body, destination=(last.sender if last and last.sender.startswith("+") else ""),
         previous_published_message_id=last.provider_message_id if last else "",

@@ -168,9 +168,12 @@ def simulator_reply_json(request):
         errors["body"] = ["Type a message."]
     elif len(body) > BODY_MAX:
         errors["body"] = [f"At most {BODY_MAX} characters."]
+    channel = data.get("channel") or "sms"
+    if channel not in ("sms", "whatsapp"):
+        errors["channel"] = ["Reply by sms or whatsapp."]
     if errors:
         return JsonResponse(errors, status=400)
-    inbound = simulator_reply(phone=phone, body=body)
+    inbound = simulator_reply(phone=phone, body=body, channel=channel)
     return JsonResponse({"id": inbound.pk, "status": inbound.status, "handled_by": inbound.handled_by,
                          "outcome": inbound.outcome, "reply": inbound.reply, "error": inbound.error})
 

@@ -11,6 +11,7 @@ import copy
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote_plus
 
 from tests.support.sns import sign_envelope
 
@@ -186,6 +187,81 @@ WHATSAPP_EVENT = {
     "message_timestamp": "2025-01-08T23:30:43.271279391Z",
     "messageId": "6d69f07a-c317-4278-9d5c-6a84078419ec",
 }
+
+
+# Meta's "text messages" webhook entry
+# (https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/payload-examples#text-messages),
+# which AWS End User Messaging Social publishes in the same event header as a status.
+WHATSAPP_TEXT_ENTRY = {
+    "id": "WHATSAPP-BUSINESS-ACCOUNT-ID",
+    "changes": [{
+        "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "12125550101", "phone_number_id": "PHONE-NUMBER-ID"},
+            "contacts": [{"profile": {"name": "NAME"}, "wa_id": "14255550182"}],
+            "messages": [{
+                "from": "14255550182",
+                "id": "wamid.HBgLMTQyNTU1NTAxODIVAgASGBQzQTdBQjQ1N0I5RTc2RTU2RjJFMAA=",
+                "timestamp": "1750263773",
+                "text": {"body": "MESSAGE_BODY"},
+                "type": "text",
+            }],
+        },
+        "field": "messages",
+    }],
+}
+
+
+def whatsapp_text_event(*, phone: str, body: str, wamid: str, reply_to: str = "") -> dict:
+    """The AWS event for a WhatsApp text ``body`` that ``phone`` (E.164) wrote to the portal."""
+    entry = copy.deepcopy(WHATSAPP_TEXT_ENTRY)
+    value = entry["changes"][0]["value"]
+    value["contacts"][0]["wa_id"] = phone.lstrip("+")
+    value["messages"][0].update({"from": phone.lstrip("+"), "id": wamid, "text": {"body": body}})
+    if reply_to:
+        value["messages"][0]["context"] = {"from": "12125550101", "id": reply_to}
+    event = copy.deepcopy(WHATSAPP_EVENT)
+    event["whatsAppWebhookEntry"] = json.dumps(entry)
+    return event
+
+
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html
+# ("Example message when an object is created using a PUT request"), as S3 publishes it to SNS.
+S3_OBJECT_CREATED_PUT = {
+    "Records": [{
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "awsRegion": "us-west-2",
+        "eventTime": "1970-01-01T00:00:00.000Z",
+        "eventName": "ObjectCreated:Put",
+        "userIdentity": {"principalId": "AIDAJDPLRKLG7UEXAMPLE"},
+        "requestParameters": {"sourceIPAddress": "172.16.0.1"},
+        "responseElements": {
+            "x-amz-request-id": "C3D13FE58DE4C810",
+            "x-amz-id-2": "FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD",
+        },
+        "s3": {
+            "s3SchemaVersion": "1.0",
+            "configurationId": "testConfigRule",
+            "bucket": {"name": "amzn-s3-demo-bucket", "ownerIdentity": {"principalId": "A3NL1KOZZKExample"},
+                       "arn": "arn:aws:s3:::amzn-s3-demo-bucket"},
+            "object": {"key": "HappyFace.jpg", "size": 1024, "eTag": "d41d8cd98f00b204e9800998ecf8427e",
+                       "versionId": "096fKKXTRTtl3on89fVO.nfljtsv6qko", "sequencer": "0055AED6DCD90281E5"},
+        },
+    }],
+}
+# The same page's test message, which S3 sends when a notification configuration is saved.
+S3_TEST_EVENT = {"Service": "Amazon S3", "Event": "s3:TestEvent", "Time": "2014-10-13T15:57:02.089Z",
+                 "Bucket": "amzn-s3-demo-bucket", "RequestId": "5582815E1AEA5ADF",
+                 "HostId": "8cLeGAmw098X5cv4Zkwcmo8vvZa3eH3eKxsPzbB9wrR+YYAoXYhC"}
+
+
+def s3_object_created(*, bucket: str, key: str) -> dict:
+    """The documented PUT record for ``key`` (URL-encoded, as S3 writes it) in ``bucket``."""
+    event = copy.deepcopy(S3_OBJECT_CREATED_PUT)
+    event["Records"][0]["s3"]["bucket"].update(name=bucket, arn=f"arn:aws:s3:::{bucket}")
+    event["Records"][0]["s3"]["object"]["key"] = quote_plus(key, safe="/")
+    return event
 
 
 def example(payload: dict, **changes) -> dict:

@@ -1,0 +1,90 @@
+"""Bulk sends in the admin: upload a file and a message, see the first messages, send, watch.
+
+The admin only calls ``messaging.audience.bulk``; the progress is the message log's counts for
+the bulk send's own messages.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from messaging import models as m
+from messaging.admin.imports import MAX_UPLOAD_BYTES
+from messaging.audience.bulk import bulk_send_check, bulk_send_start
+
+
+class BulkUploadForm(forms.Form):
+    message = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 80}), help_text=(
+        "Placeholders are the file's columns, e.g. Hi {name}, {shift} is yours if you reply YES."))
+    file = forms.FileField(help_text="CSV, UTF-8, with a phone column and any others, e.g. phone,name,shift.")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(f"At most {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+        return upload
+
+
+@admin.register(m.BulkSend)
+class BulkSendAdmin(admin.ModelAdmin):
+    list_display = ["name", "source", "status", "recipients", "longest_parts", "created_at", "sent_at"]
+    list_filter = ["status", "source"]
+    readonly_fields = ["name", "template", "source", "status", "recipients", "longest_parts", "progress", "error",
+                       "notification", "created_by", "created_at", "sent_at"]
+    exclude = ["preview", "errors"]
+    change_form_template = "admin/messaging/bulksend/change_form.html"
+
+    @admin.display(description="progress")
+    def progress(self, obj):
+        counts = dict(m.OutboundMessage.objects.owned_by(obj).values_list("status").annotate(n=Count("id"))
+                      .order_by())
+        return ", ".join(f"{n:,} {s}" for s, n in sorted(counts.items())) or "–"
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def get_urls(self):
+        return [path("<int:pk>/send/", self.admin_site.admin_view(self.send_view), name="messaging_bulksend_send"),
+                *super().get_urls()]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = BulkUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            bulk = bulk_send_check(name=upload.name, template=form.cleaned_data["message"], data=upload.read(),
+                                   source="admin", created_by=request.user)
+            return redirect(reverse("admin:messaging_bulksend_change", args=[bulk.pk]))
+        return TemplateResponse(request, "admin/messaging/importrun/upload.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+            "title": "Send a message to everyone in a CSV file"})
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        bulk = get_object_or_404(m.BulkSend, pk=object_id)
+        extra = {"bulk": bulk, "can_send": bulk.status == m.BulkSendStatus.CHECKED and self.has_add_permission(request),
+                 "refresh": bulk.status == m.BulkSendStatus.SENT and m.OutboundMessage.objects.owned_by(bulk)
+                 .filter(status=m.MessageStatus.QUEUED).exists()}
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
+    def send_view(self, request, pk):
+        if request.method != "POST" or not self.has_add_permission(request):
+            raise PermissionDenied
+        bulk = get_object_or_404(m.BulkSend, pk=pk)
+        n = bulk_send_start(bulk=bulk)
+        if n:
+            self.message_user(request, f"Sending to {n:,} recipient(s); this page shows the progress.",
+                              messages.SUCCESS)
+        else:
+            self.message_user(request, f"This bulk send is already {bulk.get_status_display().lower()}.",
+                              messages.WARNING)
+        return redirect(reverse("admin:messaging_bulksend_change", args=[pk]))

@@ -1,0 +1,111 @@
+"""The audience's models: WhatsApp's own consent, import runs and bulk sends.
+
+Kept out of ``messaging.models`` (which imports this module at its end, so they register
+with the messaging app); they name the models there by string, so nothing here imports it.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class WhatsAppOptOut(models.Model):
+    """WhatsApp consent, kept apart from SMS: a STOP on WhatsApp stops WhatsApp, not texts."""
+
+    phone = models.CharField(max_length=32, unique=True)
+    active = models.BooleanField(default=True, help_text="Opted out now.")
+    keyword = models.CharField(max_length=64, blank=True)
+    opted_out_at = models.DateTimeField(default=timezone.now)
+    opted_in_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "WhatsApp opt-out"
+        ordering = ["-opted_out_at"]
+
+    def __str__(self) -> str:
+        return self.phone
+
+
+class ImportKind(models.TextChoices):
+    CONTACTS = "contacts", "Contacts"
+    ALLOW_LIST = "allow_list", "Allow-list"
+    BULK_SEND = "bulk_send", "Bulk send (from S3)"
+
+
+class ImportStatus(models.TextChoices):
+    CHECKED = "checked", "Checked, waiting for confirmation"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ImportRun(models.Model):
+    """One file imported (from the admin or an S3 drop), with its progress and its outcome.
+
+    Large files run as a django-q2 task; the admin reads ``done`` of ``total`` while it runs,
+    and ``errors`` names each bad line ({"line", "field", "error"}) when the file was refused.
+    """
+
+    kind = models.CharField(max_length=16, choices=ImportKind.choices)
+    source = models.CharField(max_length=16, help_text="admin, api or s3")
+    name = models.CharField(max_length=1100, help_text="The file name, or s3://bucket/key.")
+    status = models.CharField(max_length=12, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    options = models.JSONField(default=dict, blank=True, help_text="e.g. the chosen allow-list scope")
+    # The uploaded file between its preview and its confirmation; emptied once imported.
+    data = models.BinaryField(blank=True, default=b"", editable=False)
+    notification = models.ForeignKey("messaging.SnsNotification", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="import_runs")
+    created_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} from {self.name}"
+
+
+class BulkSendStatus(models.TextChoices):
+    CHECKED = "checked", "Checked, waiting for confirmation"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Handed to the send queue"
+    FAILED = "failed", "Refused"
+
+
+class BulkSend(models.Model):
+    """A file of recipients and one message template, filled per line from the file's columns.
+
+    Sent like a campaign (one message-log row per line, owned by this row, paced by the send
+    queue); the admin's page counts its messages by status as its progress.
+    """
+
+    name = models.CharField(max_length=1100, help_text="The file name, or s3://bucket/key.")
+    template = models.TextField(help_text="e.g. Hi {name}, {shift} is yours if you reply YES")
+    source = models.CharField(max_length=16, help_text="admin or s3")
+    status = models.CharField(max_length=12, choices=BulkSendStatus.choices, default=BulkSendStatus.CHECKED)
+    recipients = models.PositiveIntegerField(default=0)
+    preview = models.JSONField(default=list, blank=True)
+    longest_parts = models.PositiveIntegerField(null=True, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    data = models.BinaryField(blank=True, default=b"", editable=False)
+    notification = models.ForeignKey("messaging.SnsNotification", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="bulk_sends")
+    created_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
