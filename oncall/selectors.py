@@ -120,7 +120,9 @@ def oncall_at(*, schedule: Schedule | int, at: datetime | None = None) -> OnCall
     """Who is on call on ``schedule`` (a row or its id) at ``at`` (default now), since when and
     until when. The schedule is read afresh, so an edit since the caller loaded it counts; None
     when it no longer exists."""
-    at = at or timezone.now()
+    # In UTC: SQLite compares the stored text, so an ``at`` written with +01:00 would be read as
+    # if it were UTC and miss (or find) the wrong overrides.
+    at = (at or timezone.now()).astimezone(UTC)
     row, members, overrides = _lookup(schedule if isinstance(schedule, int) else schedule.pk, at)
     if row is None:
         return None
