@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from incidents import services
+from incidents.alerts import maintenance
 from messaging.models import Timer, TimerState
 
 STABLE_CALLBACKS = importlib.import_module("incidents.migrations.0002_stable_timer_callbacks")
@@ -21,6 +22,7 @@ HANDLER = "incidents.inbound.incident_reply_handler"
     services.STEP_CALLBACK,  # Timer.callback of every step written now
     STABLE_CALLBACKS.OLD,  # Timer.callback of a step written before the move
     HANDLER,  # InboundSms.handled_by
+    maintenance.END_CALLBACK,  # Timer.callback of a maintenance window's end
 ])
 def test_every_stored_path_resolves_to_a_callable(path):
     assert callable(import_string(path))
@@ -30,6 +32,7 @@ def test_the_stored_paths_are_the_ones_rows_hold():
     assert services.STEP_CALLBACK == STABLE_CALLBACKS.NEW == "incidents.tasks.incident_step_fire"
     assert STABLE_CALLBACKS.OLD == "incidents.services.incident_step_fire"
     assert HANDLER in settings.INBOUND_SMS_HANDLERS
+    assert maintenance.END_CALLBACK == "incidents.tasks.maintenance_window_end"
 
 
 @pytest.mark.django_db
