@@ -9,8 +9,8 @@ Timing, per level: page at t, a reminder at t + w, t + 2w … (``reminders`` of 
 any repeats of the whole chain) the incident becomes ``unacknowledged`` and the final action runs.
 
 Incidents section. This module holds the transitions only, so that what changes an incident's
-state reads in one place: the snapshot is read through snapshots.py, lookups come from
-selectors.py, every wording from texts.py, and the name a Timer row stores is in tasks.py.
+state reads in one place (how one level is paged is paging.py): the snapshot is read through
+snapshots.py, lookups come from selectors.py, every wording from texts.py, and the name a Timer row stores is in tasks.py.
 The admin and the API call the functions below and decide nothing themselves.
 """
 
@@ -31,14 +31,13 @@ from incidents.models import (
     EventKind,
     FinalAction,
     Incident,
-    IncidentEvent,
     IncidentStatus,
 )
+from incidents.paging import level_oncall_resolve, level_page, page_send, timeline_event
 from incidents.selectors import incident_contact_ids, incident_paged_phones
 from incidents.snapshots import (
     SnapshotContact,
     level_contacts,
-    oncall_json,
     snapshot_contacts,
     snapshot_final_action,
     snapshot_from_contacts,
@@ -48,18 +47,14 @@ from incidents.snapshots import (
     snapshot_levels,
     snapshot_repeat,
 )
-from messaging.audience.number_types import number_is_landline
-from messaging.models import Contact, InboundSms, MessageStatus, OutboundMessage
-from messaging.outbound.send import message_send
+from messaging.models import Contact, InboundSms
 from messaging.scheduling.timers import timer_schedule, timers_cancel_for
-from oncall.selectors import oncall_at
 
 log = logging.getLogger(__name__)
 
 # Stored in Timer rows: the stable name in incidents/tasks.py. The old path,
 # "incidents.services.incident_step_fire", still resolves (the function below keeps its name).
 STEP_CALLBACK = "incidents.tasks.incident_step_fire"
-SMS_OPTIONS = {"message_type": "TRANSACTIONAL"}
 DEFAULT_WAIT_SECONDS = 60
 DEFAULT_REMINDERS = 1
 # A step that fires this late (worker down, sweep caught it) re-bases the chain on now, so the
@@ -76,93 +71,6 @@ class ReplyOutcome:
 
 def _lock(incident_id: int) -> Incident:
     return Incident.objects.select_for_update().get(pk=incident_id)
-
-
-def _existing_contact_id(contact_id: int | None) -> int | None:
-    if contact_id and Contact.objects.filter(pk=contact_id).exists():
-        return contact_id
-    return None
-
-
-def _event(incident: Incident, kind: str, *, contact_id: int | None = None, message: OutboundMessage | None = None,
-           inbound: InboundSms | None = None, note: str = "", level: int | None = None) -> IncidentEvent:
-    return IncidentEvent.objects.create(
-        incident=incident, kind=kind, contact_id=_existing_contact_id(contact_id), message=message, inbound=inbound,
-        note=note[:300], level=level if level is not None else incident.level, round=incident.round)
-
-
-def _send(incident: Incident, *, channel: str, contact: SnapshotContact, body: str, kind: str, note: str = "",
-          subject: str = "") -> OutboundMessage | None:
-    """Send to one snapshot contact and put it on the timeline; an opt-out becomes ``skipped``."""
-    recipient = contact.email if channel == "email" else contact.phone
-    try:
-        msg = message_send(channel=channel, recipient=recipient or "", body=body, subject=subject, owner=incident,
-                           options=SMS_OPTIONS if channel == "sms" else None)
-    except ValidationError as exc:
-        _event(incident, EventKind.SKIPPED, contact_id=contact.id, note=f"{channel}: {'; '.join(exc.messages)}")
-        return None
-    if msg.status == MessageStatus.SUPPRESSED:
-        _event(incident, EventKind.SKIPPED, contact_id=contact.id, message=msg,
-               note=f"{channel}: opted out; {note}".rstrip("; "))
-        return None
-    _event(incident, kind, contact_id=contact.id, message=msg, note=note)
-    return msg
-
-
-def _oncall_resolve(incident: Incident) -> None:
-    """Ask the level's schedule who is on call now and keep the answer for this level.
-
-    A schedule deleted since the incident opened, or nobody on call, is written on the timeline;
-    the level then pages its fixed contacts only, and with none it moves on at once.
-    """
-    level = snapshot_level(incident=incident)
-    incident.level_oncall = []
-    if level.schedule_id is None:
-        return
-    answer = oncall_at(schedule=level.schedule_id)
-    if answer is None:
-        _event(incident, EventKind.NOBODY_ON_CALL,
-               note=f"Schedule {level.schedule_name!r} no longer exists; nobody paged from it.")
-        return
-    schedule = answer.schedule
-    if answer.person is None:
-        _event(incident, EventKind.NOBODY_ON_CALL, note=f"Nobody on call on {schedule.name}.")
-        return
-    person = answer.person
-    incident.level_oncall = [{**oncall_json(SnapshotContact(id=person.id, phone=person.phone, name=person.name)),
-                              "schedule": schedule.name, "override": answer.override}]
-
-
-def _oncall_note(incident: Incident, contact: SnapshotContact) -> str:
-    for entry in incident.level_oncall or []:
-        if entry.get("phone") == contact.phone:
-            return f"on call on {entry.get('schedule')}" + (" (override)" if entry.get("override") else "")
-    return ""
-
-
-def _page_level(incident: Incident, *, reminder: bool, note: str = "") -> int:
-    """SMS (and a call if the level says so) to the level's contacts; returns how many were reached."""
-    level = snapshot_level(incident=incident)
-    declined = incident_contact_ids(incident=incident, kind=EventKind.DECLINED)
-    body = texts.incident_page_text(incident=incident, reminder=reminder)
-    kind = EventKind.REMINDED if reminder else EventKind.NOTIFIED
-    reached = 0
-    for contact in level_contacts(incident=incident):
-        if contact.id in declined:
-            continue
-        source = _oncall_note(incident, contact)
-        if number_is_landline(contact.phone or ""):  # no SMS reaches a fixed line: call it instead
-            if _send(incident, channel="voice", contact=contact, body=texts.incident_voice_text(incident=incident),
-                     kind=kind, note="; ".join(n for n in (source, "landline: a call instead of SMS") if n)):
-                reached += 1
-            continue
-        if _send(incident, channel="sms", contact=contact, body=body, kind=kind,
-                 note="; ".join(n for n in (source, note) if n)):
-            reached += 1
-            if level.voice and not reminder:
-                _send(incident, channel="voice", contact=contact, body=texts.incident_voice_text(incident=incident),
-                      kind=kind, note="voice call")
-    return reached
 
 
 def _schedule(incident: Incident, *, base: datetime) -> None:
@@ -184,8 +92,8 @@ def _timers_cancel(incident: Incident) -> int:
 
 def _start_level(incident: Incident, *, base: datetime, note: str = "") -> None:
     incident.reminders_sent = 0
-    _oncall_resolve(incident)
-    if _page_level(incident, reminder=False, note=note):
+    level_oncall_resolve(incident)
+    if level_page(incident, reminder=False, note=note):
         _schedule(incident, base=base)
     else:  # everyone on this level opted out or has no usable number: nobody to wait for
         _advance(incident, base=base, note=f"Nobody reachable on level {incident.level}.")
@@ -195,12 +103,12 @@ def _advance(incident: Incident, *, base: datetime, note: str = "") -> None:
     """Move to the next level, the next round, or give up."""
     if incident.level < snapshot_level_count(incident=incident):
         incident.level += 1
-        _event(incident, EventKind.ESCALATED, note=note or f"Escalated to level {incident.level}.")
+        timeline_event(incident, EventKind.ESCALATED, note=note or f"Escalated to level {incident.level}.")
         _start_level(incident, base=base)
     elif incident.round <= snapshot_repeat(incident=incident):
         incident.round += 1
         incident.level = 1
-        _event(incident, EventKind.ESCALATED, note=note or f"Round {incident.round}: back to level 1.")
+        timeline_event(incident, EventKind.ESCALATED, note=note or f"Round {incident.round}: back to level 1.")
         _start_level(incident, base=base)
     else:
         _give_up(incident, note=note)
@@ -209,14 +117,14 @@ def _advance(incident: Incident, *, base: datetime, note: str = "") -> None:
 def _give_up(incident: Incident, *, note: str = "") -> None:
     incident.status = IncidentStatus.UNACKNOWLEDGED
     incident.next_step_at = None
-    _event(incident, EventKind.UNACKNOWLEDGED, note=note or "Nobody accepted the incident.")
+    timeline_event(incident, EventKind.UNACKNOWLEDGED, note=note or "Nobody accepted the incident.")
     kind, contact = snapshot_final_action(incident=incident)
     if kind == FinalAction.NONE or not contact:
         return
-    _send(incident, channel=kind, contact=contact, kind=EventKind.FINAL_ACTION,
-          body=texts.incident_unacknowledged_text(incident=incident, kind=kind),
-          subject=texts.incident_unacknowledged_subject(incident=incident, kind=kind),
-          note=f"{FinalAction(kind).label} to {contact.name or contact.phone}")
+    page_send(incident, channel=kind, contact=contact, kind=EventKind.FINAL_ACTION,
+              body=texts.incident_unacknowledged_text(incident=incident, kind=kind),
+              subject=texts.incident_unacknowledged_subject(incident=incident, kind=kind),
+              note=f"{FinalAction(kind).label} to {contact.name or contact.phone}")
 
 
 def _note_paged(incident: Incident, *, text: str, kind: str, except_phone: str = "") -> None:
@@ -226,7 +134,7 @@ def _note_paged(incident: Incident, *, text: str, kind: str, except_phone: str =
         if phone == except_phone:
             continue
         contact = by_phone.get(phone) or SnapshotContact(id=None, phone=phone)
-        _send(incident, channel="sms", contact=contact, body=text, kind=kind)
+        page_send(incident, channel="sms", contact=contact, body=text, kind=kind)
 
 
 @transaction.atomic
@@ -281,7 +189,7 @@ def incident_step_fire(*, incident_id: int, step: int) -> str:
         if incident.reminders_sent < level.reminders:
             incident.reminders_sent += 1
             note = f"Reminder {incident.reminders_sent} of {level.reminders}."
-            if not _page_level(incident, reminder=True, note=note):
+            if not level_page(incident, reminder=True, note=note):
                 _advance(incident, base=base, note=f"Nobody reachable on level {incident.level}.")
             else:
                 _schedule(incident, base=base)
@@ -328,7 +236,7 @@ def incident_acknowledge(*, incident_id: int, contact: Contact, inbound: Inbound
         incident.acknowledged_by = contact
         incident.acknowledged_at = now
         note = f"by {by} on behalf of {contact.name}" if by else ""
-        _event(incident, EventKind.ACKNOWLEDGED, contact_id=contact.pk, inbound=inbound, note=note)
+        timeline_event(incident, EventKind.ACKNOWLEDGED, contact_id=contact.pk, inbound=inbound, note=note)
         _note_paged(incident, text=texts.incident_taken_text(incident=incident, name=contact.name),
                     kind=EventKind.STOOD_DOWN, except_phone=contact.phone)
         incident.save()
@@ -355,7 +263,7 @@ def incident_decline(*, incident_id: int, contact: Contact, inbound: InboundSms 
             return ReplyOutcome(f"{contact.phone} had already declined #{ref}.",
                                 texts.REPLY_ALREADY_DECLINED.format(ref=ref))
         now = timezone.now()
-        _event(incident, EventKind.DECLINED, contact_id=contact.pk, inbound=inbound)
+        timeline_event(incident, EventKind.DECLINED, contact_id=contact.pk, inbound=inbound)
         waiting = current - declined - {contact.pk}
         # Opted-out contacts on the level cannot answer; do not wait for them.
         skipped = incident_contact_ids(incident=incident, kind=EventKind.SKIPPED)
@@ -383,12 +291,12 @@ def incident_resolve(*, incident_id: int, resolved_by: str, except_phone: str = 
         incident.status = IncidentStatus.RESOLVED
         incident.resolved_by = resolved_by[:200]
         incident.resolved_at = timezone.now()
-        _event(incident, EventKind.RESOLVED, note=f"by {resolved_by}")
+        timeline_event(incident, EventKind.RESOLVED, note=f"by {resolved_by}")
         if was == IncidentStatus.ACKNOWLEDGED and incident.acknowledged_by:
             if incident.acknowledged_by.phone != except_phone:
-                _send(incident, channel="sms", contact=SnapshotContact.of(incident.acknowledged_by),
-                      body=texts.incident_resolved_text(incident=incident, resolved_by=resolved_by),
-                      kind=EventKind.RESOLVED)
+                page_send(incident, channel="sms", contact=SnapshotContact.of(incident.acknowledged_by),
+                          body=texts.incident_resolved_text(incident=incident, resolved_by=resolved_by),
+                          kind=EventKind.RESOLVED)
         elif was in OPEN_STATUSES:
             _note_paged(incident, text=texts.incident_resolved_text(incident=incident, resolved_by=resolved_by,
                                                                     stand_down=True),
@@ -452,7 +360,7 @@ def incident_open_held(*, description: str, url: str, policy: EscalationPolicy, 
     snapshot = snapshot_from_policy(policy=policy)
     incident = Incident.objects.create(description=description, url=url, policy=policy, snapshot=snapshot,
                                        created_by=created_by, step=1)
-    _event(incident, EventKind.IN_MAINTENANCE, note=note)
+    timeline_event(incident, EventKind.IN_MAINTENANCE, note=note)
     return incident
 
 

@@ -1,0 +1,110 @@
+"""Paging: what one level of an incident sends, and the timeline line each send writes.
+
+Incidents section. Split from services.py, which keeps the transitions (when to page, escalate,
+give up); this module is how a level is paged: its fixed contacts and whoever its schedule says
+is on call when it starts, by SMS (a call for a known landline), each send on the timeline.
+Callers hold the incident's row lock.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+
+from incidents import texts
+from incidents.models import EventKind, Incident, IncidentEvent
+from incidents.selectors import incident_contact_ids
+from incidents.snapshots import SnapshotContact, level_contacts, oncall_json, snapshot_level
+from messaging.audience.number_types import number_is_landline
+from messaging.models import Contact, InboundSms, MessageStatus, OutboundMessage
+from messaging.outbound.send import message_send
+from oncall.selectors import oncall_at
+
+SMS_OPTIONS = {"message_type": "TRANSACTIONAL"}
+
+
+def _existing_contact_id(contact_id: int | None) -> int | None:
+    if contact_id and Contact.objects.filter(pk=contact_id).exists():
+        return contact_id
+    return None
+
+
+def timeline_event(incident: Incident, kind: str, *, contact_id: int | None = None,
+                   message: OutboundMessage | None = None, inbound: InboundSms | None = None, note: str = "",
+                   level: int | None = None) -> IncidentEvent:
+    return IncidentEvent.objects.create(
+        incident=incident, kind=kind, contact_id=_existing_contact_id(contact_id), message=message, inbound=inbound,
+        note=note[:300], level=level if level is not None else incident.level, round=incident.round)
+
+
+def page_send(incident: Incident, *, channel: str, contact: SnapshotContact, body: str, kind: str, note: str = "",
+              subject: str = "") -> OutboundMessage | None:
+    """Send to one snapshot contact and put it on the timeline; an opt-out becomes ``skipped``."""
+    recipient = contact.email if channel == "email" else contact.phone
+    try:
+        msg = message_send(channel=channel, recipient=recipient or "", body=body, subject=subject, owner=incident,
+                           options=SMS_OPTIONS if channel == "sms" else None)
+    except ValidationError as exc:
+        timeline_event(incident, EventKind.SKIPPED, contact_id=contact.id, note=f"{channel}: {'; '.join(exc.messages)}")
+        return None
+    if msg.status == MessageStatus.SUPPRESSED:
+        timeline_event(incident, EventKind.SKIPPED, contact_id=contact.id, message=msg,
+                       note=f"{channel}: opted out; {note}".rstrip("; "))
+        return None
+    timeline_event(incident, kind, contact_id=contact.id, message=msg, note=note)
+    return msg
+
+
+def level_oncall_resolve(incident: Incident) -> None:
+    """Ask the level's schedule who is on call now and keep the answer for this level.
+
+    A schedule deleted since the incident opened, or nobody on call, is written on the timeline;
+    the level then pages its fixed contacts only, and with none it moves on at once.
+    """
+    level = snapshot_level(incident=incident)
+    incident.level_oncall = []
+    if level.schedule_id is None:
+        return
+    answer = oncall_at(schedule=level.schedule_id)
+    if answer is None:
+        timeline_event(incident, EventKind.NOBODY_ON_CALL,
+                       note=f"Schedule {level.schedule_name!r} no longer exists; nobody paged from it.")
+        return
+    schedule = answer.schedule
+    if answer.person is None:
+        timeline_event(incident, EventKind.NOBODY_ON_CALL, note=f"Nobody on call on {schedule.name}.")
+        return
+    person = answer.person
+    incident.level_oncall = [{**oncall_json(SnapshotContact(id=person.id, phone=person.phone, name=person.name)),
+                              "schedule": schedule.name, "override": answer.override}]
+
+
+def _oncall_note(incident: Incident, contact: SnapshotContact) -> str:
+    for entry in incident.level_oncall or []:
+        if entry.get("phone") == contact.phone:
+            return f"on call on {entry.get('schedule')}" + (" (override)" if entry.get("override") else "")
+    return ""
+
+
+def level_page(incident: Incident, *, reminder: bool, note: str = "") -> int:
+    """SMS (and a call if the level says so) to the level's contacts; returns how many were reached."""
+    level = snapshot_level(incident=incident)
+    declined = incident_contact_ids(incident=incident, kind=EventKind.DECLINED)
+    body = texts.incident_page_text(incident=incident, reminder=reminder)
+    kind = EventKind.REMINDED if reminder else EventKind.NOTIFIED
+    reached = 0
+    for contact in level_contacts(incident=incident):
+        if contact.id in declined:
+            continue
+        source = _oncall_note(incident, contact)
+        if number_is_landline(contact.phone or ""):  # no SMS reaches a fixed line: call it instead
+            if page_send(incident, channel="voice", contact=contact, body=texts.incident_voice_text(incident=incident),
+                         kind=kind, note="; ".join(n for n in (source, "landline: a call instead of SMS") if n)):
+                reached += 1
+            continue
+        if page_send(incident, channel="sms", contact=contact, body=body, kind=kind,
+                     note="; ".join(n for n in (source, note) if n)):
+            reached += 1
+            if level.voice and not reminder:
+                page_send(incident, channel="voice", contact=contact, body=texts.incident_voice_text(incident=incident),
+                          kind=kind, note="voice call")
+    return reached
