@@ -10,8 +10,8 @@ any repeats of the whole chain) the incident becomes ``unacknowledged`` and the 
 
 Incidents section. This module holds the transitions only, so that what changes an incident's
 state reads in one place (how one level is paged is paging.py): the snapshot is read through
-snapshots.py, lookups come from selectors.py, every wording from texts.py, and the name a Timer row stores is in tasks.py.
-The admin and the API call the functions below and decide nothing themselves.
+snapshots.py, lookups come from selectors.py, every wording from texts.py, and the name a Timer
+row stores is in tasks.py. The admin and the API call the functions below and decide nothing themselves.
 """
 
 from __future__ import annotations
