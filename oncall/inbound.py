@@ -30,6 +30,8 @@ def oncall_command_handler(inbound) -> HandlerResult | None:
     lines = []
     for schedule in schedules:
         answer = oncall_at(schedule=schedule, at=now)
+        if answer is None:  # deleted since it was listed
+            continue
         person = answer.person
         lines.append(texts.oncall_line(schedule_name=schedule.name, name=person.name if person else None,
                                        phone=person.phone if person else None, until=answer.until,

@@ -85,8 +85,19 @@ def schedule_json(schedule: Schedule) -> dict:
             "notice_minutes": schedule.notice_minutes}
 
 
+_SPACED_OFFSET = re.compile(r" (\d{2}:?\d{2})$")
+
+
 class OnCallQuerySerializer(serializers.Serializer):
     at = serializers.DateTimeField(required=False, help_text="Default: now.")
+
+    def to_internal_value(self, data):
+        # A "+01:00" typed into a URL by hand arrives as " 01:00" (a query string's + is a space).
+        at = data.get("at")
+        if isinstance(at, str) and _SPACED_OFFSET.search(at):
+            data = {**data.dict(), "at": _SPACED_OFFSET.sub(r"+\1", at)} if hasattr(data, "dict") else \
+                {**data, "at": _SPACED_OFFSET.sub(r"+\1", at)}
+        return super().to_internal_value(data)
 
 
 def oncall_json(answer: OnCallAnswer) -> dict:

@@ -253,3 +253,13 @@ class TestOnCallShifts:
         assert response.status_code == 400
         assert set(missing) <= set(response.json())
         assert not Shift.objects.exists()
+
+
+def test_an_offset_typed_into_the_url_by_hand_still_reads_as_an_offset(api):
+    schedule_id = create(api).json()["id"]
+    # "+01:00" unencoded in a query string arrives as " 01:00"; 09:30+01:00 is 08:30 UTC, Ana's turn.
+    local = first_handoff() + timedelta(minutes=30)
+    typed = local.astimezone(timezone.get_fixed_timezone(60)).isoformat()
+    answer = api.get(f"/api/v1/schedules/{schedule_id}/on-call/?at={typed}").json()
+    assert answer["phone"] == ANA
+    assert instant(answer["at"]) == local
