@@ -175,7 +175,7 @@ def campaign_send_at_validate(*, send_at: datetime | None) -> datetime | None:
 def campaign_create(*, name: str, tag: Tag, message: str = "", shifts: list[Shift] | None = None,
                     send_at: datetime | None = None, created_by=None) -> ShiftCampaign:
     shifts = list(shifts or [])
-    message = (message or "").strip() or campaign_message_compose(shifts=shifts or None)
+    message = (message or "").strip() or _composed(shifts=shifts or None)
     campaign = ShiftCampaign.objects.create(
         name=name, tag=tag, message=campaign_message_validate(message=message),
         send_at=send_at, created_by=created_by)
@@ -184,10 +184,15 @@ def campaign_create(*, name: str, tag: Tag, message: str = "", shifts: list[Shif
     return campaign
 
 
+def _composed(*, shifts: list[Shift] | None) -> str:
+    # A campaign message is a template ({name}); braces in a shift's info are text, not placeholders.
+    return campaign_message_compose(shifts=shifts).replace("{", "{{").replace("}", "}}")
+
+
 def _message_or_default(campaign: ShiftCampaign) -> str:
     if campaign.message.strip():
         return campaign.message
-    return campaign_message_compose(shifts=list(campaign.shifts.all()) or None)
+    return _composed(shifts=list(campaign.shifts.all()) or None)
 
 
 def campaign_message_fill(*, campaign: ShiftCampaign) -> None:

@@ -74,3 +74,12 @@ def test_the_composer_refuses_an_unknown_placeholder_as_a_form_error(manager, em
                                                           "message": "Hi {nmae}"})
     assert r.status_code == 200 and "Unknown placeholder(s): {nmae}" in r.content.decode()
     assert ShiftCampaign.objects.count() == 0
+
+
+def test_braces_in_a_shift_listed_by_the_default_message_reach_people_as_written(api, employees):
+    [ana] = employees(1)
+    api.post("/api/v1/shifts/", {"code": "BR1", "info": "Room {B}"}, format="json")
+    r = api.post("/api/v1/shift-campaigns/", {"name": "W", "tag": "overtime", "shifts": ["BR1"]}, format="json")
+    assert r.status_code == 201
+    [body] = replies_to(ana)
+    assert "Room {B}" in body and "{{" not in body
