@@ -20,6 +20,19 @@ def tags_resolve(*, names: list[str]) -> list[Tag]:
     return tags
 
 
+def contact_for_phone(*, phone: str) -> Contact:
+    """The contact with this number; a new one is named by its number and typed like any other.
+
+    Unlike ``contact_upsert`` an existing contact is left exactly as it is: a number given to a
+    rota or an incident says nothing about the person's name or email.
+    """
+    contact, created = Contact.objects.get_or_create(
+        phone=phone, defaults={"name": phone, "number_type": number_type_offline(phone)})
+    if created and settings.NUMBER_LOOKUP == "aws":  # charged per number: only new ones, on a worker
+        enqueue_with(NUMBERS_LOOKUP_TASK, contact_ids=[contact.pk])
+    return contact
+
+
 @transaction.atomic
 def contact_upsert(*, name: str, phone: str, email: str = "", whatsapp: str = "",
                    tags: list[str] | None = None) -> tuple[Contact, bool]:

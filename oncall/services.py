@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from messaging.contacts import contact_for_phone
 from messaging.models import Contact
 from messaging.outbound.send import message_send
 from oncall import texts
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 
 def contacts_for_phones(*, phones: list[str]) -> list[Contact]:
     """A contact per number, in order; a number without one gets a contact named by the number."""
-    return [Contact.objects.get_or_create(phone=phone, defaults={"name": phone})[0] for phone in phones]
+    return [contact_for_phone(phone=phone) for phone in phones]
 
 
 @transaction.atomic
