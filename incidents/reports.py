@@ -7,14 +7,17 @@ reader and its numbers are about many incidents, not one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
+from django.utils import timezone
 
-from incidents.models import Incident, IncidentStatus
+from incidents.models import EventKind, Incident, IncidentEvent, IncidentStatus
 from messaging.reports import percentile
 
 SAMPLE = 2000
+# Weekly trends read the period's newest incidents up to this many; a year of a busy site stays bounded.
+WEEKS_SAMPLE = 20000
 
 
 @dataclass
@@ -40,3 +43,72 @@ def incident_report(*, since: datetime, now: datetime) -> IncidentSummary:
         opened=sum(by_status.values()), by_status={s: by_status.get(s, 0) for s in IncidentStatus.values},
         acknowledged=window.filter(acknowledged_at__isnull=False).count(),
         seconds_to_acknowledge_p50=percentile(seconds, 50), seconds_to_acknowledge_p90=percentile(seconds, 90))
+
+
+@dataclass
+class IncidentWeek:
+    week: date
+    opened: int
+    seconds_to_acknowledge_p50: float | None
+    seconds_to_acknowledge_p90: float | None
+    escalated: int  # needed a second level, or a second pass through the chain
+    nobody_answered: int  # the chain ran out at least once
+
+    def rate(self, n: int) -> float | None:
+        return n / self.opened if self.opened else None
+
+
+def incident_weeks(*, since: datetime, now: datetime) -> list[IncidentWeek]:
+    """Weekly time to acknowledge, escalation and "nobody answered" rates of the incidents opened."""
+    window = Incident.objects.filter(created_at__gte=since, created_at__lte=now)
+    ran_out = IncidentEvent.objects.filter(incident=OuterRef("pk"), kind=EventKind.UNACKNOWLEDGED)
+    rows = (window.annotate(ran_out=Exists(ran_out)).order_by("-created_at")
+            .values_list("created_at", "acknowledged_at", "level", "round", "ran_out")[:WEEKS_SAMPLE])
+    weeks: dict[date, list] = {}
+    for created, acked, level, rnd, out in rows:
+        day = timezone.localdate(created)
+        weeks.setdefault(day - timedelta(days=day.weekday()), []).append((created, acked, level, rnd, out))
+    result = []
+    for week, items in sorted(weeks.items()):
+        seconds = [max((a - c).total_seconds(), 0.0) for c, a, *_ in items if a]
+        result.append(IncidentWeek(
+            week=week, opened=len(items), seconds_to_acknowledge_p50=percentile(seconds, 50),
+            seconds_to_acknowledge_p90=percentile(seconds, 90),
+            escalated=sum(1 for _, _, level, rnd, _ in items if level > 1 or rnd > 1),
+            nobody_answered=sum(1 for *_, out in items if out)))
+    return result
+
+
+@dataclass
+class Responder:
+    name: str
+    phone: str
+    paged: int = 0
+    acknowledged: int = 0
+    declined: int = 0
+    seconds_to_acknowledge_p50: float | None = None
+
+    @property
+    def silent(self) -> int:
+        return max(self.paged - self.acknowledged - self.declined, 0)
+
+
+def responders(*, since: datetime, now: datetime) -> list[Responder]:
+    """Per contact paged in the period: incidents paged, acknowledged, declined, silent; median time to ack."""
+    events = IncidentEvent.objects.filter(incident__created_at__gte=since, incident__created_at__lte=now,
+                                          contact__isnull=False,
+                                          kind__in=[EventKind.NOTIFIED, EventKind.ACKNOWLEDGED, EventKind.DECLINED])
+    people: dict[int, Responder] = {}
+    field_of = {EventKind.NOTIFIED: "paged", EventKind.ACKNOWLEDGED: "acknowledged", EventKind.DECLINED: "declined"}
+    for row in (events.values("contact", "contact__name", "contact__phone", "kind")
+                .annotate(n=Count("incident", distinct=True)).order_by()):
+        person = people.setdefault(row["contact"], Responder(name=row["contact__name"], phone=row["contact__phone"]))
+        setattr(person, field_of[row["kind"]], row["n"])
+    acked = (Incident.objects.filter(created_at__gte=since, created_at__lte=now, acknowledged_by__in=people)
+             .order_by("-created_at").values_list("acknowledged_by", "created_at", "acknowledged_at")[:WEEKS_SAMPLE])
+    seconds: dict[int, list[float]] = {}
+    for contact, created, at in acked:
+        seconds.setdefault(contact, []).append(max((at - created).total_seconds(), 0.0))
+    for contact, person in people.items():
+        person.seconds_to_acknowledge_p50 = percentile(seconds.get(contact, []), 50)
+    return sorted(people.values(), key=lambda p: (-p.paged, p.name))

@@ -15,7 +15,16 @@ from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from messaging.models import Channel, MessageStatus, OutboundMessage
+from messaging.models import (
+    Channel,
+    Dispatch,
+    DispatchUseCase,
+    FallbackState,
+    MessageStatus,
+    OptOut,
+    OutboundMessage,
+    Suppression,
+)
 
 DELIVERY_SAMPLE = 2000
 # Drawn bottom to top in the daily chart; the order people read a delivery funnel in.
@@ -98,3 +107,58 @@ def delivery_report(*, days: int = 14, now: datetime | None = None) -> DeliveryR
         summary.seconds_to_deliver_p90 = percentile(seconds, 90)
     channels = [s for s in summaries.values() if s.total]
     return DeliveryReport(since=since, days=day_list, daily=daily, channels=channels)
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+@dataclass
+class MessagingTrends:
+    # per week (Monday), per channel: delivered and failed counts, for a delivery rate of the decided
+    delivery: dict[date, dict[str, tuple[int, int]]]
+    # per week: fallback dispatches, and how many of them had to send the fallback
+    fallbacks: dict[date, tuple[int, int]]
+    spend_by_day: dict[date, Decimal]
+
+
+def messaging_trends(*, since: datetime, now: datetime) -> MessagingTrends:
+    """Weekly delivery and fallback rates and daily spend; a few GROUP BYs on created_at."""
+    window = OutboundMessage.objects.filter(created_at__gte=since, created_at__lte=now)
+    delivery: dict[date, dict[str, tuple[int, int]]] = {}
+    for row in (window.filter(status__in=[MessageStatus.DELIVERED, MessageStatus.FAILED])
+                .annotate(day=TruncDate("created_at")).values("day", "channel", "status")
+                .annotate(n=Count("id")).order_by()):
+        week = delivery.setdefault(week_start(row["day"]), {})
+        delivered, failed = week.get(row["channel"], (0, 0))
+        if row["status"] == MessageStatus.DELIVERED:
+            delivered += row["n"]
+        else:
+            failed += row["n"]
+        week[row["channel"]] = (delivered, failed)
+    fallbacks: dict[date, tuple[int, int]] = {}
+    for row in (Dispatch.objects.filter(created_at__gte=since, created_at__lte=now,
+                                        use_case=DispatchUseCase.FALLBACK)
+                .annotate(day=TruncDate("created_at")).values("day", "fallback_state")
+                .annotate(n=Count("id")).order_by()):
+        total, sent = fallbacks.get(week_start(row["day"]), (0, 0))
+        fallbacks[week_start(row["day"])] = (total + row["n"],
+                                             sent + (row["n"] if row["fallback_state"] == FallbackState.SENT else 0))
+    spend = {row["day"]: row["spend"] for row in window.filter(price__isnull=False)
+             .annotate(day=TruncDate("created_at")).values("day").annotate(spend=Sum("price")).order_by()}
+    return MessagingTrends(delivery=dict(sorted(delivery.items())), fallbacks=dict(sorted(fallbacks.items())),
+                           spend_by_day=dict(sorted(spend.items())))
+
+
+def consent_by_day(*, since: datetime, now: datetime) -> dict[date, dict[str, int]]:
+    """Per day: SMS opt-outs, opt-ins back, and email suppressions added."""
+    days: dict[date, dict[str, int]] = {}
+
+    def add(queryset, field, key):
+        for row in (queryset.annotate(day=TruncDate(field)).values("day").annotate(n=Count("id")).order_by()):
+            days.setdefault(row["day"], {"opt_outs": 0, "opt_ins": 0, "suppressions": 0})[key] = row["n"]
+
+    add(OptOut.objects.filter(opted_out_at__gte=since, opted_out_at__lte=now), "opted_out_at", "opt_outs")
+    add(OptOut.objects.filter(opted_in_at__gte=since, opted_in_at__lte=now), "opted_in_at", "opt_ins")
+    add(Suppression.objects.filter(created_at__gte=since, created_at__lte=now), "created_at", "suppressions")
+    return dict(sorted(days.items()))

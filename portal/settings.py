@@ -374,3 +374,7 @@ LOGGING = {
         "axes.apps": {"level": "WARNING"},
     },
 }
+
+# History for analysts (issue 15).
+# Bearer token for /metrics (Prometheus' `authorization` block); unset means /metrics answers 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")

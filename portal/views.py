@@ -1,18 +1,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from incidents.reports import incident_report
 from messaging.models import MessageStatus
 from messaging.reports import DELIVERY_SAMPLE, STATUS_ORDER, DeliveryReport, delivery_report
+from portal.exports import csv_response
+from portal.history import history_sections, history_tables
 from shifts.reports import shift_report
 
 # Whoever may read the message log may read what it adds up to (analysts included).
@@ -24,6 +27,7 @@ STATUS_COLOURS = {
 }
 CHART_HEIGHT = 200
 BAR_SPACE = 720  # the plot's width, shared out between the days
+ROWS_SHOWN = 50  # per table on the page; the CSV has every row
 
 
 def home(request):
@@ -91,6 +95,25 @@ def duration(seconds: float | None) -> str:
     return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60)} min"
 
 
+def _cell(header: str, value) -> str:
+    """A raw table value as the page shows it: rates as percentages, seconds as durations."""
+    if value is None:
+        return "–"
+    if header.endswith("rate"):
+        return share(value)
+    if header.startswith("seconds"):
+        return duration(value)
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%d %b %Y %H:%M")
+    return str(value)
+
+
+def _shown(section):
+    """A section as the template reads it: its header words and its first rows, formatted."""
+    rows = [[_cell(h, v) for h, v in zip(section.header, row, strict=True)] for row in section.rows[:ROWS_SHOWN]]
+    return section, [h.replace("_", " ") for h in section.header], rows
+
+
 def share(value: float | None) -> str:
     return "–" if value is None else f"{value:.1%}"
 
@@ -100,12 +123,7 @@ def report_page(request):
     """The delivery report: what the last days' messages, incidents and shifts came to, drawn."""
     if not request.user.has_perm(REPORT_PERMISSION):
         raise PermissionDenied
-    try:
-        days = int(request.GET.get("days", 14))
-    except ValueError:
-        days = 0
-    if days not in REPORT_DAYS:
-        days = 14
+    days = _report_days(request)
     now = timezone.now()
     report = delivery_report(days=days, now=now)
     bars, peak = daily_bars(report)
@@ -127,5 +145,43 @@ def report_page(request):
         "incident_p90": duration(incidents.seconds_to_acknowledge_p90),
         "shifts": shifts, "shift_fill_share": share(shifts.filled_share),
         "shift_p50": duration(shifts.seconds_to_book_p50), "sample": DELIVERY_SAMPLE,
+        "sections": [_shown(section) for section in history_sections(since=report.since, now=now)],
+        "rows_shown": ROWS_SHOWN,
     }
     return render(request, "admin/report.html", context)
+
+
+def _report_days(request) -> int:
+    try:
+        days = int(request.GET.get("days", 14))
+    except ValueError:
+        days = 0
+    return days if days in REPORT_DAYS else 14
+
+
+def report_tables(days: int, now) -> dict[str, tuple[list[str], list[list]]]:
+    """Every chart of the report as the table behind it: slug → (header, rows), for the CSV downloads."""
+    report = delivery_report(days=days, now=now)
+    tables = {
+        "daily": (["day", *STATUS_ORDER, "total"],
+                  [[d.isoformat(), *[report.daily[d][s] for s in STATUS_ORDER], sum(report.daily[d].values())]
+                   for d in report.days]),
+        "channels": (["channel", "total", *STATUS_ORDER, "delivered_share", "seconds_to_deliver_p50",
+                      "seconds_to_deliver_p90", "spend"],
+                     [[c.channel, c.total, *[c.by_status.get(s, 0) for s in STATUS_ORDER], c.delivered_share,
+                       c.seconds_to_deliver_p50, c.seconds_to_deliver_p90, c.spend] for c in report.channels]),
+    }
+    tables.update(history_tables(since=report.since, now=now))
+    return tables
+
+
+@staff_member_required
+def report_csv(request, chart: str):
+    """One chart of the report as CSV, over the same period as the page."""
+    if not request.user.has_perm(REPORT_PERMISSION):
+        raise PermissionDenied
+    tables = report_tables(_report_days(request), timezone.now())
+    if chart not in tables:
+        raise Http404("no such chart")
+    header, rows = tables[chart]
+    return csv_response(f"{chart}.csv", header, rows)
