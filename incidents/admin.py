@@ -209,7 +209,9 @@ class IncidentAdmin(admin.ModelAdmin):
     @admin.display(description="next step due")
     def next_timer(self, obj):
         timer = selectors.incident_next_timer(incident=obj)
-        return f"{timer.due_at:%Y-%m-%d %H:%M:%S} UTC ({timer.label})" if timer else "—"
+        if not timer:
+            return "—"
+        return f"{timer.due_at:%Y-%m-%d %H:%M:%S} UTC, {texts.text_due_in(timer.due_at)} ({timer.label})"
 
     @admin.display(description="SMS preview")
     def sms_preview(self, obj):

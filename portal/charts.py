@@ -19,9 +19,9 @@ PALETTE = ["#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#c62828", "#00838f", "#9
 def _frame(chart_id: str, label: str, peak: float, unit: str, body: list[str], labels: Sequence[str]) -> SafeString:
     step = max(1, len(labels) // 8)
     slot = WIDTH / max(len(labels), 1)
-    ticks = [f'<text x="{i * slot + slot / 2:.1f}" y="{HEIGHT + 16}" text-anchor="middle">{escape(t)}</text>'
+    ticks = [f'<text x="{i * slot + slot / 2:.1f}" y="{HEIGHT + 16}" text-anchor="middle">{escape(_short(t))}</text>'
              for i, t in enumerate(labels) if i % step == 0]
-    top = f"{peak:.0%}" if unit == "%" else f"{peak:g}{unit}"
+    top = f"{peak:.0%}" if unit == "%" else f"{peak:.3g}{unit}"
     return mark_safe(
         f'<svg id="{escape(chart_id)}" class="chart" role="img" aria-label="{escape(label)}" width="100%" '
         f'viewBox="-50 -10 {WIDTH + 60} {HEIGHT + 30}">'
@@ -66,6 +66,10 @@ def line_chart(chart_id: str, label: str, labels: Sequence[str], series: Sequenc
             body.append(f'<circle class="mark" cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}">'
                         f'<title>{escape(labels[i])}, {escape(name)}: {escape(shown)}</title></circle>')
     return _frame(chart_id, label, peak, unit, body, labels)
+
+
+def _short(label: str, limit: int = 12) -> str:
+    return label if len(label) <= limit else label[:limit - 1] + "…"
 
 
 def legend(names: Sequence[str]) -> SafeString:

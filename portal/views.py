@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
@@ -20,7 +21,7 @@ from shifts.reports import shift_report
 
 # Whoever may read the message log may read what it adds up to (analysts included).
 REPORT_PERMISSION = "messaging.view_outboundmessage"
-REPORT_DAYS = (7, 14, 30, 90)
+REPORT_DAYS = (7, 14, 30, 90, 365)
 STATUS_COLOURS = {
     MessageStatus.DELIVERED: "#2e7d32", MessageStatus.SENT: "#1565c0", MessageStatus.QUEUED: "#9e9e9e",
     MessageStatus.FAILED: "#c62828", MessageStatus.SUPPRESSED: "#ef6c00",
@@ -103,6 +104,8 @@ def _cell(header: str, value) -> str:
         return share(value)
     if header.startswith("seconds"):
         return duration(value)
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
     if isinstance(value, datetime):
         return timezone.localtime(value).strftime("%d %b %Y %H:%M")
     return str(value)
@@ -130,7 +133,7 @@ def report_page(request):
     channels = [{
         "label": c.label, "total": c.total,
         "counts": [c.by_status.get(s, 0) for s in STATUS_ORDER],
-        "delivered_share": share(c.delivered_share), "spend": c.spend,
+        "delivered_share": share(c.delivered_share), "spend": None if c.spend is None else f"{c.spend:.2f}",
         "p50": duration(c.seconds_to_deliver_p50), "p90": duration(c.seconds_to_deliver_p90),
     } for c in report.channels]
     incidents = incident_report(since=report.since, now=now)
