@@ -22,6 +22,7 @@ from incidents import selectors, services, texts
 from incidents.models import EscalationLevel, EscalationPolicy, Incident, IncidentEvent, IncidentStatus
 from incidents.snapshots import snapshot_level_count, snapshot_repeat
 from messaging.admin.badges import status_badge
+from messaging.admin.paging import LargeTableAdminMixin
 from messaging.models import Contact
 from messaging.outbound.parts import sms_parts
 
@@ -112,7 +113,7 @@ class AcknowledgeForm(forms.Form):
 
 
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin):
+class IncidentAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     change_form_template = "admin/incidents/incident/change_form.html"
     list_display = ["reference_display", "short_description", "status_badge", "level_display", "acknowledged_by",
                     "created_at", "next_step_at"]

@@ -489,3 +489,25 @@ class DispatchAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role} of dispatch #{self.dispatch_id}"
+
+
+class DailyMessageCount(models.Model):
+    """Messages created on one day, by channel and status now, with their spend: the report's
+    history. Rebuilt for recent days by a schedule (messaging/history/rollups.py) and kept when
+    archiving deletes the rows it counts. A row with empty channel and status marks a day done.
+    """
+
+    day = models.DateField()
+    channel = models.CharField(max_length=16, blank=True)
+    status = models.CharField(max_length=16, blank=True)
+    messages = models.PositiveIntegerField(default=0)
+    spend = models.DecimalField(max_digits=16, decimal_places=6, null=True, blank=True)
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "daily message count"
+        ordering = ["-day", "channel", "status"]
+        constraints = [models.UniqueConstraint(fields=["day", "channel", "status"], name="daily_count_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.channel} {self.status}: {self.messages}"

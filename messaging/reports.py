@@ -1,6 +1,7 @@
 """What happened to the messages of the last few days, for the delivery report page.
 
-Counts come from the database in a few GROUP BY queries; the delivery-time percentiles come
+Counts come from the daily rollups (messaging/history/rollups.py) for settled days and from the
+message log for the newest; the delivery-time percentiles come
 from a bounded sample of the most recent delivered messages per channel, so the page stays
 fast on a message log of millions of rows.
 """
@@ -11,10 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from messaging.history.rollups import message_counts
 from messaging.models import (
     Channel,
     Dispatch,
@@ -80,21 +82,19 @@ def delivery_report(*, days: int = 14, now: datetime | None = None) -> DeliveryR
     first_day = today - timedelta(days=days - 1)
     since = timezone.make_aware(datetime.combine(first_day, datetime.min.time()))
     window = OutboundMessage.objects.filter(created_at__gte=since, created_at__lte=now)
+    counts = message_counts(first_day=first_day, now=now)
 
     day_list = [first_day + timedelta(days=i) for i in range(days)]
     daily = {d: {s: 0 for s in STATUS_ORDER} for d in day_list}
-    for row in (window.annotate(day=TruncDate("created_at")).values("day", "status")
-                .annotate(n=Count("id")).order_by()):
-        if row["day"] in daily:
-            daily[row["day"]][row["status"]] = row["n"]
-
     summaries = {value: ChannelSummary(channel=value, label=label) for value, label in Channel.choices}
-    for row in window.values("channel", "status").annotate(n=Count("id"), spend=Sum("price")).order_by():
-        summary = summaries.setdefault(row["channel"], ChannelSummary(channel=row["channel"], label=row["channel"]))
-        summary.by_status[row["status"]] = row["n"]
-        summary.total += row["n"]
-        if row["spend"] is not None:
-            summary.spend = (summary.spend or Decimal(0)) + row["spend"]
+    for row in counts:
+        if row.day in daily:
+            daily[row.day][row.status] = daily[row.day].get(row.status, 0) + row.messages
+        summary = summaries.setdefault(row.channel, ChannelSummary(channel=row.channel, label=row.channel))
+        summary.by_status[row.status] = summary.by_status.get(row.status, 0) + row.messages
+        summary.total += row.messages
+        if row.spend is not None:
+            summary.spend = (summary.spend or Decimal(0)) + row.spend
     for summary in summaries.values():
         if not summary.by_status.get(MessageStatus.DELIVERED):
             continue
@@ -124,18 +124,18 @@ class MessagingTrends:
 
 def messaging_trends(*, since: datetime, now: datetime) -> MessagingTrends:
     """Weekly delivery and fallback rates and daily spend; a few GROUP BYs on created_at."""
-    window = OutboundMessage.objects.filter(created_at__gte=since, created_at__lte=now)
+    counts = message_counts(first_day=timezone.localdate(since), now=now)
     delivery: dict[date, dict[str, tuple[int, int]]] = {}
-    for row in (window.filter(status__in=[MessageStatus.DELIVERED, MessageStatus.FAILED])
-                .annotate(day=TruncDate("created_at")).values("day", "channel", "status")
-                .annotate(n=Count("id")).order_by()):
-        week = delivery.setdefault(week_start(row["day"]), {})
-        delivered, failed = week.get(row["channel"], (0, 0))
-        if row["status"] == MessageStatus.DELIVERED:
-            delivered += row["n"]
+    for row in counts:
+        if row.status not in (MessageStatus.DELIVERED, MessageStatus.FAILED):
+            continue
+        week = delivery.setdefault(week_start(row.day), {})
+        delivered, failed = week.get(row.channel, (0, 0))
+        if row.status == MessageStatus.DELIVERED:
+            delivered += row.messages
         else:
-            failed += row["n"]
-        week[row["channel"]] = (delivered, failed)
+            failed += row.messages
+        week[row.channel] = (delivered, failed)
     fallbacks: dict[date, tuple[int, int]] = {}
     for row in (Dispatch.objects.filter(created_at__gte=since, created_at__lte=now,
                                         use_case=DispatchUseCase.FALLBACK)
@@ -144,8 +144,10 @@ def messaging_trends(*, since: datetime, now: datetime) -> MessagingTrends:
         total, sent = fallbacks.get(week_start(row["day"]), (0, 0))
         fallbacks[week_start(row["day"])] = (total + row["n"],
                                              sent + (row["n"] if row["fallback_state"] == FallbackState.SENT else 0))
-    spend = {row["day"]: row["spend"] for row in window.filter(price__isnull=False)
-             .annotate(day=TruncDate("created_at")).values("day").annotate(spend=Sum("price")).order_by()}
+    spend: dict[date, Decimal] = {}
+    for row in counts:
+        if row.spend is not None:
+            spend[row.day] = spend.get(row.day, Decimal(0)) + row.spend
     return MessagingTrends(delivery=dict(sorted(delivery.items())), fallbacks=dict(sorted(fallbacks.items())),
                            spend_by_day=dict(sorted(spend.items())))
 

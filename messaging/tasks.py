@@ -6,6 +6,7 @@ modules behind them may move freely. Nothing of ours imports this module (only i
 does), so it may import from every stage without making a circle.
 """
 
+from messaging.history.rollups import history_rollup_refresh
 from messaging.inbound.notifications import notifications_resume
 from messaging.omnichannel.services import dispatch_fallback_due
 from messaging.outbound.deliver import message_deliver, messages_deliver_batch, messages_requeue_stale
@@ -15,6 +16,7 @@ from messaging.simulator.events import simulator_emit_event
 
 __all__ = [
     "dispatch_fallback_due",
+    "history_rollup_refresh",
     "message_deliver",
     "messages_deliver_batch",
     "messages_requeue_stale",
