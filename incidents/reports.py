@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from incidents.models import EventKind, Incident, IncidentEvent, IncidentStatus
@@ -59,24 +60,37 @@ class IncidentWeek:
 
 
 def incident_weeks(*, since: datetime, now: datetime) -> list[IncidentWeek]:
-    """Weekly time to acknowledge, escalation and "nobody answered" rates of the incidents opened."""
+    """Weekly time to acknowledge, escalation and "nobody answered" rates of the incidents opened.
+
+    Counts are GROUP BYs per day folded into weeks in Python (TruncWeek's Monday is the same on
+    both databases, but days keep it in the current time zone); the percentiles read only the
+    acknowledged incidents' two timestamps, newest first, up to WEEKS_SAMPLE.
+    """
     window = Incident.objects.filter(created_at__gte=since, created_at__lte=now)
-    ran_out = IncidentEvent.objects.filter(incident=OuterRef("pk"), kind=EventKind.UNACKNOWLEDGED)
-    rows = (window.annotate(ran_out=Exists(ran_out)).order_by("-created_at")
-            .values_list("created_at", "acknowledged_at", "level", "round", "ran_out")[:WEEKS_SAMPLE])
-    weeks: dict[date, list] = {}
-    for created, acked, level, rnd, out in rows:
-        day = timezone.localdate(created)
-        weeks.setdefault(day - timedelta(days=day.weekday()), []).append((created, acked, level, rnd, out))
-    result = []
-    for week, items in sorted(weeks.items()):
-        seconds = [max((a - c).total_seconds(), 0.0) for c, a, *_ in items if a]
-        result.append(IncidentWeek(
-            week=week, opened=len(items), seconds_to_acknowledge_p50=percentile(seconds, 50),
-            seconds_to_acknowledge_p90=percentile(seconds, 90),
-            escalated=sum(1 for _, _, level, rnd, _ in items if level > 1 or rnd > 1),
-            nobody_answered=sum(1 for *_, out in items if out)))
-    return result
+    weeks: dict[date, dict] = {}
+
+    def week_of(day: date) -> dict:
+        return weeks.setdefault(day - timedelta(days=day.weekday()),
+                                {"opened": 0, "escalated": 0, "nobody": 0, "seconds": []})
+
+    for row in (window.annotate(day=TruncDate("created_at")).values("day")
+                .annotate(n=Count("id"), escalated=Count("id", filter=Q(level__gt=1) | Q(round__gt=1))).order_by()):
+        week = week_of(row["day"])
+        week["opened"] += row["n"]
+        week["escalated"] += row["escalated"]
+    ran_out = (IncidentEvent.objects.filter(kind=EventKind.UNACKNOWLEDGED, incident__created_at__gte=since,
+                                            incident__created_at__lte=now)
+               .annotate(day=TruncDate("incident__created_at")).values("day")
+               .annotate(n=Count("incident", distinct=True)).order_by())
+    for row in ran_out:
+        week_of(row["day"])["nobody"] += row["n"]
+    for created, acked in (window.filter(acknowledged_at__isnull=False).order_by("-created_at")
+                           .values_list("created_at", "acknowledged_at")[:WEEKS_SAMPLE]):
+        week_of(timezone.localdate(created))["seconds"].append(max((acked - created).total_seconds(), 0.0))
+    return [IncidentWeek(week=week, opened=w["opened"], seconds_to_acknowledge_p50=percentile(w["seconds"], 50),
+                         seconds_to_acknowledge_p90=percentile(w["seconds"], 90), escalated=w["escalated"],
+                         nobody_answered=w["nobody"])
+            for week, w in sorted(weeks.items()) if w["opened"]]
 
 
 @dataclass
