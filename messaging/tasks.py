@@ -6,6 +6,7 @@ modules behind them may move freely. Nothing of ours imports this module (only i
 does), so it may import from every stage without making a circle.
 """
 
+from messaging.history.archive import history_archive_run
 from messaging.history.rollups import history_rollup_refresh
 from messaging.inbound.notifications import notifications_resume
 from messaging.omnichannel.services import dispatch_fallback_due
@@ -16,6 +17,7 @@ from messaging.simulator.events import simulator_emit_event
 
 __all__ = [
     "dispatch_fallback_due",
+    "history_archive_run",
     "history_rollup_refresh",
     "message_deliver",
     "messages_deliver_batch",

@@ -5,16 +5,20 @@ from django.db import migrations, models
 
 
 REFRESH = "messaging.tasks.history_rollup_refresh"
+ARCHIVE = "messaging.tasks.history_archive_run"
 
 
 def add_refresh(apps, schema_editor):
     # Every 5 minutes: rebuild the days still settling and catch up days never rolled up.
     apps.get_model("django_q", "Schedule").objects.get_or_create(
         func=REFRESH, defaults={"name": "Report rollups", "schedule_type": "I", "minutes": 5, "repeats": -1})
+    # Daily: archive and delete what is older than MESSAGE_RETENTION_DAYS (does nothing when unset).
+    apps.get_model("django_q", "Schedule").objects.get_or_create(
+        func=ARCHIVE, defaults={"name": "Message archive", "schedule_type": "D", "repeats": -1})
 
 
 def remove_refresh(apps, schema_editor):
-    apps.get_model("django_q", "Schedule").objects.filter(func=REFRESH).delete()
+    apps.get_model("django_q", "Schedule").objects.filter(func__in=[REFRESH, ARCHIVE]).delete()
 
 
 class Migration(migrations.Migration):
