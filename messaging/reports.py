@@ -16,7 +16,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from messaging.history.rollups import message_counts
+from messaging.history.rollups import DayCount, message_counts
 from messaging.models import (
     Channel,
     Dispatch,
@@ -58,6 +58,8 @@ class DeliveryReport:
     # per day, per status: how many messages were created that day and have that status now
     daily: dict[date, dict[str, int]]
     channels: list[ChannelSummary]
+    # the per-day rows behind it, so the trend sections of the same period need not count again
+    counts: list[DayCount] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -106,7 +108,7 @@ def delivery_report(*, days: int = 14, now: datetime | None = None) -> DeliveryR
         summary.seconds_to_deliver_p50 = percentile(seconds, 50)
         summary.seconds_to_deliver_p90 = percentile(seconds, 90)
     channels = [s for s in summaries.values() if s.total]
-    return DeliveryReport(since=since, days=day_list, daily=daily, channels=channels)
+    return DeliveryReport(since=since, days=day_list, daily=daily, channels=channels, counts=counts)
 
 
 def week_start(day: date) -> date:
@@ -122,9 +124,10 @@ class MessagingTrends:
     spend_by_day: dict[date, Decimal]
 
 
-def messaging_trends(*, since: datetime, now: datetime) -> MessagingTrends:
+def messaging_trends(*, since: datetime, now: datetime, counts: list[DayCount] | None = None) -> MessagingTrends:
     """Weekly delivery and fallback rates and daily spend; a few GROUP BYs on created_at."""
-    counts = message_counts(first_day=timezone.localdate(since), now=now)
+    if counts is None:
+        counts = message_counts(first_day=timezone.localdate(since), now=now)
     delivery: dict[date, dict[str, tuple[int, int]]] = {}
     for row in counts:
         if row.status not in (MessageStatus.DELIVERED, MessageStatus.FAILED):

@@ -33,7 +33,8 @@ def _rate(n: int, total: int) -> float | None:
     return n / total if total else None
 
 
-def history_sections(*, since: datetime, now: datetime) -> list[Section]:
+def history_sections(*, since: datetime, now: datetime, counts=None) -> list[Section]:
+    """Every trend section; ``counts`` are the period's message counts if the caller has them."""
     sections = []
     weeks = incident_weeks(since=since, now=now)
     labels = [w.week.strftime("%d %b") for w in weeks]
@@ -57,7 +58,7 @@ def history_sections(*, since: datetime, now: datetime) -> list[Section]:
         [[w.week.isoformat(), w.opened, w.escalated, w.nobody_answered, w.rate(w.escalated),
           w.rate(w.nobody_answered)] for w in weeks]))
 
-    trends = messaging_trends(since=since, now=now)
+    trends = messaging_trends(since=since, now=now, counts=counts)
     channel_labels = dict(Channel.choices)
     channels = sorted({c for week in trends.delivery.values() for c in week})
     week_list = sorted(set(trends.delivery) | set(trends.fallbacks))

@@ -165,7 +165,8 @@ def report_page(request):
         "incident_p90": duration(incidents.seconds_to_acknowledge_p90),
         "shifts": shifts, "shift_fill_share": share(shifts.filled_share),
         "shift_p50": duration(shifts.seconds_to_book_p50), "sample": DELIVERY_SAMPLE,
-        "sections": [_shown(section) for section in history_sections(since=report.since, now=now)],
+        "sections": [_shown(section)
+                     for section in history_sections(since=report.since, now=now, counts=report.counts)],
         "rows_shown": ROWS_SHOWN,
     }
     return render(request, "admin/report.html", context)

@@ -2,7 +2,7 @@
 
 A message's status changes for a while after it is created (sent, then delivered or failed,
 minutes later; a late receipt can take a day or two), then it stops. So the report counts the
-newest ``LIVE_DAYS`` days live, straight from the message log through its created_at index,
+newest ``LIVE_DAYS`` day(s) live, straight from the message log through its created_at index,
 and every older day from ``DailyMessageCount``. A django-q2 schedule
 (``messaging.tasks.history_rollup_refresh``) rebuilds the days still settling every few minutes
 and fills in older days that have no rollup yet, a few per run, so an upgraded site catches up
@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from messaging.models import DailyMessageCount, OutboundMessage
 
-LIVE_DAYS = 2  # today and yesterday are always counted live
+LIVE_DAYS = 1  # today is always counted live; yesterday is at most one refresh (5 minutes) old
 SETTLING_DAYS = 4  # rebuilt at every refresh; older days are left as rolled up
 BACKFILL_PER_RUN = 14
 HORIZON_DAYS = 800  # how far back the refresh looks for days without a rollup

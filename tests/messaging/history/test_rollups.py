@@ -46,7 +46,7 @@ def test_a_rolled_up_day_is_read_from_the_rollup_and_keeps_its_history_after_the
     assert report.total == 1
 
 
-def test_today_and_yesterday_are_counted_live_as_statuses_change():
+def test_today_is_counted_live_as_statuses_change():
     message = log(0, MessageStatus.SENT)
     history_rollup_refresh()
     OutboundMessage.objects.filter(pk=message.pk).update(status=MessageStatus.DELIVERED)
