@@ -22,6 +22,7 @@ from incidents import selectors, services, texts
 from incidents.models import EscalationLevel, EscalationPolicy, Incident, IncidentEvent, IncidentStatus
 from incidents.snapshots import snapshot_level_count, snapshot_repeat
 from messaging.admin.badges import status_badge
+from messaging.admin.paging import LargeTableAdminMixin
 from messaging.models import Contact
 from messaging.outbound.parts import sms_parts
 
@@ -121,7 +122,7 @@ class AcknowledgeForm(forms.Form):
 
 
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin):
+class IncidentAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     change_form_template = "admin/incidents/incident/change_form.html"
     list_display = ["reference_display", "short_description", "status_badge", "level_display", "acknowledged_by",
                     "created_at", "next_step_at"]
@@ -218,7 +219,9 @@ class IncidentAdmin(admin.ModelAdmin):
     @admin.display(description="next step due")
     def next_timer(self, obj):
         timer = selectors.incident_next_timer(incident=obj)
-        return f"{timer.due_at:%Y-%m-%d %H:%M:%S} UTC ({timer.label})" if timer else "—"
+        if not timer:
+            return "—"
+        return f"{timer.due_at:%Y-%m-%d %H:%M:%S} UTC, {texts.text_due_in(timer.due_at)} ({timer.label})"
 
     @admin.display(description="SMS preview")
     def sms_preview(self, obj):

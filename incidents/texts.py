@@ -8,6 +8,10 @@ phone) stay beside the transitions that decide them.
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.utils import timezone
+
 from incidents.models import FinalAction, Incident
 
 # Replies to a YES or NO, sent back to whoever answered; ``{ref}`` is the incident's reference.
@@ -72,3 +76,16 @@ def incident_which_text(*, answer: str, references: list[int]) -> str:
     refs = [f"{answer} {ref}" for ref in references]
     choice = refs[0] if len(refs) == 1 else ", ".join(refs[:-1]) + " or " + refs[-1]
     return f"You have {len(references)} open incidents. Reply {choice}."
+
+
+def text_due_in(when: datetime, now: datetime | None = None) -> str:
+    """"in 42 s", "in 3 min 5 s", "in 2 h 4 min", or "12 s overdue": how far off a due time is."""
+    seconds = round((when - (now or timezone.now())).total_seconds())
+    span = abs(seconds)
+    if span < 60:
+        words = f"{span} s"
+    elif span < 3600:
+        words = f"{span // 60} min {span % 60} s"
+    else:
+        words = f"{span // 3600} h {span % 3600 // 60} min"
+    return f"in {words}" if seconds >= 0 else f"{words} overdue"

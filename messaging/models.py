@@ -513,6 +513,28 @@ class DispatchAttempt(models.Model):
         return f"{self.role} of dispatch #{self.dispatch_id}"
 
 
+class DailyMessageCount(models.Model):
+    """Messages created on one day, by channel and status now, with their spend: the report's
+    history. Rebuilt for recent days by a schedule (messaging/history/rollups.py) and kept when
+    archiving deletes the rows it counts. A row with empty channel and status marks a day done.
+    """
+
+    day = models.DateField()
+    channel = models.CharField(max_length=16, blank=True)
+    status = models.CharField(max_length=16, blank=True)
+    messages = models.PositiveIntegerField(default=0)
+    spend = models.DecimalField(max_digits=16, decimal_places=6, null=True, blank=True)
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "daily message count"
+        ordering = ["-day", "channel", "status"]
+        constraints = [models.UniqueConstraint(fields=["day", "channel", "status"], name="daily_count_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.channel} {self.status}: {self.messages}"
+
+
 # The audience's models live in their own module (messaging.audience.models), imported here so
 # that Django registers them with this app and callers find every model in messaging.models.
 from messaging.audience.models import (  # noqa: E402, F401

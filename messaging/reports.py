@@ -1,6 +1,7 @@
 """What happened to the messages of the last few days, for the delivery report page.
 
-Counts come from the database in a few GROUP BY queries; the delivery-time percentiles come
+Counts come from the daily rollups (messaging/history/rollups.py) for settled days and from the
+message log for the newest; the delivery-time percentiles come
 from a bounded sample of the most recent delivered messages per channel, so the page stays
 fast on a message log of millions of rows.
 """
@@ -11,11 +12,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from messaging.models import Channel, MessageStatus, OutboundMessage
+from messaging.history.rollups import DayCount, message_counts
+from messaging.models import (
+    Channel,
+    Dispatch,
+    DispatchUseCase,
+    FallbackState,
+    MessageStatus,
+    OptOut,
+    OutboundMessage,
+    Suppression,
+)
 
 DELIVERY_SAMPLE = 2000
 # Drawn bottom to top in the daily chart; the order people read a delivery funnel in.
@@ -47,6 +58,8 @@ class DeliveryReport:
     # per day, per status: how many messages were created that day and have that status now
     daily: dict[date, dict[str, int]]
     channels: list[ChannelSummary]
+    # the per-day rows behind it, so the trend sections of the same period need not count again
+    counts: list[DayCount] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -71,21 +84,19 @@ def delivery_report(*, days: int = 14, now: datetime | None = None) -> DeliveryR
     first_day = today - timedelta(days=days - 1)
     since = timezone.make_aware(datetime.combine(first_day, datetime.min.time()))
     window = OutboundMessage.objects.filter(created_at__gte=since, created_at__lte=now)
+    counts = message_counts(first_day=first_day, now=now)
 
     day_list = [first_day + timedelta(days=i) for i in range(days)]
     daily = {d: {s: 0 for s in STATUS_ORDER} for d in day_list}
-    for row in (window.annotate(day=TruncDate("created_at")).values("day", "status")
-                .annotate(n=Count("id")).order_by()):
-        if row["day"] in daily:
-            daily[row["day"]][row["status"]] = row["n"]
-
     summaries = {value: ChannelSummary(channel=value, label=label) for value, label in Channel.choices}
-    for row in window.values("channel", "status").annotate(n=Count("id"), spend=Sum("price")).order_by():
-        summary = summaries.setdefault(row["channel"], ChannelSummary(channel=row["channel"], label=row["channel"]))
-        summary.by_status[row["status"]] = row["n"]
-        summary.total += row["n"]
-        if row["spend"] is not None:
-            summary.spend = (summary.spend or Decimal(0)) + row["spend"]
+    for row in counts:
+        if row.day in daily:
+            daily[row.day][row.status] = daily[row.day].get(row.status, 0) + row.messages
+        summary = summaries.setdefault(row.channel, ChannelSummary(channel=row.channel, label=row.channel))
+        summary.by_status[row.status] = summary.by_status.get(row.status, 0) + row.messages
+        summary.total += row.messages
+        if row.spend is not None:
+            summary.spend = (summary.spend or Decimal(0)) + row.spend
     for summary in summaries.values():
         if not summary.by_status.get(MessageStatus.DELIVERED):
             continue
@@ -97,4 +108,62 @@ def delivery_report(*, days: int = 14, now: datetime | None = None) -> DeliveryR
         summary.seconds_to_deliver_p50 = percentile(seconds, 50)
         summary.seconds_to_deliver_p90 = percentile(seconds, 90)
     channels = [s for s in summaries.values() if s.total]
-    return DeliveryReport(since=since, days=day_list, daily=daily, channels=channels)
+    return DeliveryReport(since=since, days=day_list, daily=daily, channels=channels, counts=counts)
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+@dataclass
+class MessagingTrends:
+    # per week (Monday), per channel: delivered and failed counts, for a delivery rate of the decided
+    delivery: dict[date, dict[str, tuple[int, int]]]
+    # per week: fallback dispatches, and how many of them had to send the fallback
+    fallbacks: dict[date, tuple[int, int]]
+    spend_by_day: dict[date, Decimal]
+
+
+def messaging_trends(*, since: datetime, now: datetime, counts: list[DayCount] | None = None) -> MessagingTrends:
+    """Weekly delivery and fallback rates and daily spend; a few GROUP BYs on created_at."""
+    if counts is None:
+        counts = message_counts(first_day=timezone.localdate(since), now=now)
+    delivery: dict[date, dict[str, tuple[int, int]]] = {}
+    for row in counts:
+        if row.status not in (MessageStatus.DELIVERED, MessageStatus.FAILED):
+            continue
+        week = delivery.setdefault(week_start(row.day), {})
+        delivered, failed = week.get(row.channel, (0, 0))
+        if row.status == MessageStatus.DELIVERED:
+            delivered += row.messages
+        else:
+            failed += row.messages
+        week[row.channel] = (delivered, failed)
+    fallbacks: dict[date, tuple[int, int]] = {}
+    for row in (Dispatch.objects.filter(created_at__gte=since, created_at__lte=now,
+                                        use_case=DispatchUseCase.FALLBACK)
+                .annotate(day=TruncDate("created_at")).values("day", "fallback_state")
+                .annotate(n=Count("id")).order_by()):
+        total, sent = fallbacks.get(week_start(row["day"]), (0, 0))
+        fallbacks[week_start(row["day"])] = (total + row["n"],
+                                             sent + (row["n"] if row["fallback_state"] == FallbackState.SENT else 0))
+    spend: dict[date, Decimal] = {}
+    for row in counts:
+        if row.spend is not None:
+            spend[row.day] = spend.get(row.day, Decimal(0)) + row.spend
+    return MessagingTrends(delivery=dict(sorted(delivery.items())), fallbacks=dict(sorted(fallbacks.items())),
+                           spend_by_day=dict(sorted(spend.items())))
+
+
+def consent_by_day(*, since: datetime, now: datetime) -> dict[date, dict[str, int]]:
+    """Per day: SMS opt-outs, opt-ins back, and email suppressions added."""
+    days: dict[date, dict[str, int]] = {}
+
+    def add(queryset, field, key):
+        for row in (queryset.annotate(day=TruncDate(field)).values("day").annotate(n=Count("id")).order_by()):
+            days.setdefault(row["day"], {"opt_outs": 0, "opt_ins": 0, "suppressions": 0})[key] = row["n"]
+
+    add(OptOut.objects.filter(opted_out_at__gte=since, opted_out_at__lte=now), "opted_out_at", "opt_outs")
+    add(OptOut.objects.filter(opted_in_at__gte=since, opted_in_at__lte=now), "opted_in_at", "opt_ins")
+    add(Suppression.objects.filter(created_at__gte=since, created_at__lte=now), "created_at", "suppressions")
+    return dict(sorted(days.items()))

@@ -9,6 +9,8 @@ does), so it may import from every stage without making a circle.
 from messaging.audience.imports import import_run_task
 from messaging.audience.number_types import numbers_lookup
 from messaging.audience.s3_drop import s3_import_run
+from messaging.history.archive import history_archive_run
+from messaging.history.rollups import history_rollup_refresh
 from messaging.inbound.notifications import notifications_resume
 from messaging.omnichannel.services import dispatch_fallback_due
 from messaging.outbound.deliver import message_deliver, messages_deliver_batch, messages_requeue_stale
@@ -19,6 +21,8 @@ from messaging.simulator.events import simulator_emit_event
 __all__ = [
     "dispatch_fallback_due",
     "import_run_task",
+    "history_archive_run",
+    "history_rollup_refresh",
     "message_deliver",
     "messages_deliver_batch",
     "messages_requeue_stale",

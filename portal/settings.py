@@ -402,3 +402,14 @@ LOGGING = {
         "axes.apps": {"level": "WARNING"},
     },
 }
+
+# History for analysts (issue 15).
+# Bearer token for /metrics (Prometheus' `authorization` block); unset means /metrics answers 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Retention: with MESSAGE_RETENTION_DAYS set, a daily schedule archives older message-log rows
+# (with their events, inbound SMS, SNS notifications) to S3 or ARCHIVE_DIR, then deletes them.
+MESSAGE_RETENTION_DAYS = env.int("MESSAGE_RETENTION_DAYS", default=0)
+ARCHIVE_S3_BUCKET = env.str("ARCHIVE_S3_BUCKET", default="")
+ARCHIVE_S3_PREFIX = env.str("ARCHIVE_S3_PREFIX", default="portal-archive/")
+ARCHIVE_DIR = env.str("ARCHIVE_DIR", default=str(BASE_DIR / "archive"))
+ARCHIVE_BATCH_SIZE = env.int("ARCHIVE_BATCH_SIZE", default=500)

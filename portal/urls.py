@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from portal import views
+from portal import exports, metrics, views
 
 admin.site.site_header = "Operations portal"
 admin.site.site_title = "Operations portal"
@@ -11,7 +11,11 @@ admin.site.index_title = "Incidents, shifts and messaging"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("admin/report/", views.report_page, name="report"),
+    path("admin/report/<slug:chart>.csv", views.report_csv, name="report-csv"),
+    path("admin/export/messages.csv", exports.message_log_csv, name="export-messages"),
+    path("admin/export/incidents.csv", exports.incidents_csv, name="export-incidents"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

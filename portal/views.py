@@ -1,29 +1,36 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from incidents.reports import incident_report
 from messaging.models import MessageStatus
 from messaging.reports import DELIVERY_SAMPLE, STATUS_ORDER, DeliveryReport, delivery_report
+from portal.exports import csv_response
+from portal.history import history_sections, history_tables
 from shifts.reports import shift_report
 
 # Whoever may read the message log may read what it adds up to (analysts included).
 REPORT_PERMISSION = "messaging.view_outboundmessage"
-REPORT_DAYS = (7, 14, 30, 90)
+REPORT_DAYS = (7, 14, 30, 90, 365)
 STATUS_COLOURS = {
     MessageStatus.DELIVERED: "#2e7d32", MessageStatus.SENT: "#1565c0", MessageStatus.QUEUED: "#9e9e9e",
     MessageStatus.FAILED: "#c62828", MessageStatus.SUPPRESSED: "#ef6c00",
 }
 CHART_HEIGHT = 200
 BAR_SPACE = 720  # the plot's width, shared out between the days
+ROWS_SHOWN = 50  # per table on the page; the CSV has every row
 
 
 def home(request):
@@ -81,6 +88,20 @@ def daily_bars(report: DeliveryReport) -> tuple[list[Bar], int]:
     return bars, peak
 
 
+def daily_marks(bars: list[Bar]) -> SafeString:
+    """The daily chart's bars as SVG, built here: a year of them is too many for a template loop."""
+    out = []
+    for bar in bars:
+        out.append(f'<g class="bar"><title>{bar.day}: {bar.total} messages</title>')
+        out += [f'<rect class="segment {s.status}" x="{bar.x:.2f}" y="{s.y:.2f}" width="{bar.width:.2f}" '
+                f'height="{s.height:.2f}" fill="{s.colour}"><title>{bar.day}: {s.count} {escape(s.label.lower())}'
+                f'</title></rect>' for s in bar.segments]
+        out.append("</g>")
+        if bar.show_label:
+            out.append(f'<text x="{bar.x:.2f}" y="{CHART_HEIGHT + 16}">{bar.day}</text>')
+    return mark_safe("".join(out))  # noqa: S308 - every interpolated value is a number, a status or escaped
+
+
 def duration(seconds: float | None) -> str:
     if seconds is None:
         return "–"
@@ -89,6 +110,27 @@ def duration(seconds: float | None) -> str:
     if seconds < 3600:
         return f"{int(seconds // 60)} min {int(seconds % 60)} s"
     return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60)} min"
+
+
+def _cell(header: str, value) -> str:
+    """A raw table value as the page shows it: rates as percentages, seconds as durations."""
+    if value is None:
+        return "–"
+    if header.endswith("rate"):
+        return share(value)
+    if header.startswith("seconds"):
+        return duration(value)
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%d %b %Y %H:%M")
+    return str(value)
+
+
+def _shown(section):
+    """A section as the template reads it: its header words and its first rows, formatted."""
+    rows = [[_cell(h, v) for h, v in zip(section.header, row, strict=True)] for row in section.rows[:ROWS_SHOWN]]
+    return section, [h.replace("_", " ") for h in section.header], rows
 
 
 def share(value: float | None) -> str:
@@ -100,26 +142,22 @@ def report_page(request):
     """The delivery report: what the last days' messages, incidents and shifts came to, drawn."""
     if not request.user.has_perm(REPORT_PERMISSION):
         raise PermissionDenied
-    try:
-        days = int(request.GET.get("days", 14))
-    except ValueError:
-        days = 0
-    if days not in REPORT_DAYS:
-        days = 14
+    days = _report_days(request)
     now = timezone.now()
     report = delivery_report(days=days, now=now)
     bars, peak = daily_bars(report)
     channels = [{
         "label": c.label, "total": c.total,
         "counts": [c.by_status.get(s, 0) for s in STATUS_ORDER],
-        "delivered_share": share(c.delivered_share), "spend": c.spend,
+        "delivered_share": share(c.delivered_share), "spend": None if c.spend is None else f"{c.spend:.2f}",
         "p50": duration(c.seconds_to_deliver_p50), "p90": duration(c.seconds_to_deliver_p90),
     } for c in report.channels]
     incidents = incident_report(since=report.since, now=now)
     shifts = shift_report(since=report.since, now=now)
     context = {
         **admin.site.each_context(request), "title": "Delivery report", "days": days, "day_choices": REPORT_DAYS,
-        "report": report, "bars": bars, "peak": peak, "chart_height": CHART_HEIGHT, "chart_width": BAR_SPACE,
+        "report": report, "daily_marks": daily_marks(bars), "peak": peak, "chart_height": CHART_HEIGHT,
+        "chart_width": BAR_SPACE,
         "legend": [(dict(MessageStatus.choices)[s], STATUS_COLOURS[s]) for s in STATUS_ORDER],
         "status_labels": [dict(MessageStatus.choices)[s] for s in STATUS_ORDER], "channels": channels,
         "incidents": incidents, "incident_ack_share": share(incidents.acknowledged_share),
@@ -127,5 +165,44 @@ def report_page(request):
         "incident_p90": duration(incidents.seconds_to_acknowledge_p90),
         "shifts": shifts, "shift_fill_share": share(shifts.filled_share),
         "shift_p50": duration(shifts.seconds_to_book_p50), "sample": DELIVERY_SAMPLE,
+        "sections": [_shown(section)
+                     for section in history_sections(since=report.since, now=now, counts=report.counts)],
+        "rows_shown": ROWS_SHOWN,
     }
     return render(request, "admin/report.html", context)
+
+
+def _report_days(request) -> int:
+    try:
+        days = int(request.GET.get("days", 14))
+    except ValueError:
+        days = 0
+    return days if days in REPORT_DAYS else 14
+
+
+def report_tables(days: int, now) -> dict[str, tuple[list[str], list[list]]]:
+    """Every chart of the report as the table behind it: slug → (header, rows), for the CSV downloads."""
+    report = delivery_report(days=days, now=now)
+    tables = {
+        "daily": (["day", *STATUS_ORDER, "total"],
+                  [[d.isoformat(), *[report.daily[d][s] for s in STATUS_ORDER], sum(report.daily[d].values())]
+                   for d in report.days]),
+        "channels": (["channel", "total", *STATUS_ORDER, "delivered_share", "seconds_to_deliver_p50",
+                      "seconds_to_deliver_p90", "spend"],
+                     [[c.channel, c.total, *[c.by_status.get(s, 0) for s in STATUS_ORDER], c.delivered_share,
+                       c.seconds_to_deliver_p50, c.seconds_to_deliver_p90, c.spend] for c in report.channels]),
+    }
+    tables.update(history_tables(since=report.since, now=now))
+    return tables
+
+
+@staff_member_required
+def report_csv(request, chart: str):
+    """One chart of the report as CSV, over the same period as the page."""
+    if not request.user.has_perm(REPORT_PERMISSION):
+        raise PermissionDenied
+    tables = report_tables(_report_days(request), timezone.now())
+    if chart not in tables:
+        raise Http404("no such chart")
+    header, rows = tables[chart]
+    return csv_response(f"{chart}.csv", header, rows)

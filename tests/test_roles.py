@@ -77,3 +77,16 @@ def test_a_dispatcher_reads_the_rotas_and_a_shift_manager_keeps_them(client, dja
                           {"contact": "", "start": "", "end": ""})
     assert refused.status_code == 403
     assert client.post(f"/admin/oncall/schedule/{schedule.pk}/change/", {"name": "Renamed"}).status_code == 403
+
+
+def test_an_analyst_reads_every_history_page_but_cannot_add_or_change_through_them(client, django_user_model):
+    user = django_user_model.objects.create_user("ann2", password="pw-12345-abc", is_staff=True)
+    user.groups.add(Group.objects.get(name=ANALYST))
+    client.force_login(user)
+    for url in ("/admin/report/?days=30", "/admin/report/daily.csv", "/admin/export/messages.csv",
+                "/admin/export/incidents.csv", "/admin/messaging/outboundmessage/", "/admin/incidents/incident/"):
+        assert client.get(url).status_code == 200, url
+    assert client.post("/admin/messaging/contact/add/", {"name": "X", "phone": "+12065550999"}).status_code == 403
+    assert client.get("/admin/incidents/incident/add/").status_code == 403
+    assert ("messaging", "view_dailymessagecount") in _perms(ANALYST)
+    assert not any(code.startswith(("add_", "change_", "delete_")) for _, code in _perms(ANALYST))

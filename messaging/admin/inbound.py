@@ -7,6 +7,7 @@ from django.utils.html import format_html
 
 from messaging import models as m
 from messaging.admin.badges import status_badge
+from messaging.admin.paging import LargeTableAdminMixin
 from messaging.inbound.notifications import decode_message, notifications_rerun, subscriptions_confirm
 
 
@@ -67,12 +68,14 @@ class SnsNotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(m.DeliveryEvent)
-class DeliveryEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class DeliveryEventAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "channel", "event_type_badge", "provider_event", "permanent",
                     "provider_message_id", "message_link", "recipient", "parts", "price"]
-    list_filter = ["event_type", "channel", "permanent", "provider_event", "created_at"]
-    search_fields = ["provider_message_id", "recipient", "description"]
-    date_hierarchy = "created_at"
+    # No provider_event filter and no date_hierarchy: both read every row (a DISTINCT) to draw links.
+    list_filter = ["event_type", "channel", "permanent", "created_at"]
+    search_fields = ["=provider_message_id", "recipient", "description"]
+    # The primary key follows arrival; created_at has no index of its own (events are write-mostly).
+    ordering = ["-id"]
     list_select_related = ["message"]
     readonly_fields = [f.name for f in m.DeliveryEvent._meta.fields]
 
@@ -88,12 +91,11 @@ class DeliveryEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(m.InboundSms)
-class InboundSmsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class InboundSmsAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["received_at", "origination_number", "short_body", "status_badge", "handled_by", "outcome",
                     "short_reply", "destination_number"]
     list_filter = ["status", "handled_by", "destination_number", "received_at"]
     search_fields = ["origination_number", "body", "inbound_message_id", "previous_published_message_id"]
-    date_hierarchy = "received_at"
     readonly_fields = [f.name for f in m.InboundSms._meta.fields]
 
     @admin.display(description="body")

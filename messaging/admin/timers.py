@@ -4,11 +4,12 @@ from django.contrib import admin, messages
 
 from messaging import models as m
 from messaging.admin.badges import status_badge
+from messaging.admin.paging import LargeTableAdminMixin
 from messaging.scheduling.timers import timer_cancel
 
 
 @admin.register(m.Timer)
-class TimerAdmin(admin.ModelAdmin):
+class TimerAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     list_display = ["id", "label", "due_at", "state_badge", "fired_at", "lateness_s", "attempts", "owner_type",
                     "owner_id"]
     list_filter = ["state", "callback", "due_at"]

@@ -1,0 +1,1 @@
+"""History kept for analysts: daily rollups of the message log (rollups.py)."""

@@ -1,0 +1,49 @@
+"""The admin's big tables: counts that do not read the whole table, and search by phone."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from messaging.admin import paging
+from messaging.models import OutboundMessage
+
+pytestmark = pytest.mark.django_db
+
+
+def messages(n, recipient="+14255550100", body="hello"):
+    OutboundMessage.objects.bulk_create([OutboundMessage(channel="sms", recipient=recipient, body=body)
+                                         for _ in range(n)])
+
+
+def test_a_phone_search_finds_the_recipients_messages_however_the_number_is_typed(admin_client):
+    messages(2)
+    messages(1, recipient="+14255550199", body="call +14255550100 back")
+    OutboundMessage.objects.create(channel="email", recipient="Ana@Example.com", subject="rota")
+    page = admin_client.get("/admin/messaging/outboundmessage/", {"q": "+1 425-555 0100"})
+    assert page.context["cl"].result_count == 2
+    assert admin_client.get("/admin/messaging/outboundmessage/",
+                            {"q": "ana@example.com"}).context["cl"].result_count == 1
+    # a word still searches bodies
+    assert admin_client.get("/admin/messaging/outboundmessage/", {"q": "back"}).context["cl"].result_count == 1
+
+
+def test_small_tables_count_exactly(admin_client):
+    messages(7)
+    cl = admin_client.get("/admin/messaging/outboundmessage/").context["cl"]
+    assert cl.result_count == 7 and cl.show_full_result_count is False
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_big_table_shows_the_planners_estimate_and_a_capped_filtered_count(
+        admin_client, monkeypatch):
+    monkeypatch.setattr(paging, "EXACT_BELOW", 10)
+    monkeypatch.setattr(paging, "COUNT_CAP", 25)
+    messages(60)
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE messaging_outboundmessage")
+    unfiltered = admin_client.get("/admin/messaging/outboundmessage/").context["cl"]
+    assert unfiltered.result_count == 60  # reltuples, exact right after ANALYZE
+    filtered = admin_client.get("/admin/messaging/outboundmessage/", {"status__exact": "queued"}).context["cl"]
+    assert filtered.result_count == 25
+    assert admin_client.get("/admin/messaging/outboundmessage/", {"p": "2"}).status_code == 200
