@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -41,10 +42,16 @@ def api_key_create(*, name: str, scopes: list[str] | None = None,
     return key, raw
 
 
+# "Last used" to the minute is what an operator reads it for; writing it on every request was a
+# write and a commit per call (bench/alerts.py).
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
 def api_key_authenticate(*, raw: str) -> ApiKey | None:
     key = ApiKey.objects.filter(hashed_key=_hash(raw), revoked_at__isnull=True).first()
-    if key is not None:
-        ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    if key is not None and (key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION):
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
     return key
 
 
