@@ -270,3 +270,41 @@ class MaintenanceWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy}: {self.reason[:60]}"
+
+
+class DailyIncidentCount(models.Model):
+    """Incidents opened on one day: how many, how many escalated, how many nobody answered.
+
+    The report's weekly trends read these (incidents/history.py); a row is also the mark that
+    the day is rolled up, and DailyAckTime holds the same day's times to acknowledge.
+    """
+
+    day = models.DateField(unique=True)
+    opened = models.PositiveIntegerField(default=0)
+    escalated = models.PositiveIntegerField(default=0)
+    nobody_answered = models.PositiveIntegerField(default=0)
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "daily incident count"
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.opened} opened"
+
+
+class DailyAckTime(models.Model):
+    """Incidents opened on one day and acknowledged, by how long that took (the bucket's lower
+    bound in tenths of a second, two significant figures, as messaging's DailyDeliveryTime)."""
+
+    day = models.DateField()
+    tenths = models.PositiveBigIntegerField()
+    incidents = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "daily time to acknowledge"
+        ordering = ["-day", "tenths"]
+        constraints = [models.UniqueConstraint(fields=["day", "tenths"], name="daily_ack_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.tenths / 10} s: {self.incidents}"

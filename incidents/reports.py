@@ -1,7 +1,8 @@
 """How incidents of the last few days went, for the delivery report page.
 
 Incidents section. Aggregates only, apart from selectors.py because portal/views.py is its one
-reader and its numbers are about many incidents, not one.
+reader and its numbers are about many incidents, not one. Times to acknowledge and the weekly
+counts come from the daily rollups (incidents/history.py) plus today, live.
 """
 
 from __future__ import annotations
@@ -10,14 +11,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Q
-from django.db.models.functions import Mod, TruncDate
 from django.utils import timezone
 
+from incidents.history import incident_days, merged_acks
 from incidents.models import EventKind, Incident, IncidentEvent, IncidentStatus
-from messaging.reports import percentile
+from messaging.reports import bucket_percentile, percentile
 
-SAMPLE = 2000
-# Weekly percentiles read about this many incidents of the period, spread evenly (every n-th by id).
+# The per-responder median reads at most this many of the period's newest acknowledged incidents.
 WEEKS_SAMPLE = 5000
 
 
@@ -36,14 +36,15 @@ class IncidentSummary:
 
 def incident_report(*, since: datetime, now: datetime) -> IncidentSummary:
     window = Incident.objects.filter(created_at__gte=since, created_at__lte=now)
-    by_status = {row["status"]: row["n"] for row in window.values("status").annotate(n=Count("id")).order_by()}
-    acked = (window.filter(acknowledged_at__isnull=False).order_by("-created_at")
-             .values_list("created_at", "acknowledged_at")[:SAMPLE])
-    seconds = [max((ack - opened).total_seconds(), 0.0) for opened, ack in acked]
+    # Statuses change until an incident is resolved, weeks later if need be: counted live, in one pass.
+    rows = list(window.values("status")
+                .annotate(n=Count("id"), acked=Count("id", filter=Q(acknowledged_at__isnull=False))).order_by())
+    by_status = {row["status"]: row["n"] for row in rows}
+    acks = merged_acks(incident_days(first_day=timezone.localdate(since), now=now).values())
     return IncidentSummary(
         opened=sum(by_status.values()), by_status={s: by_status.get(s, 0) for s in IncidentStatus.values},
-        acknowledged=window.filter(acknowledged_at__isnull=False).count(),
-        seconds_to_acknowledge_p50=percentile(seconds, 50), seconds_to_acknowledge_p90=percentile(seconds, 90))
+        acknowledged=sum(row["acked"] for row in rows),
+        seconds_to_acknowledge_p50=bucket_percentile(acks, 50), seconds_to_acknowledge_p90=bucket_percentile(acks, 90))
 
 
 @dataclass
@@ -62,39 +63,23 @@ class IncidentWeek:
 def incident_weeks(*, since: datetime, now: datetime) -> list[IncidentWeek]:
     """Weekly time to acknowledge, escalation and "nobody answered" rates of the incidents opened.
 
-    Counts are GROUP BYs per day folded into weeks in Python (TruncWeek's Monday is the same on
-    both databases, but days keep it in the current time zone); the percentiles read only the
-    acknowledged incidents' two timestamps, every n-th by id so that about WEEKS_SAMPLE are read.
+    The days come from the rollup (and today live), folded into weeks here: TruncWeek's Monday is
+    the same on both databases, but days keep it in the current time zone.
     """
-    window = Incident.objects.filter(created_at__gte=since, created_at__lte=now)
-    weeks: dict[date, dict] = {}
-
-    def week_of(day: date) -> dict:
-        return weeks.setdefault(day - timedelta(days=day.weekday()),
-                                {"opened": 0, "escalated": 0, "nobody": 0, "seconds": []})
-
-    for row in (window.annotate(day=TruncDate("created_at")).values("day")
-                .annotate(n=Count("id"), escalated=Count("id", filter=Q(level__gt=1) | Q(round__gt=1))).order_by()):
-        week = week_of(row["day"])
-        week["opened"] += row["n"]
-        week["escalated"] += row["escalated"]
-    ran_out = (IncidentEvent.objects.filter(kind=EventKind.UNACKNOWLEDGED, incident__created_at__gte=since,
-                                            incident__created_at__lte=now)
-               .annotate(day=TruncDate("incident__created_at")).values("day")
-               .annotate(n=Count("incident", distinct=True)).order_by())
-    for row in ran_out:
-        week_of(row["day"])["nobody"] += row["n"]
-    # Every n-th incident by id, so a year's sample covers every week evenly.
-    stride = max(1, sum(w["opened"] for w in weeks.values()) // WEEKS_SAMPLE)
-    sample = window.filter(acknowledged_at__isnull=False)
-    if stride > 1:
-        sample = sample.annotate(pick=Mod("id", stride)).filter(pick=0)
-    for created, acked in sample.values_list("created_at", "acknowledged_at")[:WEEKS_SAMPLE]:
-        week_of(timezone.localdate(created))["seconds"].append(max((acked - created).total_seconds(), 0.0))
-    return [IncidentWeek(week=week, opened=w["opened"], seconds_to_acknowledge_p50=percentile(w["seconds"], 50),
-                         seconds_to_acknowledge_p90=percentile(w["seconds"], 90), escalated=w["escalated"],
-                         nobody_answered=w["nobody"])
-            for week, w in sorted(weeks.items()) if w["opened"]]
+    weeks: dict[date, list[dict]] = {}
+    for day, counts in incident_days(first_day=timezone.localdate(since), now=now).items():
+        weeks.setdefault(day - timedelta(days=day.weekday()), []).append(counts)
+    out = []
+    for week, days in sorted(weeks.items()):
+        opened = sum(d["opened"] for d in days)
+        if not opened:
+            continue
+        acks = merged_acks(days)
+        out.append(IncidentWeek(week=week, opened=opened, seconds_to_acknowledge_p50=bucket_percentile(acks, 50),
+                                seconds_to_acknowledge_p90=bucket_percentile(acks, 90),
+                                escalated=sum(d["escalated"] for d in days),
+                                nobody_answered=sum(d["nobody"] for d in days)))
+    return out
 
 
 @dataclass

@@ -1,9 +1,8 @@
 """What happened to the messages of the last few days, for the delivery report page.
 
 Counts come from the daily rollups (messaging/history/rollups.py) for settled days and from the
-message log for the newest; the delivery-time percentiles come
-from a bounded sample of the most recent delivered messages per channel, so the page stays
-fast on a message log of millions of rows.
+message log for the newest; so do the delivery-time percentiles, read from per-day histogram
+buckets (two significant figures), so the page stays fast on a message log of millions of rows.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from messaging.history.rollups import DayCount, message_counts
+from messaging.history.rollups import DayCount, delivery_times, message_counts
 from messaging.models import (
     Channel,
     Dispatch,
@@ -24,11 +23,9 @@ from messaging.models import (
     FallbackState,
     MessageStatus,
     OptOut,
-    OutboundMessage,
     Suppression,
 )
 
-DELIVERY_SAMPLE = 2000
 # Drawn bottom to top in the daily chart; the order people read a delivery funnel in.
 STATUS_ORDER = [MessageStatus.DELIVERED, MessageStatus.SENT, MessageStatus.QUEUED, MessageStatus.FAILED,
                 MessageStatus.SUPPRESSED]
@@ -75,6 +72,20 @@ def percentile(values: list[float], p: float) -> float | None:
     return ordered[int(rank) - 1]
 
 
+def bucket_percentile(buckets: dict[int, int], p: float) -> float | None:
+    """``percentile`` over a histogram of tenths of a second (bucket → how many); in seconds."""
+    total = sum(buckets.values())
+    if not total:
+        return None
+    rank = max(1, -(-total * p // 100))
+    seen = 0
+    for tenths in sorted(buckets):
+        seen += buckets[tenths]
+        if seen >= rank:
+            return tenths / 10
+    return None  # not reached: the last bucket holds rank ``total``
+
+
 def delivery_report(*, days: int = 14, now: datetime | None = None) -> DeliveryReport:
     """Messages created in the last ``days`` days (today included), by day, status and channel."""
     if days < 1:
@@ -83,7 +94,6 @@ def delivery_report(*, days: int = 14, now: datetime | None = None) -> DeliveryR
     today = timezone.localdate(now)
     first_day = today - timedelta(days=days - 1)
     since = timezone.make_aware(datetime.combine(first_day, datetime.min.time()))
-    window = OutboundMessage.objects.filter(created_at__gte=since, created_at__lte=now)
     counts = message_counts(first_day=first_day, now=now)
 
     day_list = [first_day + timedelta(days=i) for i in range(days)]
@@ -97,16 +107,11 @@ def delivery_report(*, days: int = 14, now: datetime | None = None) -> DeliveryR
         summary.total += row.messages
         if row.spend is not None:
             summary.spend = (summary.spend or Decimal(0)) + row.spend
-    for summary in summaries.values():
-        if not summary.by_status.get(MessageStatus.DELIVERED):
-            continue
-        sample = (window.filter(channel=summary.channel, status=MessageStatus.DELIVERED, sent_at__isnull=False,
-                                delivered_at__isnull=False)
-                  .order_by("-created_at").values_list("sent_at", "delivered_at")[:DELIVERY_SAMPLE])
-        # A provider's clock can put delivery a moment before our own "sent"; that is zero, not negative.
-        seconds = [max((delivered - sent).total_seconds(), 0.0) for sent, delivered in sample]
-        summary.seconds_to_deliver_p50 = percentile(seconds, 50)
-        summary.seconds_to_deliver_p90 = percentile(seconds, 90)
+    for channel, buckets in delivery_times(first_day=first_day, now=now).items():
+        summary = summaries.get(channel)
+        if summary is not None and summary.by_status.get(MessageStatus.DELIVERED):
+            summary.seconds_to_deliver_p50 = bucket_percentile(buckets, 50)
+            summary.seconds_to_deliver_p90 = bucket_percentile(buckets, 90)
     channels = [s for s in summaries.values() if s.total]
     return DeliveryReport(since=since, days=day_list, daily=daily, channels=channels, counts=counts)
 

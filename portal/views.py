@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from incidents.reports import incident_report
 from messaging.models import MessageStatus
-from messaging.reports import DELIVERY_SAMPLE, STATUS_ORDER, DeliveryReport, delivery_report
+from messaging.reports import STATUS_ORDER, DeliveryReport, delivery_report
 from portal.exports import csv_response
 from portal.history import history_sections, history_tables
 from shifts.reports import shift_report
@@ -164,7 +164,7 @@ def report_page(request):
         "incident_p50": duration(incidents.seconds_to_acknowledge_p50),
         "incident_p90": duration(incidents.seconds_to_acknowledge_p90),
         "shifts": shifts, "shift_fill_share": share(shifts.filled_share),
-        "shift_p50": duration(shifts.seconds_to_book_p50), "sample": DELIVERY_SAMPLE,
+        "shift_p50": duration(shifts.seconds_to_book_p50),
         "sections": [_shown(section)
                      for section in history_sections(since=report.since, now=now, counts=report.counts)],
         "rows_shown": ROWS_SHOWN,

@@ -89,4 +89,6 @@ def test_an_analyst_reads_every_history_page_but_cannot_add_or_change_through_th
     assert client.post("/admin/messaging/contact/add/", {"name": "X", "phone": "+12065550999"}).status_code == 403
     assert client.get("/admin/incidents/incident/add/").status_code == 403
     assert ("messaging", "view_dailymessagecount") in _perms(ANALYST)
+    assert {("messaging", "view_dailydeliverytime"), ("incidents", "view_dailyincidentcount"),
+            ("incidents", "view_dailyacktime")} <= set(_perms(ANALYST))
     assert not any(code.startswith(("add_", "change_", "delete_")) for _, code in _perms(ANALYST))

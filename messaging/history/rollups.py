@@ -8,22 +8,31 @@ and every older day from ``DailyMessageCount``. A django-q2 schedule
 and fills in older days that have no rollup yet, a few per run, so an upgraded site catches up
 without one long scan; ``manage.py history_rollup_backfill`` does them all at once.
 
+The same rebuild keeps ``DailyDeliveryTime``: per day and channel, how many delivered messages
+took how long, in buckets of two significant figures, so the report's delivery-time percentiles
+read a year in a few thousand rows instead of sampling the message log.
+
+Other apps add their own daily rollups to the same refresh with ``rollup_register`` (incidents
+do, from their AppConfig.ready), so one schedule and one backfill keep every rollup, and
+messaging needs to know nothing of them.
+
 Archiving deletes old rows but never their rollups, so the report keeps its history.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import transaction
-from django.db.models import Count, Min, Sum
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Min, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from messaging.models import DailyMessageCount, OutboundMessage
+from messaging.models import DailyDeliveryTime, DailyMessageCount, MessageStatus, OutboundMessage
 
 LIVE_DAYS = 1  # today is always counted live; yesterday is at most one refresh (5 minutes) old
 SETTLING_DAYS = 4  # rebuilt at every refresh; older days are left as rolled up
@@ -32,13 +41,30 @@ HORIZON_DAYS = 800  # how far back the refresh looks for days without a rollup
 DONE = ""  # channel and status of the marker row of a rolled-up day
 
 
-@dataclass(frozen=True)
-class DayCount:
+class DayCount(NamedTuple):
+    """A tuple, not a dataclass: a year's report makes thousands, and a tuple is made ten times faster."""
+
     day: date
     channel: str
     status: str
     messages: int
     spend: Decimal | None
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """Another app's daily rollup: how to rebuild one day, and which days of a range are done."""
+
+    name: str
+    rebuild: Callable[[date, datetime], None]  # (day, now), inside the refresh's transaction
+    done_days: Callable[[date, date], set[date]]  # (first, last), both included
+
+
+_ROLLUPS: dict[str, Rollup] = {}
+
+
+def rollup_register(rollup: Rollup) -> None:
+    _ROLLUPS[rollup.name] = rollup
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -53,6 +79,33 @@ def _live(start: datetime, end: datetime) -> list[DayCount]:
     return [DayCount(r["day"], r["channel"], r["status"], r["n"], r["spend"]) for r in rows]
 
 
+def duration_bucket(took: timedelta) -> int:
+    """A duration (a delivery, an acknowledgement) as its bucket: tenths of a second, two significant figures.
+
+    A provider's clock can put delivery a moment before our own "sent"; that is zero, not negative.
+    """
+    tenths = max((took.days * 86_400 + took.seconds) * 10 + took.microseconds // 100_000, 0)
+    if tenths < 100:
+        return tenths
+    step = 10 ** (len(str(tenths)) - 2)
+    return tenths // step * step
+
+
+def _live_delivery(start: datetime, end: datetime) -> dict[tuple[date, str], dict[int, int]]:
+    """Per day and channel: delivered messages created in [start, end) by delivery-time bucket."""
+    took = ExpressionWrapper(F("delivered_at") - F("sent_at"), output_field=DurationField())
+    rows = (OutboundMessage.objects.filter(created_at__gte=start, created_at__lt=end, status=MessageStatus.DELIVERED,
+                                           sent_at__isnull=False, delivered_at__isnull=False)
+            .annotate(day=TruncDate("created_at"), took=took).values("day", "channel", "took")
+            .annotate(n=Count("id")).order_by())
+    out: dict[tuple[date, str], dict[int, int]] = {}
+    for r in rows:
+        buckets = out.setdefault((r["day"], r["channel"]), {})
+        bucket = duration_bucket(r["took"])
+        buckets[bucket] = buckets.get(bucket, 0) + r["n"]
+    return out
+
+
 @transaction.atomic
 def rollup_days_rebuild(*, days: Iterable[date], now: datetime | None = None) -> int:
     """Count each of ``days`` again from the message log and replace its rollup rows."""
@@ -65,6 +118,14 @@ def rollup_days_rebuild(*, days: Iterable[date], now: datetime | None = None) ->
             [DailyMessageCount(day=day, channel=DONE, status=DONE, messages=0, refreshed_at=now)]
             + [DailyMessageCount(day=day, channel=c.channel, status=c.status, messages=c.messages, spend=c.spend,
                                  refreshed_at=now) for c in counts])
+        DailyDeliveryTime.objects.filter(day=day).delete()
+        DailyDeliveryTime.objects.bulk_create(
+            [DailyDeliveryTime(day=day, channel=DONE, refreshed_at=now)]
+            + [DailyDeliveryTime(day=day, channel=channel, tenths=tenths, messages=n, refreshed_at=now)
+               for (_, channel), buckets in _live_delivery(*day_bounds(day)).items()
+               for tenths, n in buckets.items()])
+        for rollup in _ROLLUPS.values():
+            rollup.rebuild(day, now)
         written += 1
     return written
 
@@ -77,8 +138,13 @@ def rollup_missing_days(*, today: date, limit: int | None = None) -> list[date]:
         return []
     first_day = timezone.localdate(first)
     last_day = today - timedelta(days=SETTLING_DAYS)
-    done = set(DailyMessageCount.objects.filter(day__gte=first_day, day__lte=last_day, channel=DONE)
-               .values_list("day", flat=True))
+    # A day is done when every rollup has its marker (an upgrade adds rollups to rolled-up days).
+    done = (set(DailyMessageCount.objects.filter(day__gte=first_day, day__lte=last_day, channel=DONE)
+                .values_list("day", flat=True))
+            & set(DailyDeliveryTime.objects.filter(day__gte=first_day, day__lte=last_day, channel=DONE)
+                  .values_list("day", flat=True)))
+    for rollup in _ROLLUPS.values():
+        done &= rollup.done_days(first_day, last_day)
     missing = [first_day + timedelta(days=i) for i in range((last_day - first_day).days + 1)]
     missing = [d for d in missing if d not in done]
     return missing[:limit] if limit else missing
@@ -103,10 +169,43 @@ def message_counts(*, first_day: date, now: datetime) -> list[DayCount]:
     rolled = list(DailyMessageCount.objects.filter(day__gte=first_day, day__lt=live_from)
                   .values_list("day", "channel", "status", "messages", "spend"))
     done = {day for day, channel, *_ in rolled if channel == DONE}
-    counts = [DayCount(*row) for row in rolled if row[1] != DONE]
+    counts = [DayCount._make(row) for row in rolled if row[1] != DONE]
     missing = [first_day + timedelta(days=i) for i in range((live_from - first_day).days)]
     missing = [d for d in missing if d not in done]
     if missing:
         counts += [c for c in _live(day_bounds(missing[0])[0], day_bounds(missing[-1])[1]) if c.day not in done]
     counts += _live(day_bounds(max(live_from, first_day))[0], now + timedelta(microseconds=1))
     return counts
+
+
+def delivery_times(*, first_day: date, now: datetime) -> dict[str, dict[int, int]]:
+    """Per channel, delivered messages created from ``first_day`` to now by delivery-time bucket.
+
+    Like message_counts: rolled-up days from the rollup, the rest live from the message log.
+    """
+    today = timezone.localdate(now)
+    live_from = today - timedelta(days=LIVE_DAYS - 1)
+    out: dict[str, dict[int, int]] = {}
+
+    def add(channel: str, tenths: int, n: int) -> None:
+        buckets = out.setdefault(channel, {})
+        buckets[tenths] = buckets.get(tenths, 0) + n
+
+    done = set()
+    for day, channel, tenths, n in (DailyDeliveryTime.objects.filter(day__gte=first_day, day__lt=live_from)
+                                    .values_list("day", "channel", "tenths", "messages")):
+        if channel == DONE:
+            done.add(day)
+        else:
+            add(channel, tenths, n)
+    missing = [first_day + timedelta(days=i) for i in range((live_from - first_day).days)]
+    missing = [d for d in missing if d not in done]
+    live = {}
+    if missing:
+        live = {k: v for k, v in _live_delivery(day_bounds(missing[0])[0], day_bounds(missing[-1])[1]).items()
+                if k[0] not in done}
+    live.update(_live_delivery(day_bounds(max(live_from, first_day))[0], now + timedelta(microseconds=1)))
+    for (_, channel), buckets in live.items():
+        for tenths, n in buckets.items():
+            add(channel, tenths, n)
+    return out

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from messaging.admin import paging
-from messaging.models import OutboundMessage
+from messaging.models import InboundSms, InboundStatus, OutboundMessage
 
 pytestmark = pytest.mark.django_db
 
@@ -47,3 +47,36 @@ def test_on_postgresql_a_big_table_shows_the_planners_estimate_and_a_capped_filt
     filtered = admin_client.get("/admin/messaging/outboundmessage/", {"status__exact": "queued"}).context["cl"]
     assert filtered.result_count == 25
     assert admin_client.get("/admin/messaging/outboundmessage/", {"p": "2"}).status_code == 200
+
+
+def inbound(n, handler, to, start=0):
+    InboundSms.objects.bulk_create([InboundSms(inbound_message_id=f"in-{handler}-{to}-{start + i}",
+                                               origination_number="+14255550100", destination_number=to,
+                                               handled_by=handler, body="YES", status=InboundStatus.HANDLED)
+                                    for i in range(n)])
+
+
+def test_the_inbound_list_offers_every_handler_and_number_and_filters_by_them(admin_client):
+    inbound(3, "messaging.consent.consent_handler", "+18005550100")
+    inbound(2, "incidents.inbound.reply_handler", "+18005550199")
+    inbound(1, "", "+18005550100", start=10)
+    page = admin_client.get("/admin/messaging/inboundsms/")
+    specs = {spec.title: spec for spec in page.context["cl"].filter_specs}
+    assert list(specs["handled by"].lookup_choices) == ["", "incidents.inbound.reply_handler",
+                                                        "messaging.consent.consent_handler"]
+    assert list(specs["to"].lookup_choices) == ["+18005550100", "+18005550199"]
+    shown = page.content.decode()
+    assert "?handled_by=incidents.inbound.reply_handler" in shown and "?destination_number=%2B18005550199" in shown
+    assert admin_client.get("/admin/messaging/inboundsms/", {"handled_by": "incidents.inbound.reply_handler"}
+                            ).context["cl"].result_count == 2
+    assert admin_client.get("/admin/messaging/inboundsms/", {"destination_number": "+18005550100"}
+                            ).context["cl"].result_count == 4
+
+
+def test_distinct_values_stop_at_the_cap():
+    inbound(1, "a", "+18005550101")
+    inbound(1, "b", "+18005550102")
+    inbound(1, "c", "+18005550103")
+    assert paging.distinct_values(InboundSms.objects.all(), "handled_by", limit=2) == ["a", "b"]
+    assert paging.distinct_values(InboundSms.objects.all(), "destination_number") == [
+        "+18005550101", "+18005550102", "+18005550103"]
