@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from messaging.models import Contact
 from oncall.models import Schedule, ScheduleMember, ScheduleOverride
-from oncall.rotation import OnCall, Segment, Span, oncall_resolve, oncall_segments
+from oncall.rotation import OnCall, Segment, Span, oncall_resolve, oncall_segments, turn_at
 
 # Overrides ahead of ``at`` that one lookup reads. More than a year of booked cover per schedule
 # would only make "until" end early at the 200th; who is on call stays right.
@@ -96,6 +96,14 @@ def _horizon(*, at: datetime, handoff: datetime, turn_hours: int, members: bool)
     return at + timedelta(hours=turn_hours + 2)
 
 
+def _since_floor(*, at: datetime, handoff: datetime, turn_hours: int, zone: str, members: bool) -> datetime:
+    """Overrides that ended after this matter too: one that ended earlier in the current turn is
+    when the rotation took over again ("since")."""
+    if not members or at < handoff:
+        return at
+    return turn_at(handoff=handoff, turn_hours=turn_hours, tz=zoneinfo.ZoneInfo(zone or "UTC"), at=at).start
+
+
 def _lookup(schedule_id: int, at: datetime) -> tuple[Schedule | None, list[Person], list[Span]]:
     with connection.cursor() as cur:
         cur.execute(_LOOKUP_SCHEDULE, [schedule_id])
@@ -105,8 +113,10 @@ def _lookup(schedule_id: int, at: datetime) -> tuple[Schedule | None, list[Perso
         pk, name, zone, handoff, turn_hours, notice, *_ = rows[0]
         handoff = _aware(handoff)
         members = [Person(cid, phone, cname) for *_, cid, phone, cname in rows if cid is not None]
-        cur.execute(_LOOKUP_OVERRIDES, [schedule_id, at, _horizon(at=at, handoff=handoff, turn_hours=turn_hours,
-                                                                  members=bool(members))])
+        cur.execute(_LOOKUP_OVERRIDES, [schedule_id, _since_floor(at=at, handoff=handoff, turn_hours=turn_hours,
+                                                                  zone=zone, members=bool(members)),
+                                        _horizon(at=at, handoff=handoff, turn_hours=turn_hours,
+                                                 members=bool(members))])
         spans = _spans(cur.fetchall())
     schedule = Schedule(pk=pk, name=name, time_zone=zone, handoff=handoff, turn_hours=turn_hours,
                         notice_minutes=notice)

@@ -65,3 +65,13 @@ def test_uncovered_slots_are_turn_sized_gaps(db):
     override_add(schedule=empty, contact=ana, start=now + 11 * H, end=now + 23 * H)
     slots = schedule_uncovered(schedule=empty, start=now, end=now + 35 * H)
     assert [(s.start - now, s.end - now) for s in slots] == [(0 * H, 11 * H), (23 * H, 35 * H)]
+
+
+def test_after_an_override_ends_the_rotation_is_on_call_since_its_end(rota):
+    now = timezone.now()
+    cleo = Contact.objects.create(name="Cleo", phone="+12065550103")
+    cover = override_add(schedule=rota, contact=cleo, start=now - 0.5 * H, end=now + H)
+    answer = oncall_at(schedule=rota, at=now + 2 * H)
+    assert answer.person.phone == "+12065550101"
+    assert answer.since == cover.end and not answer.override
+    assert answer.until == rota.handoff + 24 * H
