@@ -6,13 +6,23 @@ the alertmanager-webhook-types crate's sample-v4-payload.json,
 https://docs.rs/crate/alertmanager-webhook-types/latest/source/assets/sample-v4-payload.json).
 Grafana: the webhook contact point's example body,
 https://grafana.com/docs/grafana/latest/alerting/configure-notifications/manage-contact-points/integrations/webhook-notifier/
-Times in them are the documents' own; the portal never reads startsAt or endsAt, so no test
-depends on them.
+Their startsAt are the documents' shapes at times relative to now (the portal never reads them,
+but a date written down would still be a date that passes).
 """
 
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime, timedelta, timezone
+
+
+def _ago(minutes: float, *, offset_hours: int = 0) -> str:
+    """An instant ``minutes`` ago in the documents' formats: Alertmanager's Z, Grafana's offset."""
+    at = datetime.now(UTC) - timedelta(minutes=minutes)
+    if offset_hours:
+        return at.astimezone(timezone(timedelta(hours=offset_hours))).isoformat()
+    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
+
 
 ALERTMANAGER_FIRING = {
     "receiver": "sms",
@@ -31,7 +41,7 @@ ALERTMANAGER_FIRING = {
                 "description": "Instance https://server.example.org has been down for over 5m. Job: http_checks",
                 "summary": "BlackBox Probe Failure: https://server.example.org",
             },
-            "startsAt": "2023-02-06T13:08:45.828Z",
+            "startsAt": _ago(10),
             "endsAt": "0001-01-01T00:00:00Z",
             "generatorURL": "http://prometheus.example.org:9090/graph?g0.expr=probe_success+%3D%3D+0\u0026g0.tab=1",
             "fingerprint": "1a30ba71cca2921f",
@@ -68,7 +78,7 @@ GRAFANA_FIRING = {
                 "runbook_url": "https://myrunbook.com/runbook/1234",
                 "summary": "This alert was triggered for zone us-1",
             },
-            "startsAt": "2021-10-12T09:51:03.157076+02:00",
+            "startsAt": _ago(10, offset_hours=2),
             "endsAt": "0001-01-01T00:00:00Z",
             "generatorURL": "https://play.grafana.org/alerting/1afz29v7z/edit",
             "fingerprint": "c6eadffa33fcdf37",
@@ -85,7 +95,7 @@ GRAFANA_FIRING = {
                 "runbook_url": "https://myrunbook.com/runbook/1234",
                 "summary": "This alert was triggered for zone eu-1",
             },
-            "startsAt": "2021-10-12T09:56:03.157076+02:00",
+            "startsAt": _ago(5, offset_hours=2),
             "endsAt": "0001-01-01T00:00:00Z",
             "generatorURL": "https://play.grafana.org/alerting/d1rdpdv7k/edit",
             "fingerprint": "bc97ff14869b13e3",

@@ -251,7 +251,8 @@ S3_OBJECT_CREATED_PUT = {
     }],
 }
 # The same page's test message, which S3 sends when a notification configuration is saved.
-S3_TEST_EVENT = {"Service": "Amazon S3", "Event": "s3:TestEvent", "Time": "2014-10-13T15:57:02.089Z",
+S3_TEST_EVENT = {"Service": "Amazon S3", "Event": "s3:TestEvent",
+                 "Time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
                  "Bucket": "amzn-s3-demo-bucket", "RequestId": "5582815E1AEA5ADF",
                  "HostId": "8cLeGAmw098X5cv4Zkwcmo8vvZa3eH3eKxsPzbB9wrR+YYAoXYhC"}
 
