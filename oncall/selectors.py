@@ -184,7 +184,3 @@ def schedule_changes_between(*, schedule: Schedule, start: datetime, end: dateti
     """Segments that begin inside (start, end]: whoever takes over then (for the turn notices)."""
     segments = oncall_timeline(schedule=schedule, start=start, end=end + timedelta(seconds=1))
     return [s for s in segments if start < s.start <= end]
-
-
-def contact_by_phone(*, phone: str) -> Contact | None:
-    return Contact.objects.filter(phone=phone).first()

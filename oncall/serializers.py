@@ -6,23 +6,16 @@ import re
 import zoneinfo
 from datetime import datetime, time
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from rest_framework import serializers
 
 from messaging.api.serializers import E164Field
-from oncall.models import MAX_TURN_HOURS, Schedule
+from oncall.models import MAX_TURN_HOURS, Schedule, validate_time_zone
 from oncall.selectors import OnCallAnswer, schedule_zone
 
 MAX_MEMBERS = 200
 _TIME_ONLY = re.compile(r"^\d{1,2}:\d{2}(:\d{2})?$")
-
-
-def _zone(name: str) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise serializers.ValidationError({"time_zone": f"{name!r} is not an IANA time zone "
-                                                        "(for example Europe/London)."}) from exc
 
 
 def _local(value: datetime, tz) -> str:
@@ -49,14 +42,13 @@ class ScheduleCreateSerializer(serializers.Serializer):
     def validate_time_zone(self, value):
         # Checked as a field, so a bad zone is reported beside any other bad field.
         try:
-            zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-            raise serializers.ValidationError(f"{value!r} is not an IANA time zone (for example Europe/London).") \
-                from exc
+            validate_time_zone(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
         return value
 
     def validate(self, attrs):
-        tz = _zone(attrs["time_zone"])
+        tz = zoneinfo.ZoneInfo(attrs["time_zone"])  # validate_time_zone has passed
         raw = attrs["handoff"].strip()
         if _TIME_ONLY.match(raw):
             try:
@@ -95,8 +87,7 @@ class OnCallQuerySerializer(serializers.Serializer):
         # A "+01:00" typed into a URL by hand arrives as " 01:00" (a query string's + is a space).
         at = data.get("at")
         if isinstance(at, str) and _SPACED_OFFSET.search(at):
-            data = {**data.dict(), "at": _SPACED_OFFSET.sub(r"+\1", at)} if hasattr(data, "dict") else \
-                {**data, "at": _SPACED_OFFSET.sub(r"+\1", at)}
+            data = {"at": _SPACED_OFFSET.sub(r"+\1", at)}  # ``at`` is the only field
         return super().to_internal_value(data)
 
 

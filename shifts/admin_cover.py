@@ -6,8 +6,6 @@ Form and wiring only; the slots and the campaign come from shifts/cover_campaign
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -17,8 +15,8 @@ from django.utils import timezone
 
 from messaging.models import Tag
 from oncall.models import Schedule
-from oncall.selectors import schedule_uncovered, schedule_zone
-from shifts.cover_campaign import MAX_DAYS, cover_campaign_create
+from oncall.selectors import schedule_zone
+from shifts.cover_campaign import MAX_DAYS, cover_campaign_create, cover_slots
 
 
 class CoverCampaignForm(forms.Form):
@@ -36,11 +34,9 @@ def cover_view(model_admin, request):
     slots = []
     if form.is_valid():
         schedule, days = form.cleaned_data["schedule"], form.cleaned_data["days"]
-        now = timezone.now()
         tz = schedule_zone(schedule=schedule)
         slots = [(s.start.astimezone(tz), s.end.astimezone(tz))
-                 for s in schedule_uncovered(schedule=schedule, start=now, end=now + timedelta(days=days))
-                 if s.start > now]  # the gap under way now can no longer be booked
+                 for s in cover_slots(schedule=schedule, days=days, now=timezone.now())]
         if request.method == "POST":
             tag = form.cleaned_data["tag"]
             if tag is None:

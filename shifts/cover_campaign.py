@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from messaging.models import Tag
 from oncall.models import Schedule
+from oncall.rotation import Segment
 from oncall.selectors import schedule_uncovered, schedule_zone
 from oncall.texts import when
 from shifts.models import Shift, ShiftCampaign, ShiftStatus
@@ -28,15 +29,19 @@ def cover_slot_code(*, schedule: Schedule, start: datetime) -> str:
     return f"OC{schedule.pk}-{start.astimezone(schedule_zone(schedule=schedule)):%m%d%H%M}"
 
 
+def cover_slots(*, schedule: Schedule, days: int, now: datetime) -> list[Segment]:
+    """The uncovered slots of the next ``days`` days that can still be offered as shifts."""
+    slots = schedule_uncovered(schedule=schedule, start=now, end=now + timedelta(days=min(days, MAX_DAYS)))
+    # A shift cannot be booked once it has started, so the gap under way now is not offered.
+    return [s for s in slots if s.start > now and s.end - s.start >= MIN_SLOT]
+
+
 def cover_shifts_post(*, schedule: Schedule, days: int, now: datetime | None = None) -> list[Shift]:
     """An available on-call shift for every uncovered slot of the next ``days`` days."""
     now = now or timezone.now()
     tz = schedule_zone(schedule=schedule)
     shifts = []
-    for slot in schedule_uncovered(schedule=schedule, start=now, end=now + timedelta(days=min(days, MAX_DAYS))):
-        # A shift cannot be booked once it has started, so the gap under way now is not offered.
-        if slot.start <= now or slot.end - slot.start < MIN_SLOT:
-            continue
+    for slot in cover_slots(schedule=schedule, days=days, now=now):
         code = cover_slot_code(schedule=schedule, start=slot.start)
         existing = Shift.objects.filter(code=code).first()
         if existing is not None:
