@@ -11,7 +11,7 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MinValueValidator
 from django.http import HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
@@ -150,6 +150,8 @@ class IncidentAdmin(LargeTableAdminMixin, admin.ModelAdmin):
 
     def preview_view(self, request):
         """The first SMS as the add form stands, with its part count (the form's live preview)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied  # the add form's helper: only for who may open an incident
         text = selectors.incident_draft_page_text(description=request.GET.get("description", ""),
                                                   url=request.GET.get("url", ""))
         count = sms_parts(text)
