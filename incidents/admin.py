@@ -240,19 +240,16 @@ class IncidentAdmin(LargeTableAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Acknowledge on someone's behalf", permissions=["change"])
     def acknowledge_on_behalf(self, request, queryset):
-        if "apply" in request.POST:
-            form = AcknowledgeForm(request.POST)
-            if form.is_valid():
-                results = services.incidents_acknowledge(
-                    incident_ids=[i.pk for i in queryset], contact=form.cleaned_data["contact"],
-                    by=request.user.get_username())
-                for result in results:
-                    self.message_user(request, result.outcome,
-                                      messages.SUCCESS if result.changed else messages.WARNING)
-                return None
-        else:
-            form = AcknowledgeForm()
+        form = AcknowledgeForm(request.POST if "apply" in request.POST else None)
+        # Offered and accepted alike: a contact not paged for every selected incident is a form error.
         form.fields["contact"].queryset = selectors.contacts_paged_by(incidents=queryset)
+        if form.is_bound and form.is_valid():
+            results = services.incidents_acknowledge(
+                incident_ids=[i.pk for i in queryset], contact=form.cleaned_data["contact"],
+                by=request.user.get_username())
+            for result in results:
+                self.message_user(request, result.outcome, messages.SUCCESS if result.changed else messages.WARNING)
+            return None
         context = {**self.admin_site.each_context(request), "title": "Acknowledge on someone's behalf",
                    "incidents": queryset, "form": form, "opts": self.model._meta,
                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME}
