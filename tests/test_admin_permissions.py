@@ -62,6 +62,14 @@ PAGES = [
 ]
 
 
+# The staff pages the portal mounts beside the admin (portal/urls.py), with the same rule.
+SITE_PAGES = [
+    Page("report", "GET", None, ("messaging.view_outboundmessage",)),
+    Page("export-messages", "GET", None, ("messaging.view_outboundmessage",)),
+    Page("export-incidents", "GET", None, ("incidents.view_incident",)),
+]
+
+
 def _custom_admin_url_names() -> set[str]:
     names = set()
     for model, model_admin in admin.site._registry.items():
@@ -107,9 +115,9 @@ def test_no_role_reaches_a_custom_admin_page_its_permissions_do_not_allow(role, 
         user.groups.add(Group.objects.get(name=role))
     client.force_login(user)
     wrong = []
-    for page in PAGES:
+    for page in [*PAGES, *SITE_PAGES]:
         args = [targets[page.target].pk] if page.target else []
-        url = reverse(f"admin:{page.name}", args=args)
+        url = reverse(f"admin:{page.name}" if page in PAGES else page.name, args=args)
         answer = client.post(url) if page.method == "POST" else client.get(url)
         allowed = user.has_perms(page.needs)
         reached = answer.status_code not in (403, 404)
