@@ -11,7 +11,7 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MinValueValidator
 from django.http import HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
@@ -150,6 +150,8 @@ class IncidentAdmin(LargeTableAdminMixin, admin.ModelAdmin):
 
     def preview_view(self, request):
         """The first SMS as the add form stands, with its part count (the form's live preview)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied  # the add form's helper: only for who may open an incident
         text = selectors.incident_draft_page_text(description=request.GET.get("description", ""),
                                                   url=request.GET.get("url", ""))
         count = sms_parts(text)
@@ -238,19 +240,16 @@ class IncidentAdmin(LargeTableAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Acknowledge on someone's behalf", permissions=["change"])
     def acknowledge_on_behalf(self, request, queryset):
-        if "apply" in request.POST:
-            form = AcknowledgeForm(request.POST)
-            if form.is_valid():
-                results = services.incidents_acknowledge(
-                    incident_ids=[i.pk for i in queryset], contact=form.cleaned_data["contact"],
-                    by=request.user.get_username())
-                for result in results:
-                    self.message_user(request, result.outcome,
-                                      messages.SUCCESS if result.changed else messages.WARNING)
-                return None
-        else:
-            form = AcknowledgeForm()
+        form = AcknowledgeForm(request.POST if "apply" in request.POST else None)
+        # Offered and accepted alike: a contact not paged for every selected incident is a form error.
         form.fields["contact"].queryset = selectors.contacts_paged_by(incidents=queryset)
+        if form.is_bound and form.is_valid():
+            results = services.incidents_acknowledge(
+                incident_ids=[i.pk for i in queryset], contact=form.cleaned_data["contact"],
+                by=request.user.get_username())
+            for result in results:
+                self.message_user(request, result.outcome, messages.SUCCESS if result.changed else messages.WARNING)
+            return None
         context = {**self.admin_site.each_context(request), "title": "Acknowledge on someone's behalf",
                    "incidents": queryset, "form": form, "opts": self.model._meta,
                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME}

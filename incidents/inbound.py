@@ -76,3 +76,8 @@ def incident_reply_handler(inbound: InboundSms) -> HandlerResult | None:
     service = {"YES": incident_acknowledge, "NO": incident_decline, "RESOLVE": incident_resolve_by_reply}[answer]
     result = service(incident_id=incident.pk, contact=contact, inbound=inbound)
     return HandlerResult(outcome=result.outcome, reply=result.reply, owner=incident)
+
+
+# YES/NO/RESOLVE acknowledge, decline or resolve an incident: a dispatcher's action, so in the
+# simulator only a user who may change incidents answers a page as a phone.
+incident_reply_handler.simulator_permissions = ("incidents.change_incident",)

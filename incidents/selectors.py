@@ -24,7 +24,6 @@ from incidents.snapshots import (
     level_contacts,
     snapshot_from_policy,
     snapshot_levels,
-    snapshot_phones,
 )
 from incidents.texts import incident_page_text
 from messaging.models import Contact, OutboundMessage, Timer, TimerState
@@ -93,10 +92,22 @@ def contact_for_phone(*, phone: str) -> Contact | None:
     return Contact.objects.filter(phone=phone).first()
 
 
+def incident_paged_contact_ids(*, incident: Incident) -> set[int]:
+    """Contacts the timeline says were paged for this incident (notified or reminded, on any channel)."""
+    return set(incident.events.filter(kind__in=PAGED_KINDS, contact__isnull=False)
+               .values_list("contact_id", flat=True))
+
+
 def contacts_paged_by(*, incidents: Iterable[Incident]) -> QuerySet[Contact]:
-    """Contacts anywhere in these incidents' chains: who a dispatcher may acknowledge for."""
-    phones = {phone for incident in incidents for phone in snapshot_phones(incident=incident)}
-    return Contact.objects.filter(phone__in=phones)
+    """Contacts paged for every one of these incidents: who a dispatcher may acknowledge for.
+
+    Only people who were paged: someone further down the chain, not reached yet, or a contact
+    with nothing to do with the incident, cannot have accepted it."""
+    paged: set[int] | None = None
+    for incident in incidents:
+        ids = incident_paged_contact_ids(incident=incident)
+        paged = ids if paged is None else paged & ids
+    return Contact.objects.filter(pk__in=paged or set()).order_by("name")
 
 
 def policy_is_pageable(*, policy: EscalationPolicy) -> bool:

@@ -34,7 +34,7 @@ from incidents.models import (
     IncidentStatus,
 )
 from incidents.paging import level_oncall_resolve, level_page, page_send, timeline_event
-from incidents.selectors import incident_contact_ids, incident_paged_phones
+from incidents.selectors import incident_contact_ids, incident_paged_contact_ids, incident_paged_phones
 from incidents.snapshots import (
     SnapshotContact,
     level_contacts,
@@ -220,14 +220,17 @@ def incident_acknowledge(*, incident_id: int, contact: Contact, inbound: Inbound
                          by: str = "") -> ReplyOutcome:
     """``contact`` accepts the incident: timers stop, everyone paged is told who took it.
 
-    A reply (``inbound``) only counts from someone who was paged; a dispatcher (``by``) may
-    acknowledge on anyone's behalf.
+    A reply (``inbound``) only counts from a number that was paged by SMS; a dispatcher (``by``)
+    acknowledges on behalf of someone the timeline shows was paged (on any channel), never of
+    a contact who was not reached or has nothing to do with the incident.
     """
     with transaction.atomic():
         incident = _lock(incident_id)
         ref = incident.reference
         if inbound is not None and contact.phone not in incident_paged_phones(incident=incident):
             return ReplyOutcome(f"{contact.phone} was not paged for incident #{ref}; nothing changed.")
+        if inbound is None and contact.pk not in incident_paged_contact_ids(incident=incident):
+            return ReplyOutcome(f"{contact.name} was not paged for incident #{ref}; nothing changed.")
         if closed := _closed_outcome(incident, contact=contact):
             return closed
         now = timezone.now()

@@ -229,10 +229,13 @@ class ApiScope(models.TextChoices):
     """What an API key may do; each /api/v1/ view names the one scope it needs."""
 
     MESSAGES = "messages", "Send messages (POST messages/)"
-    LOG = "log", "Read the message log and dispatches (GET message-log/, GET messages/{id}/)"
+    LOG = "log", "Read what this key sent (GET message-log/, GET messages/{id}/)"
     CONTACTS = "contacts", "Create and update contacts (contacts/)"
     INCIDENTS = "incidents", "Open, read and resolve incidents"
     SHIFTS = "shifts", "Shifts, shift campaigns and the allow-list"
+    # Not a call of its own: it widens ``log`` from this key's messages to every message, other
+    # keys' one-time codes and the portal's own pages included (messaging.api.keys).
+    ALL_MESSAGES = "all_messages", "With log: read every message, not only this key's"
 
 
 class ApiKey(models.Model):

@@ -37,3 +37,7 @@ def oncall_command_handler(inbound) -> HandlerResult | None:
                                        phone=person.phone if person else None, until=answer.until,
                                        tz=schedule_zone(schedule=schedule), now=now))
     return HandlerResult(outcome=f"ONCALL: answered for {len(schedules)} schedule(s)", reply=texts.oncall_reply(lines))
+
+
+# ONCALL only reads the rotas; in the simulator, whoever may read them may ask as a phone.
+oncall_command_handler.simulator_permissions = ("oncall.view_schedule",)

@@ -170,8 +170,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_COOLOFF_TIME = timedelta(minutes=env.float("AXES_COOLOFF_MINUTES", default=15))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
-# The address is REMOTE_ADDR (django-ipware is not installed), never a header a client can set;
-# behind a proxy that is the proxy's address, and the lock still holds per username.
+# The address is portal.client_ip's: REMOTE_ADDR, or X-Forwarded-For only as far as
+# TRUSTED_PROXY_COUNT (below) says proxies wrote it. Without that, behind a proxy every user
+# would share the proxy's address and anyone could lock the real user out.
+AXES_CLIENT_IP_CALLABLE = "portal.client_ip.client_ip"
 
 # --- Security ---
 
@@ -195,6 +197,12 @@ def _proxy_ssl_header(value: str):
 
 
 SECURE_PROXY_SSL_HEADER = _proxy_ssl_header(env.str("SECURE_PROXY_SSL_HEADER", default=""))
+# How many proxies stand in front and append to X-Forwarded-For. 0: the header is ignored (any
+# client can send it) and the client is the connection's address. The admin lockout and the API
+# throttles read the client through portal.client_ip. API_TRUSTED_PROXIES is its older name.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=env.int("API_TRUSTED_PROXIES", default=0))
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT={TRUSTED_PROXY_COUNT}: give 0 or the number of proxies.")
 # A deployment (DEBUG off, a host beyond loopback) gets HTTPS-only defaults, so that
 # ``manage.py check --deploy`` is clean; local runs on loopback stay plain HTTP. Behind a proxy
 # that terminates TLS, set SECURE_PROXY_SSL_HEADER too, or the redirect loops.
@@ -226,8 +234,9 @@ REST_FRAMEWORK = {
         "api_key": env.str("API_RATE_PER_KEY", default="3000/min") or None,
         "api_failed_auth": env.str("API_RATE_FAILED_AUTH", default="20/min") or None,
     },
-    # Proxies in front of the portal whose X-Forwarded-For is trusted for the client address.
-    "NUM_PROXIES": env.int("API_TRUSTED_PROXIES", default=0),
+    # DRF's own reading of X-Forwarded-For; the portal's throttles use portal.client_ip, and this
+    # is kept equal to it for any DRF throttle class used as is.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Operations portal API",

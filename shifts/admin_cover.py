@@ -28,7 +28,9 @@ class CoverCampaignForm(forms.Form):
 
 
 def cover_view(model_admin, request):
-    if not (model_admin.has_add_permission(request) and request.user.has_perm("shifts.add_shift")):
+    # It writes a campaign and its shifts from a schedule's gaps, which it shows: all three rights.
+    if not (model_admin.has_add_permission(request)
+            and request.user.has_perms(["shifts.add_shift", "oncall.view_schedule"])):
         raise PermissionDenied
     form = CoverCampaignForm(request.POST or request.GET or None)
     slots = []

@@ -71,3 +71,13 @@ def _agent(inbound) -> HandlerResult:
     )
     return HandlerResult(outcome=f"call-back requested (voice message #{call.pk})",
                          reply=texts.CALLBACK_REPLY.format(phone=phone))
+
+
+def _simulator_permissions(inbound) -> tuple[str, ...]:
+    # A shift code books the shift: a shift manager's action, so in the simulator only a user who
+    # may change shifts texts the shift commands as a phone. Text from a number off the
+    # allow-list is taken only to be ignored, and acts for nobody.
+    return () if inbound.outcome == NOT_ALLOWED else ("shifts.change_shift",)
+
+
+shift_command_handler.simulator_permissions = _simulator_permissions

@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from axes.models import AccessAttempt
 from django.core.management import call_command
 from django.http import HttpRequest
 
@@ -93,3 +94,47 @@ def test_tests_can_still_log_in_with_the_client(client, dispatcher):
     client.logout()
     client.force_login(dispatcher)
     assert logged_in(client)
+
+
+# --- Behind a TLS proxy (TRUSTED_PROXY_COUNT) ---
+PROXY = "10.0.0.5"  # every request reaches the portal from the proxy's address
+CLIENT_A, CLIENT_B = "203.0.113.50", "198.51.100.60"
+
+
+def through_proxy(client, password, *, client_address, forged=None):
+    # The proxy appends the address it was reached from; a client may send its own header first.
+    chain = f"{forged}, {client_address}" if forged else client_address
+    return client.post("/admin/login/?next=/admin/", {"username": "dana", "password": password},
+                       REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=chain)
+
+
+def test_behind_one_proxy_a_guesser_does_not_lock_the_real_user_out(client, dispatcher, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        last = through_proxy(client, "guess", client_address=CLIENT_A)
+    assert last.status_code == 429
+    # Client A stays locked, whatever it writes into its own X-Forwarded-For.
+    assert through_proxy(client, PASSWORD, client_address=CLIENT_A, forged=CLIENT_B).status_code == 429
+    # Dana, at her own desk behind the same proxy, logs in.
+    assert through_proxy(client, PASSWORD, client_address=CLIENT_B).status_code == 302
+    assert logged_in(client)
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {CLIENT_A}
+
+
+def test_without_a_trusted_proxy_a_forged_x_forwarded_for_is_ignored(client, dispatcher, settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    # A fresh forged address per try buys no fresh count: the fifth locks the connection's address.
+    answers = [client.post("/admin/login/?next=/admin/", {"username": "dana", "password": "guess"},
+                           REMOTE_ADDR=ATTACKER, HTTP_X_FORWARDED_FOR=f"192.0.2.{i}").status_code
+               for i in range(settings.AXES_FAILURE_LIMIT)]
+    assert answers == [200] * (settings.AXES_FAILURE_LIMIT - 1) + [429]
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {ATTACKER}
+
+
+def test_a_header_that_is_no_address_falls_back_to_the_connection(client, dispatcher, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        last = client.post("/admin/login/?next=/admin/", {"username": "dana", "password": "guess"},
+                           REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="unknown")
+    assert last.status_code == 429
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {PROXY}

@@ -12,7 +12,7 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -125,7 +125,9 @@ class AlertIntegrationAdmin(admin.ModelAdmin):
 
     def test_view(self, request, pk: int):
         integration = get_object_or_404(AlertIntegration, pk=pk)
-        if request.method != "POST" or not self.has_change_permission(request, integration):
+        if not self.has_change_permission(request, integration):
+            raise PermissionDenied  # a test alert opens a real incident and pages its people
+        if request.method != "POST":
             return HttpResponseRedirect(reverse("admin:incidents_alertintegration_changelist"))
         outcome = integration_send_test_alert(integration=integration, by=request.user.get_username())
         messages.success(request, f"Test alert sent: incident #{outcome.incident_id} opened.")

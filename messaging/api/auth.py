@@ -28,9 +28,15 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from messaging.api.keys import api_key_authenticate, api_key_has_scope
 from messaging.models import ApiKey, ApiScope
+from portal.client_ip import client_ip
 
 
 class _SettingsRateThrottle(SimpleRateThrottle):
+    def get_ident(self, request):
+        # The one reading of the client address (TRUSTED_PROXY_COUNT), shared with the admin
+        # login lockout, so the two never disagree about who a client is.
+        return client_ip(request)
+
     def get_rate(self):
         # Read at each request, not once at import as DRF does, so that a changed setting
         # (a test, a reload) takes effect.
@@ -43,8 +49,8 @@ class FailedAuthThrottle(_SettingsRateThrottle):
     scope = "api_failed_auth"
 
     def get_cache_key(self, request, view):
-        # get_ident honours REST_FRAMEWORK["NUM_PROXIES"]: with 0, X-Forwarded-For is ignored,
-        # so a client cannot pick a fresh address per request.
+        # With TRUSTED_PROXY_COUNT 0, X-Forwarded-For is ignored, so a client cannot pick a
+        # fresh address per request.
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
     def exhausted(self, request) -> bool:

@@ -2,6 +2,10 @@
 
 A key carries its rights: ``scopes`` (what it may call, ``ApiScope``) and ``senders`` (the only
 ``sender`` values it may put on POST /api/v1/messages/; ``None`` means any).
+
+``log`` reads only what the key itself sent (its dispatches and their messages): a service that
+sends one-time codes must not be readable by another service's key. The ``all_messages`` scope
+widens ``log`` to every message; keys made with every scope hold it.
 """
 
 from __future__ import annotations
@@ -61,6 +65,11 @@ def api_key_revoke(*, key: ApiKey) -> None:
 
 def api_key_has_scope(*, key: ApiKey, scope: str) -> bool:
     return scope in (key.scopes or [])
+
+
+def api_key_sent_by(*, key: ApiKey) -> ApiKey | None:
+    """The key whose messages ``key`` may read: itself, or None (every message) with ``all_messages``."""
+    return None if api_key_has_scope(key=key, scope=ApiScope.ALL_MESSAGES) else key
 
 
 def _sender_address(*, channel: str, sender: str) -> str:

@@ -7,6 +7,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from messaging.api.keys import api_key_sent_by
 from messaging.api.serializers import (
     AllowListSerializer,
     ContactSerializer,
@@ -49,7 +50,7 @@ class MessageLogView(APIView):
     def get(self, request):
         q = MessageLogQuerySerializer(data=request.query_params)
         q.is_valid(raise_exception=True)
-        rows = message_log_list(**q.validated_data)
+        rows = message_log_list(**q.validated_data, sent_by=api_key_sent_by(key=request.auth))
         return Response({"results": MessageLogSerializer(rows, many=True).data})
 
 

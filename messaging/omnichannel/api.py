@@ -8,7 +8,8 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from messaging.models import ApiScope, Dispatch
+from messaging.api.keys import api_key_sent_by
+from messaging.models import ApiKey, ApiScope, Dispatch
 from messaging.omnichannel.serializers import DispatchRequestSerializer, DispatchSerializer
 from messaging.omnichannel.services import (
     IdempotencyConflict,
@@ -19,8 +20,13 @@ from messaging.omnichannel.services import (
 )
 
 
-def _load(pk: int) -> Dispatch:
-    return get_object_or_404(dispatches_with_attempts(), pk=pk)
+def _load(pk: int, *, key: ApiKey) -> Dispatch:
+    # Another key's dispatch is a 404, as if it did not exist, unless this key reads all messages.
+    sent_by = api_key_sent_by(key=key)
+    visible = dispatches_with_attempts()
+    if sent_by is not None:
+        visible = visible.filter(api_key=sent_by)
+    return get_object_or_404(visible, pk=pk)
 
 
 SEED_EXAMPLE = {
@@ -69,16 +75,16 @@ class DispatchCreateView(APIView):
         if key:
             existing = dispatch_find_replay(api_key=api_key, idempotency_key=key, fingerprint=fingerprint)
             if existing:
-                return self._reply(existing.pk, replayed=True)
+                return self._reply(existing.pk, key=api_key, replayed=True)
         ser = DispatchRequestSerializer(data=request.data, context={"api_key": api_key})
         ser.is_valid(raise_exception=True)
         dispatch, created = dispatch_submit(api_key=api_key, idempotency_key=key, fingerprint=fingerprint,
                                             **ser.create_kwargs(request_payload=request.data))
-        return self._reply(dispatch.pk, replayed=not created)
+        return self._reply(dispatch.pk, key=api_key, replayed=not created)
 
     @staticmethod
-    def _reply(pk: int, *, replayed: bool) -> Response:
-        response = Response(DispatchSerializer(_load(pk)).data, status=status.HTTP_202_ACCEPTED)
+    def _reply(pk: int, *, key: ApiKey, replayed: bool) -> Response:
+        response = Response(DispatchSerializer(_load(pk, key=key)).data, status=status.HTTP_202_ACCEPTED)
         if replayed:
             response["Idempotent-Replayed"] = "true"
         return response
@@ -89,4 +95,4 @@ class DispatchDetailView(APIView):
 
     @extend_schema(responses={200: DispatchSerializer})
     def get(self, request, pk: int):
-        return Response(DispatchSerializer(_load(pk)).data)
+        return Response(DispatchSerializer(_load(pk, key=request.auth)).data)

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import json
 
+from django.contrib.auth.models import Permission
+from django.db import transaction
 from django.db.models import Max
+from django.utils.module_loading import import_string
 
+from messaging.inbound.handlers import handler_permissions
 from messaging.models import Channel, Contact, InboundSms, MessageStatus, OutboundMessage
 from messaging.simulator.events import (
     notification_ingest_local,
@@ -74,10 +78,47 @@ def simulator_conversation(*, phone: str) -> list[dict]:
     return items[-CONVERSATION_LIMIT:]
 
 
-def simulator_reply(*, phone: str, body: str, channel: str = Channel.SMS):
+class SimulatorRefused(Exception):
+    """The reply would act in a role the staff user does not hold; nothing of it was kept."""
+
+
+def simulator_reply(*, phone: str, body: str, channel: str = Channel.SMS, actor=None):
     """The phone ``phone`` texts ``body`` back (by SMS, or as a WhatsApp user): built as AWS would
     publish it, run through the same notification pipeline as a verified SNS delivery. Returns
-    the stored InboundSms."""
+    the stored InboundSms.
+
+    With ``actor`` (the staff user typing), the reply counts only if ``actor`` holds the
+    permissions of the handler that took it (``simulator_permissions``): a shift manager may not
+    acknowledge an incident by answering its page, nor a dispatcher book a shift. Which handler
+    takes a text is known only once it has been routed, so the reply runs in one transaction
+    that is rolled back whole on refusal: no inbound row, no state change, and no answer sent
+    (sends are queued on commit). SimulatorRefused says why.
+    """
+    with transaction.atomic():
+        inbound = _reply(phone=phone, body=body, channel=channel)
+        if actor is not None:
+            _refuse_unless_permitted(actor=actor, inbound=inbound)
+    return inbound
+
+
+def _refuse_unless_permitted(*, actor, inbound: InboundSms) -> None:
+    if not inbound.handled_by:
+        return  # nobody acted on it
+    needed = handler_permissions(import_string(inbound.handled_by), inbound)
+    if actor.has_perms(needed):
+        return
+    missing = [p for p in needed if not actor.has_perm(p)]
+    names = []
+    for perm in missing:
+        app_label, codename = perm.split(".", 1)
+        row = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+        names.append(f"“{row.name}”" if row else perm)
+    raise SimulatorRefused(
+        f"This reply would be taken by {inbound.handled_by.rsplit('.', 1)[-1]} ({inbound.outcome}), which acts "
+        f"for a role you do not have: it needs the permission {' and '.join(names)}. Nothing was recorded or sent.")
+
+
+def _reply(*, phone: str, body: str, channel: str) -> InboundSms:
     last = (OutboundMessage.objects.filter(channel=channel, recipient=phone).exclude(provider_message_id="")
             .order_by("-created_at", "-id").first())
     if channel == Channel.WHATSAPP:

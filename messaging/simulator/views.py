@@ -14,6 +14,11 @@ Who may do what, least privilege first:
   delivery event that the portal then acts on (opt-outs, acknowledgements, fallbacks), so it
   needs reading plus ``messaging.add_inboundsms``. Dispatchers and shift managers have that;
   analysts, who change nothing, do not.
+- A reply also acts as the role its handler's action belongs to: answering an incident page
+  needs ``incidents.change_incident`` (dispatchers), the shift commands ``shifts.change_shift``
+  (shift managers). Otherwise it is refused with 403 and leaves nothing behind
+  (messaging.simulator.phone.simulator_reply). STOP/HELP and unhandled text are the phone's
+  own and need nothing more.
 """
 
 from __future__ import annotations
@@ -32,7 +37,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from messaging.models import OutboundMessage
 from messaging.phones import phone_normalize
-from messaging.simulator.phone import simulator_conversation, simulator_mark, simulator_phones, simulator_reply
+from messaging.simulator.phone import (
+    SimulatorRefused,
+    simulator_conversation,
+    simulator_mark,
+    simulator_phones,
+    simulator_reply,
+)
 
 VIEW_PERMISSION = "messaging.view_outboundmessage"
 # Replying as a phone creates rows, so it needs more than the view-only access analysts have.
@@ -173,7 +184,10 @@ def simulator_reply_json(request):
         errors["channel"] = ["Reply by sms or whatsapp."]
     if errors:
         return JsonResponse(errors, status=400)
-    inbound = simulator_reply(phone=phone, body=body, channel=channel)
+    try:
+        inbound = simulator_reply(phone=phone, body=body, channel=channel, actor=request.user)
+    except SimulatorRefused as exc:
+        return JsonResponse({"detail": str(exc)}, status=403)
     return JsonResponse({"id": inbound.pk, "status": inbound.status, "handled_by": inbound.handled_by,
                          "outcome": inbound.outcome, "reply": inbound.reply, "error": inbound.error})
 

@@ -68,3 +68,26 @@ def test_a_dispatcher_answers_as_a_phone_and_an_analyst_only_reads(browser_page,
     assert page.is_disabled("#reply-body") and page.is_disabled("#send")
     assert page.locator(f".bubble.out[data-id='{sent.pk}'] button[data-mark]").count() == 0
     assert "not answer as a phone" in page.content()
+
+
+def test_a_shift_manager_answering_an_incident_page_is_told_why_not_and_nothing_happens(
+        browser_page, live_server, admin_login):
+    from incidents.models import Incident, IncidentStatus
+    from incidents.services import incident_open
+    from messaging.contacts import contact_upsert
+    from portal.roles import SHIFT_MANAGER
+
+    ana, _ = contact_upsert(name="Ana", phone=PHONE)
+    incident = incident_open(description="Power cut on Elm St", contacts=[ana], wait_seconds=300, reminders=0)
+    page = browser_page
+    admin_login(page, live_server.url, username="manager", groups=(SHIFT_MANAGER,))
+    page.click("text=Phone simulator")
+    page.click(f"#phones a[data-phone='{PHONE}']")
+    page.wait_for_selector(".bubble.out >> text=Power cut on Elm St")
+    page.fill("#reply-body", "YES")
+    page.click("#send")
+    page.wait_for_selector("#error >> text=Can change incident")
+    assert "Nothing was recorded or sent" in page.inner_text("#error")
+    assert page.locator(".bubble.in").count() == 0
+    assert not InboundSms.objects.exists()
+    assert Incident.objects.get(pk=incident.pk).status == IncidentStatus.NOT_ACKNOWLEDGED

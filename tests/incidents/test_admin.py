@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 
 from incidents.demo import DEMO_POLICY, demo_seed
 from incidents.models import EscalationPolicy, Incident, IncidentStatus
-from incidents.services import incident_open
+from incidents.services import incident_open, incidents_acknowledge
 from messaging.models import Timer, TimerState
 from portal.demo import demo_seed as portal_demo_seed
 from portal.roles import DISPATCHER
@@ -71,8 +71,8 @@ def test_change_page_buttons_resolve_and_repage(dispatcher, people):
     assert 'http-equiv="refresh"' not in dispatcher.get(url).content.decode()
 
 
-def test_admin_actions_acknowledge_on_behalf_resolve_and_repage(dispatcher, people):
-    incident = incident_open(description="Leak", contacts=[people[ANA], people[BEN]])
+def test_admin_actions_acknowledge_on_behalf_resolve_and_repage(dispatcher, people, policy_factory):
+    incident = incident_open(description="Leak", policy=policy_factory([([ANA, BEN], 60, 1, False)]))
     changelist = "/admin/incidents/incident/"
     page = dispatcher.post(changelist, {"action": "acknowledge_on_behalf", "_selected_action": [incident.pk]})
     assert page.status_code == 200 and "Acknowledge on behalf of" in page.content.decode()
@@ -87,6 +87,43 @@ def test_admin_actions_acknowledge_on_behalf_resolve_and_repage(dispatcher, peop
     assert len(sms_to(CLEO)) == 2
     dispatcher.post(changelist, {"action": "resolve", "_selected_action": [incident.pk, other.pk]})
     assert set(Incident.objects.values_list("status", flat=True)) == {IncidentStatus.RESOLVED}
+
+
+def _acknowledge_form(dispatcher, incidents):
+    page = dispatcher.post("/admin/incidents/incident/", {"action": "acknowledge_on_behalf",
+                                                          "_selected_action": [i.pk for i in incidents]})
+    return {str(pk) for pk, _ in page.context["form"].fields["contact"].choices if pk}
+
+
+def test_acknowledge_on_behalf_offers_only_people_who_were_paged(dispatcher, people):
+    # Ana is paged now; Ben is the next level, not reached yet; Cleo has nothing to do with it.
+    incident = incident_open(description="Leak", contacts=[people[ANA], people[BEN]])
+    assert _acknowledge_form(dispatcher, [incident]) == {str(people[ANA].pk)}
+    # For several incidents at once, only someone paged for every one of them.
+    other = incident_open(description="Other", contacts=[people[BEN]])
+    both = incident_open(description="Both", contacts=[people[ANA]])
+    assert _acknowledge_form(dispatcher, [incident, other]) == set()
+    assert _acknowledge_form(dispatcher, [incident, both]) == {str(people[ANA].pk)}
+
+
+@pytest.mark.parametrize("who", [BEN, CLEO])
+def test_a_forged_acknowledgement_for_someone_never_paged_is_a_form_error(dispatcher, people, who):
+    incident = incident_open(description="Leak", contacts=[people[ANA], people[BEN]])
+    page = dispatcher.post("/admin/incidents/incident/", {
+        "action": "acknowledge_on_behalf", "_selected_action": [incident.pk], "contact": people[who].pk,
+        "apply": "1"})
+    assert page.status_code == 200 and "Select a valid choice" in page.content.decode()
+    incident.refresh_from_db()
+    assert (incident.status, incident.acknowledged_by) == (IncidentStatus.NOT_ACKNOWLEDGED, None)
+    assert ("acknowledged", who) not in timeline(incident)
+
+
+def test_the_service_too_refuses_to_acknowledge_for_someone_never_paged(people):
+    incident = incident_open(description="Leak", contacts=[people[ANA], people[BEN]])
+    [outcome] = incidents_acknowledge(incident_ids=[incident.pk], contact=people[BEN], by="jo")
+    assert not outcome.changed and "was not paged" in outcome.outcome
+    incident.refresh_from_db()
+    assert incident.status == IncidentStatus.NOT_ACKNOWLEDGED
 
 
 def test_changelist_filters_and_searches(dispatcher, people):

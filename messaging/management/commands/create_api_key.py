@@ -13,16 +13,23 @@ class Command(BaseCommand):
         parser.add_argument("name", help="Who or what will use the key, e.g. 'monitoring'.")
         parser.add_argument("--scope", action="append", dest="scopes", choices=ApiScope.values, metavar="SCOPE",
                             help=f"Repeatable; limits the key to these scopes: {', '.join(ApiScope.values)}.")
+        parser.add_argument("--all-messages", action="store_true", dest="all_messages",
+                            help="With --scope log: read every message in the log, not only what this key sent "
+                                 "(the scope all_messages). A key made without --scope has it already.")
         parser.add_argument("--sender", action="append", dest="senders", metavar="SENDER",
                             help="Repeatable; the only senders POST /api/v1/messages/ accepts from this key "
                                  "(a number, origination identity, phone-number id, email address or @domain).")
 
-    def handle(self, *args, name, scopes=None, senders=None, **options):
+    def handle(self, *args, name, scopes=None, senders=None, all_messages=False, **options):
+        if all_messages and scopes is not None:
+            scopes = [*scopes, ApiScope.ALL_MESSAGES]
         try:
             key, raw = api_key_create(name=name, scopes=scopes, senders=senders)
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
         rights = ", ".join(key.scopes) if key.scopes else "nothing"
+        if ApiScope.LOG in key.scopes and ApiScope.ALL_MESSAGES not in key.scopes:
+            rights += " (log: only what this key sends)"
         who = "any sender" if key.senders is None else ", ".join(key.senders) or "no sender"
         self.stderr.write(f"Created API key '{key.name}' ({key.prefix}…) for {rights}; {who}. "
                           "Store it now; it is not shown again.")

@@ -92,3 +92,27 @@ def test_the_contact_export_escapes_formulae_and_needs_only_view(login):
     r = c.post("/admin/messaging/contact/export/", {"format": "0", "resource": "0", **dict.fromkeys(columns, "on")})
     text = r.content.decode()
     assert "'=HYPERLINK" in text and "+12065550101" in text
+
+
+def test_a_dispatcher_is_offered_contacts_only_and_a_forged_allow_list_upload_is_refused(login):
+    c = login("dispatcher")
+    page = c.get("/admin/messaging/importrun/add/").content.decode()
+    assert 'value="contacts"' in page and 'value="allow_list"' not in page
+    r = upload(c, b"phone,scope\n+12065550101,shifts\n", kind="allow_list", scope="shifts")
+    assert r.status_code == 200 and "Select a valid choice" in r.content.decode()
+    assert not ImportRun.objects.exists() and not AllowListEntry.objects.exists()
+    # Contacts still import.
+    assert upload(c, b"name,phone\nAna,+12065550101\n").status_code == 302
+
+
+def test_a_dispatcher_can_neither_see_nor_confirm_a_shift_managers_allow_list_file(login, client):
+    upload(login("shift manager"), b"phone,scope\n+12065550101,shifts\n", kind="allow_list")
+    run = ImportRun.objects.get()
+    client.logout()
+    c = login("dispatcher")
+    assert c.get("/admin/messaging/importrun/").context["cl"].result_count == 0
+    assert c.get(f"/admin/messaging/importrun/{run.pk}/change/").status_code == 404
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert c.post(f"/admin/messaging/importrun/{run.pk}/confirm/").status_code == 404
+    run.refresh_from_db()
+    assert run.status == ImportStatus.CHECKED and not AllowListEntry.objects.exists()

@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from incidents.models import Incident
 from messaging.api.keys import api_key_create
 from messaging.models import AllowListEntry, ApiKey, ApiScope, Contact, Dispatch, OutboundMessage
+from messaging.omnichannel.services import dispatch_fallback_due
 from shifts.models import Shift, ShiftCampaign
 from tests.support.omnichannel import SMS_TO_EMAIL, payload
 
@@ -74,7 +75,7 @@ def test_a_key_with_only_that_scope_gets_past_the_door(scope, method, path, body
 
 
 def test_a_log_reader_cannot_send_and_a_sender_cannot_read_the_log(django_capture_on_commit_callbacks):
-    reader, sender = client_for(scopes=["log"]), client_for(scopes=["messages"])
+    reader, sender = client_for(scopes=["log", "all_messages"]), client_for(scopes=["messages"])
     with django_capture_on_commit_callbacks(execute=True):
         sent = sender.post("/api/v1/messages/", SMS_TO_EMAIL, format="json")
     assert sent.status_code == 202
@@ -84,6 +85,57 @@ def test_a_log_reader_cannot_send_and_a_sender_cannot_read_the_log(django_captur
     log = reader.get("/api/v1/message-log/").json()["results"]
     assert [m["recipient"] for m in log] == ["+12065550123"]
     assert reader.get(f"/api/v1/messages/{sent.json()['id']}/").status_code == 200
+
+
+# ---------------------------------------------------------------- whose messages `log` reads
+
+
+def test_a_log_key_reads_what_it_sent_and_not_another_services_codes(django_capture_on_commit_callbacks):
+    otp, shop = client_for(scopes=["messages", "log"]), client_for(scopes=["messages", "log"])
+    with django_capture_on_commit_callbacks(execute=True):
+        code = otp.post("/api/v1/messages/", SMS_TO_EMAIL, format="json").json()["id"]
+        shipped = {**SMS_TO_EMAIL["pc"], "recipient": "+12065550124",
+                   "sms": {**SMS_TO_EMAIL["pc"]["sms"], "message": "Your order shipped"}}
+        order = shop.post("/api/v1/messages/", payload(pc=shipped), format="json").json()["id"]
+    shop_log = shop.get("/api/v1/message-log/").json()["results"]
+    assert [m["body"] for m in shop_log] == ["Your order shipped"]
+    assert shop.get("/api/v1/message-log/?recipient=%2B12065550123").json()["results"] == []
+    assert shop.get(f"/api/v1/messages/{code}/").status_code == 404
+    assert shop.get(f"/api/v1/messages/{order}/").status_code == 200
+    assert [m["body"] for m in otp.get("/api/v1/message-log/").json()["results"]] == ["Your code is 1234"]
+    # A log-only key sent nothing, so it reads nothing.
+    assert client_for(scopes=["log"]).get("/api/v1/message-log/").json()["results"] == []
+
+
+def test_the_fallback_a_worker_sends_later_is_still_the_keys(django_capture_on_commit_callbacks):
+    otp = client_for(scopes=["messages", "log"])
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = otp.post("/api/v1/messages/", SMS_TO_EMAIL, format="json").json()["id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatch_fallback_due(dispatch_id=sent)  # the fallback timer, as the worker fires it
+    log = otp.get("/api/v1/message-log/").json()["results"]
+    assert sorted(m["channel"] for m in log) == ["email", "sms"]
+    assert client_for(scopes=["messages", "log"]).get("/api/v1/message-log/").json()["results"] == []
+
+
+def test_all_messages_keys_and_full_rights_keys_read_everything(capsys, django_capture_on_commit_callbacks):
+    otp = client_for(scopes=["messages", "log"])
+    with django_capture_on_commit_callbacks(execute=True):
+        otp.post("/api/v1/messages/", SMS_TO_EMAIL, format="json")
+    # The portal's own sends (an incident page here) belong to no key.
+    Contact.objects.create(name="Ana", phone="+12065550101")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client_for(scopes=["incidents"]).post("/api/v1/incidents/", {
+            "description": "Leak", "contacts": ["+12065550101"]}, format="json").status_code == 201
+    everything = {"+12065550123", "+12065550101"}
+    _, monitoring = _create("monitoring", "--scope", "log", "--all-messages", capsys=capsys)
+    _, full = _create("e2e", capsys=capsys)
+    for raw in (monitoring, full):
+        reader = APIClient()
+        reader.credentials(HTTP_X_API_KEY=raw)
+        assert {m["recipient"] for m in reader.get("/api/v1/message-log/").json()["results"]} == everything
+    assert otp.get("/api/v1/message-log/").json()["results"][0]["recipient"] == "+12065550123"
+    assert len(otp.get("/api/v1/message-log/").json()["results"]) == 1
 
 
 def test_a_key_with_no_scopes_can_do_nothing():
@@ -169,6 +221,7 @@ def test_create_api_key_by_default_makes_a_full_rights_key_printed_alone_on_the_
     key, raw = _create("e2e", capsys=capsys)
     assert raw.startswith("pk_")
     assert sorted(key.scopes) == sorted(ALL) and key.senders is None
+    assert "all_messages" in key.scopes
     client = APIClient()
     client.credentials(HTTP_X_API_KEY=raw)
     assert client.get("/api/v1/message-log/").status_code == 200

@@ -95,3 +95,15 @@ def test_an_empty_rate_switches_a_throttle_off(rates):
     rates(api_failed_auth=None)
     client = APIClient()
     assert all(client.get(LOG, HTTP_X_API_KEY="pk_guess").status_code == 401 for _ in range(40))
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_bad_key_allowance(settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    client = APIClient(REMOTE_ADDR="10.0.0.5")  # every request arrives from the proxy
+    for i in range(20):
+        client.get(LOG, HTTP_X_API_KEY=f"pk_guess_{i}", HTTP_X_FORWARDED_FOR="203.0.113.50")
+    assert client.get(LOG, HTTP_X_API_KEY="pk_x", HTTP_X_FORWARDED_FOR="203.0.113.50").status_code == 429
+    # A forged left-hand entry does not help the guesser; another client behind the proxy is served.
+    forged = client.get(LOG, HTTP_X_API_KEY="pk_y", HTTP_X_FORWARDED_FOR="192.0.2.1, 203.0.113.50")
+    assert forged.status_code == 429
+    assert client.get(LOG, HTTP_X_API_KEY="pk_z", HTTP_X_FORWARDED_FOR="198.51.100.60").status_code == 401
