@@ -281,8 +281,8 @@ Q_CLUSTER = {
     "recycle": env.int("Q_RECYCLE", default=5000),
     # How often an idle pusher polls the ORM queue; this bounds timer lateness.
     "poll": env.float("Q_POLL", default=0.1),
-    # Due tasks are claimed in due order, up to `bulk` per statement (messaging.queue).
-    "broker_class": "messaging.queue.PortalOrmBroker",
+    # Due tasks are claimed in due order, up to `bulk` per statement (messaging.scheduling.queue).
+    "broker_class": "messaging.scheduling.queue.PortalOrmBroker",
     "bulk": env.int("Q_BULK", default=10),
     "catch_up": False,
     "label": "Background tasks",
@@ -300,7 +300,7 @@ SIMULATOR_AUTO_DELIVER = env.bool("SIMULATOR_AUTO_DELIVER", default=True)
 # address, so by default it exists only when every channel is simulated.
 SIMULATOR_ENABLED = env.bool("SIMULATOR_ENABLED", default=all(
     t == "simulator" for t in (SMS_TRANSPORT, EMAIL_TRANSPORT, WHATSAPP_TRANSPORT, VOICE_TRANSPORT)))
-# Tests run immediate work inline (messaging.queue); never set this for a running portal.
+# Tests run immediate work inline (messaging.scheduling.queue); never set this for a running portal.
 TASKS_EAGER = env.bool("TASKS_EAGER", default=False)
 # Delay before a simulated delivery event, so a person can watch a message go sent → delivered.
 SIMULATOR_DELIVERY_DELAY_SECONDS = env.float("SIMULATOR_DELIVERY_DELAY_SECONDS", default=0.5)

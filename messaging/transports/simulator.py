@@ -49,7 +49,3 @@ class EmailTransport(_SimulatorTransport):
 
 class WhatsAppTransport(_SimulatorTransport):
     channel = "whatsapp"
-
-
-# Old path of the test transport, kept for a release (settings may still name it here).
-from messaging.transports.locmem import LocmemTransport  # noqa: E402,F401

@@ -1,4 +1,4 @@
-"""messaging.sns: parsing, certificate-URL rules and signature checks for SNS deliveries.
+"""messaging.inbound.sns_verify: parsing, certificate-URL rules and signature checks for SNS deliveries.
 
 Every test runs with ``requests.get`` replaced by a tripwire, so nothing here can reach the
 network; the one test that exercises downloading supplies its own fake.
