@@ -47,7 +47,7 @@ class PortalOrmBroker(ORM):
             log.warning("queue poll failed, polling again in 1 s: %s", exc)
             # django-q2's pusher answers a failed poll by sleeping 10 s and exiting, to be
             # respawned by the sentinel: after a database restart the worker then stood idle
-            # for ~10 s (tests/test_database_faults.py). Dropping the broken connection and
+            # for ~10 s (tests/portal/test_database_faults.py). Dropping the broken connection and
             # polling again a second later brings it back about a second after the database.
             connections[Conf.ORM].close()
             time.sleep(1.0)
