@@ -146,9 +146,7 @@ def _deliver_batch(message_ids: list[int]) -> dict[str, int]:
             tally(_after_send_error(msg, exc))
             continue
         _record_sent(msg, result)
-        after_sent = getattr(transport, "sent", None)
-        if after_sent:
-            after_sent(msg.pk)
+        transport.sent(msg.pk)
         tally("sent")
     return counts
 

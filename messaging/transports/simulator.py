@@ -27,7 +27,7 @@ class _SimulatorTransport(BaseTransport):
                           sender=sender if self.channel in ("sms", "voice") else message.sender)
 
     def sent(self, message_id: int) -> None:
-        """Called by the send service once the row records the provider id."""
+        """A simulated delivery event follows, as a provider's would (unless auto-delivery is off)."""
         if not settings.SIMULATOR_AUTO_DELIVER:
             return
         due = timezone.now() + timedelta(seconds=settings.SIMULATOR_DELIVERY_DELAY_SECONDS)
