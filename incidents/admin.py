@@ -22,7 +22,7 @@ from incidents import selectors, services, texts
 from incidents.models import EscalationLevel, EscalationPolicy, Incident, IncidentEvent, IncidentStatus
 from incidents.snapshots import snapshot_level_count, snapshot_repeat
 from messaging.admin.badges import status_badge
-from messaging.admin.paging import LargeTableAdminMixin
+from messaging.admin.pagination import LargeTableAdminMixin
 from messaging.models import Contact
 from messaging.outbound.parts import sms_parts
 
