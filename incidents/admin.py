@@ -1,6 +1,6 @@
 """The dispatcher's tool: policies with inline levels; open an incident and watch it escalate.
 
-Incidents section. Forms, display and wiring only: every change goes through incidents/services.py,
+Forms, display and wiring only: every change goes through incidents/services.py,
 every read the admin cannot get from its own querysets through incidents/selectors.py, and the
 snapshot through incidents/snapshots.py, so the admin holds no decision of its own.
 """

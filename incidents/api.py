@@ -1,6 +1,6 @@
 """The incidents JSON API: open, read (with the timeline) and resolve.
 
-Incidents section. Parsing and the read shape only: opening (with the contacts it needs) and
+Parsing and the read shape only: opening (with the contacts it needs) and
 resolving are services, the timeline and the chain's numbers come from selectors and the
 snapshot reader, so the API decides nothing the admin would not decide the same way.
 """

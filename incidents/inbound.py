@@ -6,7 +6,7 @@ message it answers (``previousPublishedMessageId``), else the sender's one open 
 which they were paged. With several open incidents and no number, the sender is asked which.
 Anything that is not one of the keywords passes on to the next handler (shift commands).
 
-Incidents section. The reply handler named in ``INBOUND_SMS_HANDLERS`` (that string is stored in
+The reply handler named in ``INBOUND_SMS_HANDLERS`` (that string is stored in
 ``InboundSms.handled_by`` and must not move): it parses and picks the incident, reading through
 incidents/selectors.py, and leaves the transition to incidents/services.py.
 """

@@ -3,7 +3,7 @@
 A running incident works from ``snapshot`` — a JSON copy of its policy taken when it opened —
 so editing a policy never changes an incident that is already paging people.
 
-Incidents section. Schema only; the snapshot's shape is written and read in snapshots.py, and
+Schema only; the snapshot's shape is written and read in snapshots.py, and
 every change of state goes through services.py.
 """
 

@@ -1,6 +1,6 @@
 """Escalation policies written through the API: a name, levels in order, and repeats.
 
-Incidents section. Kept apart from services.py, which holds an incident's transitions; a policy
+Kept apart from services.py, which holds an incident's transitions; a policy
 is configuration, and an incident copies it (snapshots.py) when it opens.
 """
 

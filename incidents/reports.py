@@ -1,6 +1,6 @@
 """How incidents of the last few days went, for the delivery report page.
 
-Incidents section. Aggregates only, apart from selectors.py because portal/views.py is its one
+Aggregates only, apart from selectors.py because portal/views.py is its one
 reader and its numbers are about many incidents, not one. Times to acknowledge and the weekly
 counts come from the daily rollups (incidents/history.py) plus today, live.
 """

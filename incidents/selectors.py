@@ -1,6 +1,6 @@
 """Reads about incidents: the lookups and querysets the services, admin, API and reply handler need.
 
-Incidents section. Kept apart from services.py so that the transitions module holds only what
+Kept apart from services.py so that the transitions module holds only what
 changes state, and the admin and API get their reads from one place instead of building
 querysets themselves. Nothing here writes or locks.
 """

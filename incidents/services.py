@@ -8,7 +8,7 @@ Timing, per level: page at t, a reminder at t + w, t + 2w … (``reminders`` of 
 ``w`` after the last reminder the next level starts the same cycle. After the last level (and
 any repeats of the whole chain) the incident becomes ``unacknowledged`` and the final action runs.
 
-Incidents section. This module holds the transitions only, so that what changes an incident's
+This module holds the transitions only, so that what changes an incident's
 state reads in one place (how one level is paged is paging.py): the snapshot is read through
 snapshots.py, lookups come from selectors.py, every wording from texts.py, and the name a Timer
 row stores is in tasks.py. The admin and the API call the functions below and decide nothing themselves.
