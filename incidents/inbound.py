@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 
 from incidents.selectors import (
-    contact_for_phone,
     incident_by_reply_to,
     incident_get,
     incident_most_recent_paged,
@@ -25,6 +24,7 @@ from incidents.selectors import (
 )
 from incidents.services import incident_acknowledge, incident_decline, incident_resolve_by_reply
 from incidents.texts import incident_which_text
+from messaging.contacts import contact_lookup
 from messaging.inbound.handlers import HandlerResult
 from messaging.models import InboundSms
 
@@ -69,7 +69,7 @@ def incident_reply_handler(inbound: InboundSms) -> HandlerResult | None:
             incident = candidates[0] if candidates else incident_most_recent_paged(phone=phone)
         if incident is None:
             return HandlerResult(outcome=f"{answer} from {phone}: not paged for any incident; nothing changed.")
-    contact = contact_for_phone(phone=phone)
+    contact = contact_lookup(phone=phone)
     if contact is None:  # paged once, contact deleted since
         return HandlerResult(outcome=f"{answer} from {phone}: no contact with this number; nothing changed.",
                              owner=incident)

@@ -89,10 +89,6 @@ def incident_most_recent_paged(*, phone: str) -> Incident | None:
             .order_by("-id").first())
 
 
-def contact_for_phone(*, phone: str) -> Contact | None:
-    return Contact.objects.filter(phone=phone).first()
-
-
 def contacts_paged_by(*, incidents: Iterable[Incident]) -> QuerySet[Contact]:
     """Contacts anywhere in these incidents' chains: who a dispatcher may acknowledge for."""
     phones = {phone for incident in incidents for phone in snapshot_phones(incident=incident)}

@@ -47,7 +47,7 @@ from incidents.snapshots import (
     snapshot_levels,
     snapshot_repeat,
 )
-from messaging.contacts import contact_for_phone
+from messaging.contacts import contacts_get_or_create
 from messaging.models import Contact, InboundSms
 from messaging.scheduling.timers import timer_schedule, timers_cancel_for
 
@@ -171,7 +171,7 @@ def incident_open_for_phones(*, description: str, url: str, phones: list[str], w
     A new contact is named after its number, and an existing one is left as it is: that is why
     this is not ``messaging.contacts.contact_upsert``, which overwrites name and email.
     """
-    contacts = [contact_for_phone(phone=phone) for phone in phones]
+    contacts = contacts_get_or_create(phones=phones)
     return incident_open(description=description, url=url, contacts=contacts, wait_seconds=wait_seconds,
                          reminders=reminders, created_by=created_by)
 
