@@ -91,7 +91,7 @@ class _DueOrmBroker(ORM):
 def _eager() -> bool:
     # Unit tests run immediate work inline so that a request and its consequences can be
     # asserted in one test; timed work still waits for a timer run or a real qcluster.
-    return getattr(settings, "TASKS_EAGER", False)
+    return settings.TASKS_EAGER
 
 
 def enqueue(func: str, *args, due_at: datetime | None = None, task_timeout: int | None = None, **kwargs) -> None:

@@ -21,7 +21,7 @@ from messaging.models import (
     SuppressionReason,
 )
 from messaging.outbound.send import message_send
-from messaging.transports.aws import aws_client
+from messaging.transports.clients import aws_client
 from tests.support.aws import SES_BOUNCE_RAW
 from tests.support.omnichannel import attempt, payload, send_event
 

@@ -34,7 +34,7 @@ from botocore.exceptions import (
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from messaging.transports import aws
+from messaging.transports import clients
 from messaging.transports.aws import (
     EmailTransport,
     SmsTransport,
@@ -775,7 +775,7 @@ def test_clients_are_built_lazily_in_the_configured_region(aws_env, settings, mo
         built.append((service, kwargs))
         return real(service, **kwargs)
 
-    monkeypatch.setattr(aws.boto3, "client", spy)
+    monkeypatch.setattr(clients.boto3, "client", spy)
     transport = VoiceTransport()
     assert built == []
 
