@@ -71,7 +71,7 @@ def delivery_event_apply(*, event: NormalizedEvent, notification=None,
         )
         # Suppression is consent, not a subscriber: it applies even to a bounce for a message the
         # portal never sent, which no outcome hook hears about.
-        suppression_from_event(event=row)
+        suppression_from_event(event=row, addresses=event.recipients)
         if message is not None:
             _advance_status(message, event)
             if settings.DELIVERY_OUTCOME_HOOKS:
