@@ -66,7 +66,7 @@ def add_pending(n: int) -> None:
         with cur.cursor.copy("COPY django_q_ormq (key, payload, lock) FROM STDIN") as copy:
             for pk, due in timers:
                 tag = uuid()
-                task = {"id": tag[1], "name": tag[0], "func": "messaging.timers.timer_fire", "args": (),
+                task = {"id": tag[1], "name": tag[0], "func": "messaging.tasks.timer_fire", "args": (),
                         "kwargs": {"timer_id": pk}, "started": due, "ack_failure": Conf.ACK_FAILURES}
                 copy.write_row((Conf.CLUSTER_NAME, SignedPackage.dumps(task), due))
         cur.execute("ANALYZE django_q_ormq")

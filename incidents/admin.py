@@ -1,6 +1,6 @@
 """The dispatcher's tool: policies with inline levels; open an incident and watch it escalate.
 
-Incidents section. Forms, display and wiring only: every change goes through incidents/services.py,
+Forms, display and wiring only: every change goes through incidents/services.py,
 every read the admin cannot get from its own querysets through incidents/selectors.py, and the
 snapshot through incidents/snapshots.py, so the admin holds no decision of its own.
 """
@@ -22,7 +22,7 @@ from incidents import selectors, services, texts
 from incidents.models import EscalationLevel, EscalationPolicy, Incident, IncidentEvent, IncidentStatus
 from incidents.snapshots import snapshot_level_count, snapshot_repeat
 from messaging.admin.badges import status_badge
-from messaging.admin.paging import LargeTableAdminMixin
+from messaging.admin.pagination import LargeTableAdminMixin
 from messaging.models import Contact
 from messaging.outbound.parts import sms_parts
 

@@ -1,6 +1,6 @@
 """The incidents JSON API: open, read (with the timeline) and resolve.
 
-Incidents section. Parsing and the read shape only: opening (with the contacts it needs) and
+Parsing and the read shape only: opening (with the contacts it needs) and
 resolving are services, the timeline and the chain's numbers come from selectors and the
 snapshot reader, so the API decides nothing the admin would not decide the same way.
 """
@@ -27,7 +27,6 @@ from incidents.snapshots import snapshot_phones
 from messaging.api.serializers import E164Field
 from messaging.models import ApiScope
 from oncall.models import Schedule
-from oncall.services import contacts_for_phones
 
 # Reminders every wait_seconds: a day between pages is already more than any duty roster wants,
 # and a bound keeps due times far from datetime's limits (10**18 seconds was an OverflowError).
@@ -197,7 +196,7 @@ class PolicyCreateView(APIView):
         ser = PolicyCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         data = ser.validated_data
-        levels = [LevelSpec(contacts=contacts_for_phones(phones=list(dict.fromkeys(level["contacts"]))),
+        levels = [LevelSpec(phones=list(dict.fromkeys(level["contacts"])),
                             schedule=level["schedule"], wait_seconds=level["wait_seconds"],
                             reminders=level["reminders"], voice=level["voice"]) for level in data["levels"]]
         policy = policy_create(name=data["name"], levels=levels, repeat=data["repeat"])

@@ -6,7 +6,7 @@ class IncidentsConfig(AppConfig):
 
     def ready(self):
         # The report's incident rollup is rebuilt by messaging's refresh, with the message rollups.
-        from incidents.history import INCIDENT_ROLLUP
+        from incidents.rollups import INCIDENT_ROLLUP
         from messaging.history.rollups import rollup_register
 
         rollup_register(INCIDENT_ROLLUP)

@@ -1,6 +1,6 @@
 """Demo escalation policy for `make run`. Safe to run repeatedly; needs messaging's demo contacts.
 
-Incidents section. Called by the composition root (portal), which seeds messaging first.
+Called by the composition root (portal), which seeds messaging first.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """A month of past incidents for `make run`: acknowledged, escalated, declined and unanswered.
 
-Incidents section. Each incident gets the timeline and the SMS the escalation would have
+Each incident gets the timeline and the SMS the escalation would have
 written (notified, reminded, declined, escalated, acknowledged, nobody answered, resolved), by
 bulk_create, so the report's weekly trends and per-responder table have something to show on
 a fresh clone. Seeded from a fixed random seed relative to today; does nothing if incidents exist.

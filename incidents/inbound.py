@@ -6,7 +6,7 @@ message it answers (``previousPublishedMessageId``), else the sender's one open 
 which they were paged. With several open incidents and no number, the sender is asked which.
 Anything that is not one of the keywords passes on to the next handler (shift commands).
 
-Incidents section. The reply handler named in ``INBOUND_SMS_HANDLERS`` (that string is stored in
+The reply handler named in ``INBOUND_SMS_HANDLERS`` (that string is stored in
 ``InboundSms.handled_by`` and must not move): it parses and picks the incident, reading through
 incidents/selectors.py, and leaves the transition to incidents/services.py.
 """
@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 
 from incidents.selectors import (
-    contact_for_phone,
     incident_by_reply_to,
     incident_get,
     incident_most_recent_paged,
@@ -25,6 +24,7 @@ from incidents.selectors import (
 )
 from incidents.services import incident_acknowledge, incident_decline, incident_resolve_by_reply
 from incidents.texts import incident_which_text
+from messaging.contacts import contact_lookup
 from messaging.inbound.handlers import HandlerResult
 from messaging.models import InboundSms
 
@@ -69,7 +69,7 @@ def incident_reply_handler(inbound: InboundSms) -> HandlerResult | None:
             incident = candidates[0] if candidates else incident_most_recent_paged(phone=phone)
         if incident is None:
             return HandlerResult(outcome=f"{answer} from {phone}: not paged for any incident; nothing changed.")
-    contact = contact_for_phone(phone=phone)
+    contact = contact_lookup(phone=phone)
     if contact is None:  # paged once, contact deleted since
         return HandlerResult(outcome=f"{answer} from {phone}: no contact with this number; nothing changed.",
                              owner=incident)

@@ -3,7 +3,7 @@
 A running incident works from ``snapshot`` — a JSON copy of its policy taken when it opened —
 so editing a policy never changes an incident that is already paging people.
 
-Incidents section. Schema only; the snapshot's shape is written and read in snapshots.py, and
+Schema only; the snapshot's shape is written and read in snapshots.py, and
 every change of state goes through services.py.
 """
 
@@ -275,7 +275,7 @@ class MaintenanceWindow(models.Model):
 class DailyIncidentCount(models.Model):
     """Incidents opened on one day: how many, how many escalated, how many nobody answered.
 
-    The report's weekly trends read these (incidents/history.py); a row is also the mark that
+    The report's weekly trends read these (incidents/rollups.py); a row is also the mark that
     the day is rolled up, and DailyAckTime holds the same day's times to acknowledge.
     """
 

@@ -1,6 +1,6 @@
 """Paging: what one level of an incident sends, and the timeline line each send writes.
 
-Incidents section. Split from services.py, which keeps the transitions (when to page, escalate,
+Split from services.py, which keeps the transitions (when to page, escalate,
 give up); this module is how a level is paged: its fixed contacts and whoever its schedule says
 is on call when it starts, by SMS (a call for a known landline), each send on the timeline.
 Callers hold the incident's row lock.

@@ -1,6 +1,6 @@
 """Escalation policies written through the API: a name, levels in order, and repeats.
 
-Incidents section. Kept apart from services.py, which holds an incident's transitions; a policy
+Kept apart from services.py, which holds an incident's transitions; a policy
 is configuration, and an incident copies it (snapshots.py) when it opens.
 """
 
@@ -12,12 +12,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from incidents.models import EscalationLevel, EscalationPolicy
+from messaging.contacts import contacts_get_or_create
 from messaging.models import Contact
 
 
 @dataclass
 class LevelSpec:
     contacts: list[Contact] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)  # become contacts once the policy is accepted
     schedule: object | None = None
     wait_seconds: int = 60
     reminders: int = 1
@@ -30,7 +32,7 @@ def policy_create(*, name: str, levels: list[LevelSpec], repeat: int = 0) -> Esc
     if not levels:
         raise ValidationError({"levels": "A policy needs at least one level."})
     for i, level in enumerate(levels):
-        if not level.contacts and level.schedule is None:
+        if not level.contacts and not level.phones and level.schedule is None:
             raise ValidationError({"levels": f"Level {i + 1} needs contacts, a schedule, or both."})
     policy = EscalationPolicy(name=(name or "").strip(), repeat=repeat)
     policy.full_clean()
@@ -43,5 +45,5 @@ def policy_create(*, name: str, levels: list[LevelSpec], repeat: int = 0) -> Esc
         level = EscalationLevel.objects.create(policy=policy, position=position, schedule=spec.schedule,
                                                wait_seconds=spec.wait_seconds, reminders=spec.reminders,
                                                voice=spec.voice)
-        level.contacts.set(spec.contacts)
+        level.contacts.set([*spec.contacts, *contacts_get_or_create(phones=spec.phones)])
     return policy

@@ -1,8 +1,8 @@
 """How incidents of the last few days went, for the delivery report page.
 
-Incidents section. Aggregates only, apart from selectors.py because portal/views.py is its one
+Aggregates only, apart from selectors.py because portal/views.py is its one
 reader and its numbers are about many incidents, not one. Times to acknowledge and the weekly
-counts come from the daily rollups (incidents/history.py) plus today, live.
+counts come from the daily rollups (incidents/rollups.py) plus today, live.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from incidents.history import incident_days, merged_acks
 from incidents.models import EventKind, Incident, IncidentEvent, IncidentStatus
+from incidents.rollups import incident_days, merged_acks
 from messaging.reports import bucket_percentile, percentile
 
 # The per-responder median reads at most this many of the period's newest acknowledged incidents.

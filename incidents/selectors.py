@@ -1,6 +1,6 @@
 """Reads about incidents: the lookups and querysets the services, admin, API and reply handler need.
 
-Incidents section. Kept apart from services.py so that the transitions module holds only what
+Kept apart from services.py so that the transitions module holds only what
 changes state, and the admin and API get their reads from one place instead of building
 querysets themselves. Nothing here writes or locks.
 """
@@ -86,10 +86,6 @@ def incident_most_recent_paged(*, phone: str) -> Incident | None:
     return (Incident.objects.filter(events__message__recipient=phone, events__message__channel="sms",
                                     events__kind__in=PAGED_KINDS)
             .order_by("-id").first())
-
-
-def contact_for_phone(*, phone: str) -> Contact | None:
-    return Contact.objects.filter(phone=phone).first()
 
 
 def incident_paged_contact_ids(*, incident: Incident) -> set[int]:

@@ -8,7 +8,7 @@ Timing, per level: page at t, a reminder at t + w, t + 2w … (``reminders`` of 
 ``w`` after the last reminder the next level starts the same cycle. After the last level (and
 any repeats of the whole chain) the incident becomes ``unacknowledged`` and the final action runs.
 
-Incidents section. This module holds the transitions only, so that what changes an incident's
+This module holds the transitions only, so that what changes an incident's
 state reads in one place (how one level is paged is paging.py): the snapshot is read through
 snapshots.py, lookups come from selectors.py, every wording from texts.py, and the name a Timer
 row stores is in tasks.py. The admin and the API call the functions below and decide nothing themselves.
@@ -47,7 +47,7 @@ from incidents.snapshots import (
     snapshot_levels,
     snapshot_repeat,
 )
-from messaging.contacts import contact_for_phone
+from messaging.contacts import contacts_get_or_create
 from messaging.models import Contact, InboundSms
 from messaging.scheduling.timers import timer_schedule, timers_cancel_for
 
@@ -171,7 +171,7 @@ def incident_open_for_phones(*, description: str, url: str, phones: list[str], w
     A new contact is named after its number, and an existing one is left as it is: that is why
     this is not ``messaging.contacts.contact_upsert``, which overwrites name and email.
     """
-    contacts = [contact_for_phone(phone=phone) for phone in phones]
+    contacts = contacts_get_or_create(phones=phones)
     return incident_open(description=description, url=url, contacts=contacts, wait_seconds=wait_seconds,
                          reminders=reminders, created_by=created_by)
 

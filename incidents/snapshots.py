@@ -1,6 +1,6 @@
 """The incident snapshot: the one writer and the one reader of ``Incident.snapshot``.
 
-Incidents section. A running incident works from a JSON copy of its chain taken when it opened
+A running incident works from a JSON copy of its chain taken when it opened
 (see incidents/models.py). Its shape is known here and nowhere else: services, admin, API,
 inbound and selectors get ``SnapshotLevel`` and ``SnapshotContact`` from here instead of walking
 the JSON, so a change of shape is one module's change.

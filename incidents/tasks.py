@@ -1,6 +1,6 @@
 """Every dotted path incidents stores in a row, as a thin stable name.
 
-Incidents section. A pending ``Timer`` row names its callback as a string, so moving or renaming
+A pending ``Timer`` row names its callback as a string, so moving or renaming
 a function would strand the rows already queued. Rows name these functions instead; each one
 only hands over to the service, which may move freely behind it. Keep every name here as long
 as a row may hold it. The older path ``incidents.services.incident_step_fire`` still resolves for

@@ -1,6 +1,6 @@
 """What incidents say by SMS (and voice, and the final action's email): every wording in one place.
 
-Incidents section. Texts are pure functions of an incident and a few names, so the admin's live
+Texts are pure functions of an incident and a few names, so the admin's live
 preview, the services and the reply handler render the same words, and changing a wording never
 touches a transition. The outcomes written on the inbound row (for the message log, not for the
 phone) stay beside the transitions that decide them.

@@ -9,9 +9,11 @@ runserver or qcluster start import each one now and name the setting that is wro
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Tags, Warning, register
+from django.db import DatabaseError
 from django.utils.module_loading import import_string
 
+from messaging.legacy_paths import legacy_prefixes
 from messaging.transports import TRANSPORT_SETTINGS, transport_path
 
 
@@ -60,3 +62,57 @@ def transports_check(app_configs, **kwargs):
                 hint=f"Set {setting} to simulator, aws, or the dotted path of a transport class.",
                 obj=setting, id="messaging.E003"))
     return errors
+
+
+def _queued_funcs():
+    """The func of every task on django-q2's queue that names it by path."""
+    from django_q.models import OrmQ
+    from django_q.signing import SignedPackage
+
+    for payload in OrmQ.objects.values_list("payload", flat=True).iterator():
+        try:
+            func = SignedPackage.loads(payload).get("func")
+        except Exception:  # signed with another key, or an unpicklable callable: not a path
+            continue
+        if isinstance(func, str):
+            yield func
+
+
+def _legacy_holders():
+    from django_q.models import Schedule
+
+    from messaging.models import Timer, TimerState
+
+    prefixes = legacy_prefixes()
+    pending = Timer.objects.filter(state=TimerState.PENDING)
+    for path in pending.values_list("callback", flat=True).distinct():
+        if path.startswith(prefixes):
+            yield f"pending Timer rows (callback={path!r})", path
+    for path in Schedule.objects.values_list("func", flat=True).distinct():
+        if path.startswith(prefixes):
+            yield f"a django-q2 Schedule (func={path!r})", path
+    for path in sorted(set(_queued_funcs())):
+        if path.startswith(prefixes):
+            yield f"queued django-q2 tasks (func={path!r})", path
+    for path in settings.DELIVERY_OUTCOME_HOOKS:  # read from the environment
+        if path.startswith(prefixes):
+            yield f"DELIVERY_OUTCOME_HOOKS ({path!r})", path
+
+
+@register(Tags.database)
+def legacy_paths_check(app_configs, databases=None, **kwargs):
+    """Rows and settings that still name a path kept only in messaging.legacy_paths.
+
+    Tagged ``database``: it runs with ``manage.py check --database default`` and before
+    ``migrate``, not on every command, since it reads the queue.
+    """
+    if not databases or "default" not in databases:
+        return []
+    try:
+        holders = list(_legacy_holders())
+    except DatabaseError:  # not migrated yet: nothing can hold a path
+        return []
+    return [Warning(f"{where} still name an old path that messaging.legacy_paths keeps resolving.",
+                    hint=f"Let them drain, or rewrite {path!r} to its new path, before that entry is removed "
+                         "(messaging/legacy_paths.py says when each entry may go).",
+                    obj=path, id="messaging.W001") for where, path in holders]

@@ -20,7 +20,18 @@ def tags_resolve(*, names: list[str]) -> list[Tag]:
     return tags
 
 
-def contact_for_phone(*, phone: str) -> Contact:
+def _number_type_look_up_later(contact: Contact) -> None:
+    """A new contact's number type is asked of AWS on a worker: charged per number, so new ones only."""
+    if settings.NUMBER_LOOKUP == "aws":
+        enqueue_with(NUMBERS_LOOKUP_TASK, contact_ids=[contact.pk])
+
+
+def contact_lookup(*, phone: str) -> Contact | None:
+    """The contact with this number, or None: a lookup that never creates one."""
+    return Contact.objects.filter(phone=phone).first()
+
+
+def contact_get_or_create(*, phone: str) -> Contact:
     """The contact with this number; a new one is named by its number and typed like any other.
 
     Unlike ``contact_upsert`` an existing contact is left exactly as it is: a number given to a
@@ -28,9 +39,14 @@ def contact_for_phone(*, phone: str) -> Contact:
     """
     contact, created = Contact.objects.get_or_create(
         phone=phone, defaults={"name": phone, "number_type": number_type_offline(phone)})
-    if created and settings.NUMBER_LOOKUP == "aws":  # charged per number: only new ones, on a worker
-        enqueue_with(NUMBERS_LOOKUP_TASK, contact_ids=[contact.pk])
+    if created:
+        _number_type_look_up_later(contact)
     return contact
+
+
+def contacts_get_or_create(*, phones: list[str]) -> list[Contact]:
+    """``contact_get_or_create`` for each phone, in order."""
+    return [contact_get_or_create(phone=phone) for phone in phones]
 
 
 @transaction.atomic
@@ -49,8 +65,8 @@ def contact_upsert(*, name: str, phone: str, email: str = "", whatsapp: str = ""
         contact.save()
     if tags is not None:
         contact.tags.set(tags_resolve(names=tags))
-    if created and settings.NUMBER_LOOKUP == "aws":  # charged per number: only new ones, on a worker
-        enqueue_with(NUMBERS_LOOKUP_TASK, contact_ids=[contact.pk])
+    if created:
+        _number_type_look_up_later(contact)
     return contact, created
 
 

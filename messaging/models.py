@@ -20,6 +20,11 @@ class OwnedQuerySet(models.QuerySet):
         return self.filter(owner_type=ContentType.objects.get_for_model(owner), owner_id=owner.pk)
 
 
+def owned_by_kind(row: models.Model, owner: type[models.Model]) -> bool:
+    """Whether ``row`` belongs to an instance of ``owner``: no query (ContentType caches its ids)."""
+    return row.owner_type_id == ContentType.objects.get_for_model(owner).pk
+
+
 def owner_fields(owner: models.Model | None) -> dict:
     """The two columns that record ``owner`` on a row being created; empty for no owner."""
     if owner is None:

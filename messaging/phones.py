@@ -42,7 +42,7 @@ def phone_normalize_national(value: str, *, region: str | None = None) -> str:
     country's numbers is the norm; with no region set, E.164 stays required.
     """
     raw = (value or "").strip()
-    region = region if region is not None else getattr(settings, "PHONE_DEFAULT_REGION", "")
+    region = region if region is not None else settings.PHONE_DEFAULT_REGION
     if raw.startswith("+") or raw.startswith("00") or not region:
         return phone_normalize("+" + raw[2:] if raw.startswith("00") else _compact(raw))
     try:

@@ -43,7 +43,7 @@ class ScheduleCreateView(APIView):
         data = ser.validated_data
         schedule = services.schedule_create(
             name=data["name"], time_zone=data["time_zone"], handoff=data["handoff"], turn_hours=data["turn_hours"],
-            members=services.contacts_for_phones(phones=list(dict.fromkeys(data["members"]))),
+            member_phones=list(dict.fromkeys(data["members"])),
             notice_minutes=data["notice_minutes"])
         return Response(schedule_json(schedule), status=status.HTTP_201_CREATED)
 
@@ -77,6 +77,6 @@ class OverrideCreateView(APIView):
         ser.is_valid(raise_exception=True)
         data = ser.validated_data
         override = services.override_add(
-            schedule=schedule, contact=services.contacts_for_phones(phones=[data["phone"]])[0], start=data["start"],
+            schedule=schedule, phone=data["phone"], start=data["start"],
             end=data["end"], note=data["note"], created_by=f"API key {request.user}")
         return Response(override_json(override, schedule_zone(schedule=schedule)), status=status.HTTP_201_CREATED)

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from messaging.contacts import contact_for_phone
+from messaging.contacts import contact_get_or_create, contacts_get_or_create
 from messaging.models import Contact
 from messaging.outbound.send import message_send
 from oncall import texts
@@ -22,11 +22,6 @@ from oncall.models import Schedule, ScheduleMember, ScheduleOverride, TurnNotice
 from oncall.selectors import oncall_at, schedule_changes_between, schedule_zone
 
 log = logging.getLogger(__name__)
-
-
-def contacts_for_phones(*, phones: list[str]) -> list[Contact]:
-    """A contact per number, in order; a number without one gets a contact named by the number."""
-    return [contact_for_phone(phone=phone) for phone in phones]
 
 
 @transaction.atomic
@@ -38,9 +33,15 @@ def schedule_members_set(*, schedule: Schedule, contacts: list[Contact]) -> None
 
 
 @transaction.atomic
+@transaction.atomic
 def schedule_create(*, name: str, handoff: datetime, turn_hours: int, time_zone: str = "UTC",
-                    members: list[Contact] | None = None, notice_minutes: int | None = None) -> Schedule:
-    """ValidationError naming the field for a bad zone, turn length or a taken name."""
+                    members: list[Contact] | None = None, member_phones: list[str] | None = None,
+                    notice_minutes: int | None = None) -> Schedule:
+    """ValidationError naming the field for a bad zone, turn length or a taken name.
+
+    ``member_phones`` become contacts (after ``members``) only once the schedule is accepted, in
+    the same transaction: a refused schedule leaves no contacts behind.
+    """
     schedule = Schedule(name=(name or "").strip(), handoff=handoff, turn_hours=turn_hours,
                         time_zone=time_zone or "UTC", notice_minutes=notice_minutes)
     schedule.full_clean()
@@ -49,15 +50,19 @@ def schedule_create(*, name: str, handoff: datetime, turn_hours: int, time_zone:
             schedule.save()
     except IntegrityError as exc:  # a concurrent create of the same name won
         raise ValidationError({"name": "A schedule with this name already exists."}) from exc
-    schedule_members_set(schedule=schedule, contacts=list(members or []))
+    contacts = [*(members or []), *contacts_get_or_create(phones=list(member_phones or []))]
+    schedule_members_set(schedule=schedule, contacts=contacts)
     return schedule
 
 
-def override_add(*, schedule: Schedule, contact: Contact, start: datetime, end: datetime, note: str = "",
-                 created_by: str = "") -> ScheduleOverride:
-    """``contact`` is on call on ``schedule`` during [start, end), whatever the rotation says."""
+@transaction.atomic
+def override_add(*, schedule: Schedule, start: datetime, end: datetime, contact: Contact | None = None,
+                 phone: str = "", note: str = "", created_by: str = "") -> ScheduleOverride:
+    """``contact`` (or the contact for ``phone``) is on call on ``schedule`` during [start, end),
+    whatever the rotation says. A refused override leaves no contact behind."""
     if end <= start:
         raise ValidationError({"end": "The override must end after it starts."})
+    contact = contact or contact_get_or_create(phone=phone)
     override = ScheduleOverride(schedule=schedule, contact=contact, start=start, end=end, note=note[:200],
                                 created_by=created_by[:200])
     override.full_clean()

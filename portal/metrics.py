@@ -117,7 +117,7 @@ class PortalCollector:
             backlog.add_metric([sender], max((next_free - now).total_seconds(), 0.0))
         yield backlog
         rate = GaugeMetricFamily("portal_sms_rate_limit", "The configured SMS pace in parts per second (0: none).")
-        rate.add_metric([], float(getattr(settings, "SMS_RATE_LIMIT", 0) or 0))
+        rate.add_metric([], float(settings.SMS_RATE_LIMIT or 0))
         yield rate
 
 
@@ -128,7 +128,7 @@ def metrics_render(now: datetime | None = None) -> bytes:
 
 
 def metrics_view(request):
-    token = getattr(settings, "METRICS_TOKEN", "")
+    token = settings.METRICS_TOKEN
     if not token:
         raise Http404("metrics are not enabled")
     header = request.headers.get("Authorization", "")

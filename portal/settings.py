@@ -290,8 +290,8 @@ Q_CLUSTER = {
     "recycle": env.int("Q_RECYCLE", default=5000),
     # How often an idle pusher polls the ORM queue; this bounds timer lateness.
     "poll": env.float("Q_POLL", default=0.1),
-    # Due tasks are claimed in due order, up to `bulk` per statement (messaging.queue).
-    "broker_class": "messaging.queue.PortalOrmBroker",
+    # Due tasks are claimed in due order, up to `bulk` per statement (messaging.scheduling.queue).
+    "broker_class": "messaging.scheduling.queue.PortalOrmBroker",
     "bulk": env.int("Q_BULK", default=10),
     "catch_up": False,
     "label": "Background tasks",
@@ -309,7 +309,7 @@ SIMULATOR_AUTO_DELIVER = env.bool("SIMULATOR_AUTO_DELIVER", default=True)
 # address, so by default it exists only when every channel is simulated.
 SIMULATOR_ENABLED = env.bool("SIMULATOR_ENABLED", default=all(
     t == "simulator" for t in (SMS_TRANSPORT, EMAIL_TRANSPORT, WHATSAPP_TRANSPORT, VOICE_TRANSPORT)))
-# Tests run immediate work inline (messaging.queue); never set this for a running portal.
+# Tests run immediate work inline (messaging.scheduling.queue); never set this for a running portal.
 TASKS_EAGER = env.bool("TASKS_EAGER", default=False)
 # Delay before a simulated delivery event, so a person can watch a message go sent → delivered.
 SIMULATOR_DELIVERY_DELAY_SECONDS = env.float("SIMULATOR_DELIVERY_DELAY_SECONDS", default=0.5)
@@ -330,12 +330,17 @@ SEND_RETRY_BASE_SECONDS = env.float("SEND_RETRY_BASE_SECONDS", default=2.0)
 
 # AWS (botocore's own AWS_ENDPOINT_URL and credential variables keep working)
 AWS_REGION = env.str("AWS_REGION", default=env.str("AWS_DEFAULT_REGION", default="us-east-1"))
+# Socket timeouts only (botocore's AWS_MAX_ATTEMPTS / AWS_RETRY_MODE keep working): a hung call
+# must not outlive the worker's 15 s task timeout.
+AWS_CONNECT_TIMEOUT = env.float("AWS_CONNECT_TIMEOUT", default=5.0)
+AWS_READ_TIMEOUT = env.float("AWS_READ_TIMEOUT", default=8.0)
 SMS_ORIGINATION_IDENTITY = env.str("SMS_ORIGINATION_IDENTITY", default="")
 SMS_CONFIGURATION_SET = env.str("SMS_CONFIGURATION_SET", default="")
 SMS_MESSAGE_TYPE = env.str("SMS_MESSAGE_TYPE", default="TRANSACTIONAL")
 SMS_OPT_OUT_LIST = env.str("SMS_OPT_OUT_LIST", default="Default")
 VOICE_ORIGINATION_IDENTITY = env.str("VOICE_ORIGINATION_IDENTITY", default="")
 VOICE_ID = env.str("VOICE_ID", default="JOANNA")
+VOICE_CONFIGURATION_SET = env.str("VOICE_CONFIGURATION_SET", default="")  # empty: SMS_CONFIGURATION_SET
 SES_FROM_EMAIL = env.str("SES_FROM_EMAIL", default="portal@example.com")
 SES_CONFIGURATION_SET = env.str("SES_CONFIGURATION_SET", default="")
 WHATSAPP_PHONE_NUMBER_ID = env.str("WHATSAPP_PHONE_NUMBER_ID", default="")

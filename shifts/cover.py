@@ -7,15 +7,15 @@ away. Both run inside the booking's transaction, so a booking never exists witho
 
 from __future__ import annotations
 
-from oncall.services import contacts_for_phones, override_add, override_remove
+from oncall.services import override_add, override_remove
 from shifts.models import Shift
 
 
 def shift_cover_make(*, shift: Shift, phone: str) -> None:
     if not shift.schedule_id or shift.cover_id:
         return
-    contact = shift.booked_by or contacts_for_phones(phones=[phone])[0]
-    override = override_add(schedule=shift.schedule, contact=contact, start=shift.starts_at, end=shift.ends_at,
+    override = override_add(schedule=shift.schedule, contact=shift.booked_by, phone=phone, start=shift.starts_at,
+                            end=shift.ends_at,
                             note=f"shift {shift.code} booked by text", created_by=f"shift {shift.code}")
     Shift.objects.filter(pk=shift.pk).update(cover=override)
     shift.cover = override

@@ -44,9 +44,9 @@ def api(api_key):
 def locmem(settings):
     """Route every channel to the in-memory transport; yields the outbox."""
     from messaging.transports import _load
-    from messaging.transports.simulator import LocmemTransport
+    from messaging.transports.locmem import LocmemTransport
 
-    path = "messaging.transports.simulator.LocmemTransport"
+    path = "messaging.transports.locmem.LocmemTransport"
     for name in ("SMS_TRANSPORT", "EMAIL_TRANSPORT", "WHATSAPP_TRANSPORT", "VOICE_TRANSPORT"):
         setattr(settings, name, path)
     LocmemTransport.outbox = []

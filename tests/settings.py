@@ -14,7 +14,7 @@ os.environ.setdefault("SNS_AUTO_CONFIRM", "false")
 from portal.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
-# django-axes stays on, as in production (tests/test_admin_lockout.py). Its backend needs the
+# django-axes stays on, as in production (tests/portal/test_admin_lockout.py). Its backend needs the
 # request: use force_login, or client.login(request=HttpRequest(), username=..., password=...).
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405

@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from messaging import models as m
 from messaging.admin.badges import status_badge
-from messaging.admin.paging import LargeTableAdminMixin, phone_search
+from messaging.admin.pagination import LargeTableAdminMixin, phone_search
 
 
 class DeliveryEventInline(admin.TabularInline):

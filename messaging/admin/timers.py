@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 
 from messaging import models as m
 from messaging.admin.badges import status_badge
-from messaging.admin.paging import LargeTableAdminMixin
+from messaging.admin.pagination import LargeTableAdminMixin
 from messaging.scheduling.timers import timer_cancel
 
 

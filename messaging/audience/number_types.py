@@ -69,7 +69,7 @@ def numbers_lookup(*, contact_ids: list[int], client=None) -> int:
         return 0
     budget = max(0, settings.NUMBER_LOOKUPS_PER_DAY - _lookups_today())
     if client is None:
-        from messaging.transports.aws import aws_client  # boto3 only where AWS is asked
+        from messaging.transports.clients import aws_client  # boto3 only where AWS is asked
 
         client = aws_client("pinpoint-sms-voice-v2")
     done = 0

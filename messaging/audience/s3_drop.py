@@ -64,7 +64,7 @@ def s3_import_run(*, run_id: int, client=None) -> str:
     run = ImportRun.objects.get(pk=run_id)
     try:
         if client is None:
-            from messaging.transports.aws import aws_client  # boto3 only where AWS is asked
+            from messaging.transports.clients import aws_client  # boto3 only where AWS is asked
 
             client = aws_client("s3")
         answer = client.get_object(Bucket=run.options["bucket"], Key=run.options["key"])

@@ -1,8 +1,8 @@
 """Consent: opt-outs (optouts), the STOP/START/HELP handler (keywords), email suppression, AWS syncs.
 
-Old ``messaging.consent.X`` paths (``messaging.consent.consent_handler`` in INBOUND_SMS_HANDLERS
-and in stored ``InboundSms.handled_by``) resolve through ``messaging.old_paths``.
+``messaging.consent.consent_handler``, the path INBOUND_SMS_HANDLERS and stored
+``InboundSms.handled_by`` rows hold, resolves through ``messaging.legacy_paths``.
 """
-from messaging.old_paths import old_names
+from messaging.legacy_paths import package_getattr
 
-__getattr__ = old_names(__name__, ("optouts", "keywords", "suppression", "aws_sync"))
+__getattr__ = package_getattr(__name__)

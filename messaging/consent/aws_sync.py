@@ -2,7 +2,7 @@
 
 Both syncs in one place because both are the same chore (AWS keeps its own list and must agree
 with ours); the commands sync_opt_outs and sync_suppressions call them. The AWS client is looked
-up through the module (``aws.aws_client``) so that tests can swap it.
+up through the module (``clients.aws_client``) so that tests can swap it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.conf import settings
 from messaging.consent.optouts import optout_record
 from messaging.consent.suppression import suppression_add
 from messaging.models import OptOut, Suppression, SuppressionReason
-from messaging.transports import aws
+from messaging.transports import clients
 
 # SES's account-level list knows these two reasons only.
 SES_REASONS = {SuppressionReason.BOUNCE: "BOUNCE", SuppressionReason.COMPLAINT: "COMPLAINT"}
@@ -39,7 +39,7 @@ def optouts_sync_to_aws(*, client=None, list_name: str = "", remove_opted_in: bo
     otherwise AWS would keep refusing to send to them. With ``pull``, numbers on the AWS list
     that we do not know are recorded here too (source ``sync``).
     """
-    client = client or aws.aws_client("pinpoint-sms-voice-v2")
+    client = client or clients.aws_client("pinpoint-sms-voice-v2")
     list_name = list_name or settings.SMS_OPT_OUT_LIST
     result = OptOutSyncResult()
     for phone in OptOut.objects.filter(active=True).order_by("phone").values_list("phone", flat=True):

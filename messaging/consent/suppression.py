@@ -8,9 +8,10 @@ DeliveryEvent row is the record). Later email to a suppressed address is logged 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import IntegrityError, transaction
 
-from messaging.events.aws import ses_recipients
 from messaging.models import Channel, EventType, Suppression, SuppressionReason
 
 
@@ -33,12 +34,16 @@ def suppression_applies(*, channel: str, event_type: str, permanent: bool | None
         event_type == EventType.COMPLAINED or (event_type == EventType.BOUNCED and bool(permanent)))
 
 
-def suppression_from_event(*, event) -> list[str]:
-    """Suppress the addresses of a permanent SES bounce or of a complaint; returns them."""
+def suppression_from_event(*, event, addresses: Sequence[str] = ()) -> list[str]:
+    """Suppress the addresses of a permanent SES bounce or of a complaint; returns them.
+
+    ``event`` is the stored DeliveryEvent; ``addresses`` are the ones the parser read from the
+    provider's record (NormalizedEvent.recipients), else the event's one recipient.
+    """
     if not suppression_applies(channel=event.channel, event_type=event.event_type, permanent=event.permanent):
         return []
     reason = SuppressionReason.COMPLAINT if event.event_type == EventType.COMPLAINED else SuppressionReason.BOUNCE
-    addresses = ses_recipients(event.raw) or ([event.recipient] if event.recipient else [])
+    addresses = list(addresses) or ([event.recipient] if event.recipient else [])
     for address in addresses:
         suppression_add(address=address, reason=reason, raw=event.raw)
     return addresses

@@ -71,10 +71,10 @@ def delivery_event_apply(*, event: NormalizedEvent, notification=None,
         )
         # Suppression is consent, not a subscriber: it applies even to a bounce for a message the
         # portal never sent, which no outcome hook hears about.
-        suppression_from_event(event=row)
+        suppression_from_event(event=row, addresses=event.recipients)
         if message is not None:
             _advance_status(message, event)
-            if getattr(settings, "DELIVERY_OUTCOME_HOOKS", None):
+            if settings.DELIVERY_OUTCOME_HOOKS:
                 transaction.on_commit(lambda: _run_hooks(row.pk))
     return row
 
@@ -113,7 +113,7 @@ def _run_hooks(event_id: int) -> None:
 
 def run_outcome_hooks(event: DeliveryEvent) -> None:
     """Tell every ``DELIVERY_OUTCOME_HOOKS`` subscriber about a recorded event (after commit)."""
-    for path in getattr(settings, "DELIVERY_OUTCOME_HOOKS", []):
+    for path in settings.DELIVERY_OUTCOME_HOOKS:
         try:
             import_string(path)(event=event)
         except Exception:

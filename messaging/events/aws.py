@@ -193,6 +193,7 @@ def parse_ses_event(record: dict) -> NormalizedEvent:
         permanent=permanent,
         description=description,
         recipient=recipients[0] if recipients else "",
+        recipients=tuple(recipients),
         occurred_at=_iso_timestamp(detail.get("timestamp") or (record.get("mail") or {}).get("timestamp")),
     )
 

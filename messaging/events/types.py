@@ -21,6 +21,8 @@ class NormalizedEvent:
     permanent: bool | None = None
     description: str = ""
     recipient: str = ""
+    # Every address an email event is about (a bounce can name several); recipient is the first.
+    recipients: tuple[str, ...] = ()
     parts: int | None = None
     price: Decimal | None = None
     occurred_at: datetime | None = None

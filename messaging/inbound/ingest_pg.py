@@ -9,7 +9,7 @@ exactly as on the ORM path, and the unique ``MessageId`` still lets only the fir
 
 Only the common shape takes this path (``fast_path_applies``): one event that needs nothing
 but the message-log row (no suppression to record, no second id to match). Everything else, and
-every other database, goes the ORM way in ``messaging.notifications``;
+every other database, goes the ORM way in ``messaging.inbound.notifications``;
 ``tests/messaging/inbound/test_ingest.py`` runs both paths on the same inputs and compares what
 they leave behind.
 """
@@ -167,7 +167,7 @@ _TEXT_FIELDS = ("provider_message_id", "alt_message_id", "channel", "event_type"
 
 def _storable(event: NormalizedEvent) -> NormalizedEvent:
     """``event`` with no NUL or lone surrogate left in what it writes, which PostgreSQL's text and
-    jsonb refuse with an error. messaging.notifications.decode_message already cleans the
+    jsonb refuse with an error. messaging.inbound.notifications.decode_message already cleans the
     Message it comes from; this keeps the statement safe whatever the parser adds."""
     changes = {}
     for name in _TEXT_FIELDS:

@@ -47,7 +47,6 @@ from messaging.inbound.sns_envelope import (
 )
 
 __all__ = [
-    "DEFAULT_MAX_AGE_SECONDS",
     "SnsRejected",
     "allowed_topics",
     "check_cert_url",
@@ -62,7 +61,6 @@ __all__ = [
     "verify_signature",
 ]
 
-DEFAULT_MAX_AGE_SECONDS = 3600
 DOWNLOAD_TIMEOUT_SECONDS = 5
 # A real SNS signing certificate is under 2 KiB; the cap stops a hostile or broken
 # response from making us buffer an arbitrary amount of data.
@@ -215,7 +213,7 @@ def _remember_failure(url: str, reason: str) -> None:
 
 
 def _read_local_certificate(url: str) -> bytes | None:
-    cert_dir = getattr(settings, "SNS_CERT_DIR", None)
+    cert_dir = settings.SNS_CERT_DIR
     if not cert_dir:
         return None
     name = urlsplit(url).path.rsplit("/", 1)[-1]
@@ -275,7 +273,7 @@ def verify_signature(msg: dict) -> None:
 
 def allowed_topics() -> list[str]:
     """``SNS_TOPIC_ARNS`` as a list (the raw comma-separated env value is tolerated too)."""
-    topics = getattr(settings, "SNS_TOPIC_ARNS", None) or []
+    topics = settings.SNS_TOPIC_ARNS or []
     if isinstance(topics, str):
         topics = topics.split(",")
     return [t.strip() for t in topics if t and t.strip()]
@@ -298,7 +296,7 @@ def _check_topic(msg: dict) -> None:
 
 
 def _check_age(msg: dict) -> None:
-    max_age = int(getattr(settings, "SNS_MAX_AGE_SECONDS", DEFAULT_MAX_AGE_SECONDS) or 0)
+    max_age = int(settings.SNS_MAX_AGE_SECONDS or 0)
     if max_age <= 0:
         return
     sent = parse_timestamp(msg["Timestamp"])

@@ -35,7 +35,6 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -49,13 +48,14 @@ from messaging.models import (
     DispatchUseCase,
     FallbackState,
     MessageStatus,
+    owned_by_kind,
 )
 from messaging.outbound.send import message_send
 from messaging.scheduling.timers import timer_cancel, timer_schedule
 
 log = logging.getLogger(__name__)
 
-# Stored in Timer.callback rows, so it names the old module, which re-exports this one.
+# Stored in Timer.callback rows, so it is a stable name in messaging.tasks, not this module's path.
 FALLBACK_CALLBACK = "messaging.tasks.dispatch_fallback_due"
 
 
@@ -179,7 +179,7 @@ def dispatch_on_delivery_outcome(*, event: DeliveryEvent) -> None:
     """
     # Every attempt's message is owned by its dispatch, so other messages (most of them) are
     # ruled out without a query.
-    if event.message_id is None or event.message.owner_type_id != ContentType.objects.get_for_model(Dispatch).pk:
+    if event.message_id is None or not owned_by_kind(event.message, Dispatch):
         return
     attempt = DispatchAttempt.objects.filter(message_id=event.message_id).first()
     if attempt is None or attempt.role != AttemptRole.PRIMARY:

@@ -11,7 +11,6 @@ reason. docs/architecture.md ("Sending under crashes") has the timings this reli
 from __future__ import annotations
 
 import logging
-import random
 import time
 from datetime import timedelta
 
@@ -28,6 +27,7 @@ from messaging.models import Channel, EventType, MessageStatus, OutboundMessage
 from messaging.outbound.pace import pace_wait_for_slot
 from messaging.outbound.refusals import sends_refused
 from messaging.outbound.send import DELIVER_BATCH_TASK, DELIVER_TASK, OPT_OUT_CONFIRMATION
+from messaging.scheduling.backoff import backoff_seconds
 from messaging.scheduling.queue import enqueue_many_with, enqueue_with, worker_stopping
 from messaging.transports import get_transport
 from messaging.transports.base import OutgoingMessage, PermanentError, SendResult, TransientError
@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 CLAIM_TTL = timedelta(seconds=settings.Q_CLUSTER["timeout"] + 2)
 # The minute sweep leaves a dead claim this much longer to the redelivered task, which is faster.
 STALE_CLAIM_GRACE = timedelta(seconds=30)
+# A throttled send waits at most this long (before jitter) between tries.
+SEND_RETRY_CAP_SECONDS = 300.0
 # A batch, paced or not, gives its worker back after this long, well inside django-q2's task
 # timeout: 200 calls to a provider at 100 ms each would otherwise outlast it.
 BATCH_PACE_BUDGET_SECONDS = min(10.0, settings.Q_CLUSTER["timeout"] / 2)
@@ -146,9 +148,7 @@ def _deliver_batch(message_ids: list[int]) -> dict[str, int]:
             tally(_after_send_error(msg, exc))
             continue
         _record_sent(msg, result)
-        after_sent = getattr(transport, "sent", None)
-        if after_sent:
-            after_sent(msg.pk)
+        transport.sent(msg.pk)
         tally("sent")
     return counts
 
@@ -234,7 +234,8 @@ def _after_send_error(msg: OutboundMessage, exc: Exception) -> str:
         if msg.attempts > settings.SEND_MAX_RETRIES:
             _fail(msg, exc, note=f" (gave up after {msg.attempts} attempts)")
             return "failed"
-        delay = _backoff(msg.attempts)
+        delay = backoff_seconds(settings.SEND_RETRY_BASE_SECONDS, msg.attempts - 1, cap=SEND_RETRY_CAP_SECONDS,
+                                jitter=True)
         with transaction.atomic():
             OutboundMessage.objects.filter(pk=msg.pk).update(
                 claimed_at=None, error_code=exc.code[:100], error=f"{exc} — retrying in {delay:.0f} s")
@@ -244,11 +245,6 @@ def _after_send_error(msg: OutboundMessage, exc: Exception) -> str:
     if exc.opted_out:
         optout_record(phone=msg.recipient, keyword=exc.code, source="provider")
     return "failed"
-
-
-def _backoff(attempt: int) -> float:
-    base = settings.SEND_RETRY_BASE_SECONDS * (2 ** max(attempt - 1, 0))
-    return min(base, 300.0) * random.uniform(0.5, 1.5)
 
 
 def message_deliver(*, message_id: int) -> str:

@@ -28,6 +28,7 @@ from messaging.models import (
     Timer,
 )
 from messaging.outbound.send import message_send
+from messaging.scheduling.backoff import backoff_seconds
 from messaging.scheduling.timers import timer_schedule
 
 RETRY_CALLBACK = "messaging.tasks.sms_retry_send"
@@ -56,7 +57,7 @@ def sms_retry_on_delivery_outcome(*, event: DeliveryEvent) -> None:
         done = OutboundMessage.objects.filter(retry_of_id=original_id).count()
         if done >= limit:
             return
-        delay = settings.SMS_DELIVERY_RETRY_BACKOFF_SECONDS * (2 ** done)
+        delay = backoff_seconds(settings.SMS_DELIVERY_RETRY_BACKOFF_SECONDS, done)
         timer_schedule(callback=RETRY_CALLBACK, due_at=timezone.now() + timedelta(seconds=delay),
                        kwargs={"message_id": message.pk}, owner=message,
                        label=f"SMS retry {done + 1}/{limit} of message #{original_id}")

@@ -47,7 +47,7 @@ class PortalOrmBroker(ORM):
             log.warning("queue poll failed, polling again in 1 s: %s", exc)
             # django-q2's pusher answers a failed poll by sleeping 10 s and exiting, to be
             # respawned by the sentinel: after a database restart the worker then stood idle
-            # for ~10 s (tests/test_database_faults.py). Dropping the broken connection and
+            # for ~10 s (tests/portal/test_database_faults.py). Dropping the broken connection and
             # polling again a second later brings it back about a second after the database.
             connections[Conf.ORM].close()
             time.sleep(1.0)
@@ -91,7 +91,7 @@ class _DueOrmBroker(ORM):
 def _eager() -> bool:
     # Unit tests run immediate work inline so that a request and its consequences can be
     # asserted in one test; timed work still waits for a timer run or a real qcluster.
-    return getattr(settings, "TASKS_EAGER", False)
+    return settings.TASKS_EAGER
 
 
 def enqueue(func: str, *args, due_at: datetime | None = None, task_timeout: int | None = None, **kwargs) -> None:

@@ -18,7 +18,7 @@ Every provider failure comes out as a ``TransientError`` or a ``PermanentError``
 parameters (message bodies left out), the AWS request id and the AWS error code and message.
 Transports never touch the database.
 
-Settings (all optional, read with ``getattr(settings, NAME, default)``):
+Settings (all optional; their defaults are in ``portal/settings.py``):
 
 - ``AWS_REGION`` ("us-east-1"), ``AWS_CONNECT_TIMEOUT`` (5 s), ``AWS_READ_TIMEOUT`` (8 s, under the 15 s task timeout)
 - SMS: ``SMS_ORIGINATION_IDENTITY``, ``SMS_CONFIGURATION_SET``, ``SMS_MESSAGE_TYPE``
@@ -38,11 +38,10 @@ import logging
 import uuid
 from typing import Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 
+from . import clients
 from .aws_errors import map_client_error, summarise
 from .base import (
     BaseTransport,
@@ -53,33 +52,11 @@ from .base import (
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_REGION = "us-east-1"
-DEFAULT_VOICE_ID = "JOANNA"
 DEFAULT_META_API_VERSION = "v20.0"
 LOG_ID_KEY = "message_log_id"
 
 # A fixed namespace so the same call-back always yields the same Connect ClientToken.
 CALLBACK_TOKEN_NAMESPACE = uuid.UUID("6f1c2b7e-3c5d-4a8e-9b0f-2d7a4e1c9b53")
-
-def _setting(name: str, default: Any = "") -> Any:
-    value = getattr(settings, name, default)
-    return default if value is None else value
-
-
-def aws_client(service: str):
-    """Build a boto3 client for ``service`` in ``AWS_REGION``.
-
-    No ``endpoint_url`` is passed (botocore's ``AWS_ENDPOINT_URL`` env vars keep working) and
-    no retry policy is forced (``AWS_MAX_ATTEMPTS`` / ``AWS_RETRY_MODE`` keep working); only the
-    socket timeouts are shortened so a hung call cannot outlive the worker's task timeout.
-    """
-    config = Config(
-        connect_timeout=float(_setting("AWS_CONNECT_TIMEOUT", 5)),
-        read_timeout=float(_setting("AWS_READ_TIMEOUT", 8)),
-    )
-    region = _setting("AWS_REGION", DEFAULT_REGION) or DEFAULT_REGION
-    return boto3.client(service, region_name=region, config=config)
-
 
 def connect_configured() -> bool:
     """True when an Amazon Connect call-back can be placed.
@@ -87,9 +64,9 @@ def connect_configured() -> bool:
     Connect needs an instance and a contact flow, and either a queue or a source number.
     """
     return bool(
-        _setting("CONNECT_INSTANCE_ID")
-        and _setting("CONNECT_CONTACT_FLOW_ID")
-        and (_setting("CONNECT_QUEUE_ID") or _setting("CONNECT_SOURCE_PHONE_NUMBER"))
+        settings.CONNECT_INSTANCE_ID
+        and settings.CONNECT_CONTACT_FLOW_ID
+        and (settings.CONNECT_QUEUE_ID or settings.CONNECT_SOURCE_PHONE_NUMBER)
     )
 
 
@@ -110,7 +87,7 @@ class AwsTransport(BaseTransport):
     @property
     def client(self):
         if self._client is None:
-            self._client = aws_client(self.service)
+            self._client = clients.aws_client(self.service)
         return self._client
 
     def _call(self, client, operation: str, params: dict, message: OutgoingMessage) -> dict:
@@ -145,15 +122,15 @@ class SmsTransport(AwsTransport):
 
     def send(self, message: OutgoingMessage) -> SendResult:
         opts = message.options
-        origination = message.sender or _setting("SMS_ORIGINATION_IDENTITY")
+        origination = message.sender or settings.SMS_ORIGINATION_IDENTITY
         params: dict[str, Any] = {"DestinationPhoneNumber": message.recipient}
         if origination:
             params["OriginationIdentity"] = origination
         params["MessageBody"] = message.body
         params["MessageType"] = str(
-            opts.get("message_type") or _setting("SMS_MESSAGE_TYPE", "TRANSACTIONAL")
+            opts.get("message_type") or settings.SMS_MESSAGE_TYPE
         ).upper()
-        configuration_set = opts.get("configuration_set") or _setting("SMS_CONFIGURATION_SET")
+        configuration_set = opts.get("configuration_set") or settings.SMS_CONFIGURATION_SET
         if configuration_set:
             params["ConfigurationSetName"] = configuration_set
         # Comes back in every delivery event, so events can be matched even without the id.
@@ -183,7 +160,7 @@ class VoiceTransport(AwsTransport):
     @property
     def connect_client(self):
         if self._connect_client is None:
-            self._connect_client = aws_client("connect")
+            self._connect_client = clients.aws_client("connect")
         return self._connect_client
 
     def send(self, message: OutgoingMessage) -> SendResult:
@@ -195,8 +172,8 @@ class VoiceTransport(AwsTransport):
         opts = message.options
         origination = (
             message.sender
-            or _setting("VOICE_ORIGINATION_IDENTITY")
-            or _setting("SMS_ORIGINATION_IDENTITY")
+            or settings.VOICE_ORIGINATION_IDENTITY
+            or settings.SMS_ORIGINATION_IDENTITY
         )
         if not origination:
             raise PermanentError(
@@ -208,12 +185,12 @@ class VoiceTransport(AwsTransport):
             "OriginationIdentity": origination,
             "MessageBody": message.body,
             "MessageBodyTextType": str(opts.get("text_type") or "TEXT").upper(),
-            "VoiceId": str(opts.get("voice_id") or _setting("VOICE_ID", DEFAULT_VOICE_ID)).upper(),
+            "VoiceId": str(opts.get("voice_id") or settings.VOICE_ID).upper(),
         }
         configuration_set = (
             opts.get("configuration_set")
-            or _setting("VOICE_CONFIGURATION_SET")
-            or _setting("SMS_CONFIGURATION_SET")
+            or settings.VOICE_CONFIGURATION_SET
+            or settings.SMS_CONFIGURATION_SET
         )
         if configuration_set:
             params["ConfigurationSetName"] = configuration_set
@@ -232,15 +209,15 @@ class VoiceTransport(AwsTransport):
         attributes[LOG_ID_KEY] = str(message.log_id)
         params: dict[str, Any] = {
             "DestinationPhoneNumber": message.recipient,
-            "ContactFlowId": _setting("CONNECT_CONTACT_FLOW_ID"),
-            "InstanceId": _setting("CONNECT_INSTANCE_ID"),
+            "ContactFlowId": settings.CONNECT_CONTACT_FLOW_ID,
+            "InstanceId": settings.CONNECT_INSTANCE_ID,
             "ClientToken": callback_client_token(message),
         }
         # The SMS sender (often a pool or short code) cannot place a call, so only the setting.
-        source = _setting("CONNECT_SOURCE_PHONE_NUMBER")
+        source = settings.CONNECT_SOURCE_PHONE_NUMBER
         if source:
             params["SourcePhoneNumber"] = source
-        queue = _setting("CONNECT_QUEUE_ID")
+        queue = settings.CONNECT_QUEUE_ID
         if queue:
             params["QueueId"] = queue
         params["Attributes"] = attributes
@@ -256,7 +233,7 @@ class EmailTransport(AwsTransport):
 
     def send(self, message: OutgoingMessage) -> SendResult:
         opts = message.options
-        sender = message.sender if "@" in (message.sender or "") else _setting("SES_FROM_EMAIL")
+        sender = message.sender if "@" in (message.sender or "") else settings.SES_FROM_EMAIL
         if not sender:
             raise PermanentError(
                 "No sender address for email: set SES_FROM_EMAIL",
@@ -268,7 +245,7 @@ class EmailTransport(AwsTransport):
             "Content": self._content(message),
             "EmailTags": [{"Name": LOG_ID_KEY, "Value": str(message.log_id)}],
         }
-        configuration_set = opts.get("configuration_set") or _setting("SES_CONFIGURATION_SET")
+        configuration_set = opts.get("configuration_set") or settings.SES_CONFIGURATION_SET
         if configuration_set:
             params["ConfigurationSetName"] = configuration_set
         response = self._call(self.client, "send_email", params, message)
@@ -312,7 +289,7 @@ class WhatsAppTransport(AwsTransport):
         if sender.startswith(("phone-number-id-", "arn:")):
             origination = sender
         else:
-            origination = _setting("WHATSAPP_PHONE_NUMBER_ID")
+            origination = settings.WHATSAPP_PHONE_NUMBER_ID
         if not origination:
             raise PermanentError(
                 "No WhatsApp phone-number id: set WHATSAPP_PHONE_NUMBER_ID",
@@ -321,7 +298,7 @@ class WhatsAppTransport(AwsTransport):
         params = {
             "originationPhoneNumberId": origination,
             "message": json.dumps(self.meta_message(message)).encode("utf-8"),
-            "metaApiVersion": _setting("WHATSAPP_META_API_VERSION", DEFAULT_META_API_VERSION)
+            "metaApiVersion": settings.WHATSAPP_META_API_VERSION
             or DEFAULT_META_API_VERSION,
         }
         response = self._call(self.client, "send_whatsapp_message", params, message)

@@ -74,3 +74,11 @@ class BaseTransport:
         feature can tell its user at once instead of logging a message that is bound to fail.
         """
         return True
+
+    def sent(self, message_id: int) -> None:
+        """Called once the message-log row ``message_id`` records the provider's id.
+
+        Declared here, as Django's mail backends declare ``open`` and ``close``, so that every
+        transport has it and the send service calls it without asking: a real provider answers
+        with its own events and needs nothing; the simulator schedules its delivery event here.
+        """

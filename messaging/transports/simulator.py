@@ -27,7 +27,7 @@ class _SimulatorTransport(BaseTransport):
                           sender=sender if self.channel in ("sms", "voice") else message.sender)
 
     def sent(self, message_id: int) -> None:
-        """Called by the send service once the row records the provider id."""
+        """A simulated delivery event follows, as a provider's would (unless auto-delivery is off)."""
         if not settings.SIMULATOR_AUTO_DELIVER:
             return
         due = timezone.now() + timedelta(seconds=settings.SIMULATOR_DELIVERY_DELAY_SECONDS)
@@ -49,7 +49,3 @@ class EmailTransport(_SimulatorTransport):
 
 class WhatsAppTransport(_SimulatorTransport):
     channel = "whatsapp"
-
-
-# Old path of the test transport, kept for a release (settings may still name it here).
-from messaging.transports.locmem import LocmemTransport  # noqa: E402,F401

@@ -1,8 +1,8 @@
 import pytest
 
 from messaging.models import MessageStatus
+from tests.portal.test_report import log
 from tests.support.browser import SCREENSHOTS
-from tests.test_report import log
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

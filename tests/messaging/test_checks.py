@@ -1,9 +1,13 @@
 """messaging.checks: a wrong handler, hook or transport is named at start-up, not at 3 a.m."""
 
+import pytest
+from django.core.checks import WARNING
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
+from django.utils import timezone
 
-from messaging.checks import delivery_outcome_hooks_check, inbound_handlers_check, transports_check
+from messaging.checks import delivery_outcome_hooks_check, inbound_handlers_check, legacy_paths_check, transports_check
+from messaging.models import TimerState
 
 
 def test_the_configured_handlers_hooks_and_transports_all_import():
@@ -46,3 +50,34 @@ def test_manage_py_check_fails_on_a_wrong_entry(settings):
         assert "messaging.E001" in str(exc)
     else:
         raise AssertionError("check passed with a handler that does not import")
+
+
+@pytest.mark.django_db
+def test_rows_and_hooks_that_still_name_a_legacy_path_are_each_reported(settings):
+    from django_q.models import OrmQ, Schedule
+    from django_q.signing import SignedPackage
+
+    from messaging.models import Timer
+
+    assert legacy_paths_check(None, databases=["default"]) == []
+    now = timezone.now()
+    Timer.objects.create(label="old-timer", callback="messaging.timers.timer_fire", due_at=now)
+    Timer.objects.create(label="fired", callback="messaging.dispatch.dispatch_fallback_due", due_at=now,
+                         state=TimerState.FIRED)  # history: it keeps the path it ran under
+    Schedule.objects.create(name="old", func="messaging.services.messages_requeue_stale",
+                            schedule_type=Schedule.MINUTES, minutes=5)
+    OrmQ.objects.create(key="default", lock=now, payload=SignedPackage.dumps(
+        {"id": "t1", "name": "t1", "func": "messaging.notifications.notifications_resume", "args": (), "kwargs": {}}))
+    settings.DELIVERY_OUTCOME_HOOKS = ["messaging.sms_retry.sms_retry_on_delivery_outcome"]
+
+    warnings = legacy_paths_check(None, databases=["default"])
+
+    assert {w.id for w in warnings} == {"messaging.W001"}
+    assert sorted(w.obj for w in warnings) == sorted([
+        "messaging.timers.timer_fire", "messaging.services.messages_requeue_stale",
+        "messaging.notifications.notifications_resume", "messaging.sms_retry.sms_retry_on_delivery_outcome"])
+    assert all(w.level == WARNING for w in warnings)
+
+
+def test_the_legacy_check_reads_no_database_unless_asked():
+    assert legacy_paths_check(None) == []

@@ -263,3 +263,41 @@ def test_an_offset_typed_into_the_url_by_hand_still_reads_as_an_offset(api):
     answer = api.get(f"/api/v1/schedules/{schedule_id}/on-call/?at={typed}").json()
     assert answer["phone"] == ANA
     assert instant(answer["at"]) == local
+
+
+class TestARefusalLeavesNoContactsBehind:
+    """Unknown phones become contacts only once what names them is accepted, in one transaction."""
+
+    STRANGERS = ["+12065550181", "+12065550182"]
+
+    def test_a_policy_refused_for_a_taken_name(self, api):
+        EscalationPolicy.objects.create(name="Gas")
+        response = api.post("/api/v1/policies/", {"name": "Gas", "levels": [
+            {"contacts": self.STRANGERS, "wait_seconds": 60, "reminders": 0}]}, format="json")
+        assert response.status_code == 400 and "name" in response.json()
+        assert not Contact.objects.filter(phone__in=self.STRANGERS).exists()
+
+    def test_a_schedule_refused_for_a_taken_name(self, api):
+        assert create(api).status_code == 201
+        response = create(api, members=self.STRANGERS)
+        assert response.status_code == 400 and "name" in response.json()
+        assert not Contact.objects.filter(phone__in=self.STRANGERS).exists()
+
+    def test_an_accepted_policy_and_schedule_make_their_contacts(self, api):
+        assert create(api, members=self.STRANGERS[:1]).status_code == 201
+        assert api.post("/api/v1/policies/", {"name": "Gas", "levels": [
+            {"contacts": self.STRANGERS[1:], "wait_seconds": 60, "reminders": 0}]}, format="json").status_code == 201
+        assert set(Contact.objects.filter(phone__in=self.STRANGERS).values_list("name", flat=True)) == set(
+            self.STRANGERS)
+
+
+def test_an_override_refused_by_the_service_leaves_no_contact_behind(db):
+    from django.core.exceptions import ValidationError
+
+    from oncall.services import override_add, schedule_create
+
+    schedule = schedule_create(name="Rota", handoff=first_handoff(), turn_hours=24)
+    start = timezone.now()
+    with pytest.raises(ValidationError):
+        override_add(schedule=schedule, phone="+12065550183", start=start, end=start - H)
+    assert not Contact.objects.filter(phone="+12065550183").exists()

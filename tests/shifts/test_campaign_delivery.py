@@ -1,4 +1,4 @@
-"""The batched delivery path campaigns use (messaging.services.messages_deliver_batch)."""
+"""The batched delivery path campaigns use (messaging.outbound.deliver.messages_deliver_batch)."""
 
 from datetime import timedelta
 

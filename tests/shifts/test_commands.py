@@ -168,7 +168,7 @@ def test_agent_with_connect_calls_start_outbound_voice_contact_with_a_token(empl
         "ClientToken": ANY, "Attributes": ANY,
     })
     stubber.activate()
-    monkeypatch.setattr("messaging.transports.aws.aws_client", lambda service: connect)
+    monkeypatch.setattr("messaging.transports.clients.aws_client", lambda service: connect)
     _load.cache_clear()
     try:
         [ana] = employees(1)

@@ -9,10 +9,11 @@ from datetime import datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
+from messaging.contacts import contact_get_or_create
 from messaging.models import Tag
 from oncall.models import Schedule
 from oncall.selectors import oncall_at
-from oncall.services import contacts_for_phones, override_add, schedule_create
+from oncall.services import override_add, schedule_create
 from portal.roles import SHIFT_MANAGER
 from shifts.cover_campaign import cover_campaign_create, cover_shifts_post
 from shifts.models import Shift, ShiftStatus
@@ -35,7 +36,7 @@ def test_each_uncovered_turn_of_the_next_days_becomes_one_on_call_shift():
     schedule = _cover_rota(now)
     tomorrow = now.astimezone(ZONE).date() + timedelta(days=1)
     covered = datetime.combine(tomorrow, time(8), tzinfo=ZONE)
-    override_add(schedule=schedule, contact=contacts_for_phones(phones=["+4915112345670"])[0], start=covered,
+    override_add(schedule=schedule, contact=contact_get_or_create(phone="+4915112345670"), start=covered,
                  end=covered + timedelta(days=1))
 
     shifts = cover_shifts_post(schedule=schedule, days=3, now=now)
@@ -70,7 +71,7 @@ def test_booking_a_posted_slot_by_text_makes_the_booker_on_call_for_it(employees
 def test_nothing_uncovered_makes_no_campaign():
     now = timezone.now()
     schedule = _cover_rota(now)
-    override_add(schedule=schedule, contact=contacts_for_phones(phones=["+4915112345671"])[0],
+    override_add(schedule=schedule, contact=contact_get_or_create(phone="+4915112345671"),
                  start=now - timedelta(hours=1), end=now + timedelta(days=5))
     tag = Tag.objects.create(name="cover")
     assert cover_campaign_create(schedule=schedule, days=3, tag=tag, now=now) is None

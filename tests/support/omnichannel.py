@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import copy
 
-from messaging.events import NormalizedEvent, delivery_event_apply
+from messaging.events.apply import delivery_event_apply
+from messaging.events.types import NormalizedEvent
 from messaging.models import AttemptRole, Dispatch, OutboundMessage
 
 # The seed's own payload (aws-samples/omnichannel-fallback-messaging README), field for field.

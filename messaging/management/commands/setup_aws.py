@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from messaging.transports.aws import aws_client
 from messaging.transports.aws_setup import aws_setup
+from messaging.transports.clients import aws_client
 
 
 class Command(BaseCommand):

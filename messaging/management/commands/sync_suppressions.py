@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from messaging.consent.aws_sync import suppressions_sync
-from messaging.transports.aws import aws_client
+from messaging.transports.clients import aws_client
 
 
 class Command(BaseCommand):

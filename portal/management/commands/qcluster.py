@@ -4,7 +4,7 @@ On SIGTERM django-q2 stops its pusher and lets every worker finish what it holds
 tasks already pulled into the cluster's internal queue; a paced campaign batch would hold the
 stop for as long as its pacing lasts. This command is django-q2's own, plus one event created
 before the cluster forks: the SIGTERM handler sets it first, and the send service
-(``messaging.queue.worker_stopping``) hands the rest of a batch back to the queue, where a
+(``messaging.scheduling.queue.worker_stopping``) hands the rest of a batch back to the queue, where a
 cluster that is still running (or this one, restarted) takes it up.
 
 Deployments should signal the main process only (systemd ``KillMode=mixed``): a SIGTERM sent to

@@ -7,6 +7,8 @@ The events are what the SNS pipeline produces from SES event publishing records
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 from botocore.stub import Stubber
 from django.core.management import call_command
@@ -21,8 +23,8 @@ from messaging.models import (
     SuppressionReason,
 )
 from messaging.outbound.send import message_send
-from messaging.transports.aws import aws_client
-from tests.support.aws import SES_BOUNCE_RAW
+from messaging.transports.clients import aws_client
+from tests.support.aws import SES_BOUNCE, SES_BOUNCE_RAW
 from tests.support.omnichannel import attempt, payload, send_event
 
 pytestmark = pytest.mark.django_db
@@ -174,3 +176,17 @@ def test_sync_suppressions_dry_run_changes_nothing(sesv2, capsys):
     call_command("sync_suppressions", "--dry-run", client=client)
     assert not Suppression.objects.filter(address="remote@example.com").exists()
     assert "would push to SES: bounced@example.com" in capsys.readouterr().out
+
+
+def test_a_bounce_naming_two_recipients_suppresses_both(db):
+    from messaging.events.apply import delivery_event_apply
+    from messaging.events.aws import parse_ses_event
+
+    record = copy.deepcopy(SES_BOUNCE)
+    record["bounce"]["bouncedRecipients"] = [{"emailAddress": "One@Example.com"}, {"emailAddress": "two@example.com"}]
+    event = parse_ses_event(record)
+    assert event.recipients == ("one@example.com", "two@example.com")
+
+    delivery_event_apply(event=event)
+
+    assert set(Suppression.objects.values_list("address", flat=True)) == {"one@example.com", "two@example.com"}

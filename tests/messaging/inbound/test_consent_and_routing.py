@@ -247,7 +247,7 @@ def _sms_voice_client():
 
 def test_sync_opt_outs_puts_active_and_removes_opted_in_numbers(settings, monkeypatch):
     from messaging.consent.optouts import optin_record, optout_record
-    from messaging.transports import aws
+    from messaging.transports import clients
 
     settings.SMS_OPT_OUT_LIST = "portal-opt-outs"
     optout_record(phone="+12065550101", keyword="STOP", source="keyword")
@@ -267,14 +267,14 @@ def test_sync_opt_outs_puts_active_and_removes_opted_in_numbers(settings, monkey
         "OptOutListName": "portal-opt-outs", "OptedOutNumber": "+12065550103", "OptedOutTimestamp": 1700000000,
         "EndUserOptedOut": False,
     }, {"OptOutListName": "portal-opt-outs", "OptedOutNumber": "+12065550103"})
-    monkeypatch.setattr(aws, "aws_client", lambda service: client)
+    monkeypatch.setattr(clients, "aws_client", lambda service: client)
     with stubber:
         call_command("sync_opt_outs")
     stubber.assert_no_pending_responses()
 
 
 def test_sync_opt_outs_pull_imports_numbers_only_aws_knows(settings, monkeypatch):
-    from messaging.transports import aws
+    from messaging.transports import clients
 
     settings.SMS_OPT_OUT_LIST = "Default"
     client = _sms_voice_client()
@@ -284,7 +284,7 @@ def test_sync_opt_outs_pull_imports_numbers_only_aws_knows(settings, monkeypatch
         "OptedOutNumbers": [{"OptedOutNumber": "+12065550199", "OptedOutTimestamp": 1700000000,
                              "EndUserOptedOut": True}],
     }, {"OptOutListName": "Default"})
-    monkeypatch.setattr(aws, "aws_client", lambda service: client)
+    monkeypatch.setattr(clients, "aws_client", lambda service: client)
     with stubber:
         call_command("sync_opt_outs", "--pull")
     opt = OptOut.objects.get(phone="+12065550199")
@@ -293,14 +293,14 @@ def test_sync_opt_outs_pull_imports_numbers_only_aws_knows(settings, monkeypatch
 
 def test_sync_opt_outs_reports_errors(settings, monkeypatch):
     from messaging.consent.optouts import optout_record
-    from messaging.transports import aws
+    from messaging.transports import clients
 
     optout_record(phone="+12065550101", keyword="STOP", source="keyword")
     client = _sms_voice_client()
     stubber = Stubber(client)
     stubber.add_client_error("put_opted_out_number", service_error_code="ResourceNotFoundException",
                              http_status_code=404, service_message="Opt-out list not found")
-    monkeypatch.setattr(aws, "aws_client", lambda service: client)
+    monkeypatch.setattr(clients, "aws_client", lambda service: client)
     with stubber, pytest.raises(CommandError):
         call_command("sync_opt_outs")
 

@@ -98,7 +98,7 @@ def test_phones_lists_log_inbound_and_contacts(admin_client, sent, django_captur
 def test_simulator_needs_staff_and_acting_needs_permission(client, django_user_model):
     assert client.get("/simulator/").status_code == 302  # to the admin login
     analyst = django_user_model.objects.create_user("ana", password="pw", is_staff=True)
-    # Reading the simulator takes the message log's view permission (messaging.simulator_views).
+    # Reading the simulator takes the message log's view permission (messaging.simulator.views).
     analyst.user_permissions.add(Permission.objects.get(codename="view_outboundmessage"))
     client.force_login(analyst)
     page = client.get("/simulator/")

@@ -28,7 +28,7 @@ from tests.support.sns import body, install_cert
 
 pytestmark = [pytest.mark.postgres, pytest.mark.qcluster]
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # Bounds, not sleeps: each wait ends as soon as its condition holds.
 START_SECONDS = 60
 RECOVER_SECONDS = 30

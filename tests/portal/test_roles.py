@@ -50,7 +50,7 @@ def test_a_shift_manager_may_send_campaigns_and_import_shifts():
 
 
 def test_the_phone_simulator_is_read_by_every_role_and_acted_in_by_dispatchers_and_shift_managers():
-    # messaging.simulator_views: reading needs view_outboundmessage, acting also add_inboundsms.
+    # messaging.simulator.views: reading needs view_outboundmessage, acting also add_inboundsms.
     for name in (DISPATCHER, SHIFT_MANAGER, ANALYST):
         assert ("messaging", "view_outboundmessage") in _perms(name)
     assert ("messaging", "add_inboundsms") in _perms(DISPATCHER) & _perms(SHIFT_MANAGER)

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KEY = "x7#kP2$vLq9@mN4&wR8!tY6^zB3*cF5%hJ1(dG0)sA-eU" * 2
 # A deployment lists the SNS topics it takes (portal.E001 otherwise).
 PRODUCTION = {"DEBUG": "false", "ALLOWED_HOSTS": "portal.example.com", "SECRET_KEY": KEY,

@@ -1,4 +1,4 @@
-"""Paging for the admin's big tables (message log, events, inbound, timers, incidents).
+"""Pagination for the admin's big tables (message log, events, inbound, timers, incidents).
 
 A changelist counts its rows to draw the paginator, twice when "show full result count" is
 on. On PostgreSQL an exact COUNT(*) of ten million rows reads the whole table (about a second

@@ -7,9 +7,9 @@ from datetime import datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
-from incidents.history import incident_days
 from incidents.models import DailyAckTime, DailyIncidentCount, EventKind, Incident, IncidentEvent, IncidentStatus
 from incidents.reports import incident_report, incident_weeks
+from incidents.rollups import incident_days
 from messaging.history.rollups import history_rollup_refresh, rollup_days_rebuild, rollup_missing_days
 from messaging.models import OutboundMessage
 from messaging.reports import percentile

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from messaging.admin import paging
+from messaging.admin import pagination
 from messaging.models import InboundSms, InboundStatus, OutboundMessage
 
 pytestmark = pytest.mark.django_db
@@ -37,8 +37,8 @@ def test_small_tables_count_exactly(admin_client):
 @pytest.mark.postgres
 def test_on_postgresql_a_big_table_shows_the_planners_estimate_and_a_capped_filtered_count(
         admin_client, monkeypatch):
-    monkeypatch.setattr(paging, "EXACT_BELOW", 10)
-    monkeypatch.setattr(paging, "COUNT_CAP", 25)
+    monkeypatch.setattr(pagination, "EXACT_BELOW", 10)
+    monkeypatch.setattr(pagination, "COUNT_CAP", 25)
     messages(60)
     with connection.cursor() as cur:
         cur.execute("ANALYZE messaging_outboundmessage")
@@ -77,6 +77,6 @@ def test_distinct_values_stop_at_the_cap():
     inbound(1, "a", "+18005550101")
     inbound(1, "b", "+18005550102")
     inbound(1, "c", "+18005550103")
-    assert paging.distinct_values(InboundSms.objects.all(), "handled_by", limit=2) == ["a", "b"]
-    assert paging.distinct_values(InboundSms.objects.all(), "destination_number") == [
+    assert pagination.distinct_values(InboundSms.objects.all(), "handled_by", limit=2) == ["a", "b"]
+    assert pagination.distinct_values(InboundSms.objects.all(), "destination_number") == [
         "+18005550101", "+18005550102", "+18005550103"]
