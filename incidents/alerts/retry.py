@@ -50,7 +50,7 @@ def alert_retry(*, alert_id: int) -> str:
     """Act on one failed alert again; returns its state afterwards ("skipped" if it was not failed)."""
     try:
         with transaction.atomic():
-            alert = (Alert.objects.select_for_update(skip_locked=True).select_related("policy")
+            alert = (Alert.objects.select_for_update(skip_locked=True, of=("self",)).select_related("policy")
                      .filter(pk=alert_id, state=AlertState.FAILED).first())
             if alert is None:
                 return "skipped"  # processed meanwhile, or another sweep holds it
