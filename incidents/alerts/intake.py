@@ -57,7 +57,6 @@ log = logging.getLogger(__name__)
 RESOLVED_BY = {AlertSource.ALERTMANAGER: "Alertmanager", AlertSource.GENERIC: "the alert's source"}
 # Losing the insert race more than this often would mean something else is wrong.
 ATTEMPTS = 3
-MAX_URL = 2000
 
 
 @dataclass(frozen=True)
@@ -146,7 +145,7 @@ def _open(alert: Alert, policy: EscalationPolicy, parsed: ParsedAlert) -> AlertO
         limit, minutes = storm_limits()
         description = (f"Alert storm on {policy}: more than {limit} incidents in {minutes} min, so new alerts are "
                        f"grouped here. First: {description}")[:2000]
-    incident = incident_open(description=description, url=parsed.url[:MAX_URL], policy=policy,
+    incident = incident_open(description=description, url=parsed.url, policy=policy,
                              created_by=f"alert ({source})")
     # A keyless alert gets a group of its own too: storms count groups, and find theirs by one.
     _group_create(alert, parsed, incident=incident, policy=policy, storm=storm, firing=parsed.firing,
@@ -162,7 +161,7 @@ def _open_held(alert: Alert, policy: EscalationPolicy, parsed: ParsedAlert, wind
     """During a maintenance window: the incident is opened and held; its window's end pages."""
     ends = timezone.localtime(window.end).strftime("%Y-%m-%d %H:%M %Z")
     incident = incident_open_held(description=alert_description(summary=parsed.summary, details=parsed.details),
-                                  url=parsed.url[:MAX_URL], policy=policy,
+                                  url=parsed.url, policy=policy,
                                   created_by=f"alert ({AlertSource(alert.source).label})",
                                   note=f"{window.reason[:120]}; pages at {ends} if still firing")
     # The window's end pages through the group, so a keyless alert needs one as well.

@@ -77,6 +77,8 @@ def test_labels_and_annotations_of_ten_thousand_characters_are_stored_whole(api,
     assert stored["alerts"][0]["labels"]["pod"] == long
     assert stored["alerts"][0]["annotations"]["description"] == long
     assert stored["alerts"][0]["generatorURL"] == body["alerts"][0]["generatorURL"]
+    # Too long for the incident's link: the next link that fits, not a cut (broken) one.
+    assert Incident.objects.get().url == body["externalURL"]
 
 
 def test_a_generic_alert_with_a_ten_thousand_character_key_deduplicates(api, policy):
