@@ -43,6 +43,11 @@ def _incident_link(incident_id: int | None):
                        incident_id)
 
 
+def _short(key: str) -> str:
+    """A key for a list column: keys run to thousands of characters; the detail page shows it whole."""
+    return key if len(key) <= 80 else f"{key[:79]}…"
+
+
 @admin.register(Alert)
 class AlertAdmin(_ReadOnly):
     list_display = ["received_at", "source", "status", "state", "dedup_key_short", "policy", "incident_link",
@@ -71,7 +76,7 @@ class AlertAdmin(_ReadOnly):
 
     @admin.display(description="dedup key")
     def dedup_key_short(self, obj: Alert) -> str:
-        return obj.dedup_key[:80]
+        return _short(obj.dedup_key)
 
     @admin.display(description="incident", ordering="incident")
     def incident_link(self, obj: Alert):
@@ -84,10 +89,14 @@ class AlertAdmin(_ReadOnly):
 
 @admin.register(AlertGroup)
 class AlertGroupAdmin(_ReadOnly):
-    list_display = ["dedup_key", "policy", "incident_link", "is_open", "absorbed", "firing", "last_alert_at"]
+    list_display = ["dedup_key_short", "policy", "incident_link", "is_open", "absorbed", "firing", "last_alert_at"]
     list_filter = ["is_open", "policy"]
     search_fields = ["dedup_key"]
     list_select_related = ["policy"]
+
+    @admin.display(description="dedup key")
+    def dedup_key_short(self, obj: AlertGroup) -> str:
+        return _short(obj.dedup_key)
 
     @admin.display(description="incident", ordering="incident")
     def incident_link(self, obj: AlertGroup):
