@@ -11,6 +11,7 @@ here with its column, or with why it is no column at all: a new field fails unti
 from __future__ import annotations
 
 import importlib
+import json
 import pkgutil
 
 import pytest
@@ -22,7 +23,7 @@ from django.test import RequestFactory
 from import_export.admin import ImportMixin
 from rest_framework import serializers
 
-from messaging.models import ApiKey, Contact
+from messaging.models import ApiKey, Contact, InboundSms, NotificationStatus, SnsNotification
 from shifts.models import Shift
 
 APPS = ("portal", "incidents", "shifts", "messaging", "oncall")
@@ -276,3 +277,15 @@ def test_an_api_key_name_longer_than_its_column_is_refused_by_the_command():
         call_command("create_api_key", "k" * 101)
     call_command("create_api_key", "k" * 100)
     assert list(ApiKey.objects.values_list("name", flat=True)) == ["k" * 100]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_simulated_reply_whose_first_word_is_longer_than_the_keyword_column_is_still_handled(admin_client):
+    link = "https://grafana.example.org/d/" + "x" * 100
+    response = admin_client.post("/simulator/api/reply/", data=json.dumps({"phone": "+12065550188", "body": link}),
+                                 content_type="application/json")
+    assert response.status_code == 200, response.content
+    inbound = InboundSms.objects.get()
+    assert inbound.body == link and inbound.raw["messageKeyword"] == link.upper()
+    assert SnsNotification.objects.get().status == NotificationStatus.PROCESSED
