@@ -13,6 +13,7 @@ each time), so it is marked ``superseded`` instead. After ``MAX_ATTEMPTS`` the s
 
 from __future__ import annotations
 
+import json
 import logging
 
 from django.db import transaction
@@ -67,10 +68,10 @@ def alert_retry(*, alert_id: int) -> str:
                                                      attempts=F("attempts") + 1)
             return AlertState.PROCESSED
     except Exception as exc:  # recorded on the row for the admin; the next sweep tries again
-        if isinstance(exc, ApiValidationError):
-            exc = ValueError(exc.detail)
-        log.warning("retrying alert %s failed: %s", alert_id, exc)
-        error = f"{type(exc).__name__}: {exc}"
+        # A body that no longer validates (say its policy pages nobody now) reads as the 400 would.
+        detail = json.dumps(exc.detail) if isinstance(exc, ApiValidationError) else str(exc)
+        log.warning("retrying alert %s failed: %s", alert_id, detail)
+        error = f"{type(exc).__name__}: {detail}"
         Alert.objects.filter(pk=alert_id).update(attempts=F("attempts") + 1, error=error,
                                                  outcome=f"Failed, to be retried: {error}"[:300])
         return AlertState.FAILED

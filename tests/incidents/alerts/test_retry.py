@@ -123,3 +123,14 @@ def test_the_migration_fills_the_hash_of_keys_stored_before(policy):
     keyless.refresh_from_db()
     assert group.key_hash == alert.key_hash == dedup_key_hash(group.dedup_key) != ""
     assert keyless.key_hash == ""
+
+
+def test_a_retry_that_fails_for_another_reason_keeps_it_failed_with_that_reason(api, policy):
+    with inserts_fail("incidents_incident"):
+        api.post(f"{AM}?policy={policy.pk}", ALERTMANAGER_FIRING, format="json")
+    policy.levels.all().delete()  # meanwhile someone emptied the policy
+    assert tasks.alerts_retry_failed() == 0
+    alert = Alert.objects.get()
+    assert (alert.state, alert.attempts) == (AlertState.FAILED, 2)
+    assert "pages nobody" in alert.error and alert.outcome.startswith("Failed, to be retried: ValidationError")
+    assert not Incident.objects.exists()
