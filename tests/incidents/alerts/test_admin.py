@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group
 
 from incidents.models import Alert
 from portal.roles import ANALYST, DISPATCHER
 from tests.support.alerts import ALERTMANAGER_FIRING
 from tests.support.incidents import ANA
+from tests.support.staff import staff
 
 pytestmark = pytest.mark.django_db
-
-
-def staff(client, django_user_model, group):
-    user = django_user_model.objects.create_user(group.replace(" ", ""), password="pw-12345-abc", is_staff=True)
-    user.groups.add(Group.objects.get(name=group))
-    client.force_login(user)
-    return client
 
 
 def test_a_dispatcher_sees_each_alert_with_its_incident_and_the_body_as_received(

@@ -10,7 +10,6 @@ import importlib
 
 import pytest
 from django.apps import apps
-from django.contrib.auth.models import Group
 from django_q.models import Schedule
 
 from incidents import tasks
@@ -21,6 +20,7 @@ from portal.roles import ANALYST, DISPATCHER
 from tests.support.alerts import ALERTMANAGER_FIRING, resolved
 from tests.support.faults import inserts_fail
 from tests.support.incidents import ANA, sms_to
+from tests.support.staff import staff
 
 pytestmark = pytest.mark.django_db
 
@@ -31,13 +31,6 @@ KEYS_MIGRATION = importlib.import_module("incidents.migrations.0007_alert_keys_w
 @pytest.fixture
 def policy(policy_factory):
     return policy_factory([([ANA], 60, 2, False)])
-
-
-def staff(client, django_user_model, group):
-    user = django_user_model.objects.create_user(group.replace(" ", ""), password="pw-12345-abc", is_staff=True)
-    user.groups.add(Group.objects.get(name=group))
-    client.force_login(user)
-    return client
 
 
 def test_an_alert_that_fails_at_the_acting_step_is_stored_shown_and_processed_by_the_sweep(
