@@ -131,11 +131,12 @@ class IncidentAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ["acknowledge_on_behalf", "resolve", "repage"]
     inlines = [IncidentEventInline]
-    readonly_fields = ["reference_display", "description", "url", "policy", "status_badge", "level_display",
+    readonly_fields = ["reference_display", "description", "url", "policy", "alerts_display", "status_badge",
+                       "level_display",
                        "next_timer", "sms_preview", "acknowledged_by", "acknowledged_at", "resolved_by",
                        "resolved_at", "created_by", "created_at", "snapshot_display"]
     fieldsets = [
-        (None, {"fields": ["reference_display", "description", "url", "policy", "sms_preview"]}),
+        (None, {"fields": ["reference_display", "description", "url", "policy", "alerts_display", "sms_preview"]}),
         ("Now", {"fields": ["status_badge", "level_display", "next_timer", "acknowledged_by", "acknowledged_at",
                             "resolved_by", "resolved_at"]}),
         ("Escalation chain (snapshot taken when it opened)",
@@ -217,6 +218,15 @@ class IncidentAdmin(LargeTableAdminMixin, admin.ModelAdmin):
         if repeat := snapshot_repeat(incident=obj):
             text += f", round {obj.round} of {repeat + 1}"
         return text
+
+    @admin.display(description="alerts")
+    def alerts_display(self, obj):
+        """The same count as the API's "alerts" (the opener included), linking to the bodies."""
+        count = selectors.incident_alert_count(incident=obj)
+        if not count:
+            return "—"
+        url = reverse("admin:incidents_alert_changelist") + f"?incident__id__exact={obj.pk}"
+        return format_html('<a href="{}">{} alert{}</a>', url, count, "" if count == 1 else "s")
 
     @admin.display(description="next step due")
     def next_timer(self, obj):

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from incidents.models import EscalationPolicy, Incident
 from incidents.policies import LevelSpec, policy_create
-from incidents.selectors import incident_alerts_absorbed, incident_timeline, policy_is_pageable
+from incidents.selectors import incident_alert_count, incident_timeline, policy_is_pageable
 from incidents.services import (
     DEFAULT_REMINDERS,
     DEFAULT_WAIT_SECONDS,
@@ -98,7 +98,7 @@ class IncidentSerializer(serializers.Serializer):
             "next_step_at": incident.next_step_at,
             "contacts": snapshot_phones(incident=incident),
             "policy": incident.policy_id,
-            "alerts": incident_alerts_absorbed(incident=incident),
+            "alerts": incident_alert_count(incident=incident),
             "timeline": [
                 {"at": e.at, "event": e.kind,
                  "contact": e.contact.phone if e.contact else (

@@ -172,19 +172,27 @@ class AlertStatus(models.TextChoices):
     RESOLVED = "resolved", "Resolved"
 
 
+class AlertState(models.TextChoices):
+    PROCESSED = "processed", "Processed"
+    FAILED = "failed", "Failed (retried)"
+    SUPERSEDED = "superseded", "Superseded (a later alert with its key was processed first)"
+
+
 class AlertGroup(models.Model):
     """The problem an alert key names, while an incident works on it.
 
     One open group per (policy, dedup key): the partial unique constraint is what makes two
     alerts arriving at the same instant open one incident, whatever the timing. A group closes
     when its incident is resolved (by the source, by SMS or in the admin), so a later firing
-    opens a new one.
+    opens a new one. The key is kept whole (a Kubernetes route's groupKey runs to hundreds of
+    characters, and any length Alertmanager sends is accepted); the index holds its SHA-256.
     """
 
     # Usually one group per incident; an alert storm gathers many groups into one incident.
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="alert_groups")
     policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="alert_groups")
-    dedup_key = models.CharField(max_length=500)
+    dedup_key = models.TextField()
+    key_hash = models.CharField(max_length=64, help_text="SHA-256 of the dedup key (incidents/alerts/keys.py).")
     is_open = models.BooleanField(default=True)
     absorbed = models.PositiveIntegerField(default=0, help_text="Alerts absorbed after the one that opened it.")
     firing = models.PositiveIntegerField(default=1, help_text="Alerts firing in the latest body.")
@@ -196,27 +204,41 @@ class AlertGroup(models.Model):
                                     help_text="Opened during this window: pages when it ends, if still firing.")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["policy", "dedup_key"], condition=models.Q(is_open=True),
-                                               name="alert_group_one_open_per_key")]
+        constraints = [models.UniqueConstraint(fields=["policy", "key_hash"], condition=models.Q(is_open=True),
+                                               name="alert_group_one_open_per_key_hash")]
 
     def __str__(self) -> str:
         return f"{self.dedup_key[:60]} (#{self.incident_id})"
 
 
 class Alert(models.Model):
-    """One alert body exactly as it arrived, stored before anything acts on it."""
+    """One alert body exactly as it arrived, stored before anything acts on it.
+
+    ``state`` is ``processed`` once acted on; an alert whose acting failed is stored ``failed``
+    with the error, and the sweep (incidents.alerts.retry) acts on it again.
+    """
 
     source = models.CharField(max_length=16, choices=AlertSource.choices)
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     body = models.JSONField()
     policy = models.ForeignKey(EscalationPolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    dedup_key = models.CharField(max_length=500, blank=True)
+    dedup_key = models.TextField(blank=True)
+    key_hash = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the dedup key; blank without one.")
     status = models.CharField(max_length=10, choices=AlertStatus.choices, default=AlertStatus.FIRING)
     incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts")
     outcome = models.CharField(max_length=300, blank=True, help_text="What the portal did with it.")
+    state = models.CharField(max_length=10, choices=AlertState.choices, default=AlertState.PROCESSED)
+    error = models.TextField(blank=True, help_text="Why acting on it failed, the last time it did.")
+    attempts = models.PositiveSmallIntegerField(default=1, help_text="How many times the portal acted on it.")
 
     class Meta:
         ordering = ["-received_at", "-id"]
+        indexes = [
+            # The sweep's rows only: nearly every alert is stored processed and never enters it.
+            models.Index(fields=["received_at"], condition=models.Q(state="failed"), name="alert_failed_idx"),
+            # A retried alert is superseded when a later one with its key was processed.
+            models.Index(fields=["policy", "key_hash"], condition=~models.Q(key_hash=""), name="alert_key_hash_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_source_display()} {self.status} {self.dedup_key[:40]}"

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Max, QuerySet, Sum
+from django.db.models import Max, QuerySet
 
 from incidents.models import (
     OPEN_STATUSES,
-    AlertGroup,
+    Alert,
+    AlertStatus,
     EscalationPolicy,
     EventKind,
     Incident,
@@ -119,6 +120,7 @@ def incident_draft_page_text(*, description: str, url: str) -> str:
     return incident_page_text(incident=draft)
 
 
-def incident_alerts_absorbed(*, incident: Incident) -> int:
-    """How many alerts the incident absorbed after the one that opened it (0 if no alert did)."""
-    return AlertGroup.objects.filter(incident=incident).aggregate(n=Sum("absorbed"))["n"] or 0
+def incident_alert_count(*, incident: Incident) -> int:
+    """How many firing alerts the incident holds, the one that opened it included (one alert and
+    five repeats make 6). A body that resolves its group is not another alert, so it is not counted."""
+    return Alert.objects.filter(incident=incident, status=AlertStatus.FIRING).count()

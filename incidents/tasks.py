@@ -10,6 +10,7 @@ rows written before migration 0002 rewrote them.
 from __future__ import annotations
 
 from incidents import services
+from incidents.alerts import retry
 
 
 def incident_step_fire(*, incident_id: int, step: int) -> str:
@@ -22,3 +23,8 @@ def maintenance_window_end(*, window_id: int) -> str:
     from incidents.alerts.maintenance import maintenance_window_end as end  # alerts import services, as we do
 
     return end(window_id=window_id)
+
+
+def alerts_retry_failed() -> int:
+    """Every minute: act again on alerts that were stored but failed (incidents.alerts.retry)."""
+    return retry.alerts_retry_failed()

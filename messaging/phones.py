@@ -7,6 +7,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 _E164 = re.compile(r"^\+[1-9]\d{1,14}$")
+# "+" and at most 15 digits: what every phone column holds.
+E164_MAX_LENGTH = 16
 
 
 def phone_normalize(value: str) -> str:

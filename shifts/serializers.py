@@ -12,7 +12,7 @@ from shifts.services import CAMPAIGN_MESSAGE_MAX
 
 
 class ShiftSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=40)
+    code = serializers.CharField(max_length=Shift._meta.get_field("code").max_length)
     info = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
     status = serializers.ChoiceField(choices=ShiftStatus.choices, read_only=True)
     employee = serializers.CharField(read_only=True, allow_null=True,

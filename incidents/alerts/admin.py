@@ -20,8 +20,9 @@ from django.utils.html import format_html
 
 from incidents.alerts.intake import integration_send_test_alert
 from incidents.alerts.maintenance import maintenance_window_save
+from incidents.alerts.retry import alert_retry
 from incidents.alerts.routing import matchers_parse
-from incidents.models import Alert, AlertGroup, AlertIntegration, AlertRoute, MaintenanceWindow
+from incidents.models import Alert, AlertGroup, AlertIntegration, AlertRoute, AlertState, MaintenanceWindow
 
 
 class _ReadOnly(admin.ModelAdmin):
@@ -42,19 +43,40 @@ def _incident_link(incident_id: int | None):
                        incident_id)
 
 
+def _short(key: str) -> str:
+    """A key for a list column: keys run to thousands of characters; the detail page shows it whole."""
+    return key if len(key) <= 80 else f"{key[:79]}…"
+
+
 @admin.register(Alert)
 class AlertAdmin(_ReadOnly):
-    list_display = ["received_at", "source", "status", "dedup_key_short", "policy", "incident_link", "outcome"]
-    list_filter = ["source", "status", "policy"]
+    list_display = ["received_at", "source", "status", "state", "dedup_key_short", "policy", "incident_link",
+                    "outcome"]
+    list_filter = ["state", "source", "status", "policy"]
     search_fields = ["dedup_key", "outcome"]
     list_select_related = ["policy"]
     date_hierarchy = "received_at"
-    fields = ["received_at", "source", "status", "policy", "dedup_key", "incident_link", "outcome", "body_pretty"]
+    fields = ["received_at", "source", "status", "state", "attempts", "error", "policy", "dedup_key",
+              "incident_link", "outcome", "body_pretty"]
     readonly_fields = fields
+    actions = ["retry_now"]
+
+    @admin.action(description="Retry the selected failed alerts now", permissions=["retry_now"])
+    def retry_now(self, request, queryset):
+        states = [alert_retry(alert_id=pk) for pk in queryset.filter(state=AlertState.FAILED)
+                  .order_by("received_at", "id").values_list("pk", flat=True)]
+        done = sum(s != AlertState.FAILED for s in states)
+        level = messages.SUCCESS if done == len(states) else messages.WARNING
+        self.message_user(request, f"{done} of {len(states)} failed alert(s) acted on; the rest keep their error.",
+                          level)
+
+    def has_retry_now_permission(self, request):
+        # Acting on an alert opens or resolves incidents: whoever may change incidents may retry.
+        return request.user.has_perm("incidents.change_incident")
 
     @admin.display(description="dedup key")
     def dedup_key_short(self, obj: Alert) -> str:
-        return obj.dedup_key[:80]
+        return _short(obj.dedup_key)
 
     @admin.display(description="incident", ordering="incident")
     def incident_link(self, obj: Alert):
@@ -67,10 +89,14 @@ class AlertAdmin(_ReadOnly):
 
 @admin.register(AlertGroup)
 class AlertGroupAdmin(_ReadOnly):
-    list_display = ["dedup_key", "policy", "incident_link", "is_open", "absorbed", "firing", "last_alert_at"]
+    list_display = ["dedup_key_short", "policy", "incident_link", "is_open", "absorbed", "firing", "last_alert_at"]
     list_filter = ["is_open", "policy"]
     search_fields = ["dedup_key"]
     list_select_related = ["policy"]
+
+    @admin.display(description="dedup key")
+    def dedup_key_short(self, obj: AlertGroup) -> str:
+        return _short(obj.dedup_key)
 
     @admin.display(description="incident", ordering="incident")
     def incident_link(self, obj: AlertGroup):
@@ -130,6 +156,10 @@ class AlertIntegrationAdmin(admin.ModelAdmin):
         if request.method != "POST":
             return HttpResponseRedirect(reverse("admin:incidents_alertintegration_changelist"))
         outcome = integration_send_test_alert(integration=integration, by=request.user.get_username())
+        if outcome.failed_alert is not None:
+            messages.error(request, f"The test alert was stored but acting on it failed; it is retried every "
+                                    f"minute (alert {outcome.failed_alert}, its error in Alerts).")
+            return HttpResponseRedirect(reverse("admin:incidents_alert_change", args=[outcome.failed_alert]))
         messages.success(request, f"Test alert sent: incident #{outcome.incident_id} opened.")
         return HttpResponseRedirect(reverse("admin:incidents_incident_change", args=[outcome.incident_id]))
 

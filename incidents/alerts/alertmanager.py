@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from incidents.models import AlertStatus
+from incidents.models import AlertStatus, Incident
 
 MAX_DESCRIPTION = 2000
+# A link longer than the incident's column is passed over rather than cut (a cut URL is a broken
+# link); the body keeps it whole.
+MAX_URL = Incident._meta.get_field("url").max_length
 # Labels that every alert in a group shares say nothing new on each line.
 _MAX_LISTED = 10
 
@@ -52,7 +55,8 @@ def alertmanager_parse(body: dict) -> ParsedAlert:
     if len(firing) > _MAX_LISTED:
         lines.append(f"- and {len(firing) - _MAX_LISTED} more")
     details = "\n".join(lines)
-    url = next((a["generatorURL"] for a in alerts if a.get("generatorURL")), "") or body.get("externalURL") or ""
+    links = [a.get("generatorURL") for a in alerts] + [body.get("externalURL")]
+    url = next((u for u in links if isinstance(u, str) and u and len(u) <= MAX_URL), "")
     return ParsedAlert(summary=str(summary), details=details, url=str(url), dedup_key=body["groupKey"],
                        status=body["status"], firing=len(firing), resolved=len(alerts) - len(firing))
 

@@ -21,15 +21,27 @@ class AlertReplySerializer(serializers.Serializer):
     resolved = serializers.BooleanField()
 
 
+class AlertAcceptedSerializer(AlertReplySerializer):
+    alert = serializers.IntegerField(help_text="The stored alert the portal will act on again.")
+    retrying = serializers.BooleanField()
+
+
 def _reply(outcome: AlertOutcome) -> Response:
     body = {"incident": outcome.incident_id, "created": outcome.created, "resolved": outcome.resolved}
+    if outcome.failed_alert is not None:
+        # Stored, but acting failed: accepted all the same (the retry sweep finishes it), so the
+        # sender does not send it again and have it acted on twice.
+        return Response({**body, "alert": outcome.failed_alert, "retrying": True}, status=status.HTTP_202_ACCEPTED)
     return Response(body, status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK)
+
+
+_REPLIES = {200: AlertReplySerializer, 201: AlertReplySerializer, 202: AlertAcceptedSerializer}
 
 
 class GenericAlertView(APIView):
     api_scope = ApiScope.INCIDENTS
 
-    @extend_schema(request=GenericAlertSerializer, responses={200: AlertReplySerializer, 201: AlertReplySerializer})
+    @extend_schema(request=GenericAlertSerializer, responses=_REPLIES)
     def post(self, request):
         ser = GenericAlertSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
@@ -40,7 +52,7 @@ class GenericAlertView(APIView):
 class AlertmanagerView(APIView):
     api_scope = ApiScope.INCIDENTS
 
-    @extend_schema(request=AlertmanagerSerializer, responses={200: AlertReplySerializer, 201: AlertReplySerializer},
+    @extend_schema(request=AlertmanagerSerializer, responses=_REPLIES,
                    parameters=[OpenApiParameter("policy", int, description="The escalation policy the group pages."),
                                OpenApiParameter("integration", int, description="Route by labels instead "
                                                 "(the integration's routes, else its default policy).")])

@@ -1,9 +1,12 @@
 """Alert intake: store the body, then open, absorb or resolve the incident its key names.
 
 Store first: the raw body is the first row written, in the transaction that acts on it, so a
-repeat costs one commit. If acting fails unexpectedly the body is stored again on its own with
-the error (and the 500 makes Alertmanager retry); a refusal (a policy that pages nobody) rolls
-back whole, like every 400, leaving nothing. The transaction decides:
+repeat costs one commit. If acting fails unexpectedly the body is stored again on its own,
+``failed`` with the error, and the sender is told it was accepted (202): from then on the portal
+owns it, and incidents.alerts.retry acts on it again (a sender retrying too would act twice). A
+refusal (a policy that pages nobody) rolls back whole, like every 400, leaving nothing. Keys are
+stored whole, whatever their length, and looked up by their hash (incidents.alerts.keys). The
+transaction decides:
 
 - no open group for (policy, dedup key): open an incident from the policy and its group;
 - an open group: absorb the alert (counted, on the timeline, nobody paged, the chain untouched);
@@ -27,6 +30,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from incidents.alerts.alertmanager import ParsedAlert, alert_description, alertmanager_parse
+from incidents.alerts.keys import dedup_key_hash
 from incidents.alerts.maintenance import maintenance_active
 from incidents.alerts.routing import integration_policy
 from incidents.alerts.storms import storm_active, storm_group, storm_limits
@@ -35,6 +39,7 @@ from incidents.models import (
     AlertGroup,
     AlertIntegration,
     AlertSource,
+    AlertState,
     AlertStatus,
     EscalationPolicy,
     EventKind,
@@ -52,7 +57,6 @@ log = logging.getLogger(__name__)
 RESOLVED_BY = {AlertSource.ALERTMANAGER: "Alertmanager", AlertSource.GENERIC: "the alert's source"}
 # Losing the insert race more than this often would mean something else is wrong.
 ATTEMPTS = 3
-MAX_URL = 2000
 
 
 @dataclass(frozen=True)
@@ -60,18 +64,28 @@ class AlertOutcome:
     incident_id: int | None
     created: bool = False
     resolved: bool = False
+    # Stored, but acting on it failed: the id of the alert the retry sweep will act on.
+    failed_alert: int | None = None
 
 
 def alert_store(*, source: str, body, policy: EscalationPolicy | None, dedup_key: str = "",
                 status: str = AlertStatus.FIRING) -> Alert:
-    """The raw body: the first row its transaction writes (cleaned of what jsonb cannot hold, NUL)."""
-    return Alert.objects.create(source=source, body=clean_json(body), policy=policy, dedup_key=dedup_key[:1000],
-                                status=status)
+    """The raw body: the first row its transaction writes (cleaned of what jsonb cannot hold, NUL).
+
+    The key is stored whole, whatever its length; lookups go by its hash (incidents.alerts.keys).
+    """
+    return Alert.objects.create(source=source, body=clean_json(body), policy=policy, dedup_key=dedup_key,
+                                key_hash=dedup_key_hash(dedup_key), status=status)
 
 
 def _key(alert: Alert, parsed: ParsedAlert) -> str:
     """The group's key: the alert's dedup key, or one no other alert has (a keyless alert is its own problem)."""
-    return (parsed.dedup_key or f"alert:{alert.pk}")[:1000]
+    return parsed.dedup_key or f"alert:{alert.pk}"
+
+
+def _group_create(alert: Alert, parsed: ParsedAlert, **fields) -> AlertGroup:
+    key = _key(alert, parsed)
+    return AlertGroup.objects.create(dedup_key=key, key_hash=dedup_key_hash(key), **fields)
 
 
 def _firing_note(parsed: ParsedAlert) -> str:
@@ -84,7 +98,7 @@ def _open_group(*, policy: EscalationPolicy, dedup_key: str) -> AlertGroup | Non
     # At most one row (the constraint): no ORDER BY, as first() would add. Only the group row is
     # locked: locking its incident too would queue every storm member behind one row.
     found = list(AlertGroup.objects.select_for_update(of=("self",)).select_related("incident")
-                 .filter(policy=policy, dedup_key=dedup_key, is_open=True)[:1])
+                 .filter(policy=policy, key_hash=dedup_key_hash(dedup_key), is_open=True)[:1])
     group = found[0] if found else None
     if group is not None and group.incident.status == IncidentStatus.RESOLVED:
         group.is_open = False
@@ -131,11 +145,11 @@ def _open(alert: Alert, policy: EscalationPolicy, parsed: ParsedAlert) -> AlertO
         limit, minutes = storm_limits()
         description = (f"Alert storm on {policy}: more than {limit} incidents in {minutes} min, so new alerts are "
                        f"grouped here. First: {description}")[:2000]
-    incident = incident_open(description=description, url=parsed.url[:MAX_URL], policy=policy,
+    incident = incident_open(description=description, url=parsed.url, policy=policy,
                              created_by=f"alert ({source})")
     # A keyless alert gets a group of its own too: storms count groups, and find theirs by one.
-    AlertGroup.objects.create(incident=incident, policy=policy, dedup_key=_key(alert, parsed), storm=storm,
-                              firing=parsed.firing, last_alert_at=incident.created_at, opened_at=now)
+    _group_create(alert, parsed, incident=incident, policy=policy, storm=storm, firing=parsed.firing,
+                  last_alert_at=incident.created_at, opened_at=now)
     opener = RESOLVED_BY[alert.source] if alert.source != AlertSource.GENERIC else "an alert"
     _timeline(incident, kind=EventKind.ALERT_OPENED, at=incident.created_at,
               note=f"{'alert storm ' if storm else ''}opened by {opener}, {_firing_note(parsed)}")
@@ -147,12 +161,12 @@ def _open_held(alert: Alert, policy: EscalationPolicy, parsed: ParsedAlert, wind
     """During a maintenance window: the incident is opened and held; its window's end pages."""
     ends = timezone.localtime(window.end).strftime("%Y-%m-%d %H:%M %Z")
     incident = incident_open_held(description=alert_description(summary=parsed.summary, details=parsed.details),
-                                  url=parsed.url[:MAX_URL], policy=policy,
+                                  url=parsed.url, policy=policy,
                                   created_by=f"alert ({AlertSource(alert.source).label})",
                                   note=f"{window.reason[:120]}; pages at {ends} if still firing")
     # The window's end pages through the group, so a keyless alert needs one as well.
-    AlertGroup.objects.create(incident=incident, policy=policy, dedup_key=_key(alert, parsed), maintenance=window,
-                              firing=parsed.firing, last_alert_at=incident.created_at, opened_at=incident.created_at)
+    _group_create(alert, parsed, incident=incident, policy=policy, maintenance=window, firing=parsed.firing,
+                  last_alert_at=incident.created_at, opened_at=incident.created_at)
     Alert.objects.filter(pk=alert.pk).update(incident=incident, outcome=f"Opened #{incident.pk}, in maintenance.")
     return AlertOutcome(incident_id=incident.pk, created=True)
 
@@ -160,8 +174,8 @@ def _open_held(alert: Alert, policy: EscalationPolicy, parsed: ParsedAlert, wind
 def _join_storm(alert: Alert, incident: Incident, policy: EscalationPolicy, parsed: ParsedAlert) -> AlertOutcome:
     """A new group during a storm: counted and listed on the storm incident; nobody paged again."""
     now = timezone.now()
-    AlertGroup.objects.create(incident=incident, policy=policy, dedup_key=_key(alert, parsed), storm=True,
-                              absorbed=1, firing=parsed.firing, last_alert_at=now, opened_at=now)
+    _group_create(alert, parsed, incident=incident, policy=policy, storm=True, absorbed=1, firing=parsed.firing,
+                  last_alert_at=now, opened_at=now)
     _timeline(incident, kind=EventKind.ALERT_GROUPED, at=now, note=f"{parsed.summary} ({_firing_note(parsed)})")
     Alert.objects.filter(pk=alert.pk).update(incident=incident, outcome=f"Grouped into alert storm #{incident.pk}.")
     return AlertOutcome(incident_id=incident.pk)
@@ -185,28 +199,34 @@ def _resolve(alert: Alert, policy: EscalationPolicy, parsed: ParsedAlert) -> Ale
 
 
 def alert_receive(*, source: str, body, policy: EscalationPolicy, parsed: ParsedAlert) -> AlertOutcome:
-    """Store ``body`` raw, then act on it as ``parsed`` says (body and policy already validated)."""
+    """Store ``body`` raw, then act on it as ``parsed`` says (body and policy already validated).
+
+    Past validation the body is ours: if acting fails, the body is stored ``failed`` with the
+    error and the outcome says so (``failed_alert``); incidents.alerts.retry acts on it again.
+    """
     for attempt in range(1, ATTEMPTS + 1):
         try:
             with transaction.atomic():
                 alert = alert_store(source=source, body=body, policy=policy, dedup_key=parsed.dedup_key,
                                     status=parsed.status)
-                return _act(alert, policy, parsed)
-        except IntegrityError:
+                return alert_act(alert, policy, parsed)
+        except IntegrityError as exc:
             # Another request opened this key's group first; the next attempt absorbs into it.
             if attempt == ATTEMPTS:
-                _store_failed(source, body, policy, parsed, "lost the race to open its group too often")
-                raise
-            log.info("an alert lost the race to open %r; retrying", parsed.dedup_key)
+                return _store_failed(source, body, policy, parsed, f"lost the race to open its group too often: {exc}")
+            log.info("an alert lost the race to open its group (key hash %s); retrying",
+                     dedup_key_hash(parsed.dedup_key))
         except ValidationError:
             raise
         except Exception as exc:
-            _store_failed(source, body, policy, parsed, f"{type(exc).__name__}: {exc}")
-            raise
+            log.exception("acting on an alert failed; stored to retry")
+            # If the database itself is down this raises too, and the sender retries: nothing was stored.
+            return _store_failed(source, body, policy, parsed, f"{type(exc).__name__}: {exc}")
     raise AssertionError("unreachable")
 
 
-def _act(alert: Alert, policy: EscalationPolicy, parsed: ParsedAlert) -> AlertOutcome:
+def alert_act(alert: Alert, policy: EscalationPolicy, parsed: ParsedAlert) -> AlertOutcome:
+    """Open, absorb or resolve for a stored ``alert``, inside the caller's transaction."""
     if parsed.status == AlertStatus.RESOLVED:
         return _resolve(alert, policy, parsed)
     group = _open_group(policy=policy, dedup_key=parsed.dedup_key) if parsed.dedup_key else None
@@ -215,9 +235,11 @@ def _act(alert: Alert, policy: EscalationPolicy, parsed: ParsedAlert) -> AlertOu
     return _open(alert, policy, parsed)
 
 
-def _store_failed(source, body, policy, parsed: ParsedAlert, error: str) -> None:
+def _store_failed(source, body, policy, parsed: ParsedAlert, error: str) -> AlertOutcome:
     alert = alert_store(source=source, body=body, policy=policy, dedup_key=parsed.dedup_key, status=parsed.status)
-    Alert.objects.filter(pk=alert.pk).update(outcome=f"Failed: {error}"[:300])
+    Alert.objects.filter(pk=alert.pk).update(state=AlertState.FAILED, error=error,
+                                             outcome=f"Failed, to be retried: {error}"[:300])
+    return AlertOutcome(incident_id=None, failed_alert=alert.pk)
 
 
 def integration_send_test_alert(*, integration: AlertIntegration, by: str) -> AlertOutcome:

@@ -14,7 +14,6 @@ from incidents.alerts.routing import integration_policy
 from incidents.models import AlertIntegration, AlertStatus, EscalationPolicy, MaintenanceWindow
 
 MAX_ALERTS = 1000
-MAX_KEY = 1000
 
 
 class PolicyField(serializers.PrimaryKeyRelatedField):
@@ -43,7 +42,8 @@ class GenericAlertSerializer(serializers.Serializer):
     summary = serializers.CharField(max_length=1000)
     details = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
     url = serializers.URLField(required=False, allow_blank=True, default="", max_length=2000)
-    dedup_key = serializers.CharField(required=False, allow_blank=True, default="", max_length=MAX_KEY)
+    # Any length (the request's size bounds it): stored whole, looked up by its hash.
+    dedup_key = serializers.CharField(required=False, allow_blank=True, default="")
     status = serializers.ChoiceField(choices=AlertStatus.choices, required=False, default=AlertStatus.FIRING)
     policy = PolicyField()
 
@@ -115,7 +115,7 @@ class AlertmanagerSerializer(serializers.Serializer):
     """Alertmanager's webhook body; ``?policy=ID`` names the policy, or ``?integration=ID`` routes it."""
 
     status = serializers.ChoiceField(choices=AlertStatus.choices)
-    groupKey = serializers.CharField(max_length=MAX_KEY)  # noqa: N815
+    groupKey = serializers.CharField()  # noqa: N815  (any length Alertmanager sends; stored whole)
     alerts = AlertmanagerAlertsField()
     receiver = serializers.CharField(required=False, allow_blank=True, default="")
     commonLabels = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False,  # noqa: N815

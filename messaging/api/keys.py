@@ -33,6 +33,9 @@ def api_key_create(*, name: str, scopes: list[str] | None = None,
 
     ``scopes=None`` grants every scope; ``senders=None`` allows any sender.
     """
+    limit = ApiKey._meta.get_field("name").max_length
+    if len(name) > limit:  # the command line has no length of its own; the column has
+        raise ValidationError({"name": f"At most {limit} characters; this has {len(name)}."})
     scopes = list(ApiScope.values) if scopes is None else list(dict.fromkeys(scopes))
     unknown = [s for s in scopes if s not in ApiScope.values]
     if unknown:

@@ -25,6 +25,10 @@ from messaging.phones import phone_normalize_national
 from messaging.scheduling.queue import enqueue_with
 
 COLUMNS = ("name", "phone", "email", "whatsapp", "tags")
+# What the columns hold, read from them so that a wider or narrower column moves the check too.
+NAME_MAX = Contact._meta.get_field("name").max_length
+EMAIL_MAX = Contact._meta.get_field("email").max_length
+TAG_MAX = Tag._meta.get_field("name").max_length
 REQUIRED = ("name", "phone")
 CHUNK = 2000  # rows per statement: under SQLite's variable limit, few round trips on PostgreSQL
 
@@ -151,11 +155,11 @@ def _row(line: int, values: dict, present: set[str], region: str | None):
     def required_name(value):
         if not value:
             raise ValidationError("A name is required.")
-        return text(200)(value)
+        return text(NAME_MAX)(value)
 
     def email(value):
         if value:
-            text(254)(value)
+            text(EMAIL_MAX)(value)
             validate_email(value)
         return value.lower()
 
@@ -165,7 +169,7 @@ def _row(line: int, values: dict, present: set[str], region: str | None):
     def tags(value):
         found = [t.strip() for t in value.split(";") if t.strip()]
         for t in found:
-            text(64)(t)
+            text(TAG_MAX)(t)
         return found
 
     name = check("name", required_name)

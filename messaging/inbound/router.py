@@ -20,6 +20,7 @@ from messaging.models import InboundSms, InboundStatus
 from messaging.outbound.send import message_send
 
 log = logging.getLogger(__name__)
+KEYWORD_MAX = InboundSms._meta.get_field("keyword").max_length
 
 
 def _handlers():
@@ -34,7 +35,9 @@ def inbound_sms_store(*, payload: dict, notification=None) -> tuple[InboundSms, 
     fields = dict(
         origination_number=str(payload.get("originationNumber", "")),
         destination_number=str(payload.get("destinationNumber", "")),
-        keyword=str(payload.get("messageKeyword", "") or ""),
+        # Informational (AWS's matched keyword); the phone simulator gives the first word, which
+        # may be a pasted link: kept to the column, and whole in ``raw``.
+        keyword=str(payload.get("messageKeyword", "") or "")[:KEYWORD_MAX],
         body=str(payload.get("messageBody", "") or ""),
         previous_published_message_id=str(payload.get("previousPublishedMessageId", "") or ""),
         raw=payload, notification=notification,

@@ -15,6 +15,7 @@ from incidents.alerts import maintenance
 from messaging.models import Timer, TimerState
 
 STABLE_CALLBACKS = importlib.import_module("incidents.migrations.0002_stable_timer_callbacks")
+RETRY_SCHEDULE = importlib.import_module("incidents.migrations.0008_alerts_retry_schedule")
 HANDLER = "incidents.inbound.incident_reply_handler"
 
 
@@ -23,6 +24,7 @@ HANDLER = "incidents.inbound.incident_reply_handler"
     STABLE_CALLBACKS.OLD,  # Timer.callback of a step written before the move
     HANDLER,  # InboundSms.handled_by
     maintenance.END_CALLBACK,  # Timer.callback of a maintenance window's end
+    RETRY_SCHEDULE.RETRY,  # Schedule.func of the failed-alert retry sweep
 ])
 def test_every_stored_path_resolves_to_a_callable(path):
     assert callable(import_string(path))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from incidents.models import Alert, AlertGroup, EventKind, Incident, IncidentStatus
+from incidents.models import Alert, AlertGroup, AlertState, EventKind, Incident, IncidentStatus
 from messaging.models import Timer, TimerState
 from tests.support.alerts import ALERTMANAGER_FIRING, GRAFANA_FIRING, grown, partly_resolved, resolved
 from tests.support.incidents import ANA, BEN, reply, sms_to
@@ -37,7 +37,7 @@ def test_a_firing_group_opens_an_incident_that_pages_the_policys_first_contact(a
     assert incident.url.startswith("http://prometheus.example.org:9090/graph")
     assert len(sms_to(ANA)) == 1 and sms_to(BEN) == []
     body = get_incident(api, incident.pk)
-    assert (body["policy"], body["alerts"]) == (policy.pk, 0)
+    assert (body["policy"], body["alerts"]) == (policy.pk, 1)  # the alert that opened it
     assert body["timeline"][0]["event"] == EventKind.ALERT_OPENED
 
 
@@ -52,7 +52,7 @@ def test_five_repeats_page_nobody_and_are_counted_on_the_one_incident(api, polic
     # The chain was not restarted: the same reminder is pending, due when it was.
     assert list(Timer.objects.filter(state=TimerState.PENDING).values_list("pk", "due_at")) == timers
     body = get_incident(api, first)
-    assert body["alerts"] == 5
+    assert body["alerts"] == 6  # the contract: one alert and five repeats make 6
     notes = [e["note"] for e in body["timeline"] if e["event"] == EventKind.ALERT_REPEATED]
     assert notes == ["alert repeated, 1 firing"] * 5
     assert Alert.objects.count() == 6 and set(Alert.objects.values_list("incident", flat=True)) == {first}
@@ -192,15 +192,18 @@ def test_a_policy_that_pages_nobody_is_refused_before_anything_is_stored(api, po
     assert not Alert.objects.exists()
 
 
-def test_an_alert_the_portal_fails_to_act_on_is_still_stored_with_the_error(api, policy, monkeypatch):
+def test_an_alert_the_portal_fails_to_act_on_is_stored_failed_and_accepted(api, policy, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("the database hiccuped")
 
     # A collaborator fails (not the intake under test): the body must survive the rollback.
     monkeypatch.setattr("incidents.alerts.intake.incident_open", broken)
-    api.raise_request_exception = False
     response = post_am(api, policy, ALERTMANAGER_FIRING)
-    assert response.status_code == 500  # Alertmanager retries on a 5xx
     alert = Alert.objects.get()
-    assert alert.body == ALERTMANAGER_FIRING and alert.outcome == "Failed: RuntimeError: the database hiccuped"
+    # Accepted: the portal owns it now and retries it (tests/incidents/alerts/test_retry.py).
+    assert response.status_code == 202
+    assert response.json() == {"incident": None, "created": False, "resolved": False, "alert": alert.pk,
+                               "retrying": True}
+    assert alert.body == ALERTMANAGER_FIRING and alert.state == AlertState.FAILED
+    assert alert.error == "RuntimeError: the database hiccuped"
     assert not Incident.objects.exists() and not AlertGroup.objects.exists()
