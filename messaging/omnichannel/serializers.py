@@ -22,6 +22,7 @@ from django.core.validators import validate_email
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from messaging import limits
 from messaging.api.keys import api_key_sender_allowed
 from messaging.models import (
     ApiKey,
@@ -36,7 +37,6 @@ from messaging.outbound.send import recipient_normalize
 
 DISPATCH_CHANNELS = (Channel.SMS, Channel.WHATSAPP, Channel.EMAIL)
 SMS_MESSAGE_TYPES = ("TRANSACTIONAL", "PROMOTIONAL")
-MAX_FALLBACK_SECONDS = 7 * 24 * 3600
 REQUIRED = "This field is required."
 # RFC 5321's limit on an address in a mail path; Django's validate_email allows 320, and the
 # suppression list and contacts store 254.
@@ -204,7 +204,7 @@ class ChannelPayloadSerializer(serializers.Serializer):
 class DispatchRequestSerializer(serializers.Serializer):
     use_case = _LowerChoiceField(choices=[u.value for u in DispatchUseCase])
     fallback_seconds = PositiveIntegerStringField(
-        max_value=MAX_FALLBACK_SECONDS, required=False, allow_null=True,
+        max_value=limits.FALLBACK_SECONDS_MAX, required=False, allow_null=True,
         help_text="Seconds to wait for a successful delivery of the primary (fallback: required). "
                   "A number or a string of digits.")
     pc = ChannelPayloadSerializer(help_text="The primary channel.")
