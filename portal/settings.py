@@ -62,6 +62,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, which answers static files without calling what follows: every response
+    # carries the policy (portal/csp.py).
+    "portal.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -229,6 +232,9 @@ REST_FRAMEWORK = {
     # Proxies in front of the portal whose X-Forwarded-For is trusted for the client address.
     "NUM_PROXIES": env.int("API_TRUSTED_PROXIES", default=0),
 }
+# /api/docs/ and /api/schema/ map every endpoint and field: in a deployment only a signed-in
+# staff user reads them; a local run keeps them open (portal/views.py, api_docs_guard).
+API_DOCS_LOGIN_REQUIRED = env.bool("API_DOCS_LOGIN_REQUIRED", default=DEPLOYED)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Operations portal API",
     "DESCRIPTION": "Contacts, allow-lists, incidents, shifts and omnichannel messages.",
