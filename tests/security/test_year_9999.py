@@ -171,3 +171,27 @@ def test_a_provider_event_dated_year_9999_is_kept_with_its_time_unknown():
         2023, 6, 17, 4, 11, 43, 470000, tzinfo=UTC)  # the documentation's own time still reads
     ses = example(SES_DELIVERY, delivery={**SES_DELIVERY["delivery"], "timestamp": "9999-12-31T23:59:59.000Z"})
     assert parse_ses_event(ses).occurred_at is None
+
+
+@pytest.mark.parametrize("when", ["9999-12-31 23:59", "9999-12-31T23:59:59+00:00", "1900-01-01 08:00"])
+def test_a_shift_csv_row_at_the_end_of_time_is_reported_by_line_and_nothing_is_imported(when):
+    from shifts.imports import shifts_import_csv
+    from shifts.models import Shift
+
+    text = f"code,info,starts_at,ends_at,time_zone,location\nGOOD1,fine,,,,\nFAR1,far,{when},,Asia/Tokyo,\n"
+    report = shifts_import_csv(text=text)
+    assert report.created == 0 and [line for line, _ in report.errors] == [3], report.errors
+    assert "2999" in report.errors[0][1]
+    assert not Shift.objects.exists()
+
+
+def test_a_campaign_scheduled_for_year_9999_in_the_admin_is_refused(admin_client):
+    from messaging.models import Tag
+    from shifts.models import ShiftCampaign
+
+    tag = Tag.objects.create(name="pickers")
+    response = admin_client.post("/admin/shifts/shiftcampaign/add/", {
+        "name": "Far", "tag": tag.pk, "message": "Shifts free", "send_at_0": "9999-12-31", "send_at_1": "23:59:59"})
+    assert response.status_code == 200
+    assert "send_at" in response.context["adminform"].form.errors
+    assert not ShiftCampaign.objects.exists()
