@@ -59,8 +59,8 @@ class InstantField(serializers.DateTimeField):
     default_error_messages = {"instant_range": INSTANT_RANGE_MESSAGE}
 
     def to_internal_value(self, value):
-        # DRF converts to the field's zone before validators run, and that conversion overflows
-        # (a 400 "Datetime value out of range" at best) for the last hours of 9999: check first.
+        # DRF itself refuses the last hours of 9999 west of UTC (converting them to UTC overflows:
+        # its "Datetime value out of range", still a 400 naming the field); this refuses the rest.
         parsed = super().to_internal_value(value)
         if not instant_in_range(parsed):
             self.fail("instant_range")

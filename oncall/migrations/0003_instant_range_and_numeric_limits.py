@@ -5,8 +5,8 @@ keeps it, psycopg cannot read it back, and the schedule's page failed for good. 
 repaired in the database without reading them into Python: an override that starts outside the
 range moves to its last second (it can never be on call inside the range anyway, and a shift
 may point at it); one that ends outside it ends at the end of the range. A handoff outside the
-range moves to its edge. The range is written here, not
-imported, so this migration keeps meaning what it meant (messaging/instants.py owns it now).
+range moves to its edge. The range is written here, not imported, so this migration keeps
+meaning what it meant (messaging/instants.py owns it now).
 """
 
 from datetime import UTC, datetime, timedelta
