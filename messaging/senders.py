@@ -27,8 +27,8 @@ _ADDRESS_LIKE = ("@", "<", ">")
 
 
 def email_sender_parse(sender: str) -> tuple[str, str]:
-    """``(display name, address)`` of ``a@b``, ``Name <a@b>`` or ``"Name" <a@b>``; the address in
-    lower case for comparing. ValidationError (one message for the ``sender`` field) otherwise."""
+    """``(display name, address)`` of ``a@b``, ``Name <a@b>`` or ``"Name" <a@b>``, the address in
+    the case given. ValidationError (one message for the ``sender`` field) otherwise."""
     sender = (sender or "").strip()
     if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in sender):
         raise ValidationError("A From address may not contain control characters.", code="sender_control")
@@ -47,14 +47,13 @@ def email_sender_parse(sender: str) -> tuple[str, str]:
     if any(mark in folded for mark in _ADDRESS_LIKE):
         raise ValidationError("The From display name may not contain an address (no @, < or >): readers "
                               "would take it for the sender.", code="sender_display_name")
-    return name.strip(), address.lower()
+    return name.strip(), address
 
 
 def email_sender_format(sender: str) -> str:
     """The checked From as it is stored and sent: ``Name <a@b>`` (quoted where RFC 5322 needs it),
     or the bare address. The address keeps the case the caller gave."""
-    name, _ = email_sender_parse(sender)
-    address = getaddresses([sender.strip()])[0][1]
+    name, address = email_sender_parse(sender)
     if not name:
         return address
     try:

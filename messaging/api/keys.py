@@ -70,7 +70,7 @@ def _sender_address(*, channel: str, sender: str) -> str | None:
     sender = sender.strip()
     if channel == Channel.EMAIL:
         try:
-            return email_sender_parse(sender)[1]
+            return email_sender_parse(sender)[1].lower()
         except ValidationError:
             return None
     return sender
