@@ -13,7 +13,7 @@ from __future__ import annotations
 import unicodedata
 from email.errors import HeaderParseError
 from email.headerregistry import Address
-from email.utils import getaddresses
+from email.utils import formataddr, getaddresses
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -48,6 +48,13 @@ def email_sender_parse(sender: str) -> tuple[str, str]:
         raise ValidationError("The From display name may not contain an address (no @, < or >): readers "
                               "would take it for the sender.", code="sender_display_name")
     return name.strip(), address
+
+
+def email_sender_mime(sender: str) -> str:
+    """The From as a mail header carries it: a non-ASCII display name in RFC 2047 encoded words,
+    which SES requires (``=?utf-8?b?…?= <a@b>``); ASCII as ``email_sender_format`` gives it."""
+    name, address = email_sender_parse(sender)
+    return formataddr((name, address)) if name else address
 
 
 def email_sender_format(sender: str) -> str:

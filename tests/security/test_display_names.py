@@ -64,3 +64,30 @@ def test_an_honest_display_name_goes_out_as_checked(sender, stored, django_captu
         response = client_for_example_com().post("/api/v1/messages/", body, format="json")
     assert response.status_code == 202, response.content
     assert OutboundMessage.objects.get(channel="email").sender == stored
+
+
+@pytest.mark.parametrize(("sender", "header"), [
+    ("Gasversorgung Süd <ops@example.com>", "=?utf-8?q?Gasversorgung_S=C3=BCd?= <ops@example.com>"),
+    ('"Ops, night desk" <ops@example.com>', '"Ops, night desk" <ops@example.com>'),
+    ("ops@example.com", "ops@example.com"),
+])
+def test_ses_gets_the_checked_from_with_a_non_ascii_name_encoded(settings, sender, header):
+    """SES takes FromEmailAddress as a header value: a non-ASCII name must be RFC 2047 encoded."""
+    import boto3
+    from botocore.stub import Stubber
+
+    from messaging.transports.aws import EmailTransport
+    from messaging.transports.base import OutgoingMessage
+
+    settings.AWS_REGION, settings.SES_CONFIGURATION_SET = "us-east-1", ""
+    client = boto3.client("sesv2", region_name="us-east-1", aws_access_key_id="testing",
+                          aws_secret_access_key="testing")
+    with Stubber(client) as stubber:
+        stubber.add_response("send_email", {"MessageId": "ses-1"}, {
+            "FromEmailAddress": header, "Destination": {"ToAddresses": ["user@example.org"]},
+            "Content": {"Simple": {"Subject": {"Data": "Hi", "Charset": "UTF-8"},
+                                   "Body": {"Text": {"Data": "Body", "Charset": "UTF-8"}}}},
+            "EmailTags": [{"Name": "message_log_id", "Value": "7"}]})
+        EmailTransport(client=client).send(OutgoingMessage(
+            log_id=7, channel="email", recipient="user@example.org", sender=sender, subject="Hi", body="Body"))
+        stubber.assert_no_pending_responses()
