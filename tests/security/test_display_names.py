@@ -4,10 +4,15 @@ reader would take for the sender; an honest name still goes out as checked."""
 
 from __future__ import annotations
 
+import boto3
 import pytest
+from botocore.stub import Stubber
+from rest_framework.test import APIClient
 
 from messaging.api.keys import api_key_create
 from messaging.models import Dispatch, OutboundMessage
+from messaging.transports.aws import EmailTransport
+from messaging.transports.base import OutgoingMessage
 from tests.support.omnichannel import SMS_TO_EMAIL, payload
 
 pytestmark = pytest.mark.django_db
@@ -28,8 +33,6 @@ SPOOFS = [
 
 
 def client_for_example_com():
-    from rest_framework.test import APIClient
-
     _, raw = api_key_create(name="limited", senders=["+12065550100", "@example.com"])
     client = APIClient()
     client.credentials(HTTP_X_API_KEY=raw)
@@ -73,12 +76,6 @@ def test_an_honest_display_name_goes_out_as_checked(sender, stored, django_captu
 ])
 def test_ses_gets_the_checked_from_with_a_non_ascii_name_encoded(settings, sender, header):
     """SES takes FromEmailAddress as a header value: a non-ASCII name must be RFC 2047 encoded."""
-    import boto3
-    from botocore.stub import Stubber
-
-    from messaging.transports.aws import EmailTransport
-    from messaging.transports.base import OutgoingMessage
-
     settings.AWS_REGION, settings.SES_CONFIGURATION_SET = "us-east-1", ""
     client = boto3.client("sesv2", region_name="us-east-1", aws_access_key_id="testing",
                           aws_secret_access_key="testing")

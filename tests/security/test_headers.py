@@ -9,6 +9,8 @@ import re
 
 import pytest
 
+from tests.test_settings_deploy import PRODUCTION, _setting
+
 pytestmark = pytest.mark.django_db
 CSP = "Content-Security-Policy"
 
@@ -54,8 +56,6 @@ def test_a_local_run_keeps_the_api_docs_open(client, settings, path):
 
 
 def test_a_deployment_defaults_to_docs_behind_a_login():
-    from tests.test_settings_deploy import PRODUCTION, _setting
-
     assert _setting("settings.API_DOCS_LOGIN_REQUIRED", **PRODUCTION) == "True"
     assert _setting("settings.API_DOCS_LOGIN_REQUIRED") == "False"  # a local run
 

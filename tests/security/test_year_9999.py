@@ -4,14 +4,21 @@ break the schedule's page, the override list or the on-call API."""
 
 from __future__ import annotations
 
+import importlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.apps import apps
+from django.db import connection
 from django.utils import timezone
 
 from incidents.models import EscalationPolicy, MaintenanceWindow
-from messaging.models import Contact
+from messaging.events.aws import parse_ses_event, parse_sms_voice_event
+from messaging.models import Contact, Tag
 from oncall.models import Schedule, ScheduleMember, ScheduleOverride
+from shifts.imports import shifts_import_csv
+from shifts.models import Shift, ShiftCampaign
+from tests.support.aws import SES_DELIVERY, SMS_EVENT_RECORD, example
 from tests.support.incidents import ANA, BEN
 
 pytestmark = pytest.mark.django_db
@@ -119,11 +126,6 @@ def test_a_far_future_row_stored_before_the_fix_breaks_no_page(admin_client, api
 def test_a_year_10000_override_stored_before_the_fix_is_repaired_by_the_migration(admin_client, api, schedule):
     """PostgreSQL keeps year 10000 and psycopg cannot read it back: the migration repairs the rows
     in the database, and the page, the override list and the API answer again."""
-    import importlib
-
-    from django.apps import apps
-    from django.db import connection
-
     ben = Contact.objects.create(name="Ben", phone=BEN)
     with connection.cursor() as cur:
         for start, end in [("2999-12-31 20:00:00+00", "10000-01-01 07:59:00+00"),  # ends past 9999
@@ -162,9 +164,6 @@ def test_a_row_ending_at_the_last_second_of_9999_renders_in_a_zone_east_of_utc(a
 
 def test_a_provider_event_dated_year_9999_is_kept_with_its_time_unknown():
     """A signed delivery event is outside input too: its far-future time is dropped, not stored."""
-    from messaging.events.aws import parse_ses_event, parse_sms_voice_event
-    from tests.support.aws import SES_DELIVERY, SMS_EVENT_RECORD, example
-
     far_ms = int(datetime(9999, 12, 31, 23, 59, tzinfo=UTC).timestamp() * 1000)
     assert parse_sms_voice_event(example(SMS_EVENT_RECORD, eventTimestamp=far_ms)).occurred_at is None
     assert parse_sms_voice_event(example(SMS_EVENT_RECORD)).occurred_at == datetime(
@@ -175,9 +174,6 @@ def test_a_provider_event_dated_year_9999_is_kept_with_its_time_unknown():
 
 @pytest.mark.parametrize("when", ["9999-12-31 23:59", "9999-12-31T23:59:59+00:00", "1900-01-01 08:00"])
 def test_a_shift_csv_row_at_the_end_of_time_is_reported_by_line_and_nothing_is_imported(when):
-    from shifts.imports import shifts_import_csv
-    from shifts.models import Shift
-
     text = f"code,info,starts_at,ends_at,time_zone,location\nGOOD1,fine,,,,\nFAR1,far,{when},,Asia/Tokyo,\n"
     report = shifts_import_csv(text=text)
     assert report.created == 0 and [line for line, _ in report.errors] == [3], report.errors
@@ -186,9 +182,6 @@ def test_a_shift_csv_row_at_the_end_of_time_is_reported_by_line_and_nothing_is_i
 
 
 def test_a_campaign_scheduled_for_year_9999_in_the_admin_is_refused(admin_client):
-    from messaging.models import Tag
-    from shifts.models import ShiftCampaign
-
     tag = Tag.objects.create(name="pickers")
     response = admin_client.post("/admin/shifts/shiftcampaign/add/", {
         "name": "Far", "tag": tag.pk, "message": "Shifts free", "send_at_0": "9999-12-31", "send_at_1": "23:59:59"})
