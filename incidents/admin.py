@@ -12,7 +12,6 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import MinValueValidator
 from django.http import HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -21,6 +20,7 @@ from django.utils.html import format_html
 from incidents import selectors, services, texts
 from incidents.models import EscalationLevel, EscalationPolicy, Incident, IncidentEvent, IncidentStatus
 from incidents.snapshots import snapshot_level_count, snapshot_repeat
+from messaging import limits
 from messaging.admin.badges import status_badge
 from messaging.admin.pagination import LargeTableAdminMixin
 from messaging.models import Contact
@@ -44,6 +44,7 @@ class EscalationLevelInline(admin.TabularInline):
     extra = 1
     autocomplete_fields = ["contacts", "schedule"]
     fields = ["position", "contacts", "schedule", "wait_seconds", "reminders", "voice"]
+    max_num = limits.LEVELS_MAX
 
 
 @admin.register(EscalationPolicy)
@@ -95,9 +96,11 @@ class IncidentAddForm(forms.ModelForm):
     contacts = forms.ModelMultipleChoiceField(
         queryset=Contact.objects.all(), required=False,
         help_text="Instead of a policy: these contacts are paged one after another, each its own level.")
-    wait_seconds = forms.IntegerField(initial=services.DEFAULT_WAIT_SECONDS, validators=[MinValueValidator(1)],
+    # The same numbers as EscalationLevel's validators and the API (messaging/limits.py).
+    wait_seconds = forms.IntegerField(initial=services.DEFAULT_WAIT_SECONDS, min_value=limits.WAIT_SECONDS_MIN,
+                                      max_value=limits.WAIT_SECONDS_MAX,
                                       help_text="With contacts only: seconds between reminders and escalations.")
-    reminders = forms.IntegerField(initial=services.DEFAULT_REMINDERS, validators=[MinValueValidator(0)],
+    reminders = forms.IntegerField(initial=services.DEFAULT_REMINDERS, min_value=0, max_value=limits.REMINDERS_MAX,
                                    help_text="With contacts only: reminders before escalating.")
 
     class Meta:
@@ -112,6 +115,8 @@ class IncidentAddForm(forms.ModelForm):
             raise ValidationError("Choose a policy or contacts, not both.")
         if not policy and not contacts:
             raise ValidationError("Choose a policy or at least one contact to page.")
+        if contacts and len(contacts) > limits.CONTACTS_MAX:
+            self.add_error("contacts", f"At most {limits.CONTACTS_MAX} contacts.")
         if policy and not selectors.policy_is_pageable(policy=policy):
             self.add_error("policy", "This policy has no level with contacts or a schedule.")
         return data

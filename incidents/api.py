@@ -24,15 +24,10 @@ from incidents.services import (
     incident_resolve,
 )
 from incidents.snapshots import snapshot_phones
+from messaging import limits
 from messaging.api.serializers import E164Field
 from messaging.models import ApiScope
 from oncall.models import Schedule
-
-# Reminders every wait_seconds: a day between pages is already more than any duty roster wants,
-# and a bound keeps due times far from datetime's limits (10**18 seconds was an OverflowError).
-MAX_WAIT_SECONDS = 24 * 3600
-MAX_REMINDERS = 100
-MAX_CONTACTS = 100
 
 
 class NoUrlOrURLField(serializers.URLField):
@@ -48,16 +43,17 @@ class IncidentCreateSerializer(serializers.Serializer):
     description = serializers.CharField()
     url = NoUrlOrURLField(required=False, allow_blank=True, default="", max_length=2000,
                           help_text='A link for the people paged; "no url" (or empty) when there is none.')
-    contacts = serializers.ListField(child=E164Field(), required=False, max_length=MAX_CONTACTS)
+    contacts = serializers.ListField(child=E164Field(), required=False, max_length=limits.CONTACTS_MAX)
     policy = serializers.PrimaryKeyRelatedField(queryset=EscalationPolicy.objects.all(), required=False,
                                                 help_text="Page this policy's chain instead of contacts.",
                                                 error_messages={"does_not_exist": "No policy with id {pk_value}."})
     # The AWS sample's two fixed contacts, accepted in place of ``contacts``.
     first_contact = E164Field(required=False)
     second_contact = E164Field(required=False)
-    wait_seconds = serializers.IntegerField(required=False, min_value=1, max_value=MAX_WAIT_SECONDS,
+    wait_seconds = serializers.IntegerField(required=False, min_value=limits.WAIT_SECONDS_MIN,
+                                            max_value=limits.WAIT_SECONDS_MAX,
                                             default=DEFAULT_WAIT_SECONDS)
-    reminders = serializers.IntegerField(required=False, min_value=0, max_value=MAX_REMINDERS,
+    reminders = serializers.IntegerField(required=False, min_value=0, max_value=limits.REMINDERS_MAX,
                                          default=DEFAULT_REMINDERS)
 
     def validate(self, attrs):
@@ -154,13 +150,14 @@ class IncidentResolveView(APIView):
 
 
 class PolicyLevelSerializer(serializers.Serializer):
-    contacts = serializers.ListField(child=E164Field(), required=False, default=list, max_length=MAX_CONTACTS)
+    contacts = serializers.ListField(child=E164Field(), required=False, default=list, max_length=limits.CONTACTS_MAX)
     schedule = serializers.PrimaryKeyRelatedField(queryset=Schedule.objects.all(), required=False, allow_null=True,
                                                   default=None, help_text="Page whoever is on call on it when "
                                                                           "the level starts.",
                                                   error_messages={"does_not_exist": "No schedule with id {pk_value}."})
-    wait_seconds = serializers.IntegerField(min_value=1, max_value=MAX_WAIT_SECONDS, default=DEFAULT_WAIT_SECONDS)
-    reminders = serializers.IntegerField(min_value=0, max_value=MAX_REMINDERS, default=DEFAULT_REMINDERS)
+    wait_seconds = serializers.IntegerField(min_value=limits.WAIT_SECONDS_MIN, max_value=limits.WAIT_SECONDS_MAX,
+                                            default=DEFAULT_WAIT_SECONDS)
+    reminders = serializers.IntegerField(min_value=0, max_value=limits.REMINDERS_MAX, default=DEFAULT_REMINDERS)
     voice = serializers.BooleanField(required=False, default=False)
 
     def validate(self, attrs):
@@ -171,8 +168,8 @@ class PolicyLevelSerializer(serializers.Serializer):
 
 class PolicyCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    levels = PolicyLevelSerializer(many=True, allow_empty=False, max_length=20)
-    repeat = serializers.IntegerField(min_value=0, max_value=20, default=0)
+    levels = PolicyLevelSerializer(many=True, allow_empty=False, max_length=limits.LEVELS_MAX)
+    repeat = serializers.IntegerField(min_value=0, max_value=limits.REPEAT_MAX, default=0)
 
     def validate_name(self, value):
         if EscalationPolicy.objects.filter(name=value.strip()).exists():

@@ -9,10 +9,12 @@ every change of state goes through services.py.
 
 from __future__ import annotations
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from messaging import limits
+from messaging.instants import instant_validate
 from messaging.models import Contact, InboundSms, OutboundMessage
 
 
@@ -26,7 +28,8 @@ class FinalAction(models.TextChoices):
 class EscalationPolicy(models.Model):
     name = models.CharField(max_length=200, unique=True)
     repeat = models.PositiveSmallIntegerField(
-        default=0, help_text="How many more times to run the whole chain before giving up (0 = once).")
+        default=0, validators=[MaxValueValidator(limits.REPEAT_MAX)],
+        help_text="How many more times to run the whole chain before giving up (0 = once).")
     final_action = models.CharField(max_length=8, choices=FinalAction.choices, default=FinalAction.NONE,
                                     help_text="What happens when everyone stayed silent or declined.")
     final_contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL,
@@ -44,14 +47,16 @@ class EscalationPolicy(models.Model):
 
 class EscalationLevel(models.Model):
     policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="levels")
-    position = models.PositiveSmallIntegerField(default=1, help_text="Levels are paged in this order.")
+    position = models.PositiveSmallIntegerField(default=1, validators=[MaxValueValidator(limits.POSITION_MAX)],
+                                                help_text="Levels are paged in this order.")
     contacts = models.ManyToManyField(Contact, related_name="escalation_levels", blank=True,
                                       help_text="Notified together; any one of them can accept.")
     schedule = models.ForeignKey("oncall.Schedule", null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="escalation_levels",
                                  help_text="Also page whoever is on call on this schedule when the level starts.")
-    wait_seconds = models.PositiveIntegerField(default=60, validators=[MinValueValidator(1)])
-    reminders = models.PositiveSmallIntegerField(default=1)
+    wait_seconds = models.PositiveIntegerField(default=60, validators=[MinValueValidator(limits.WAIT_SECONDS_MIN),
+                                                                       MaxValueValidator(limits.WAIT_SECONDS_MAX)])
+    reminders = models.PositiveSmallIntegerField(default=1, validators=[MaxValueValidator(limits.REMINDERS_MAX)])
     voice = models.BooleanField("also call", default=False,
                                 help_text="Also place a voice call that reads the incident aloud.")
 
@@ -263,7 +268,8 @@ class AlertRoute(models.Model):
     """Label matchers (Alertmanager's syntax) and the policy an alert matching all of them pages."""
 
     integration = models.ForeignKey(AlertIntegration, on_delete=models.CASCADE, related_name="routes")
-    position = models.PositiveSmallIntegerField(default=1, help_text="Routes are tried in this order.")
+    position = models.PositiveSmallIntegerField(default=1, validators=[MaxValueValidator(limits.POSITION_MAX)],
+                                                help_text="Routes are tried in this order.")
     matchers = models.CharField(max_length=500, help_text='Comma-separated, all must match: severity=critical, '
                                                           'team=~east|west, env!=test, service!~db.*')
     policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="+")
@@ -279,8 +285,8 @@ class MaintenanceWindow(models.Model):
     """A planned quiet time for one policy: alerts are kept and counted, nobody is paged until the end."""
 
     policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="maintenance_windows")
-    start = models.DateTimeField()
-    end = models.DateTimeField()
+    start = models.DateTimeField(validators=[instant_validate])
+    end = models.DateTimeField(validators=[instant_validate])
     reason = models.CharField(max_length=300)
     created_by = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 
+from messaging import limits
 from messaging.phones import validate_e164
 
 
@@ -477,7 +479,8 @@ class Dispatch(models.Model):
     """
 
     use_case = models.CharField(max_length=16, choices=DispatchUseCase.choices)
-    fallback_seconds = models.PositiveIntegerField(null=True, blank=True)
+    fallback_seconds = models.PositiveIntegerField(null=True, blank=True,
+                                                   validators=[MaxValueValidator(limits.FALLBACK_SECONDS_MAX)])
     fallback_state = models.CharField(max_length=16, choices=FallbackState.choices, default=FallbackState.NONE,
                                       db_index=True)
     fallback_due_at = models.DateTimeField(null=True, blank=True)

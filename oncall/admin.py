@@ -14,6 +14,8 @@ from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from messaging import limits
+from messaging.instants import InstantFormField
 from messaging.models import Contact
 from oncall import services
 from oncall.models import Schedule, ScheduleMember, ScheduleOverride, TurnNotice
@@ -27,14 +29,15 @@ class ScheduleMemberInline(admin.TabularInline):
     extra = 1
     autocomplete_fields = ["contact"]
     fields = ["position", "contact"]
+    max_num = limits.MEMBERS_MAX
     verbose_name_plural = "rotation (turns go round in position order)"
 
 
 class OverrideForm(forms.Form):
     contact = forms.ModelChoiceField(queryset=Contact.objects.order_by("name"))
-    start = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    start = InstantFormField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
                                 help_text="In the schedule's time zone.")
-    end = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    end = InstantFormField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     note = forms.CharField(max_length=200, required=False)
 
 

@@ -16,10 +16,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from messaging import limits
+from messaging.instants import instant_validate
 from messaging.models import Contact, OutboundMessage
-
-# A turn longer than a year is a typo, and a bound keeps turn arithmetic far from datetime's limits.
-MAX_TURN_HOURS = 24 * 366
 
 
 def validate_time_zone(value: str) -> None:
@@ -36,13 +35,14 @@ class Schedule(models.Model):
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone],
                                  help_text="IANA zone the turns follow, so an 08:00 handoff stays at 08:00 "
                                            "across daylight saving changes.")
-    handoff = models.DateTimeField(help_text="When the first turn starts. Each later turn starts "
+    handoff = models.DateTimeField(validators=[instant_validate],
+                                   help_text="When the first turn starts. Each later turn starts "
                                              "turn hours after the one before, on the schedule's local clock.")
-    turn_hours = models.PositiveIntegerField(default=168, validators=[MinValueValidator(1),
-                                                                      MaxValueValidator(MAX_TURN_HOURS)],
+    turn_hours = models.PositiveIntegerField(default=168, validators=[MinValueValidator(limits.TURN_HOURS_MIN),
+                                                                      MaxValueValidator(limits.TURN_HOURS_MAX)],
                                              help_text="Length of one person's turn: 12, 24, 168 (a week)…")
     notice_minutes = models.PositiveIntegerField(
-        null=True, blank=True, validators=[MaxValueValidator(7 * 24 * 60)],
+        null=True, blank=True, validators=[MaxValueValidator(limits.NOTICE_MINUTES_MAX)],
         help_text="Text the incoming person this many minutes before their turn starts (empty: no text).")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -59,7 +59,8 @@ class ScheduleMember(models.Model):
 
     schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="members")
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="schedule_memberships")
-    position = models.PositiveSmallIntegerField(default=1, help_text="Turns go round in this order.")
+    position = models.PositiveSmallIntegerField(default=1, validators=[MaxValueValidator(limits.POSITION_MAX)],
+                                                help_text="Turns go round in this order.")
 
     class Meta:
         ordering = ["position", "id"]
@@ -74,8 +75,8 @@ class ScheduleOverride(models.Model):
 
     schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="overrides")
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="schedule_overrides")
-    start = models.DateTimeField()
-    end = models.DateTimeField()
+    start = models.DateTimeField(validators=[instant_validate])
+    end = models.DateTimeField(validators=[instant_validate])
     note = models.CharField(max_length=200, blank=True, help_text="Why, e.g. 'swap with Ann' or the shift booked.")
     created_by = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from messaging.instants import instant_clamp
 from messaging.models import Contact
 from oncall.models import Schedule, ScheduleMember, ScheduleOverride
 from oncall.rotation import OnCall, Segment, Span, oncall_resolve, oncall_segments, turn_at
@@ -66,10 +67,12 @@ def _spans(rows) -> list[Span]:
 
 
 def _aware(value) -> datetime:
-    # SQLite hands raw queries naive UTC datetimes (or text); PostgreSQL aware ones.
+    # SQLite hands raw queries naive UTC datetimes (or text); PostgreSQL aware ones. Clamped into
+    # the instant range, so a far-future row stored before the range existed cannot overflow a
+    # turn's arithmetic or its display in the schedule's zone.
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return instant_clamp(value if value.tzinfo else value.replace(tzinfo=UTC))
 
 
 _LOOKUP_SCHEDULE = f"""
@@ -147,7 +150,7 @@ def oncall_timeline(*, schedule: Schedule, start: datetime, end: datetime,
     """Who is on call over [start, end): the schedule page's timeline, and the uncovered slots."""
     rows = (ScheduleOverride.objects.filter(schedule=schedule, end__gt=start, start__lt=end)
             .order_by("start", "id").values_list(*_SPAN_FIELDS))
-    return oncall_segments(handoff=schedule.handoff, turn_hours=schedule.turn_hours,
+    return oncall_segments(handoff=instant_clamp(schedule.handoff), turn_hours=schedule.turn_hours,
                            tz=schedule_zone(schedule=schedule), members=_members(schedule),
                            overrides=_spans(rows), start=start, end=end, split_turns=split_turns)
 

@@ -10,11 +10,12 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from rest_framework import serializers
 
+from messaging import limits
 from messaging.api.serializers import E164Field
-from oncall.models import MAX_TURN_HOURS, Schedule, validate_time_zone
+from messaging.instants import InstantField
+from oncall.models import Schedule, validate_time_zone
 from oncall.selectors import OnCallAnswer, schedule_zone
 
-MAX_MEMBERS = 200
 _TIME_ONLY = re.compile(r"^\d{1,2}:\d{2}(:\d{2})?$")
 
 
@@ -28,11 +29,11 @@ class ScheduleCreateSerializer(serializers.Serializer):
     handoff = serializers.CharField(max_length=64, help_text="When the first turn starts: an ISO 8601 date and "
                                     "time (without an offset it is read in time_zone), or a time of day such "
                                     "as 08:00, meaning today at that time.")
-    turn_hours = serializers.IntegerField(min_value=1, max_value=MAX_TURN_HOURS)
-    members = serializers.ListField(child=E164Field(), required=False, default=list, max_length=MAX_MEMBERS,
+    turn_hours = serializers.IntegerField(min_value=limits.TURN_HOURS_MIN, max_value=limits.TURN_HOURS_MAX)
+    members = serializers.ListField(child=E164Field(), required=False, default=list, max_length=limits.MEMBERS_MAX,
                                     help_text="Phones in rotation order; unknown ones become contacts.")
     notice_minutes = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=0,
-                                              max_value=7 * 24 * 60)
+                                              max_value=limits.NOTICE_MINUTES_MAX)
 
     def validate_name(self, value):
         if Schedule.objects.filter(name=value.strip()).exists():
@@ -81,7 +82,7 @@ _SPACED_OFFSET = re.compile(r" (\d{2}:?\d{2})$")
 
 
 class OnCallQuerySerializer(serializers.Serializer):
-    at = serializers.DateTimeField(required=False, help_text="Default: now.")
+    at = InstantField(required=False, help_text="Default: now.")
 
     def to_internal_value(self, data):
         # A "+01:00" typed into a URL by hand arrives as " 01:00" (a query string's + is a space).
@@ -103,8 +104,8 @@ def oncall_json(answer: OnCallAnswer) -> dict:
 
 class OverrideCreateSerializer(serializers.Serializer):
     phone = E164Field()
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
+    start = InstantField()
+    end = InstantField()
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
     def validate(self, attrs):

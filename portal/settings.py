@@ -62,6 +62,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, which answers static files without calling what follows: every response
+    # carries the policy (portal/csp.py).
+    "portal.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -238,6 +241,9 @@ REST_FRAMEWORK = {
     # is kept equal to it for any DRF throttle class used as is.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
+# /api/docs/ and /api/schema/ map every endpoint and field: in a deployment only a signed-in
+# staff user reads them; a local run keeps them open (portal/views.py, api_docs_guard).
+API_DOCS_LOGIN_REQUIRED = env.bool("API_DOCS_LOGIN_REQUIRED", default=DEPLOYED)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Operations portal API",
     "DESCRIPTION": "Contacts, allow-lists, incidents, shifts and omnichannel messages.",

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
@@ -35,6 +36,18 @@ ROWS_SHOWN = 50  # per table on the page; the CSV has every row
 
 def home(request):
     return redirect("admin:index")
+
+
+def api_docs_guard(view):
+    """``view`` (the API docs or schema) behind the admin's login when API_DOCS_LOGIN_REQUIRED
+    (default: in a deployment). Read per request, so the setting decides and tests can change it."""
+    guarded = staff_member_required(view)
+
+    def wrapper(request, *args, **kwargs):
+        chosen = guarded if settings.API_DOCS_LOGIN_REQUIRED else view
+        return chosen(request, *args, **kwargs)
+
+    return wrapper
 
 
 def healthz(request):

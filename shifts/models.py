@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
 
+from messaging.instants import instant_validate
 from messaging.models import Contact, Tag
 
 
@@ -28,8 +29,8 @@ class Shift(models.Model):
     code = models.CharField(max_length=20, help_text="What employees text to book it, e.g. XYZ1234. Any case.")
     info = models.CharField("information", max_length=300, help_text="Shown in campaigns, REQUEST and the "
                             "booking confirmation, e.g. 'Warehouse picker, overtime rate'.")
-    starts_at = models.DateTimeField(null=True, blank=True)
-    ends_at = models.DateTimeField(null=True, blank=True)
+    starts_at = models.DateTimeField(null=True, blank=True, validators=[instant_validate])
+    ends_at = models.DateTimeField(null=True, blank=True, validators=[instant_validate])
     time_zone = models.CharField(max_length=64, blank=True,
                                  help_text="IANA zone the times are shown in (default: the portal's TIME_ZONE).")
     location = models.CharField(max_length=200, blank=True)
@@ -93,7 +94,8 @@ class ShiftCampaign(models.Model):
     shifts = models.ManyToManyField(Shift, blank=True, related_name="campaigns",
                                     help_text="The shifts offered; the default message lists them.")
     message = models.TextField(blank=True, help_text="Leave empty to compose it from the selected shifts.")
-    send_at = models.DateTimeField(null=True, blank=True, help_text="Leave empty to send when you press Send.")
+    send_at = models.DateTimeField(null=True, blank=True, validators=[instant_validate],
+                                   help_text="Leave empty to send when you press Send.")
     status = models.CharField(max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT,
                               db_index=True)
     recipients = models.PositiveIntegerField(default=0, help_text="Contacts the message was sent to.")

@@ -10,8 +10,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from import_export import fields, resources, widgets
 
-# Shared with the contacts' export; also asked for here, by the shift tests.
-from messaging.audience.resources import spreadsheet_safe
+from messaging.spreadsheets import spreadsheet_safe
 from shifts.codes import shift_code_validate
 from shifts.models import Shift
 

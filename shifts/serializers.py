@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from messaging import limits
+from messaging.instants import InstantField
 from messaging.models import Tag
 from oncall.models import Schedule
 from shifts.codes import shift_code_normalize, shift_code_validate
@@ -17,8 +19,8 @@ class ShiftSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ShiftStatus.choices, read_only=True)
     employee = serializers.CharField(read_only=True, allow_null=True,
                                      help_text="The phone that booked the shift, or null.")
-    starts_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    ends_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    starts_at = InstantField(required=False, allow_null=True, default=None)
+    ends_at = InstantField(required=False, allow_null=True, default=None)
     location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     schedule = serializers.PrimaryKeyRelatedField(
         queryset=Schedule.objects.all(), required=False, allow_null=True, default=None,
@@ -57,7 +59,7 @@ class ShiftSerializer(serializers.Serializer):
 
 class ShiftListQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ShiftStatus.choices, required=False)
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=200)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=limits.PAGE_LIMIT_MAX, default=200)
 
 
 class ShiftCampaignSerializer(serializers.Serializer):

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from messaging.models import ApiKey, ApiScope, Channel
+from messaging.senders import email_sender_parse
 
 PREFIX_LEN = 8
 
@@ -75,13 +76,15 @@ def api_key_sent_by(*, key: ApiKey) -> ApiKey | None:
     return None if api_key_has_scope(key=key, scope=ApiScope.ALL_MESSAGES) else key
 
 
-def _sender_address(*, channel: str, sender: str) -> str:
-    """The part of a sender that identifies it: the address of ``Name <a@b>``; phones as given."""
+def _sender_address(*, channel: str, sender: str) -> str | None:
+    """The part of a sender that identifies it: the address of ``Name <a@b>`` (None when the From
+    is not one plain address, or its display name holds an address); phones as given."""
     sender = sender.strip()
     if channel == Channel.EMAIL:
-        if "<" in sender:
-            sender = sender.rsplit("<", 1)[-1].rstrip(">").strip()
-        return sender.lower()
+        try:
+            return email_sender_parse(sender)[1].lower()
+        except ValidationError:
+            return None
     return sender
 
 
@@ -95,6 +98,8 @@ def api_key_sender_allowed(*, key: ApiKey, channel: str, sender: str) -> bool:
     if key.senders is None:
         return True
     wanted = _sender_address(channel=channel, sender=sender)
+    if wanted is None:
+        return False
     for allowed in key.senders:
         allowed = str(allowed).strip()
         if channel == Channel.EMAIL:

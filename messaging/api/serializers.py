@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from messaging import limits
 from messaging.models import AllowListScope, Channel, OutboundMessage
 from messaging.phones import E164_MAX_LENGTH, phone_normalize
 
@@ -55,4 +56,4 @@ class MessageLogQuerySerializer(serializers.Serializer):
     recipient = serializers.CharField(required=False, max_length=320)
     channel = serializers.ChoiceField(choices=Channel.choices, required=False)
     status = serializers.CharField(required=False, max_length=16)
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=100)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=limits.PAGE_LIMIT_MAX, default=100)

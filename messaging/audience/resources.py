@@ -8,28 +8,17 @@ field, nothing half-imported.
 
 from __future__ import annotations
 
-import re
-
 from import_export import fields, resources
 
 from messaging.models import AllowListEntry, Contact
-
-# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
-
-
-def spreadsheet_safe(value):
-    """``value`` as a spreadsheet shows it as text: a leading ``'`` before anything that would
-    start a formula. A plain signed number (an E.164 phone, "-3") stays as it is: it cannot call
-    a function. import-export's own IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT only strips one
-    leading ``=``, so ``==HYPERLINK(…)`` or ``@SUM(…)`` would still run."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(value):
-        return "'" + value
-    return value
+from messaging.spreadsheets import spreadsheet_safe
 
 
 class SafeExportResource(resources.ModelResource):
+    """Every exported cell through messaging.spreadsheets. import-export's own
+    IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT only strips one leading ``=``, so ``==HYPERLINK(…)``
+    or ``@SUM(…)`` would still run."""
+
     def export_field(self, field, instance, **kwargs):
         # Names and tags come from CSV files and the API, i.e. from anyone with a key; the export
         # is opened in a spreadsheet by someone else.

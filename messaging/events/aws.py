@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from urllib.parse import unquote_plus
 
 from messaging.events.types import NormalizedEvent
+from messaging.instants import instant_in_range
 from messaging.models import EventType, NotificationKind
 
 
@@ -62,9 +63,15 @@ def _decimal(value) -> Decimal | None:
         return None
 
 
+def _known(value: datetime | None) -> datetime | None:
+    """A provider's time, or None (unknown) outside the instant range: a year-9999 timestamp in
+    a signed event is a bug or a probe, and stored it would overflow every page that shows it."""
+    return value if value is not None and instant_in_range(value) else None
+
+
 def _ms_timestamp(value) -> datetime | None:
     try:
-        return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
+        return _known(datetime.fromtimestamp(int(value) / 1000, tz=UTC))
     except (TypeError, ValueError, OverflowError):
         return None
 
@@ -123,7 +130,7 @@ def _iso_timestamp(value) -> datetime | None:
         parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return _known(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
 
 
 # SES eventType (configuration-set event publishing) or notificationType (identity
@@ -229,7 +236,7 @@ def parse_whatsapp_event(message: dict) -> list[NormalizedEvent]:
                 str(e.get("title") or e.get("message") or e.get("code", "")) for e in errors if isinstance(e, dict))
             pricing = status.get("pricing") or {}
             try:
-                occurred = datetime.fromtimestamp(int(status.get("timestamp")), tz=UTC)
+                occurred = _known(datetime.fromtimestamp(int(status.get("timestamp")), tz=UTC))
             except (TypeError, ValueError, OverflowError):
                 occurred = None
             recipient = str(status.get("recipient_id", "") or "")

@@ -18,10 +18,10 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from messaging import limits
 from messaging.api.keys import api_key_sender_allowed
 from messaging.models import (
     ApiKey,
@@ -33,14 +33,11 @@ from messaging.models import (
 )
 from messaging.omnichannel.services import ChannelSpec, dispatch_status
 from messaging.outbound.send import recipient_normalize
+from messaging.senders import MAX_EMAIL_ADDRESS, email_sender_format
 
 DISPATCH_CHANNELS = (Channel.SMS, Channel.WHATSAPP, Channel.EMAIL)
 SMS_MESSAGE_TYPES = ("TRANSACTIONAL", "PROMOTIONAL")
-MAX_FALLBACK_SECONDS = 7 * 24 * 3600
 REQUIRED = "This field is required."
-# RFC 5321's limit on an address in a mail path; Django's validate_email allows 320, and the
-# suppression list and contacts store 254.
-MAX_EMAIL_ADDRESS = 254
 
 
 class _LowerChoiceField(serializers.ChoiceField):
@@ -137,14 +134,10 @@ class ChannelPayloadSerializer(serializers.Serializer):
             errors["recipient"] = [f"Not a valid recipient for {channel}: {kind} is required."] + exc.messages[:1]
         sender = attrs["sender"].strip()
         if channel == Channel.EMAIL:
-            address = sender.rsplit("<", 1)[-1].rstrip(">").strip() if "<" in sender else sender
             try:
-                if len(address) > MAX_EMAIL_ADDRESS:
-                    raise DjangoValidationError("too long")
-                validate_email(address)
-            except DjangoValidationError:
-                errors["sender"] = [f"Not a valid email address (at most {MAX_EMAIL_ADDRESS} characters) "
-                                    "for the From address."]
+                sender = email_sender_format(sender)  # one address, no address in the display name
+            except DjangoValidationError as exc:
+                errors["sender"] = exc.messages
         key = self.context.get("api_key")
         if "sender" not in errors and isinstance(key, ApiKey) and not api_key_sender_allowed(
                 key=key, channel=channel, sender=sender):
@@ -204,7 +197,7 @@ class ChannelPayloadSerializer(serializers.Serializer):
 class DispatchRequestSerializer(serializers.Serializer):
     use_case = _LowerChoiceField(choices=[u.value for u in DispatchUseCase])
     fallback_seconds = PositiveIntegerStringField(
-        max_value=MAX_FALLBACK_SECONDS, required=False, allow_null=True,
+        max_value=limits.FALLBACK_SECONDS_MAX, required=False, allow_null=True,
         help_text="Seconds to wait for a successful delivery of the primary (fallback: required). "
                   "A number or a string of digits.")
     pc = ChannelPayloadSerializer(help_text="The primary channel.")

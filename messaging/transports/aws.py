@@ -40,6 +40,9 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from messaging.senders import email_sender_mime
 
 from . import clients
 from .aws_errors import map_client_error, summarise
@@ -239,8 +242,12 @@ class EmailTransport(AwsTransport):
                 "No sender address for email: set SES_FROM_EMAIL",
                 code="SES_NOT_CONFIGURED", context={LOG_ID_KEY: message.log_id},
             )
+        try:
+            from_header = email_sender_mime(sender)  # SES needs a non-ASCII display name encoded
+        except ValidationError:
+            from_header = sender  # SES_FROM_EMAIL as configured; SES itself says what is wrong
         params: dict[str, Any] = {
-            "FromEmailAddress": sender,
+            "FromEmailAddress": from_header,
             "Destination": {"ToAddresses": [message.recipient]},
             "Content": self._content(message),
             "EmailTags": [{"Name": LOG_ID_KEY, "Value": str(message.log_id)}],

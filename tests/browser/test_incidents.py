@@ -25,7 +25,8 @@ def test_dispatcher_opens_an_incident_from_a_policy_and_sees_the_first_page(brow
     page.fill("#id_url", "https://maps.example/5-main")
     page.select_option("#id_policy", label="Gas leak – east")
     # The first SMS and its cost are shown while typing, before anything is sent.
-    page.wait_for_function("document.getElementById('sms-live-text').textContent.includes('5-main')")
+    # A selector, not wait_for_function: Playwright evaluates that string with eval, which the CSP refuses.
+    page.wait_for_selector("#sms-live-text:has-text('5-main')")
     assert page.inner_text("#sms-live-parts").startswith("1 part (GSM-7")
     page.screenshot(path=str(SCREENSHOTS / "incident-add-preview.png"), full_page=True)
     page.click("input[name=_continue]")

@@ -75,5 +75,6 @@ def test_manager_imports_shifts_composes_a_campaign_and_watches_it_go_out(browse
     delivery_event_apply(event=NormalizedEvent(event_type="delivered", channel="sms", raw={},
                                                provider_message_id=message.provider_message_id,
                                                provider_event="TEXT_DELIVERED"))
-    page.wait_for_function("document.getElementById('p-delivered').textContent === '1'", timeout=10000)
+    # A selector, not wait_for_function: Playwright evaluates that string with eval, which the CSP refuses.
+    page.wait_for_selector("#p-delivered:text-is('1')", timeout=10000)
     page.screenshot(path=str(SCREENSHOTS / "shifts-campaign-progress.png"), full_page=True)
