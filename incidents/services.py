@@ -91,10 +91,11 @@ def _timers_cancel(incident: Incident) -> int:
     return timers_cancel_for(owner=incident, skip_locked=True)
 
 
-def _start_level(incident: Incident, *, base: datetime, note: str = "") -> None:
+def _start_level(incident: Incident, *, base: datetime, note: str = "", opening: bool = False) -> None:
+    """Page the current level from the start of its cycle; ``opening``: the incident's first page."""
     incident.reminders_sent = 0
     level_oncall_resolve(incident)
-    if level_page(incident, reminder=False, note=note):
+    if level_page(incident, reminder=False, note=note, opening=opening):
         _schedule(incident, base=base)
     else:  # everyone on this level opted out or has no usable number: nobody to wait for
         _advance(incident, base=base, note=f"Nobody reachable on level {incident.level}.")
@@ -141,14 +142,15 @@ def _note_paged(incident: Incident, *, text: str, kind: str, except_phone: str =
 @transaction.atomic
 def incident_open(*, description: str, url: str = "", policy: EscalationPolicy | None = None,
                   contacts: list[Contact] | None = None, wait_seconds: int | None = None,
-                  reminders: int | None = None, created_by: str = "") -> Incident:
+                  reminders: int | None = None, created_by: str = "", snapshot: dict | None = None) -> Incident:
     """Open an incident and page level 1 at once, from a policy or from a list of contacts.
 
     ``wait_seconds`` and ``reminders`` (contacts only) fall back to the defaults when not given.
+    ``snapshot`` is the policy's, when the caller has just taken it (the alert intake checks it).
     """
-    if policy is not None:
+    if snapshot is None and policy is not None:
         snapshot = snapshot_from_policy(policy=policy)
-    else:
+    elif snapshot is None:
         snapshot = snapshot_from_contacts(
             contacts=list(contacts or []),
             wait_seconds=DEFAULT_WAIT_SECONDS if wait_seconds is None else wait_seconds,
@@ -158,7 +160,7 @@ def incident_open(*, description: str, url: str = "", policy: EscalationPolicy |
     now = timezone.now()
     incident = Incident.objects.create(description=description, url=url or "", policy=policy, snapshot=snapshot,
                                        created_by=created_by, created_at=now, step=1)
-    _start_level(incident, base=now)
+    _start_level(incident, base=now, opening=True)
     incident.save()
     return incident
 
@@ -359,9 +361,9 @@ def incident_resolve_by_reply(*, incident_id: int, contact: Contact, inbound: In
 
 @transaction.atomic
 def incident_open_held(*, description: str, url: str, policy: EscalationPolicy, created_by: str,
-                       note: str) -> Incident:
+                       note: str, snapshot: dict | None = None) -> Incident:
     """Open an incident from ``policy`` that pages nobody yet (a maintenance window): see incident_release."""
-    snapshot = snapshot_from_policy(policy=policy)
+    snapshot = snapshot if snapshot is not None else snapshot_from_policy(policy=policy)
     incident = Incident.objects.create(description=description, url=url, policy=policy, snapshot=snapshot,
                                        created_by=created_by, step=1)
     timeline_event(incident, EventKind.IN_MAINTENANCE, note=note)
@@ -376,6 +378,6 @@ def incident_release(*, incident_id: int, note: str) -> Incident:
                 incident_paged_phones(incident=incident):
             return incident
         incident.step += 1
-        _start_level(incident, base=timezone.now(), note=note)
+        _start_level(incident, base=timezone.now(), note=note, opening=True)  # held: nobody paged yet
         incident.save()
         return incident

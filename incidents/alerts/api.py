@@ -46,7 +46,7 @@ class GenericAlertView(APIView):
         ser = GenericAlertSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         return _reply(alert_receive(source=AlertSource.GENERIC, body=request.data,
-                                    policy=ser.validated_data["policy"], parsed=ser.parsed()))
+                                    policy_id=ser.validated_data["policy"], parsed=ser.parsed()))
 
 
 class AlertmanagerView(APIView):
@@ -64,7 +64,9 @@ class AlertmanagerView(APIView):
         ser = AlertmanagerSerializer(data={**data, **query})
         ser.is_valid(raise_exception=True)
         return _reply(alert_receive(source=AlertSource.ALERTMANAGER, body=request.data,
-                                    policy=ser.validated_data["policy"], parsed=alertmanager_parse(request.data)))
+                                    policy_id=ser.validated_data.get("policy"),
+                                    integration=ser.validated_data.get("integration"),
+                                    parsed=alertmanager_parse(request.data)))
 
 
 class MaintenanceWindowView(APIView):
