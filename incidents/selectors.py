@@ -8,8 +8,9 @@ querysets themselves. Nothing here writes or locks.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from django.db.models import Max, QuerySet, Sum
+from django.db.models import Count, Max, QuerySet, Sum
 
 from incidents.models import (
     OPEN_STATUSES,
@@ -21,8 +22,10 @@ from incidents.models import (
     IncidentStatus,
 )
 from incidents.snapshots import (
+    SnapshotContact,
     level_contacts,
     snapshot_from_policy,
+    snapshot_level_count,
     snapshot_levels,
     snapshot_phones,
 )
@@ -115,3 +118,53 @@ def incident_draft_page_text(*, description: str, url: str) -> str:
 def incident_alerts_absorbed(*, incident: Incident) -> int:
     """How many alerts the incident absorbed after the one that opened it (0 if no alert did)."""
     return AlertGroup.objects.filter(incident=incident).aggregate(n=Sum("absorbed"))["n"] or 0
+
+
+# Every status but resolved, in the order a dispatcher acts on them.
+BOARD_STATUSES = (IncidentStatus.NOT_ACKNOWLEDGED, IncidentStatus.UNACKNOWLEDGED, IncidentStatus.ACKNOWLEDGED)
+
+
+@dataclass(frozen=True)
+class BoardIncident:
+    incident: Incident
+    paging: list[SnapshotContact]  # whom the current level is paging now (only while not acknowledged)
+
+
+@dataclass(frozen=True)
+class IncidentBoard:
+    counts: dict[str, int]  # every status of BOARD_STATUSES, zero included
+    rows: list[BoardIncident]  # the newest unresolved incidents, at most ``limit``
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def incident_paging_now(*, incident: Incident) -> list[SnapshotContact]:
+    """Who is being paged for ``incident`` right now: the current level's people while nobody
+    has accepted; nobody once someone has, or once the chain ran out."""
+    if incident.status != IncidentStatus.NOT_ACKNOWLEDGED or not 1 <= incident.level <= snapshot_level_count(
+            incident=incident):
+        return []
+    return level_contacts(incident=incident)
+
+
+def incidents_board(*, limit: int = 10) -> IncidentBoard:
+    """The admin home's incidents: how many are in each unresolved status, and the newest of them
+    with whom each is paging. Two queries whatever the table holds (status is indexed; the
+    paging people come from each incident's snapshot, not from more queries)."""
+    found = dict(Incident.objects.filter(status__in=BOARD_STATUSES).order_by()
+                 .values_list("status").annotate(n=Count("id")))
+    rows = (Incident.objects.filter(status__in=BOARD_STATUSES).select_related("acknowledged_by")
+            .order_by("-created_at", "-id")[:limit])
+    return IncidentBoard(counts={status: found.get(status, 0) for status in BOARD_STATUSES},
+                         rows=[BoardIncident(incident=i, paging=incident_paging_now(incident=i)) for i in rows])
+
+
+def alert_groups_firing(*, limit: int = 10) -> tuple[int, list[AlertGroup]]:
+    """Open alert groups whose monitor still reports alerts firing: how many, and the ones most
+    recently heard from (with their policy and incident, joined)."""
+    firing = AlertGroup.objects.filter(is_open=True, firing__gt=0)
+    rows = list(firing.select_related("policy", "incident").order_by("-last_alert_at", "-id")[:limit])
+    total = len(rows) if len(rows) < limit else firing.count()
+    return total, rows
