@@ -166,5 +166,4 @@ def alert_groups_firing(*, limit: int = 10) -> tuple[int, list[AlertGroup]]:
     recently heard from (with their policy and incident, joined)."""
     firing = AlertGroup.objects.filter(is_open=True, firing__gt=0)
     rows = list(firing.select_related("policy", "incident").order_by("-last_alert_at", "-id")[:limit])
-    total = len(rows) if len(rows) < limit else firing.count()
-    return total, rows
+    return firing.count(), rows

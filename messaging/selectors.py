@@ -23,5 +23,4 @@ def messages_failed_since(*, since, limit: int = 10) -> tuple[int, list[Outbound
     home's "failed in the last hour"). Read by msg_failed_at_idx, which holds failed rows only."""
     failed = OutboundMessage.objects.filter(failed_at__gte=since, status=MessageStatus.FAILED)
     rows = list(failed.select_related("owner_type").order_by("-failed_at", "-id")[:limit])
-    total = len(rows) if len(rows) < limit else failed.count()
-    return total, rows
+    return failed.count(), rows
