@@ -57,8 +57,8 @@ class ShiftAdmin(ImportExportMixin, admin.ModelAdmin):
     form = ShiftForm
     resource_classes = [ShiftResource]
     import_template_name = "admin/shifts/shift/import.html"
-    list_display = ["code", "info", "when", "location", "status_badge", "booked_phone", "booked_by", "booked_at",
-                    "campaign"]
+    # Who booked it and when before the description columns: on a laptop they are what is read.
+    list_display = ["code", "status_badge", "booked_by", "booked_at", "when", "info", "location", "campaign"]
     list_filter = ["status", "starts_at", "location", "campaign"]
     search_fields = ["code", "info", "location", "booked_phone", "booked_by__name"]
     date_hierarchy = "starts_at"
@@ -85,6 +85,13 @@ class ShiftAdmin(ImportExportMixin, admin.ModelAdmin):
     @admin.display(description="when", ordering="starts_at")
     def when(self, obj):
         return shift_when(obj) or "—"
+
+    @admin.display(description="booked by", ordering="booked_by__name")
+    def booked_by(self, obj):
+        """The booker's name and number in one column (a number alone when no contact has it)."""
+        if obj.booked_by_id:
+            return f"{obj.booked_by.name} ({obj.booked_phone or obj.booked_by.phone})"
+        return obj.booked_phone or "—"
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj):

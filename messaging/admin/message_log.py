@@ -41,8 +41,10 @@ class DeliveryEventInline(admin.TabularInline):
 
 @admin.register(m.OutboundMessage)
 class OutboundMessageAdmin(LargeTableAdminMixin, admin.ModelAdmin):
-    list_display = ["id", "created_at", "channel", "recipient", "short_body", "status_badge", "parts",
-                    "price", "provider_message_id", "owner_link"]
+    # Status, cost and owner before the body, which wraps. The provider id (a 40-character uuid
+    # that pushed them off a 1,366 px screen) and the part count are on each message's page.
+    list_display = ["id", "created_at", "channel", "recipient", "status_badge", "price", "owner_link",
+                    "short_body"]
     list_filter = ["status", "channel", "created_at", OwnerKindFilter]
     search_fields = ["recipient", "body", "subject", "provider_message_id", "provider_alt_id"]
     # No date_hierarchy: its year links come from a DISTINCT over every row; the created_at filter stays.
