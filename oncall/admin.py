@@ -160,8 +160,35 @@ class ScheduleAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(back)
 
 
+class OverrideAdminForm(forms.ModelForm):
+    """Start and end as wall-clock times in the schedule's zone, like the schedule page's form."""
+
+    class Meta:
+        model = ScheduleOverride
+        fields = ["schedule", "contact", "start", "end", "note"]
+        help_texts = {"start": "In the schedule's time zone.", "end": "In the schedule's time zone."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            tz = schedule_zone(schedule=self.instance.schedule)
+            for name in ("start", "end"):
+                self.initial[name] = _local_clock(getattr(self.instance, name), tz)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("schedule"):
+            for name in ("start", "end"):
+                if data.get(name):
+                    data[name] = _in_zone(data[name], data["schedule"].time_zone)
+            if data.get("start") and data.get("end") and data["end"] <= data["start"]:
+                self.add_error("end", "An override must end after it starts.")
+        return data
+
+
 @admin.register(ScheduleOverride)
 class ScheduleOverrideAdmin(admin.ModelAdmin):
+    form = OverrideAdminForm
     list_display = ["schedule", "contact", "start_local", "end_local", "note", "source"]
     list_select_related = ["schedule", "contact", "shift"]
     list_filter = ["schedule"]

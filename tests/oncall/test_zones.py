@@ -96,3 +96,17 @@ def test_every_on_call_text_carries_its_zone(zone, label):
     assert label in oncall_line(schedule_name="S", name=None, phone=None, until=until, tz=tz, now=now)
     assert label in turn_notice_text(schedule_name="S", start=now, until=until, tz=tz, now=now)
     assert when(until, tz=tz, now=now).endswith(until.astimezone(tz).tzname().replace("+", "UTC+"))
+
+
+def test_the_override_admin_form_reads_and_shows_times_in_the_schedules_zone(admin_client, la_rota):
+    from oncall.admin import OverrideAdminForm
+
+    ana, _ = contact_upsert(name="Ana", phone=ANA)
+    day = eight_am_la(days_ago=-3).date().isoformat()
+    form = OverrideAdminForm(data={"schedule": la_rota.pk, "contact": ana.pk, "start": f"{day} 09:00",
+                                   "end": f"{day} 17:00", "note": ""})
+    assert form.is_valid(), form.errors
+    override = form.save()
+    assert (override.start.astimezone(LA).hour, override.end.astimezone(LA).hour) == (9, 17)
+    page = admin_client.get(f"/admin/oncall/scheduleoverride/{override.pk}/change/").content.decode()
+    assert 'value="09:00:00"' in page and 'value="17:00:00"' in page
