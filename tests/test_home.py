@@ -3,6 +3,8 @@ with what that role works on."""
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -102,3 +104,15 @@ def test_the_app_list_starts_with_what_the_role_uses_and_ends_with_the_framework
     assert labels[len(labels) - len(framework):] == framework
     if role is None:
         assert framework == ["auth", "axes", "django_q"]
+
+
+def test_every_link_on_the_panels_opens(admin_client):
+    world()
+    page = admin_client.get("/admin/").content.decode()
+    panels = page[page.index('id="home-panels"'):page.index('id="content-main"')]
+    links = set(re.findall(r'href="([^"]+)"', panels))
+    assert len(links) >= 10
+    for link in links:
+        r = admin_client.get(html.unescape(link))
+        assert r.status_code == 200, link
+        assert "?e=1" not in r.get("Location", ""), link  # the admin's "bad filter" redirect
