@@ -129,8 +129,9 @@ class AcknowledgeForm(forms.Form):
 @admin.register(Incident)
 class IncidentAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     change_form_template = "admin/incidents/incident/change_form.html"
-    list_display = ["reference_display", "short_description", "status_badge", "level_display", "acknowledged_by",
-                    "created_at", "next_step_at"]
+    # What happens next beside the status, before the long description (which wraps).
+    list_display = ["reference_display", "status_badge", "next_step_at", "level_display", "acknowledged_by",
+                    "short_description", "created_at"]
     list_filter = ["status", "created_at", "policy"]
     search_fields = ["description", "=id"]
     date_hierarchy = "created_at"

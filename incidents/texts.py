@@ -13,6 +13,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from incidents.models import FinalAction, Incident
+from messaging.outbound.wording import sentence
 
 # Replies to a YES or NO, sent back to whoever answered; ``{ref}`` is the incident's reference.
 REPLY_ALREADY_RESOLVED = "[#{ref}] Already resolved. Thanks."
@@ -38,13 +39,14 @@ def _url_suffix(incident: Incident) -> str:
 def incident_page_text(*, incident: Incident, reminder: bool = False) -> str:
     ref = incident.reference
     prefix = "Reminder: " if reminder else ""
-    return (f"[#{ref}] {prefix}{text_short(incident.description)}{_url_suffix(incident)} "
+    # The description is the caller's words: a line of its own, so it never runs into "Reply YES".
+    return (f"[#{ref}] {prefix}{text_short(incident.description)}{_url_suffix(incident)}\n"
             f"Reply YES {ref} to accept, NO {ref} to decline")
 
 
 def incident_voice_text(*, incident: Incident) -> str:
     ref = incident.reference
-    return (f"Incident {ref}. {text_short(incident.description, 200)}. "
+    return (f"Incident {ref}. {sentence(text_short(incident.description, 200))} "
             f"To accept, reply YES {ref} by text message. To decline, reply NO {ref}.")
 
 
@@ -52,7 +54,7 @@ def incident_unacknowledged_text(*, incident: Incident, kind: str) -> str:
     """The final action's body: read aloud for a call, else the SMS or email text."""
     ref = incident.reference
     if kind == FinalAction.VOICE:
-        return f"Incident {ref} was not accepted by anyone. {text_short(incident.description, 200)}."
+        return f"Incident {ref} was not accepted by anyone. {sentence(text_short(incident.description, 200))}"
     return f"[#{ref}] UNACKNOWLEDGED, nobody accepted: {text_short(incident.description)}{_url_suffix(incident)}"
 
 

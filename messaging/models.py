@@ -176,6 +176,10 @@ class OutboundMessage(models.Model):
             # and sent or delivered rows (claimed_at empty) never enter it.
             models.Index(fields=["claimed_at"], condition=models.Q(claimed_at__isnull=False),
                          name="msg_claimed_idx"),
+            # Failed rows only, newest first: the admin home's "failed in the last hour". A
+            # delivered row never sets failed_at, so its status update stays a HOT update.
+            models.Index(fields=["-failed_at"], condition=models.Q(failed_at__isnull=False),
+                         name="msg_failed_at_idx"),
         ]
 
     def __str__(self) -> str:

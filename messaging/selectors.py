@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from messaging.models import ApiKey, Channel, Dispatch, OutboundMessage
+from messaging.models import ApiKey, Channel, Dispatch, MessageStatus, OutboundMessage
 
 
 def messages_sent_by(*, sent_by: ApiKey | None):
@@ -29,3 +29,11 @@ def message_log_list(*, recipient: str = "", channel: str = "", status: str = ""
         # with four index probes instead of reading the table (1 s at ten million rows; 1 ms so).
         filters["channel__in"] = Channel.values
     return messages_sent_by(sent_by=sent_by).order_by("-created_at", "-id").filter(**filters)[:limit]
+
+
+def messages_failed_since(*, since, limit: int = 10) -> tuple[int, list[OutboundMessage]]:
+    """Sends that failed at or after ``since``: how many, and the newest ``limit`` (the admin
+    home's "failed in the last hour"). Read by msg_failed_at_idx, which holds failed rows only."""
+    failed = OutboundMessage.objects.filter(failed_at__gte=since, status=MessageStatus.FAILED)
+    rows = list(failed.select_related("owner_type").order_by("-failed_at", "-id")[:limit])
+    return failed.count(), rows

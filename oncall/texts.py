@@ -7,30 +7,60 @@ from datetime import datetime, tzinfo
 from django.utils import timezone
 
 
+def zone_abbreviation(at: datetime, *, tz: tzinfo) -> str:
+    """'PST', 'CEST', 'UTC'; zones whose abbreviation is only an offset say 'UTC+03'."""
+    abbreviation = at.astimezone(tz).tzname() or ""
+    return f"UTC{abbreviation}" if abbreviation[:1] in "+-" else abbreviation
+
+
+def zone_name(tz: tzinfo) -> str:
+    """The zone's IANA name ('America/Los_Angeles')."""
+    return getattr(tz, "key", None) or str(tz)
+
+
+def zone_label(at: datetime, *, tz: tzinfo) -> str:
+    """'PST (America/Los_Angeles)': the abbreviation in force at ``at`` and the zone it belongs
+    to; only 'UTC' for UTC. Every on-call time the portal shows or sends says its zone this way."""
+    abbreviation, name = zone_abbreviation(at, tz=tz), zone_name(tz)
+    return abbreviation if abbreviation == name else f"{abbreviation} ({name})"
+
+
 def when(at: datetime | None, *, tz: tzinfo, now: datetime | None = None) -> str:
-    """"08:00" today, "Mon 08:00" within a week, else "Mon 7 Dec 08:00"; "further notice" for None."""
+    """"08:00 PST" today, "Mon 08:00 PST" within a week, else "Mon 7 Dec 08:00 PST"; "further
+    notice" for None. The abbreviation only: a text naming several times names the zone once
+    (``zoned``)."""
     if at is None:
         return "further notice"
     local, today = at.astimezone(tz), (now or timezone.now()).astimezone(tz)
     days = (local.date() - today.date()).days
     if days == 0:
-        return local.strftime("%H:%M")
-    if 0 < days < 7:
-        return local.strftime("%a %H:%M")
-    return local.strftime("%a %-d %b %H:%M")
+        text = local.strftime("%H:%M")
+    elif 0 < days < 7:
+        text = local.strftime("%a %H:%M")
+    else:
+        text = local.strftime("%a %-d %b %H:%M")
+    return f"{text} {zone_abbreviation(at, tz=tz)}"
+
+
+def zoned(text: str, *, tz: tzinfo) -> str:
+    """``text`` followed by the zone's IANA name, unless that is UTC (which its times already say)."""
+    name = zone_name(tz)
+    return text if name == "UTC" else f"{text} ({name})"
 
 
 def turn_notice_text(*, schedule_name: str, start: datetime, until: datetime | None, tz: tzinfo,
                      now: datetime | None = None) -> str:
-    return (f"You are on call for {schedule_name} from {when(start, tz=tz, now=now)} "
-            f"until {when(until, tz=tz, now=now)}.")
+    return zoned(f"You are on call for {schedule_name} from {when(start, tz=tz, now=now)} "
+                 f"until {when(until, tz=tz, now=now)}", tz=tz) + "."
 
 
 def oncall_line(*, schedule_name: str, name: str | None, phone: str | None, until: datetime | None,
                 tz: tzinfo, now: datetime | None = None) -> str:
     if not phone:
-        return f"{schedule_name}: nobody on call" + (f" until {when(until, tz=tz, now=now)}" if until else "")
-    return f"{schedule_name}: {name or phone} ({phone}) until {when(until, tz=tz, now=now)}"
+        return f"{schedule_name}: nobody on call" + (zoned(f" until {when(until, tz=tz, now=now)}", tz=tz)
+                                                     if until else "")
+    line = f"{schedule_name}: {name or phone} ({phone}) until {when(until, tz=tz, now=now)}"
+    return zoned(line, tz=tz) if until else line
 
 
 NOT_ON_A_SCHEDULE_REPLY = "You are not on any on-call schedule."

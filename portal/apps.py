@@ -1,6 +1,7 @@
 import logging
 
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
 
 log = logging.getLogger(__name__)
@@ -13,6 +14,7 @@ def _sync_roles(sender, **kwargs):
 
 
 class PortalConfig(AppConfig):
+    default = True  # this module holds two configs; "portal" in INSTALLED_APPS means this one
     name = "portal"
     verbose_name = "Portal"
 
@@ -26,3 +28,11 @@ class PortalConfig(AppConfig):
 
         # Keeps the groups' permissions in step when a later migration adds models.
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="portal-roles")
+
+
+class PortalAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with the portal's site (portal/admin_site.py) as ``admin.site``:
+    its home page answers "what needs me now" and orders the app list by role."""
+
+    default = False  # named in full in INSTALLED_APPS; "portal" alone means PortalConfig
+    default_site = "portal.admin_site.PortalAdminSite"

@@ -90,3 +90,28 @@ def roles_sync(*, apps=None) -> None:
                     continue
                 perms.append(perm)
         group.permissions.set(perms)
+
+
+# The admin's app list (home page and sidebar), in the order each role uses it: its own work
+# first. Apps not named come after these; the framework's own come last (ADMIN_APPS_LAST).
+ROLE_APP_ORDER: dict[str, list[str]] = {
+    DISPATCHER: ["incidents", "oncall", "messaging", "shifts"],
+    SHIFT_MANAGER: ["shifts", "oncall", "messaging", "incidents"],
+    ANALYST: ["messaging", "incidents", "shifts", "oncall"],
+}
+# A superuser, or a staff user in none of the groups: paging first, as for the people on duty.
+DEFAULT_APP_ORDER = ["incidents", "oncall", "shifts", "messaging"]
+ADMIN_APPS_LAST = ["auth", "axes", "django_q"]
+
+
+def role_of(user) -> str | None:
+    """The first of the portal's roles ``user`` holds (a user may be in several groups). Kept on
+    the user for the request: the home page and its sidebar both ask."""
+    if not hasattr(user, "_portal_role"):
+        names = set(user.groups.values_list("name", flat=True)) if user.is_authenticated else set()
+        user._portal_role = next((role for role in ROLE_APP_ORDER if role in names), None)
+    return user._portal_role
+
+
+def app_order(user) -> list[str]:
+    return ROLE_APP_ORDER.get(role_of(user), DEFAULT_APP_ORDER)

@@ -37,7 +37,8 @@ if not SECRET_KEY:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with the portal's site (its home page and the role-ordered app list).
+    "portal.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -131,6 +132,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+# 24-hour, short dates in the admin ("7 Dec 2026 11:38"): portal/formats/en/formats.py says why.
+FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -378,6 +381,18 @@ INBOUND_SMS_HANDLERS = [
     "oncall.inbound.oncall_command_handler",
     "shifts.inbound.shift_command_handler",
 ]
+# What a message in the log can belong to (its owner's model), and what people call that: the
+# message log's "belongs to" filter lists exactly these, not every model of every app.
+MESSAGE_OWNERS = {
+    "incidents.incident": "incident",
+    "oncall.schedule": "on-call notice",
+    "shifts.shiftcampaign": "shift campaign",
+    "shifts.shift": "shift booking",
+    "messaging.bulksend": "bulk send",
+    "messaging.dispatch": "API message (dispatch)",
+    "messaging.inboundsms": "answer to an inbound SMS",
+    "messaging.contact": "test SMS to a contact",
+}
 # Other apps hear about delivery outcomes through these hooks (called with a DeliveryEvent).
 DELIVERY_OUTCOME_HOOKS = env.list("DELIVERY_OUTCOME_HOOKS", default=[
     "messaging.omnichannel.services.dispatch_on_delivery_outcome",  # omnichannel fallback

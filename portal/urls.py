@@ -4,10 +4,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from portal import exports, metrics, views
 
-admin.site.site_header = "Operations portal"
-admin.site.site_title = "Operations portal"
-admin.site.index_title = "Incidents, shifts and messaging"
-
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

@@ -16,6 +16,7 @@ from import_export.admin import ImportExportMixin
 from messaging.admin.badges import status_badge
 from messaging.audience.personal import contact_template_examples
 from messaging.outbound.parts import sms_parts
+from messaging.outbound.wording import line_breaks_normalize
 from shifts import selectors, services
 from shifts.admin_cover import cover_view
 from shifts.codes import shift_code_validate
@@ -56,8 +57,8 @@ class ShiftAdmin(ImportExportMixin, admin.ModelAdmin):
     form = ShiftForm
     resource_classes = [ShiftResource]
     import_template_name = "admin/shifts/shift/import.html"
-    list_display = ["code", "info", "when", "location", "status_badge", "booked_phone", "booked_by", "booked_at",
-                    "campaign"]
+    # Who booked it and when before the description columns: on a laptop they are what is read.
+    list_display = ["code", "status_badge", "booked_by", "booked_at", "when", "info", "location", "campaign"]
     list_filter = ["status", "starts_at", "location", "campaign"]
     search_fields = ["code", "info", "location", "booked_phone", "booked_by__name"]
     date_hierarchy = "starts_at"
@@ -85,6 +86,13 @@ class ShiftAdmin(ImportExportMixin, admin.ModelAdmin):
     def when(self, obj):
         return shift_when(obj) or "—"
 
+    @admin.display(description="booked by", ordering="booked_by__name")
+    def booked_by(self, obj):
+        """The booker's name and number in one column (a number alone when no contact has it)."""
+        if obj.booked_by_id:
+            return f"{obj.booked_by.name} ({obj.booked_phone or obj.booked_by.phone})"
+        return obj.booked_phone or "—"
+
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj):
         return status_badge(_SHIFT_COLOURS.get(obj.status, obj.status), obj.get_status_display())
@@ -101,21 +109,37 @@ class ShiftAdmin(ImportExportMixin, admin.ModelAdmin):
 
 
 class CampaignForm(forms.ModelForm):
+    """The composer. A draft nobody has written a message for keeps following its shifts: the box
+    shows the composed text, and sending it back unchanged stores nothing, so choosing other
+    shifts later changes the text. Only a text the manager edited is kept as written."""
+
     class Meta:
         model = ShiftCampaign
         fields = ["name", "tag", "shifts", "message", "send_at"]
         widgets = {"message": forms.Textarea(attrs={"rows": 6, "cols": 80})}
+        help_texts = {"message": "Composed from the chosen shifts, and it follows them while you leave it as it "
+                                 "is (or empty). Edit it to write your own; {name} is each contact's name."}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "shifts" in self.fields:
             self.fields["shifts"].queryset = selectors.shifts_available()
+        self._shown_composed = ""
+        if self.instance.pk and not self.instance.message.strip():
+            self._shown_composed = services.campaign_message_current(campaign=self.instance)
+            self.initial["message"] = self._shown_composed
 
     def clean(self):
         data = super().clean()
-        if not (data.get("message") or "").strip() and not selectors.campaign_has_shifts_to_list(
-                shifts=data.get("shifts")):
+        if "message" not in data:
+            return data
+        if not data["message"].strip() and not selectors.campaign_has_shifts_to_list(shifts=data.get("shifts")):
             self.add_error("message", "There are no open shifts to list; write the message.")
+            return data
+        chosen = list(data.get("shifts") or [])
+        data["message"] = services.campaign_message_to_store(
+            message=data["message"],
+            composed=[self._shown_composed, services.campaign_message_default(shifts=chosen or None)])
         return data
 
     def clean_message(self):
@@ -162,10 +186,6 @@ class ShiftCampaignAdmin(admin.ModelAdmin):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        services.campaign_message_fill(campaign=form.instance)
-
     def response_add(self, request, obj, post_url_continue=None):
         # Straight to the preview-and-confirm page: that is the next thing a manager does.
         self.message_user(request, "Draft saved. Check the preview and audience, then send.", messages.SUCCESS)
@@ -186,9 +206,27 @@ class ShiftCampaignAdmin(admin.ModelAdmin):
 
     @admin.display(description="preview")
     def preview(self, obj):
-        count = sms_parts(obj.message)
-        return format_html("<pre style='white-space:pre-wrap'>{}</pre>{} characters, {}, {} SMS part(s)",
-                           obj.message, len(obj.message), count.encoding, count.parts)
+        text = services.campaign_message_current(campaign=obj)
+        count = sms_parts(text)
+        follows = "" if obj.message.strip() else " · follows the chosen shifts"
+        return format_html("<pre style='white-space:pre-wrap'>{}</pre>{} characters, {}, {} SMS part(s){}",
+                           text, len(text), count.encoding, count.parts, follows)
+
+    def preview_view(self, request):
+        """The message as the form stands (shifts chosen, text typed), before any save: the
+        composer's live preview."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        ids = [int(i) for i in request.GET.getlist("shifts") if i.isdigit()]
+        typed = line_breaks_normalize(request.GET.get("message", ""))
+        composed = [request.GET.get("shown", "")]
+        shifts = list(selectors.shifts_available().filter(pk__in=ids))
+        composed.append(services.campaign_message_default(shifts=shifts or None))
+        own = services.campaign_message_to_store(message=typed, composed=composed)
+        text = own or composed[-1]
+        count = sms_parts(text)
+        return JsonResponse({"text": text, "characters": len(text), "parts": count.parts,
+                             "encoding": count.encoding, "follows_shifts": not own})
 
     @admin.display(description="progress")
     def progress_link(self, obj):
@@ -201,6 +239,7 @@ class ShiftCampaignAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         extra = [
+            path("preview/", self.admin_site.admin_view(self.preview_view), name="shifts_shiftcampaign_preview"),
             path("<int:pk>/send/", self.admin_site.admin_view(self.send_view), name="shifts_shiftcampaign_send"),
             path("<int:pk>/progress/", self.admin_site.admin_view(self.progress_view),
                  name="shifts_shiftcampaign_progress"),
@@ -237,15 +276,17 @@ class ShiftCampaignAdmin(admin.ModelAdmin):
             else:
                 self.message_user(request, f"Sending to {done.recipients} contact(s).", messages.SUCCESS)
             return redirect("admin:shifts_shiftcampaign_progress", campaign.pk)
+        text = services.campaign_message_current(campaign=campaign)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": f"Send “{campaign.name}”?",
             "campaign": campaign,
-            "parts": sms_parts(campaign.message),
+            "text": text,
+            "parts": sms_parts(text),
             "audience": selectors.campaign_audience_size(tag=campaign.tag),
             # Placeholders ({name}): a few messages as their recipients will read them.
-            "personal": contact_template_examples(text=campaign.message,
+            "personal": contact_template_examples(text=text,
                                                   phones=selectors.campaign_audience(tag=campaign.tag)),
             "can_send": can_send and selectors.campaign_is_unsent(campaign=campaign),
             "scheduled": selectors.campaign_is_due_later(campaign=campaign),

@@ -25,6 +25,7 @@ from django.utils import timezone
 from messaging.audience.personal import contact_template_validate, messages_send_personal
 from messaging.models import Channel, Contact, Tag
 from messaging.outbound.send import message_send
+from messaging.outbound.wording import line_breaks_normalize
 from messaging.scheduling.timers import timer_schedule, timers_cancel_for
 from shifts.codes import shift_code_normalize, shift_code_validate
 from shifts.cover import shift_cover_make, shift_cover_remove
@@ -156,7 +157,9 @@ def shifts_cancel(*, shifts: QuerySet[Shift]) -> int:
 
 
 def campaign_message_validate(*, message: str) -> str:
-    """``message`` if a campaign may send it, else ValidationError naming ``message`` and the limit."""
+    """``message`` (its line breaks as ``\n``) if a campaign may send it, else ValidationError
+    naming ``message`` and the limit."""
+    message = line_breaks_normalize(message)
     if len(message) > CAMPAIGN_MESSAGE_MAX:
         raise ValidationError({"message": f"A campaign message is at most {CAMPAIGN_MESSAGE_MAX} characters; "
                                           f"this one has {len(message)}."})
@@ -175,7 +178,7 @@ def campaign_send_at_validate(*, send_at: datetime | None) -> datetime | None:
 def campaign_create(*, name: str, tag: Tag, message: str = "", shifts: list[Shift] | None = None,
                     send_at: datetime | None = None, created_by=None) -> ShiftCampaign:
     shifts = list(shifts or [])
-    message = (message or "").strip() or _composed(shifts=shifts or None)
+    message = (message or "").strip() or campaign_message_default(shifts=shifts or None)
     campaign = ShiftCampaign.objects.create(
         name=name, tag=tag, message=campaign_message_validate(message=message),
         send_at=send_at, created_by=created_by)
@@ -184,23 +187,30 @@ def campaign_create(*, name: str, tag: Tag, message: str = "", shifts: list[Shif
     return campaign
 
 
-def _composed(*, shifts: list[Shift] | None) -> str:
+def campaign_message_default(*, shifts: list[Shift] | None) -> str:
+    """The text composed from ``shifts`` (every open shift if none): what a campaign sends while
+    nobody has written its message."""
     # A campaign message is a template ({name}); braces in a shift's info are text, not placeholders.
     return campaign_message_compose(shifts=shifts).replace("{", "{{").replace("}", "}}")
 
 
-def _message_or_default(campaign: ShiftCampaign) -> str:
+
+def campaign_message_current(*, campaign: ShiftCampaign) -> str:
+    """What the campaign would send now: its own message, or while it has none the text composed
+    from its shifts as they are now (so it follows the shifts chosen until it is sent)."""
     if campaign.message.strip():
         return campaign.message
-    return _composed(shifts=list(campaign.shifts.all()) or None)
+    return campaign_message_default(shifts=list(campaign.shifts.all()) or None)
 
 
-def campaign_message_fill(*, campaign: ShiftCampaign) -> None:
-    """A draft saved with an empty message gets the default one. Call it once the draft's shifts
-    are saved (the admin saves them after the row), since the text lists them."""
-    if not campaign.message.strip():
-        campaign.message = _message_or_default(campaign)
-        campaign.save(update_fields=["message"])
+def campaign_message_to_store(*, message: str, composed: list[str]) -> str:
+    """The message a draft keeps: '' (keep following the shifts) while ``message`` is still one
+    of the ``composed`` texts the manager was shown or would be shown, else the manager's own
+    text. Compared with line breaks normalised: a browser sends the shown text back with \r\n."""
+    message = line_breaks_normalize(message).strip()
+    if not message or message in {line_breaks_normalize(text).strip() for text in composed}:
+        return ""
+    return message
 
 
 def campaign_send(*, campaign_id: int) -> int:
@@ -215,7 +225,7 @@ def campaign_send(*, campaign_id: int) -> int:
         if not claimed:
             return 0
         campaign = ShiftCampaign.objects.select_related("tag").get(pk=campaign_id)
-        campaign.message = _message_or_default(campaign)
+        campaign.message = campaign_message_current(campaign=campaign)
         # Here too, not only in campaign_create: the admin composer saves its own drafts. Raising
         # rolls back the claim above, so the campaign stays a draft that can be shortened.
         campaign_message_validate(message=campaign.message)

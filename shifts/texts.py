@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from messaging.outbound.parts import sms_parts
+from messaging.outbound.wording import sentence
 from shifts.models import Shift
 from shifts.selectors import shift_is_open, shifts_available
 
@@ -94,12 +95,12 @@ def shift_taken_text(*, shift: Shift) -> str:
 
 
 def shift_booked_text(*, shift: Shift) -> str:
-    return (f"Confirmed: shift {shift.code} is yours. {shift_summary(shift)}. "
+    return (f"Confirmed: shift {shift.code} is yours. {sentence(shift_summary(shift))} "
             f"Reply AGENT if you need to talk to someone.")
 
 
 def shift_yours_text(*, shift: Shift) -> str:
-    return f"You have already booked shift {shift.code}. {shift_summary(shift)}."
+    return f"You have already booked shift {shift.code}. {sentence(shift_summary(shift))}"
 
 
 def shift_closed_text(*, shift: Shift) -> str:

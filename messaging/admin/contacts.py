@@ -22,7 +22,9 @@ class TagAdmin(admin.ModelAdmin):
 class ContactAdmin(ExportMixin, admin.ModelAdmin):
     # Imports are an ImportRun (messaging.admin.imports): checked whole, written in bulk.
     resource_classes = [ContactResource]
-    list_display = ["name", "phone", "number_type", "carrier", "email", "whatsapp", "tag_list", "created_at"]
+    # Tags next to the name: they decide who a campaign or a policy reaches. The carrier is on the
+    # contact's page; with it here the tags fell off a 1,366 px screen.
+    list_display = ["name", "phone", "tag_list", "email", "number_type", "whatsapp", "created_at"]
     list_filter = ["number_type", "tags", "created_at"]
     readonly_fields = ["number_type", "carrier", "number_checked_at"]
     search_fields = ["name", "phone", "email"]

@@ -5,6 +5,27 @@ from django.contrib import admin
 from messaging import models as m
 from messaging.admin.badges import status_badge
 from messaging.admin.pagination import LargeTableAdminMixin, phone_search
+from messaging.owners import owner_content_type, owner_kinds, owner_label
+
+
+class OwnerKindFilter(admin.SimpleListFilter):
+    """The kinds of thing a message belongs to (settings.MESSAGE_OWNERS), not every model."""
+
+    title = "belongs to"
+    parameter_name = "owner"
+    NOTHING = "none"
+
+    def lookups(self, request, model_admin):
+        return [*owner_kinds(), (self.NOTHING, "nothing (sent on its own)")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        if value == self.NOTHING:
+            return queryset.filter(owner_type__isnull=True)
+        content_type = owner_content_type(value)
+        return queryset.none() if content_type is None else queryset.filter(owner_type=content_type)
 
 
 class DeliveryEventInline(admin.TabularInline):
@@ -20,9 +41,11 @@ class DeliveryEventInline(admin.TabularInline):
 
 @admin.register(m.OutboundMessage)
 class OutboundMessageAdmin(LargeTableAdminMixin, admin.ModelAdmin):
-    list_display = ["id", "created_at", "channel", "recipient", "short_body", "status_badge", "parts",
-                    "price", "provider_message_id", "owner_link"]
-    list_filter = ["status", "channel", "created_at", "owner_type"]
+    # Status, cost and owner before the body, which wraps. The provider id (a 40-character uuid
+    # that pushed them off a 1,366 px screen) and the part count are on each message's page.
+    list_display = ["id", "created_at", "channel", "recipient", "status_badge", "price", "owner_link",
+                    "short_body"]
+    list_filter = ["status", "channel", "created_at", OwnerKindFilter]
     search_fields = ["recipient", "body", "subject", "provider_message_id", "provider_alt_id"]
     # No date_hierarchy: its year links come from a DISTINCT over every row; the created_at filter stays.
     inlines = [DeliveryEventInline]
@@ -41,7 +64,7 @@ class OutboundMessageAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     def owner_link(self, obj):
         if not obj.owner_type_id:
             return "—"
-        return f"{obj.owner_type.model} #{obj.owner_id}"
+        return f"{owner_label(obj.owner_type)} #{obj.owner_id}"
 
     def get_search_results(self, request, queryset, search_term):
         """A phone number or an address is looked up exactly, through the recipient index.

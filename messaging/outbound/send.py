@@ -18,6 +18,7 @@ from messaging.consent.optouts import phone_is_opted_out, suppressed_among, what
 from messaging.consent.suppression import email_is_suppressed
 from messaging.models import Channel, MessageStatus, OutboundMessage, owner_fields
 from messaging.outbound.parts import sms_parts
+from messaging.outbound.wording import line_breaks_normalize
 from messaging.phones import phone_normalize
 from messaging.scheduling.queue import enqueue_many_with, enqueue_with
 
@@ -62,6 +63,7 @@ def message_send(*, channel: str, recipient: str, body: str = "", subject: str =
     it, and it necessarily goes to a number that has just opted out.
     """
     recipient = recipient_normalize(channel=channel, recipient=recipient)
+    body = line_breaks_normalize(body)  # whatever form or API wrote it, a break is one character
     options = dict(options or {})
     if opt_out_confirmation:
         options[OPT_OUT_CONFIRMATION] = True
@@ -89,6 +91,9 @@ def messages_send_bulk(*, channel: str, recipients: list[str], body: str, subjec
     thousands of contacts use this; one task per batch keeps the queue short. ``bodies``, one
     per recipient, replaces ``body`` for personal messages (messaging.audience.personal).
     """
+    body = line_breaks_normalize(body)
+    if bodies is not None:
+        bodies = [line_breaks_normalize(b) for b in bodies]
     parts = sms_parts(body).parts if channel == Channel.SMS else None
     if bodies is not None:
         part_counts = [sms_parts(b).parts if channel == Channel.SMS else None for b in bodies]

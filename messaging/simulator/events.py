@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from datetime import UTC
 
 from django.conf import settings
 from django.utils import timezone
@@ -25,6 +26,12 @@ _VOICE_EVENT = {"delivered": ("VOICE_COMPLETED", "COMPLETED"), "failed": ("VOICE
 
 def _ms() -> int:
     return int(time.time() * 1000)
+
+
+def _iso(at) -> str:
+    """An ISO 8601 UTC time as AWS writes it (``2026-12-07T11:30:00.123Z``)."""
+    at = at.astimezone(UTC)
+    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
 
 
 def simulated_event_message(message: OutboundMessage, outcome: str) -> dict:
@@ -50,13 +57,18 @@ def simulated_event_message(message: OutboundMessage, outcome: str) -> dict:
             "messageStatus": status, "context": {"message_log_id": str(message.pk)},
         }
     if message.channel == Channel.EMAIL:
-        mail = {"timestamp": "2026-01-01T00:00:00.000Z", "source": message.sender or settings.SES_FROM_EMAIL,
+        # As SES writes them: ``mail.timestamp`` is when the message was sent, the event's own
+        # ``timestamp`` when it happened (now). Every kind carries the real time: a fixed example
+        # date here once stored simulated emails as delivered eleven months before they were sent.
+        now = timezone.now()
+        mail = {"timestamp": _iso(message.sent_at or now), "source": message.sender or settings.SES_FROM_EMAIL,
                 "messageId": message.provider_message_id, "destination": [message.recipient]}
         if outcome == "delivered":
             return {"eventType": "Delivery", "mail": mail,
-                    "delivery": {"recipients": [message.recipient], "smtpResponse": "250 2.6.0 Message received"}}
+                    "delivery": {"timestamp": _iso(now), "recipients": [message.recipient],
+                                 "smtpResponse": "250 2.6.0 Message received"}}
         return {"eventType": "Bounce", "mail": mail, "bounce": {
-            "bounceType": "Permanent", "bounceSubType": "General",
+            "timestamp": _iso(now), "bounceType": "Permanent", "bounceSubType": "General",
             "bouncedRecipients": [{"emailAddress": message.recipient, "action": "failed",
                                    "status": "5.1.1", "diagnosticCode": "smtp; 550 5.1.1 user unknown (simulated)"}]}}
     status = "delivered" if outcome == "delivered" else "failed"
@@ -69,7 +81,7 @@ def simulated_event_message(message: OutboundMessage, outcome: str) -> dict:
     }}]}
     return {"context": {"MetaWabaIds": [], "MetaPhoneNumberIds": []},
             "whatsAppWebhookEntry": json.dumps(entry), "aws_account_id": "000000000000",
-            "message_timestamp": "2026-01-01T00:00:00Z", "messageId": message.provider_message_id}
+            "message_timestamp": _iso(timezone.now()), "messageId": message.provider_message_id}
 
 
 def simulated_inbound_message(*, phone: str, body: str, destination: str = "",
@@ -101,7 +113,7 @@ def simulated_whatsapp_message(*, phone: str, body: str, reply_to: str = "") -> 
         "messages": [item],
     }}]}
     return {"context": {"MetaWabaIds": [], "MetaPhoneNumberIds": []}, "whatsAppWebhookEntry": json.dumps(entry),
-            "aws_account_id": "000000000000", "message_timestamp": timezone.now().isoformat(),
+            "aws_account_id": "000000000000", "message_timestamp": _iso(timezone.now()),
             "messageId": str(uuid.uuid4())}
 
 
@@ -124,13 +136,12 @@ SIMULATOR_TOPIC_ARN = "arn:aws:sns:local:000000000000:simulator"
 def simulated_envelope(*, message: dict, topic_arn: str = SIMULATOR_TOPIC_ARN) -> dict:
     """An SNS Notification envelope around ``message`` as SNS would deliver it (unsigned)."""
     message_id = str(uuid.uuid4())
-    now = timezone.now()
     return {
         "Type": "Notification",
         "MessageId": message_id,
         "TopicArn": topic_arn,
         "Message": json.dumps(message),
-        "Timestamp": now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z",
+        "Timestamp": _iso(timezone.now()),
         "SignatureVersion": "1",
         "Signature": "",
         "SigningCertURL": "",

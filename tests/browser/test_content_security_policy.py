@@ -15,8 +15,8 @@ from django.utils import timezone
 from messaging.models import Contact, InboundSms
 from messaging.outbound.send import message_send
 from oncall.services import schedule_create
+from tests.portal.test_report import log
 from tests.support.browser import SCREENSHOTS
-from tests.test_report import log
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = "+12065550142"

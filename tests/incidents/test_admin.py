@@ -160,7 +160,7 @@ def test_the_add_form_previews_the_first_sms_and_its_part_count(dispatcher):
     assert 'id="sms-live-preview"' in page
     short = dispatcher.get("/admin/incidents/incident/preview/",
                            {"description": "Gas smell at 5 Main St", "url": "https://m.example/5"}).json()
-    assert short["text"].startswith("[#1] Gas smell at 5 Main St https://m.example/5 Reply YES 1")
+    assert short["text"].startswith("[#1] Gas smell at 5 Main St https://m.example/5\nReply YES 1")
     assert (short["parts"], short["encoding"]) == (1, "GSM-7")
     long = dispatcher.get("/admin/incidents/incident/preview/", {"description": "Leak " * 60}).json()
     assert long["parts"] > 1  # the dispatcher sees a long description cost more than one SMS

@@ -30,7 +30,7 @@ class TestTiming:
         incident = open_for(people, ANA, BEN)
         ref = incident.reference
         [body] = sms_to(ANA)
-        assert body == f"[#{ref}] Gas leak at 5 Main St https://maps.example/5-main Reply YES {ref} to accept, " \
+        assert body == f"[#{ref}] Gas leak at 5 Main St https://maps.example/5-main\nReply YES {ref} to accept, " \
                        f"NO {ref} to decline"
         msg = OutboundMessage.objects.get(recipient=ANA)
         assert msg.options == {"message_type": "TRANSACTIONAL"} and msg.parts == 1

@@ -41,7 +41,10 @@ def test_the_incoming_person_is_told_once_from_and_until(soon):
     start = schedule.handoff.astimezone(tz)
     assert text.startswith(f"You are on call for East gas from {start:%H:%M}") or \
         text.startswith(f"You are on call for East gas from {start:%a %H:%M}")
-    assert f"until {start + 24 * H:%a %H:%M}." in text
+    end = start + 24 * H
+    # Every time says its zone: the abbreviation in force then, and the zone's name once.
+    assert text.endswith(f"until {end:%a %H:%M} {end.tzname()} (Europe/London).")
+    assert f"{start:%H:%M} {start.tzname()} until" in text
     assert sms_to(BEN) == []
     assert OutboundMessage.objects.get(recipient=ANA).owner == schedule
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from messaging.models import Contact
 from oncall.models import Schedule
-from oncall.selectors import oncall_at, schedule_uncovered
+from oncall.selectors import oncall_at, schedule_uncovered, schedules_oncall_now
 from oncall.services import override_add, schedule_create
 
 pytestmark = pytest.mark.django_db
@@ -75,3 +75,33 @@ def test_after_an_override_ends_the_rotation_is_on_call_since_its_end(rota):
     assert answer.person.phone == "+12065550101"
     assert answer.since == cover.end and not answer.override
     assert answer.until == rota.handoff + 24 * H
+
+
+def test_every_schedule_at_once_gives_oncall_ats_answers_in_two_queries():
+    now = timezone.now()
+    people = [Contact.objects.create(name=f"P{i}", phone=f"+1206555020{i}") for i in range(4)]
+    schedules = [
+        schedule_create(name="A daily", handoff=now - 30 * H, turn_hours=24, members=people[:2]),
+        schedule_create(name="B weekly LA", handoff=now - 200 * H, turn_hours=168, members=people[1:],
+                        time_zone="America/Los_Angeles"),
+        schedule_create(name="C not started", handoff=now + 5 * H, turn_hours=12, members=people[:1]),
+        schedule_create(name="D nobody", handoff=now - H, turn_hours=24, members=[]),
+    ]
+    override_add(schedule=schedules[0], contact=people[3], start=now - H, end=now + H)
+    override_add(schedule=schedules[3], contact=people[2], start=now + 48 * H, end=now + 50 * H)
+    override_add(schedule=schedules[1], contact=people[0], start=now - 3 * H, end=now - 2 * H)
+    with CaptureQueriesContext(connection) as ctx:
+        answers = schedules_oncall_now(now=now)
+    assert len(ctx) == 2
+    expected = [oncall_at(schedule=s, at=now) for s in schedules]
+    assert [(a.schedule.name, a.person, a.since, a.until, a.override_id) for a in answers] == \
+        [(e.schedule.name, e.person, e.since, e.until, e.override_id) for e in expected]
+    assert answers[0].person.name == "P3" and answers[3].until == now + 48 * H
+
+    for i in range(5):
+        schedule_create(name=f"E{i}", handoff=now - H, turn_hours=24, members=people[:1])
+    with CaptureQueriesContext(connection) as ctx:
+        assert len(schedules_oncall_now(now=now)) == 9
+    assert len(ctx) == 2
+    assert [a.schedule.name for a in schedules_oncall_now(now=now, limit=3)] == ["A daily", "B weekly LA",
+                                                                                  "C not started"]

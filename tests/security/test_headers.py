@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.test_settings_deploy import PRODUCTION, _setting
+from tests.portal.test_settings_deploy import PRODUCTION, _setting
 
 pytestmark = pytest.mark.django_db
 CSP = "Content-Security-Policy"

@@ -51,7 +51,10 @@ def test_a_manager_composes_previews_sends_and_watches_progress(login, board):
                                                     "message": "", "send_at_0": "", "send_at_1": ""})
     campaign = ShiftCampaign.objects.get()
     assert r.status_code == 302 and r.url == f"/admin/shifts/shiftcampaign/{campaign.pk}/send/"
-    assert "XYZ1234: Warehouse picker" in campaign.message and "ABC9876" not in campaign.message
+    # Nothing written: the draft keeps following its shifts, composed when shown or sent.
+    assert campaign.message == ""
+    current = services.campaign_message_current(campaign=campaign)
+    assert "XYZ1234: Warehouse picker" in current and "ABC9876" not in current
 
     page = c.get(r.url).content.decode()
     assert "XYZ1234: Warehouse picker" in page

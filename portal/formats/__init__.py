@@ -1,0 +1,1 @@
+"""Date formats for the admin (FORMAT_MODULE_PATH): ``portal/formats/en/formats.py``."""
