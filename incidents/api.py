@@ -24,9 +24,9 @@ from incidents.services import (
     incident_resolve,
 )
 from incidents.snapshots import snapshot_phones
-from messaging import limits
 from messaging.api.serializers import E164Field
 from messaging.models import ApiScope
+from messaging.values import limits
 from oncall.models import Schedule
 
 

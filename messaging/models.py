@@ -8,8 +8,8 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 
-from messaging import limits
 from messaging.phones import validate_e164
+from messaging.values import limits
 
 
 class OwnedQuerySet(models.QuerySet):

@@ -50,7 +50,7 @@ from incidents.models import (
 from incidents.paging import timeline_event
 from incidents.services import incident_open, incident_open_held, incident_resolve
 from incidents.snapshots import snapshot_from_policy, snapshot_levels
-from messaging.inbound.sns_storage import clean_json
+from messaging.values.storable import clean_json
 
 log = logging.getLogger(__name__)
 

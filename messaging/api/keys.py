@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from messaging.models import ApiKey, ApiScope, Channel
-from messaging.senders import email_sender_parse
+from messaging.values.senders import email_sender_parse
 
 PREFIX_LEN = 8
 

@@ -4,9 +4,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from messaging import limits
 from messaging.models import AllowListScope, Channel, OutboundMessage
 from messaging.phones import E164_MAX_LENGTH, phone_normalize
+from messaging.values import limits
 
 
 @extend_schema_field({"type": "string", "pattern": r"^\+[1-9][0-9]{6,14}$", "example": "+12065550100",

@@ -30,7 +30,7 @@ from messaging.events.apply import delivery_event_apply
 from messaging.events.aws import classify, parse_provider_message, parse_whatsapp_messages
 from messaging.inbound.ingest_pg import event_notification_receive, fast_path_applies
 from messaging.inbound.router import inbound_sms_receive
-from messaging.inbound.sns_storage import clean_json, clean_text, envelope_for_storage, envelope_from_storage
+from messaging.inbound.sns_storage import envelope_for_storage, envelope_from_storage
 from messaging.inbound.sns_verify import (
     SUBSCRIPTION_CONFIRMATION,
     UNSUBSCRIBE_CONFIRMATION,
@@ -40,6 +40,7 @@ from messaging.inbound.sns_verify import (
     verify,
 )
 from messaging.models import NotificationKind, NotificationStatus, SnsNotification
+from messaging.values.storable import clean_json, clean_text
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from messaging import limits
 from messaging.api.keys import api_key_sender_allowed
 from messaging.models import (
     ApiKey,
@@ -33,7 +32,8 @@ from messaging.models import (
 )
 from messaging.omnichannel.services import ChannelSpec, dispatch_status
 from messaging.outbound.send import recipient_normalize
-from messaging.senders import MAX_EMAIL_ADDRESS, email_sender_format
+from messaging.values import limits
+from messaging.values.senders import MAX_EMAIL_ADDRESS, email_sender_format
 
 DISPATCH_CHANNELS = (Channel.SMS, Channel.WHATSAPP, Channel.EMAIL)
 SMS_MESSAGE_TYPES = ("TRANSACTIONAL", "PROMOTIONAL")

@@ -42,7 +42,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from messaging.senders import email_sender_mime
+from messaging.values.senders import email_sender_mime
 
 from . import clients
 from .aws_errors import map_client_error, summarise
