@@ -56,6 +56,7 @@ PAGES = [
     Page("shifts_shiftcampaign_send", "GET", "campaign", ("shifts.view_shiftcampaign",)),
     Page("shifts_shiftcampaign_send", "POST", "campaign", ("shifts.view_shiftcampaign", "shifts.send_shiftcampaign")),
     Page("shifts_shiftcampaign_progress", "GET", "campaign", ("shifts.view_shiftcampaign",)),
+    Page("shifts_shiftcampaign_preview", "GET", None, ("shifts.view_shiftcampaign",)),
     Page("shifts_shiftcampaign_progress_json", "GET", "campaign", ("shifts.view_shiftcampaign",)),
     Page("shifts_shiftcampaign_cover", "GET", None,
          ("shifts.add_shiftcampaign", "shifts.add_shift", "oncall.view_schedule")),
