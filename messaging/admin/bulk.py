@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from messaging import models as m
-from messaging.admin.imports import MAX_UPLOAD_BYTES
+from messaging.admin.imports import upload_too_large
 from messaging.audience.bulk import bulk_send_check, bulk_send_start
 
 
@@ -26,8 +26,7 @@ class BulkUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(f"At most {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+        upload_too_large(upload)
         return upload
 
 

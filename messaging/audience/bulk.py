@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from messaging.audience.contacts_import import ImportInvalid, LineError, csv_records, csv_text
+from messaging.audience.csv_stream import ImportInvalid, LineError, csv_bytes_records, record_values
 from messaging.audience.placeholders import placeholders_fill, placeholders_validate
 from messaging.models import BulkSend, BulkSendStatus, Channel
 from messaging.outbound.parts import sms_parts
@@ -27,7 +27,7 @@ CHUNK = 5000
 
 def bulk_rows_parse(*, data: bytes, template: str) -> list[tuple[str, str]]:
     """(phone, rendered message) for each line; ImportInvalid naming every bad line or column."""
-    records = csv_records(csv_text(data))
+    records = csv_bytes_records(data)
     first = next(records, None)
     if first is None:
         raise ImportInvalid([LineError(1, None, "The file is empty; line 1 must be the header (phone,…).")])
@@ -42,7 +42,7 @@ def bulk_rows_parse(*, data: bytes, template: str) -> list[tuple[str, str]]:
         raise ImportInvalid([LineError(1, "message", "Write the message to send.")])
     rows, errors = [], []
     for line, record in records:
-        values = {n: (record[i].strip() if i < len(record) else "") for i, n in enumerate(names)}
+        values = record_values(names, record)
         try:
             phone = phone_normalize_national(values["phone"])
         except ValidationError as exc:
@@ -66,8 +66,8 @@ def bulk_send_check(*, name: str, template: str, data: bytes, source: str, creat
         bulk.preview = [{"phone": p, "message": body} for p, body in rows[:PREVIEW]]
         bulk.longest_parts = max((sms_parts(body).parts for _, body in rows), default=0)
     except ImportInvalid as exc:
-        bulk.status, bulk.errors = BulkSendStatus.FAILED, [e.as_dict() for e in exc.errors[:1000]]
-        bulk.error = f"{len(exc.errors)} problem(s); nothing was sent."
+        bulk.status, bulk.errors = BulkSendStatus.FAILED, [e.as_dict() for e in exc.errors]
+        bulk.error = f"{exc.count} problem(s); nothing was sent."
     bulk.save()
     return bulk
 

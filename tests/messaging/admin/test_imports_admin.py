@@ -26,8 +26,10 @@ def login(client, django_user_model):
 
 
 def upload(c, body: bytes, kind="contacts", scope=""):
-    return c.post("/admin/messaging/importrun/add/", {
-        "kind": kind, "scope": scope, "file": SimpleUploadedFile("people.csv", body, content_type="text/csv")})
+    """Upload a file; the check that the worker runs after the upload commits runs inline here."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return c.post("/admin/messaging/importrun/add/", {
+            "kind": kind, "scope": scope, "file": SimpleUploadedFile("people.csv", body, content_type="text/csv")})
 
 
 def test_a_shift_manager_checks_previews_then_imports_contacts(login):
