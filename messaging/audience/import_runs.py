@@ -13,7 +13,8 @@ its own, in the batch's transaction, or rolls back.
    100 errors and a count; nothing is written). A worker that dies here just checks again.
 2. Write: ``IMPORT_BATCH`` rows per transaction, which also moves the run's resume point
    (byte offset and line) and its counts, and renews the lease. A new claim resumes after the
-   last committed batch: no row is written twice, none is lost.
+   last committed batch: no row is written twice, none is lost. Every ``IMPORT_SLICE_SECONDS``
+   (and when its cluster stops) the task lets go and queues the rest, so other work gets a turn.
 
 A worker that dies leaves its run "running" with a lease that lapses ``IMPORT_LEASE`` later.
 django-q2 redelivers the task after Q_RETRY; if the lease still holds then, the task looks again
@@ -25,6 +26,7 @@ and fails one that has been claimed ``IMPORT_MAX_ATTEMPTS`` times; "Run again" i
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 from django.db import transaction
@@ -59,6 +61,9 @@ IMPORT_LEASE = timedelta(seconds=20)
 # A queued run is its task's for this long; after it, the sweep queues the run again.
 QUEUE_GRACE = timedelta(seconds=60)
 IMPORT_MAX_ATTEMPTS = 5
+# The write hands its worker back after this long and queues the rest behind whatever waited
+# meanwhile (timers, sends): one import must not hold a worker for minutes.
+IMPORT_SLICE_SECONDS = 30.0
 PREVIEW_ROWS = 10
 
 
@@ -214,7 +219,7 @@ def _contacts_check(run: ImportRun, lease: _Lease) -> None:
 def _contacts_write(run: ImportRun, lease: _Lease) -> str:
     """Write the checked file from its resume point, one committed batch at a time."""
     run.refresh_from_db()
-    names = run.options["header"]
+    names, started = run.options["header"], time.monotonic()
     with upload_open(run, offset=run.resume_offset) as raw:
         stream = CsvStream(raw, offset=run.resume_offset, line=run.resume_line)
         records = stream.records()
@@ -227,7 +232,7 @@ def _contacts_write(run: ImportRun, lease: _Lease) -> str:
             if len(batch) == IMPORT_BATCH:
                 _write_batch(lease, batch, file.present, stream)
                 batch = []
-                if worker_stopping():
+                if worker_stopping() or time.monotonic() - started > IMPORT_SLICE_SECONDS:
                     return _hand_back(lease)
         if batch:
             _write_batch(lease, batch, file.present, stream)
@@ -248,7 +253,8 @@ def _write_batch(lease: _Lease, batch: list, present: set[str], stream: CsvStrea
 
 
 def _hand_back(lease: _Lease) -> str:
-    """The cluster is stopping (a deploy): let the lease go and queue the rest at once."""
+    """The cluster is stopping (a deploy), or this slice is over: let the lease go and queue the
+    rest at once."""
     with transaction.atomic():
         lease.update(lease_until=timezone.now() - timedelta(seconds=1))
         enqueue_with(IMPORT_RUN_TASK, run_id=lease.run.pk, task_timeout=IMPORT_TASK_TIMEOUT)

@@ -201,3 +201,15 @@ def test_a_failed_run_runs_again_from_its_stored_file(settings, monkeypatch, dja
     run.refresh_from_db()
     assert (run.status, run.created, run.error) == (ImportStatus.DONE, 1200, "")
     assert not import_run_again(run=run)  # done: nothing to run again
+
+
+def test_a_long_write_hands_its_worker_back_between_slices_and_still_writes_each_row_once(
+        settings, monkeypatch, django_capture_on_commit_callbacks):
+    run = _queued_run(settings, 2500)
+    monkeypatch.setattr(import_runs, "IMPORT_SLICE_SECONDS", 0.0)  # every batch is a slice
+    settings.TASKS_EAGER = True
+    with django_capture_on_commit_callbacks(execute=True):
+        assert import_run_task(run_id=run.pk) == "handed-back"
+    run.refresh_from_db()
+    assert (run.status, run.created, run.done, run.attempt) == (ImportStatus.DONE, 2500, 2500, 3)
+    assert Contact.objects.count() == 2500
