@@ -55,14 +55,15 @@ def bulk_rows_parse(*, data: bytes, template: str) -> list[tuple[str, str]]:
 
 
 def bulk_send_check(*, name: str, template: str, data: bytes, source: str, created_by=None,
-                    notification=None) -> BulkSend:
-    """Check the file with its template; the row comes back ``checked`` with its preview, or
-    ``failed`` with every bad line. Nothing is sent yet."""
-    bulk = BulkSend(name=name[:1100], template=template, source=source, created_by=created_by,
-                    notification=notification)
+                    notification=None, bulk: BulkSend | None = None) -> BulkSend:
+    """Check the file with its template; the row (``bulk``, or a new one) comes back ``checked``
+    with its preview, or ``failed`` with the first bad lines. Nothing is sent yet."""
+    if bulk is None:
+        bulk = BulkSend(name=name[:1100], template=template, source=source, created_by=created_by,
+                        notification=notification)
     try:
         rows = bulk_rows_parse(data=data, template=template)
-        bulk.recipients, bulk.data = len(rows), data
+        bulk.status, bulk.recipients = BulkSendStatus.CHECKED, len(rows)
         bulk.preview = [{"phone": p, "message": body} for p, body in rows[:PREVIEW]]
         bulk.longest_parts = max((sms_parts(body).parts for _, body in rows), default=0)
     except ImportInvalid as exc:
@@ -73,12 +74,15 @@ def bulk_send_check(*, name: str, template: str, data: bytes, source: str, creat
 
 
 @transaction.atomic
-def bulk_send_start(*, bulk: BulkSend) -> int:
-    """Send a checked bulk send now; returns how many messages were logged (0 if not waiting)."""
+def bulk_send_start(*, bulk: BulkSend, data: bytes | None = None) -> int:
+    """Send a checked bulk send now; returns how many messages were logged (0 if not waiting).
+
+    ``data`` is its file (kept by its import run); a bulk send checked before runs kept files
+    has it in ``bulk.data``."""
     if not BulkSend.objects.filter(pk=bulk.pk, status=BulkSendStatus.CHECKED).update(status=BulkSendStatus.SENDING):
         return 0
     bulk.refresh_from_db()
-    rows = bulk_rows_parse(data=bytes(bulk.data), template=bulk.template)
+    rows = bulk_rows_parse(data=bytes(bulk.data) if data is None else data, template=bulk.template)
     for i in range(0, len(rows), CHUNK):
         chunk = rows[i:i + CHUNK]
         messages_send_bulk(channel=Channel.SMS, recipients=[p for p, _ in chunk], body=bulk.template,

@@ -45,7 +45,7 @@ from messaging.audience.uploads import (
     upload_open,
     upload_stored,
 )
-from messaging.models import BulkSendStatus, Contact, ImportKind, ImportRun, ImportStatus
+from messaging.models import BulkSend, BulkSendStatus, Contact, ImportKind, ImportRun, ImportStatus
 from messaging.scheduling.queue import enqueue, enqueue_with, worker_stopping
 
 log = logging.getLogger(__name__)
@@ -282,17 +282,42 @@ def _allow_list(run: ImportRun, lease: _Lease) -> str:
 
 
 def _bulk_send(run: ImportRun, lease: _Lease) -> str:
-    """A bulk send dropped in S3: check the file with the message it carries, then send it."""
-    template = run.options.get("message", "")
-    bulk = bulk_send_check(name=run.name, template=template, data=upload_bytes(run), source="s3",
-                           notification=run.notification)
-    sent = bulk_send_start(bulk=bulk) if bulk.status == BulkSendStatus.CHECKED else 0
-    status = ImportStatus.DONE if sent else ImportStatus.FAILED
-    lease.update(status=status, created=sent, total=bulk.recipients, done=sent, errors=bulk.errors,
-                 error=bulk.error or ("Bulk send: no message (S3 metadata 'message')" if not template.strip() else ""),
-                 options={**run.options, "bulk_send": bulk.pk}, finished_at=timezone.now(), lease_until=None)
-    upload_delete(run)
-    return status
+    """A bulk send's file: checked with its message, then sent once confirmed (the admin) or at
+    once (an S3 drop, whose message is S3 metadata). The send is one transaction with the run's
+    "done", so a worker that dies mid-send sends nothing, and the next claim sends it all."""
+    data, template = upload_bytes(run), run.options.get("message", "")
+    bulk = BulkSend.objects.filter(pk=run.options.get("bulk_send") or 0).first()
+    if bulk is None or bulk.status == BulkSendStatus.CHECKING:
+        bulk = bulk_send_check(name=run.name, template=template, data=data, source=run.source,
+                               notification=run.notification, bulk=bulk)
+        run.options = {**run.options, "bulk_send": bulk.pk}
+        if bulk.status == BulkSendStatus.FAILED:
+            no_message = run.source == "s3" and not template.strip()
+            error = f"Bulk send #{bulk.pk}: no message (S3 metadata 'message')" if no_message else bulk.error
+            lease.update(status=ImportStatus.FAILED, total=bulk.recipients, errors=bulk.errors, options=run.options,
+                         error=error, finished_at=timezone.now(), lease_until=None)
+            upload_delete(run)
+            return ImportStatus.FAILED
+        if run.options.get("confirm"):
+            lease.update(status=ImportStatus.CHECKED, checked=True, total=bulk.recipients, options=run.options,
+                         lease_until=None)
+            return ImportStatus.CHECKED
+    with transaction.atomic():
+        lease.update(options=run.options)
+        sent = bulk_send_start(bulk=bulk, data=data)
+        lease.update(status=ImportStatus.DONE, created=sent, total=bulk.recipients, done=sent,
+                     finished_at=timezone.now(), lease_until=None)
+        upload_delete(run)
+    return ImportStatus.DONE
+
+
+def bulk_send_confirm(*, bulk: BulkSend) -> bool:
+    """"Send now": hand the checked bulk send to its run's worker; False when it is not waiting.
+    A bulk send checked before runs kept files (its file in ``bulk.data``) is sent here."""
+    run = ImportRun.objects.filter(kind=ImportKind.BULK_SEND, options__bulk_send=bulk.pk).first()
+    if run is None:
+        return bool(bulk_send_start(bulk=bulk))
+    return bulk.status == BulkSendStatus.CHECKED and import_run_confirm(run=run)
 
 
 def import_runs_sweep(*, now=None) -> int:

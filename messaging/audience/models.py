@@ -103,6 +103,7 @@ class ImportChunk(models.Model):
 
 
 class BulkSendStatus(models.TextChoices):
+    CHECKING = "checking", "Being checked on a worker"
     CHECKED = "checked", "Checked, waiting for confirmation"
     SENDING = "sending", "Sending"
     SENT = "sent", "Handed to the send queue"
@@ -113,7 +114,8 @@ class BulkSend(models.Model):
     """A file of recipients and one message template, filled per line from the file's columns.
 
     Sent like a campaign (one message-log row per line, owned by this row, paced by the send
-    queue); the admin's page counts its messages by status as its progress.
+    queue); the admin's page counts its messages by status as its progress. Its file is kept by
+    the ``ImportRun`` (kind bulk_send) whose worker checks it and, once confirmed, sends it.
     """
 
     name = models.CharField(max_length=1100, help_text="The file name, or s3://bucket/key.")

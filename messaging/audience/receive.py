@@ -17,7 +17,7 @@ from django.db import transaction
 from messaging.audience.contacts_import import ImportResult, contacts_import
 from messaging.audience.import_runs import import_run_queue
 from messaging.audience.uploads import UploadTooLarge, upload_store
-from messaging.models import ImportKind, ImportRun
+from messaging.models import BulkSend, BulkSendStatus, ImportKind, ImportRun
 
 # A file this large is stored and imported on a worker even with few lines: the request parses
 # in memory (5,000 ordinary rows are about 0.5 MB).
@@ -51,10 +51,12 @@ def contacts_import_receive(*, pieces: Iterable[bytes], name: str = "api upload"
 
 
 def import_run_receive(*, kind: str, pieces: Iterable[bytes], name: str, source: str, scope: str = "",
-                       created_by=None, confirm: bool = False) -> ImportRun:
+                       created_by=None, confirm: bool = False, options: dict | None = None) -> ImportRun:
     """Store a file as a new run and queue it for a worker, all or nothing (UploadTooLarge past
     the limit). ``confirm``: the worker checks it and waits for "Import now" (the admin)."""
-    options = {"scope": scope} if scope else {}
+    options = dict(options or {})
+    if scope:
+        options["scope"] = scope
     if confirm:
         options["confirm"] = True
     with transaction.atomic():
@@ -63,3 +65,14 @@ def import_run_receive(*, kind: str, pieces: Iterable[bytes], name: str, source:
         upload_store(run=run, pieces=pieces, limit=settings.CONTACT_IMPORT_MAX_BYTES)
         import_run_queue(run)
     return run
+
+
+def bulk_send_receive(*, name: str, template: str, pieces: Iterable[bytes], created_by=None) -> BulkSend:
+    """The admin's bulk send: the row now ("checking"), its file stored for the worker that checks
+    it; "Send now" (``bulk_send_confirm``) then has that worker send it."""
+    with transaction.atomic():
+        bulk = BulkSend.objects.create(name=name[:1100], template=template, source="admin", created_by=created_by,
+                                       status=BulkSendStatus.CHECKING)
+        import_run_receive(kind=ImportKind.BULK_SEND, pieces=pieces, name=name, source="admin",
+                           created_by=created_by, confirm=True, options={"bulk_send": bulk.pk, "message": template})
+    return bulk

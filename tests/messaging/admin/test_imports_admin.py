@@ -94,3 +94,36 @@ def test_the_contact_export_escapes_formulae_and_needs_only_view(login):
     r = c.post("/admin/messaging/contact/export/", {"format": "0", "resource": "0", **dict.fromkeys(columns, "on")})
     text = r.content.decode()
     assert "'=HYPERLINK" in text and "+12065550101" in text
+
+
+def test_the_upload_request_only_stores_the_file_for_a_worker_to_check(login, settings):
+    settings.TASKS_EAGER = False  # no worker runs: what the page shows until one does
+    upload(login("shift manager"), b"name,phone\nAna,+12065550101\n")
+    run = ImportRun.objects.get()
+    assert (run.status, run.total, run.size) == (ImportStatus.QUEUED, 0, len(b"name,phone\nAna,+12065550101\n"))
+    assert Contact.objects.count() == 0
+
+
+def test_a_failed_import_is_listed_with_its_error_count_and_runs_again_from_the_admin(login):
+    c = login("shift manager")
+    upload(c, b"name,phone\nAna,+12065550101\nBen,+12065550102\n")
+    run = ImportRun.objects.get()
+    # As the sweep leaves a run whose workers kept dying: failed, its file kept.
+    ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.FAILED, error="Stopped 5 times", attempt=5)
+    page = c.get(f"/admin/messaging/importrun/{run.pk}/change/").content.decode()
+    assert "Stopped 5 times" in page and "Run again" in page
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        r = c.post("/admin/messaging/importrun/", {"action": "run_again", "_selected_action": [run.pk]})
+    assert r.status_code == 302
+    run.refresh_from_db()
+    assert (run.status, run.created) == (ImportStatus.CHECKED, 0)  # checked again, waiting for "Import now"
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        c.post(f"/admin/messaging/importrun/{run.pk}/confirm/")
+    run.refresh_from_db()
+    assert (run.status, run.created) == (ImportStatus.DONE, 2) and Contact.objects.count() == 2
+
+
+def test_an_analyst_cannot_run_an_import_again(login):
+    run = ImportRun.objects.create(kind="contacts", source="api", name="x", status=ImportStatus.FAILED)
+    c = login("analyst")
+    assert c.post(f"/admin/messaging/importrun/{run.pk}/again/").status_code == 403
