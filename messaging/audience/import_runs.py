@@ -29,6 +29,7 @@ import logging
 import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -62,8 +63,9 @@ IMPORT_LEASE = timedelta(seconds=20)
 QUEUE_GRACE = timedelta(seconds=60)
 IMPORT_MAX_ATTEMPTS = 5
 # The write hands its worker back after this long and queues the rest behind whatever waited
-# meanwhile (timers, sends): one import must not hold a worker for minutes.
-IMPORT_SLICE_SECONDS = 30.0
+# meanwhile (timers, sends): one import must not hold a worker for minutes. Shorter than Q_RETRY,
+# so django-q2 never redelivers a slice while it still runs.
+IMPORT_SLICE_SECONDS = min(10.0, settings.Q_CLUSTER["retry"] / 2)
 PREVIEW_ROWS = 10
 
 
@@ -256,7 +258,9 @@ def _hand_back(lease: _Lease) -> str:
     """The cluster is stopping (a deploy), or this slice is over: let the lease go and queue the
     rest at once."""
     with transaction.atomic():
-        lease.update(lease_until=timezone.now() - timedelta(seconds=1))
+        # A slice handed back is no failed attempt: the next claim counts as a first one again.
+        lease.update(lease_until=timezone.now() - timedelta(seconds=1),
+                     options={**lease.run.options, "attempts_before": lease.attempt})
         enqueue_with(IMPORT_RUN_TASK, run_id=lease.run.pk, task_timeout=IMPORT_TASK_TIMEOUT)
     return "handed-back"
 
