@@ -55,9 +55,12 @@ class ImportRunAdmin(admin.ModelAdmin):
 
     @admin.display(description="progress")
     def progress(self, obj):
+        done = f"{obj.done:,} of {obj.total:,}" if obj.total else "–"
+        if import_run_stuck_or_failed(obj) and obj.status == m.ImportStatus.RUNNING:
+            return f"stuck: its worker stopped at {done} (taken up again within a minute, or Run again)"
         if obj.status == m.ImportStatus.RUNNING and not obj.checked:
             return f"checking: {obj.total:,} line(s) read"
-        return f"{obj.done:,} of {obj.total:,}" if obj.total else "–"
+        return done
 
     @admin.action(description="Run again (failed or stuck imports)", permissions=["add"])
     def run_again(self, request, queryset):

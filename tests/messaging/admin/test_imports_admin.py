@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
+from django.utils import timezone
 
 from messaging.models import AllowListEntry, Contact, ImportRun, ImportStatus, NumberType
 
@@ -127,3 +129,14 @@ def test_an_analyst_cannot_run_an_import_again(login):
     run = ImportRun.objects.create(kind="contacts", source="api", name="x", status=ImportStatus.FAILED)
     c = login("analyst")
     assert c.post(f"/admin/messaging/importrun/{run.pk}/again/").status_code == 403
+
+
+def test_a_run_whose_worker_died_shows_as_stuck_and_can_run_again(login):
+    c = login("shift manager")
+    upload(c, b"name,phone\nAna,+12065550101\n")
+    run = ImportRun.objects.get()
+    ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.RUNNING, checked=True, total=1,
+                                               lease_until=timezone.now() - timedelta(minutes=5))
+    page = c.get("/admin/messaging/importrun/").content.decode()
+    assert "stuck: its worker stopped at 0 of 1" in page
+    assert "Run again" in c.get(f"/admin/messaging/importrun/{run.pk}/change/").content.decode()
