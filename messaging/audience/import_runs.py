@@ -97,18 +97,17 @@ def import_run_stuck_or_failed(run: ImportRun, *, now=None) -> bool:
 
 
 def import_run_again(*, run: ImportRun, now=None) -> bool:
-    """Queue a failed run, or one stuck "running" past its lease, from the start; False if it is
-    neither or its file is gone. Rows are upserts by phone, so rows it wrote before are written
-    once. ``attempt`` only grows (it fences out stale workers); the attempts counted against
-    IMPORT_MAX_ATTEMPTS start again from here."""
+    """Queue a failed run, or one stuck "running" past its lease; False if it is neither or its
+    file is gone. It resumes where it stopped (a run whose check never finished checks again),
+    so every row is written once. ``attempt`` only grows (it fences out stale workers); the
+    attempts counted against IMPORT_MAX_ATTEMPTS start again from here."""
     now = now or timezone.now()
     if not import_run_stuck_or_failed(run, now=now):
         return False
     with transaction.atomic():
         again = ImportRun.objects.filter(pk=run.pk).filter(
             Q(status=ImportStatus.FAILED) | Q(status=ImportStatus.RUNNING, lease_until__lt=now),
-        ).update(status=ImportStatus.QUEUED, checked=False, resume_offset=0, resume_line=1, done=0, total=0,
-                 created=0, updated=0, errors=[], error_count=0, error="", finished_at=None,
+        ).update(status=ImportStatus.QUEUED, error="", finished_at=None,
                  options={**run.options, "attempts_before": run.attempt})
         if again:
             import_run_queue(run)
@@ -155,27 +154,39 @@ def import_run_task(*, run_id: int) -> str:
     run = ImportRun.objects.get(pk=run_id)
     lease = _Lease(run, attempt)
     try:
-        upload_adopt_legacy(run)
-        if run.source == "s3" and not upload_stored(run):
-            failure = upload_fetch_s3(run)
-            if failure:
-                lease.update(status=ImportStatus.FAILED, error=failure, finished_at=timezone.now(), lease_until=None)
-                return ImportStatus.FAILED
-        if run.kind == ImportKind.BULK_SEND:
-            return _bulk_send(run, lease)
-        if run.kind == ImportKind.ALLOW_LIST:
-            return _allow_list(run, lease)
-        if not run.checked:
-            _contacts_check(run, lease)
-            if run.options.get("confirm"):
-                lease.update(status=ImportStatus.CHECKED, lease_until=None)
-                return ImportStatus.CHECKED
-        return _contacts_write(run, lease)
-    except ImportInvalid as exc:
-        return lease.fail(exc)
+        try:
+            return _import_run(run, lease)
+        except ImportInvalid as exc:
+            return lease.fail(exc)
     except LeaseLost:
         log.warning("import run %s: another worker took it over; this one stops", run_id)
         return "lease-lost"
+    except Exception as exc:
+        # A bug or a database error: say so on the run, and let its lease lapse now, so that the
+        # sweep takes it up again (IMPORT_MAX_ATTEMPTS times at most).
+        log.exception("import run %s: attempt %s stopped", run_id, attempt)
+        ImportRun.objects.filter(pk=run_id, attempt=attempt).update(
+            error=f"Attempt {attempt} stopped: {exc}"[:5000], lease_until=timezone.now())
+        raise
+
+
+def _import_run(run: ImportRun, lease: _Lease) -> str:
+    upload_adopt_legacy(run)
+    if run.source == "s3" and not upload_stored(run):
+        failure = upload_fetch_s3(run)
+        if failure:
+            lease.update(status=ImportStatus.FAILED, error=failure, finished_at=timezone.now(), lease_until=None)
+            return ImportStatus.FAILED
+    if run.kind == ImportKind.BULK_SEND:
+        return _bulk_send(run, lease)
+    if run.kind == ImportKind.ALLOW_LIST:
+        return _allow_list(run, lease)
+    if not run.checked:
+        _contacts_check(run, lease)
+        if run.options.get("confirm"):
+            lease.update(status=ImportStatus.CHECKED, lease_until=None)
+            return ImportStatus.CHECKED
+    return _contacts_write(run, lease)
 
 
 def _look_again_later(run_id: int) -> None:
@@ -239,7 +250,7 @@ def _contacts_write(run: ImportRun, lease: _Lease) -> str:
         if batch:
             _write_batch(lease, batch, file.present, stream)
     with transaction.atomic():
-        lease.update(status=ImportStatus.DONE, lease_until=None, finished_at=timezone.now())
+        lease.update(status=ImportStatus.DONE, lease_until=None, finished_at=timezone.now(), error="")
         upload_delete(run)
     return ImportStatus.DONE
 

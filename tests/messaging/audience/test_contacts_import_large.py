@@ -213,3 +213,27 @@ def test_a_long_write_hands_its_worker_back_between_slices_and_still_writes_each
     run.refresh_from_db()
     assert (run.status, run.created, run.done, run.attempt) == (ImportStatus.DONE, 2500, 2500, 3)
     assert Contact.objects.count() == 2500
+
+
+def test_an_unexpected_error_is_shown_on_the_run_and_the_sweep_resumes_it(settings, monkeypatch,
+                                                                          django_capture_on_commit_callbacks):
+    run = _queued_run(settings, 2500)
+    real, calls = import_runs.contacts_apply, {"n": 0}
+
+    def apply(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("disk full")
+        return real(**kwargs)
+
+    monkeypatch.setattr(import_runs, "contacts_apply", apply)
+    with pytest.raises(RuntimeError):
+        import_run_task(run_id=run.pk)
+    run.refresh_from_db()
+    assert run.status == ImportStatus.RUNNING and run.error == "Attempt 1 stopped: disk full" and run.done == 1000
+    settings.TASKS_EAGER = True
+    with django_capture_on_commit_callbacks(execute=True):
+        assert import_runs_sweep(now=timezone.now() + timedelta(minutes=1)) == 1
+    run.refresh_from_db()
+    assert (run.status, run.created, run.done, run.error) == (ImportStatus.DONE, 2500, 2500, "")
+    assert Contact.objects.count() == 2500
