@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 
 from messaging import models as m
 from messaging.audience.import_runs import import_run_again, import_run_confirm, import_run_stuck_or_failed
@@ -56,7 +57,7 @@ class ImportRunAdmin(admin.ModelAdmin):
     @admin.display(description="progress")
     def progress(self, obj):
         done = f"{obj.done:,} of {obj.total:,}" if obj.total else "–"
-        if import_run_stuck_or_failed(obj) and obj.status == m.ImportStatus.RUNNING:
+        if obj.status == m.ImportStatus.RUNNING and obj.lease_until and obj.lease_until < timezone.now():
             return f"stuck: its worker stopped at {done} (taken up again within a minute, or Run again)"
         if obj.status == m.ImportStatus.RUNNING and not obj.checked:
             return f"checking: {obj.total:,} line(s) read"
