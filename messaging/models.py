@@ -560,6 +560,7 @@ class DailyMessageCount(models.Model):
 from messaging.audience.models import (  # noqa: E402, F401
     BulkSend,
     BulkSendStatus,
+    ImportChunk,
     ImportKind,
     ImportRun,
     ImportStatus,

@@ -6,7 +6,7 @@ modules behind them may move freely. Nothing of ours imports this module (only i
 does), so it may import from every stage without making a circle.
 """
 
-from messaging.audience.imports import import_run_task
+from messaging.audience.import_runs import import_run_task, import_runs_sweep
 from messaging.audience.number_types import numbers_lookup
 from messaging.audience.s3_drop import s3_import_run
 from messaging.history.archive import history_archive_run
@@ -21,6 +21,7 @@ from messaging.simulator.events import simulator_emit_event
 __all__ = [
     "dispatch_fallback_due",
     "import_run_task",
+    "import_runs_sweep",
     "history_archive_run",
     "history_rollup_refresh",
     "message_deliver",

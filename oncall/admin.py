@@ -19,7 +19,7 @@ from django.utils.html import format_html
 
 from messaging.models import Contact
 from messaging.values import limits
-from messaging.values.instants import InstantFormField
+from messaging.values.instants import InstantFormField, instant_clamp
 from oncall import services
 from oncall.models import Schedule, ScheduleMember, ScheduleOverride, TurnNotice
 from oncall.selectors import oncall_at, schedule_overrides_upcoming, schedule_zone
@@ -93,7 +93,8 @@ def _on_call_text(answer) -> str:
 
 
 def _zoned_time(value, tz) -> str:
-    """'Mon 07 Dec 08:00 PST' in the schedule's zone."""
+    """'Mon 07 Dec 08:00 PST' in the schedule's zone (a stored far-future end read within range)."""
+    value = instant_clamp(value)
     return f"{value.astimezone(tz):%a %d %b %Y %H:%M} {zone_abbreviation(value, tz=tz)}"
 
 

@@ -330,6 +330,13 @@ ALERT_STORM_INCIDENTS = env.int("ALERT_STORM_INCIDENTS", default=10)
 ALERT_STORM_MINUTES = env.int("ALERT_STORM_MINUTES", default=5)
 SIMULATOR_ORIGINATION_NUMBER = env.str("SIMULATOR_ORIGINATION_NUMBER", default="+18005550100")
 
+# Contacts from CSV (POST /api/v1/contacts/import/, the admin, S3): a file of up to
+# CONTACT_IMPORT_SYNC_ROWS rows is imported in the request; a larger one is stored and checked and
+# imported on a worker (202, then GET /api/v1/imports/{id}/). A body over CONTACT_IMPORT_MAX_BYTES
+# is refused with 413 (the admin's uploads too).
+CONTACT_IMPORT_SYNC_ROWS = env.int("CONTACT_IMPORT_SYNC_ROWS", default=5000)
+CONTACT_IMPORT_MAX_BYTES = env.int("CONTACT_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+
 # Message parts per second per sender (origination identity); 0 means no limit.
 # 1 for a 10DLC number, 3 for US toll-free, 100 for a short code.
 SMS_RATE_LIMIT = env.float("SMS_RATE_LIMIT", default=0)

@@ -1,7 +1,8 @@
 """Bulk sends in the admin: upload a file and a message, see the first messages, send, watch.
 
-The admin only calls ``messaging.audience.bulk``; the progress is the message log's counts for
-the bulk send's own messages.
+The admin only calls services: the file is stored as it arrives and checked on a worker
+(``bulk_send_receive``), and "Send now" (``bulk_send_confirm``) has that worker send it; the
+progress is the message log's counts for the bulk send's own messages.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from messaging import models as m
-from messaging.admin.imports import MAX_UPLOAD_BYTES
-from messaging.audience.bulk import bulk_send_check, bulk_send_start
+from messaging.admin.imports import upload_too_large
+from messaging.audience.csv_stream import ImportInvalid
+from messaging.audience.import_runs import bulk_send_confirm
+from messaging.audience.receive import bulk_send_receive
 
 
 class BulkUploadForm(forms.Form):
@@ -26,8 +29,7 @@ class BulkUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(f"At most {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+        upload_too_large(upload)
         return upload
 
 
@@ -62,8 +64,8 @@ class BulkSendAdmin(admin.ModelAdmin):
         form = BulkUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
-            bulk = bulk_send_check(name=upload.name, template=form.cleaned_data["message"], data=upload.read(),
-                                   source="admin", created_by=request.user)
+            bulk = bulk_send_receive(name=upload.name, template=form.cleaned_data["message"], pieces=upload.chunks(),
+                                     created_by=request.user)
             return redirect(reverse("admin:messaging_bulksend_change", args=[bulk.pk]))
         return TemplateResponse(request, "admin/messaging/importrun/upload.html", {
             **self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
@@ -71,18 +73,27 @@ class BulkSendAdmin(admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         bulk = get_object_or_404(m.BulkSend, pk=object_id)
-        extra = {"bulk": bulk, "can_send": bulk.status == m.BulkSendStatus.CHECKED and self.has_add_permission(request),
-                 "refresh": bulk.status == m.BulkSendStatus.SENT and m.OutboundMessage.objects.owned_by(bulk)
-                 .filter(status=m.MessageStatus.QUEUED).exists()}
+        run = m.ImportRun.objects.filter(kind=m.ImportKind.BULK_SEND, options__bulk_send=bulk.pk).first()
+        waiting = run is not None and run.status in (m.ImportStatus.QUEUED, m.ImportStatus.RUNNING)
+        extra = {"bulk": bulk, "run": run, "can_send": bulk.status == m.BulkSendStatus.CHECKED and not waiting
+                 and self.has_add_permission(request),
+                 "refresh": waiting or bulk.status == m.BulkSendStatus.CHECKING
+                 or (bulk.status == m.BulkSendStatus.SENT and m.OutboundMessage.objects.owned_by(bulk)
+                     .filter(status=m.MessageStatus.QUEUED).exists())}
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
     def send_view(self, request, pk):
         if request.method != "POST" or not self.has_add_permission(request):
             raise PermissionDenied
         bulk = get_object_or_404(m.BulkSend, pk=pk)
-        n = bulk_send_start(bulk=bulk)
-        if n:
-            self.message_user(request, f"Sending to {n:,} recipient(s); this page shows the progress.",
+        try:
+            started = bulk_send_confirm(bulk=bulk)
+        except ImportInvalid as exc:  # its file is gone (a row from before files were kept): say so
+            self.message_user(request, f"Nothing was sent: {exc.errors[0].error if exc.errors else exc}",
+                              messages.ERROR)
+            return redirect(reverse("admin:messaging_bulksend_change", args=[pk]))
+        if started:
+            self.message_user(request, f"Sending to {bulk.recipients:,} recipient(s); this page shows the progress.",
                               messages.SUCCESS)
         else:
             self.message_user(request, f"This bulk send is already {bulk.get_status_display().lower()}.",

@@ -1,24 +1,33 @@
 """Imports from CSV in the admin: upload, preview, confirm, then watch the run's progress.
 
-The admin only calls ``messaging.audience.imports``: the upload is checked whole
-(``import_run_check``), the run page shows the preview or every bad line, and "Import now"
-(``import_run_confirm``) hands the write to a django-q2 task whose progress the page shows.
+The admin only calls services: the upload is stored as it arrives and checked on a worker
+(``import_run_receive``; the page shows the check's progress, then the preview or the first
+bad lines), "Import now" (``import_run_confirm``) hands the write to the worker, whose progress
+the page shows, and "Run again" (``import_run_again``) queues a failed or stuck run afresh.
 """
 
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 
 from messaging import models as m
 from messaging.audience.import_rights import import_kind_may_run, import_kinds_may_run, import_kinds_may_view
-from messaging.audience.imports import import_run_check, import_run_confirm
+from messaging.audience.import_runs import import_run_again, import_run_confirm, import_run_stuck_or_failed
+from messaging.audience.receive import import_run_receive
 
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # 100,000 contacts are about 5 MB
+
+def upload_too_large(upload) -> None:
+    """The form's check of an upload's size (CONTACT_IMPORT_MAX_BYTES; 100,000 contacts are about 5 MB)."""
+    limit = settings.CONTACT_IMPORT_MAX_BYTES
+    if upload.size > limit:
+        raise forms.ValidationError(f"At most {limit / (1024 * 1024):g} MB.")
 
 
 UPLOAD_KINDS = (m.ImportKind.CONTACTS, m.ImportKind.ALLOW_LIST)
@@ -33,8 +42,7 @@ class ImportUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(f"At most {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+        upload_too_large(upload)
         return upload
 
     def limit_kinds(self, kinds: list[str]) -> None:
@@ -46,16 +54,31 @@ class ImportUploadForm(forms.Form):
 
 @admin.register(m.ImportRun)
 class ImportRunAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "source", "status", "progress", "created", "updated", "created_at"]
+    list_display = ["name", "kind", "source", "status", "progress", "created", "updated", "error_count",
+                    "created_at"]
     list_filter = ["kind", "source", "status"]
-    readonly_fields = ["kind", "source", "name", "status", "progress", "created", "updated", "error", "errors",
-                       "notification", "created_by", "created_at", "finished_at"]
-    exclude = ["options", "total", "done"]
+    readonly_fields = ["kind", "source", "name", "status", "progress", "created", "updated", "error_count", "error",
+                       "attempt", "lease_until", "notification", "created_by", "created_at", "finished_at"]
+    exclude = ["options", "total", "done", "errors", "size", "checked", "resume_offset", "resume_line"]
+    actions = ["run_again"]
     change_form_template = "admin/messaging/importrun/change_form.html"
 
     @admin.display(description="progress")
     def progress(self, obj):
-        return f"{obj.done:,} of {obj.total:,}" if obj.total else "–"
+        done = f"{obj.done:,} of {obj.total:,}" if obj.total else "–"
+        if obj.status == m.ImportStatus.RUNNING and obj.lease_until and obj.lease_until < timezone.now():
+            return f"stuck: its worker stopped at {done} (taken up again within a minute, or Run again)"
+        if obj.status == m.ImportStatus.RUNNING and not obj.checked:
+            return f"checking: {obj.total:,} line(s) read"
+        return done
+
+    @admin.action(description="Run again (failed or stuck imports)", permissions=["add"])
+    def run_again(self, request, queryset):
+        queued = sum(import_run_again(run=run) for run in queryset
+                     if import_kind_may_run(user=request.user, kind=run.kind))
+        self.message_user(request, f"{queued} import(s) queued again; {queryset.count() - queued} were neither "
+                                   "failed nor stuck, or their file is gone.",
+                          messages.SUCCESS if queued else messages.WARNING)
 
     def has_change_permission(self, request, obj=None):
         return False  # a run is a record; "Import now" is its own view
@@ -74,7 +97,9 @@ class ImportRunAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         return [path("<int:pk>/confirm/", self.admin_site.admin_view(self.confirm_view),
-                     name="messaging_importrun_confirm"), *super().get_urls()]
+                     name="messaging_importrun_confirm"),
+                path("<int:pk>/again/", self.admin_site.admin_view(self.again_view),
+                     name="messaging_importrun_again"), *super().get_urls()]
 
     def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):
@@ -83,8 +108,9 @@ class ImportRunAdmin(admin.ModelAdmin):
         form.limit_kinds(import_kinds_may_run(user=request.user, kinds=UPLOAD_KINDS))
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
-            run = import_run_check(kind=form.cleaned_data["kind"], data=upload.read(), name=upload.name,
-                                   scope=form.cleaned_data.get("scope", ""), created_by=request.user)
+            run = import_run_receive(kind=form.cleaned_data["kind"], pieces=upload.chunks(), name=upload.name,
+                                     source="admin", scope=form.cleaned_data.get("scope", ""), created_by=request.user,
+                                     confirm=True)
             return redirect(reverse("admin:messaging_importrun_change", args=[run.pk]))
         return TemplateResponse(request, "admin/messaging/importrun/upload.html", {
             **self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
@@ -95,6 +121,8 @@ class ImportRunAdmin(admin.ModelAdmin):
         extra = {"run": run, "preview": run.options.get("preview", []),
                  "can_confirm": (run.status == m.ImportStatus.CHECKED
                                  and import_kind_may_run(user=request.user, kind=run.kind)),
+                 "can_run_again": (import_run_stuck_or_failed(run)
+                                   and import_kind_may_run(user=request.user, kind=run.kind)),
                  "refresh": run.status in (m.ImportStatus.QUEUED, m.ImportStatus.RUNNING)}
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
@@ -108,4 +136,17 @@ class ImportRunAdmin(admin.ModelAdmin):
             self.message_user(request, "Importing; this page shows the progress.", messages.SUCCESS)
         else:
             self.message_user(request, f"This import is already {run.get_status_display().lower()}.", messages.WARNING)
+        return redirect(reverse("admin:messaging_importrun_change", args=[pk]))
+
+    def again_view(self, request, pk):
+        if request.method != "POST":
+            raise PermissionDenied
+        run = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not import_kind_may_run(user=request.user, kind=run.kind):
+            raise PermissionDenied  # a run again writes the rows of its kind, as confirming does
+        if import_run_again(run=run):
+            self.message_user(request, "Queued again; this page shows the progress.", messages.SUCCESS)
+        else:
+            self.message_user(request, "This import is neither failed nor stuck, or its file is gone.",
+                              messages.WARNING)
         return redirect(reverse("admin:messaging_importrun_change", args=[pk]))

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from messaging.audience.contacts_import import ImportInvalid, LineError, csv_records, csv_text
+from messaging.audience.csv_stream import ImportInvalid, LineError, csv_bytes_records, record_values
 from messaging.audience.placeholders import placeholders_fill, placeholders_validate
 from messaging.models import BulkSend, BulkSendStatus, Channel
 from messaging.outbound.parts import sms_parts
@@ -27,7 +27,7 @@ CHUNK = 5000
 
 def bulk_rows_parse(*, data: bytes, template: str) -> list[tuple[str, str]]:
     """(phone, rendered message) for each line; ImportInvalid naming every bad line or column."""
-    records = csv_records(csv_text(data))
+    records = csv_bytes_records(data)
     first = next(records, None)
     if first is None:
         raise ImportInvalid([LineError(1, None, "The file is empty; line 1 must be the header (phone,…).")])
@@ -42,7 +42,7 @@ def bulk_rows_parse(*, data: bytes, template: str) -> list[tuple[str, str]]:
         raise ImportInvalid([LineError(1, "message", "Write the message to send.")])
     rows, errors = [], []
     for line, record in records:
-        values = {n: (record[i].strip() if i < len(record) else "") for i, n in enumerate(names)}
+        values = record_values(names, record)
         try:
             phone = phone_normalize_national(values["phone"])
         except ValidationError as exc:
@@ -55,30 +55,34 @@ def bulk_rows_parse(*, data: bytes, template: str) -> list[tuple[str, str]]:
 
 
 def bulk_send_check(*, name: str, template: str, data: bytes, source: str, created_by=None,
-                    notification=None) -> BulkSend:
-    """Check the file with its template; the row comes back ``checked`` with its preview, or
-    ``failed`` with every bad line. Nothing is sent yet."""
-    bulk = BulkSend(name=name[:1100], template=template, source=source, created_by=created_by,
-                    notification=notification)
+                    notification=None, bulk: BulkSend | None = None) -> BulkSend:
+    """Check the file with its template; the row (``bulk``, or a new one) comes back ``checked``
+    with its preview, or ``failed`` with the first bad lines. Nothing is sent yet."""
+    if bulk is None:
+        bulk = BulkSend(name=name[:1100], template=template, source=source, created_by=created_by,
+                        notification=notification)
     try:
         rows = bulk_rows_parse(data=data, template=template)
-        bulk.recipients, bulk.data = len(rows), data
+        bulk.status, bulk.recipients = BulkSendStatus.CHECKED, len(rows)
         bulk.preview = [{"phone": p, "message": body} for p, body in rows[:PREVIEW]]
         bulk.longest_parts = max((sms_parts(body).parts for _, body in rows), default=0)
     except ImportInvalid as exc:
-        bulk.status, bulk.errors = BulkSendStatus.FAILED, [e.as_dict() for e in exc.errors[:1000]]
-        bulk.error = f"{len(exc.errors)} problem(s); nothing was sent."
+        bulk.status, bulk.errors = BulkSendStatus.FAILED, [e.as_dict() for e in exc.errors]
+        bulk.error = f"{exc.count} problem(s); nothing was sent."
     bulk.save()
     return bulk
 
 
 @transaction.atomic
-def bulk_send_start(*, bulk: BulkSend) -> int:
-    """Send a checked bulk send now; returns how many messages were logged (0 if not waiting)."""
+def bulk_send_start(*, bulk: BulkSend, data: bytes | None = None) -> int:
+    """Send a checked bulk send now; returns how many messages were logged (0 if not waiting).
+
+    ``data`` is its file (kept by its import run); a bulk send checked before runs kept files
+    has it in ``bulk.data``."""
     if not BulkSend.objects.filter(pk=bulk.pk, status=BulkSendStatus.CHECKED).update(status=BulkSendStatus.SENDING):
         return 0
     bulk.refresh_from_db()
-    rows = bulk_rows_parse(data=bytes(bulk.data), template=bulk.template)
+    rows = bulk_rows_parse(data=bytes(bulk.data) if data is None else data, template=bulk.template)
     for i in range(0, len(rows), CHUNK):
         chunk = rows[i:i + CHUNK]
         messages_send_bulk(channel=Channel.SMS, recipients=[p for p, _ in chunk], body=bulk.template,

@@ -1,16 +1,16 @@
-"""Contacts from a CSV file: every line checked first, then all written in one transaction.
+"""Contacts from a CSV file: every line checked first, then written.
 
 One rule for every way a file comes in (the API, an S3 drop, the admin): line 1 is the header,
-any bad line fails the whole file with its line number and field, and nothing is half-imported.
-The phone decides create or update. Writes are bulk INSERTs and UPDATEs in chunks, so a file
-of 100,000 rows is a few hundred statements rather than a few hundred thousand
-(``bench/import.py`` measures it).
+any bad line fails the whole file with its line number and field, and nothing is imported then.
+A small file is written in one transaction here; a large one streams through the same check and
+is written in committed batches on a worker (``messaging.audience.import_runs``), which a
+rerun resumes: the phone decides create or update, so a row written twice is written once.
+Writes are bulk INSERTs and UPDATEs in chunks, so a file of 100,000 rows is a few hundred
+statements rather than a few hundred thousand (``bench/import.py`` measures it).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -19,6 +19,14 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from messaging.audience.csv_stream import (
+    ErrorList,
+    ImportInvalid,
+    LineError,
+    csv_bytes_records,
+    csv_header,
+    record_values,
+)
 from messaging.audience.number_types import NUMBERS_LOOKUP_TASK, number_type_offline
 from messaging.models import Contact, Tag
 from messaging.phones import phone_normalize_national
@@ -31,24 +39,6 @@ EMAIL_MAX = Contact._meta.get_field("email").max_length
 TAG_MAX = Tag._meta.get_field("name").max_length
 REQUIRED = ("name", "phone")
 CHUNK = 2000  # rows per statement: under SQLite's variable limit, few round trips on PostgreSQL
-
-
-@dataclass(frozen=True)
-class LineError:
-    line: int
-    field: str | None
-    error: str
-
-    def as_dict(self) -> dict:
-        return {"line": self.line, "field": self.field, "error": self.error}
-
-
-class ImportInvalid(Exception):
-    """The file cannot be imported; ``errors`` names every bad line and field."""
-
-    def __init__(self, errors: list[LineError]):
-        super().__init__(f"{len(errors)} error(s)")
-        self.errors = errors
 
 
 @dataclass
@@ -68,36 +58,43 @@ class ImportResult:
     contact_ids: list[int] = field(default_factory=list)
 
 
-def csv_text(data: bytes) -> str:
-    """The file as text: UTF-8 (a spreadsheet's BOM allowed), else ImportInvalid at the bad byte."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise ImportInvalid([LineError(line, None, "The file is not UTF-8 text; save it as CSV UTF-8.")]) from None
+def contacts_header(records) -> list[str]:
+    """The column names from a contacts file's first record; ImportInvalid when it has none."""
+    first = next(records, None)
+    if first is None:
+        raise ImportInvalid([LineError(1, None, "The file is empty; line 1 must be the header (name,phone,…).")])
+    return csv_header(first[1], known=COLUMNS, required=REQUIRED)
 
 
-def csv_records(text: str):
-    """(line number, fields) for each non-empty record; the number is where the record starts."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    start = 1
-    try:
-        for record in reader:
-            if record and any(v.strip() for v in record):
-                yield start, record
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise ImportInvalid([LineError(reader.line_num, None, f"Not readable as CSV: {exc}")]) from None
+class ContactsFile:
+    """The checked rows of a contacts file, one at a time, after its header (``names``).
 
+    ``rows()`` yields each good row and, once the file is read, raises ImportInvalid if any line
+    was bad (the first ones kept, all counted), so memory holds no more than the phones seen:
+    two lines with the same phone are refused, as the second would silently overwrite the first.
+    """
 
-def csv_header(record: list[str], *, known: tuple[str, ...], required: tuple[str, ...]) -> list[str]:
-    """The header's column names, lower-cased; ImportInvalid (line 1) for a missing or doubled one."""
-    names = [h.strip().lower() for h in record]
-    errors = [LineError(1, c, f"The header has no '{c}' column.") for c in required if c not in names]
-    errors += [LineError(1, c, f"The column '{c}' appears twice.") for c in known if names.count(c) > 1]
-    if errors:
-        raise ImportInvalid(errors)
-    return names
+    def __init__(self, names: list[str], records, *, region: str | None = None, duplicates: bool = True):
+        self.names, self.records, self.region = names, records, region
+        self.present = {c for c in COLUMNS if c in names}
+        self.errors = ErrorList()
+        self.seen: dict[str, int] | None = {} if duplicates else None
+
+    def rows(self):
+        for line, record in self.records:
+            if len(record) > len(self.names):
+                self.errors.add([LineError(line, None, f"{len(record)} fields; the header has {len(self.names)}.")])
+                continue
+            row, row_errors = _row(line, record_values(self.names, record), self.present, self.region)
+            if row is not None and self.seen is not None:
+                if row.phone in self.seen:
+                    row_errors.append(LineError(line, "phone", f"The same phone as line {self.seen[row.phone]}."))
+                self.seen.setdefault(row.phone, line)
+            if row_errors:
+                self.errors.add(row_errors)
+            elif not self.errors.count:
+                yield row  # once a line is bad the file is refused: stop handing out rows
+        self.errors.raise_if_any()
 
 
 def _phone(value: str, region: str | None) -> str:
@@ -105,32 +102,11 @@ def _phone(value: str, region: str | None) -> str:
 
 
 def contact_rows_parse(data: bytes, *, region: str | None = None) -> tuple[list[ContactRow], set[str]]:
-    """Every row of a contacts CSV, checked; ImportInvalid with every bad line. Returns the rows
-    and the optional columns the header has (absent ones are left alone on update)."""
-    records = csv_records(csv_text(data))
-    first = next(records, None)
-    if first is None:
-        raise ImportInvalid([LineError(1, None, "The file is empty; line 1 must be the header (name,phone,…).")])
-    names = csv_header(first[1], known=COLUMNS, required=REQUIRED)
-    present = {c for c in COLUMNS if c in names}
-    rows, errors, seen = [], [], {}
-    for line, record in records:
-        if len(record) > len(names):
-            errors.append(LineError(line, None, f"{len(record)} fields; the header has {len(names)}."))
-            continue
-        values = {n: (record[i].strip() if i < len(record) else "") for i, n in enumerate(names)}
-        row, row_errors = _row(line, values, present, region)
-        if row is not None:
-            if row.phone in seen:
-                row_errors.append(LineError(line, "phone", f"The same phone as line {seen[row.phone]}."))
-            seen.setdefault(row.phone, line)
-        if row_errors:
-            errors.extend(row_errors)
-            continue
-        rows.append(row)
-    if errors:
-        raise ImportInvalid(errors)
-    return rows, present
+    """Every row of a small contacts CSV, checked; ImportInvalid with the bad lines. Returns the
+    rows and the optional columns the header has (absent ones are left alone on update)."""
+    records = csv_bytes_records(data)
+    file = ContactsFile(contacts_header(records), records, region=region)
+    return list(file.rows()), file.present
 
 
 def _row(line: int, values: dict, present: set[str], region: str | None):

@@ -59,8 +59,21 @@ class ImportRun(models.Model):
     errors = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
     options = models.JSONField(default=dict, blank=True, help_text="e.g. the chosen allow-list scope")
-    # The uploaded file between its preview and its confirmation; emptied once imported.
+    # No longer written: files are kept as ImportChunk rows (streamed, any size). Read only for
+    # runs checked before the chunks existed, so that their "Import now" still works.
     data = models.BinaryField(blank=True, default=b"", editable=False)
+    size = models.BigIntegerField(default=0, help_text="Bytes of the stored file.")
+    error_count = models.PositiveIntegerField(default=0, help_text="Every bad line; ``errors`` keeps the first 100.")
+    # The worker's claim (messaging.audience.import_runs): a run is "running" only while
+    # ``lease_until`` is ahead; a worker that dies lets it lapse, and the next claim takes over.
+    # ``attempt`` counts claims and fences a stale worker out of the run's rows.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    attempt = models.PositiveIntegerField(default=0)
+    # Where the last committed batch ended: the next claim resumes here (bytes into the file,
+    # and the file's line number there). ``checked`` once every line has passed the check.
+    checked = models.BooleanField(default=False)
+    resume_offset = models.BigIntegerField(default=0)
+    resume_line = models.PositiveIntegerField(default=1)
     notification = models.ForeignKey("messaging.SnsNotification", null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="import_runs")
     created_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -74,7 +87,23 @@ class ImportRun(models.Model):
         return f"{self.get_kind_display()} from {self.name}"
 
 
+class ImportChunk(models.Model):
+    """One piece of an uploaded file, in order: the file lives in the database, so a qcluster on
+    another host reads what the web process received (docs/architecture.md, "Large imports")."""
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="chunks")
+    seq = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "seq"], name="import_chunk_run_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}#{self.seq}"
+
+
 class BulkSendStatus(models.TextChoices):
+    CHECKING = "checking", "Being checked on a worker"
     CHECKED = "checked", "Checked, waiting for confirmation"
     SENDING = "sending", "Sending"
     SENT = "sent", "Handed to the send queue"
@@ -85,7 +114,8 @@ class BulkSend(models.Model):
     """A file of recipients and one message template, filled per line from the file's columns.
 
     Sent like a campaign (one message-log row per line, owned by this row, paced by the send
-    queue); the admin's page counts its messages by status as its progress.
+    queue); the admin's page counts its messages by status as its progress. Its file is kept by
+    the ``ImportRun`` (kind bulk_send) whose worker checks it and, once confirmed, sends it.
     """
 
     name = models.CharField(max_length=1100, help_text="The file name, or s3://bucket/key.")

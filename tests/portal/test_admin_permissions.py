@@ -19,8 +19,7 @@ from django.utils import timezone
 
 from incidents.models import AlertIntegration
 from incidents.policies import LevelSpec, policy_create
-from messaging.audience.bulk import bulk_send_check
-from messaging.audience.imports import import_run_check
+from messaging.audience.receive import bulk_send_receive, import_run_receive
 from messaging.models import Contact, ImportKind, Tag
 from oncall.services import schedule_create
 from portal.roles import ANALYST, DISPATCHER, SHIFT_MANAGER
@@ -44,6 +43,10 @@ PAGES = [
          ("messaging.add_importrun", "messaging.add_contact", "messaging.change_contact", "messaging.add_tag")),
     Page("messaging_importrun_confirm", "POST", "allow_list_run",
          ("messaging.add_importrun", "messaging.add_allowlistentry")),
+    Page("messaging_importrun_again", "POST", "contacts_run",
+         ("messaging.add_importrun", "messaging.add_contact", "messaging.change_contact", "messaging.add_tag")),
+    Page("messaging_importrun_again", "POST", "allow_list_run",
+         ("messaging.add_importrun", "messaging.add_allowlistentry")),
     Page("messaging_bulksend_send", "POST", "bulk", ("messaging.add_bulksend",)),
     Page("messaging_contact_export", "GET", None, ("messaging.view_contact",)),
     Page("messaging_allowlistentry_export", "GET", None, ("messaging.view_allowlistentry",)),
@@ -56,6 +59,7 @@ PAGES = [
     Page("shifts_shiftcampaign_send", "GET", "campaign", ("shifts.view_shiftcampaign",)),
     Page("shifts_shiftcampaign_send", "POST", "campaign", ("shifts.view_shiftcampaign", "shifts.send_shiftcampaign")),
     Page("shifts_shiftcampaign_progress", "GET", "campaign", ("shifts.view_shiftcampaign",)),
+    Page("shifts_shiftcampaign_preview", "GET", None, ("shifts.view_shiftcampaign",)),
     Page("shifts_shiftcampaign_progress_json", "GET", "campaign", ("shifts.view_shiftcampaign",)),
     Page("shifts_shiftcampaign_cover", "GET", None,
          ("shifts.add_shiftcampaign", "shifts.add_shift", "oncall.view_schedule")),
@@ -92,12 +96,13 @@ def targets(django_user_model):
     policy = policy_create(name="Gas leak", levels=[LevelSpec(contacts=[ana])])
     tag = Tag.objects.create(name="nurses")
     return {
-        "contacts_run": import_run_check(kind=ImportKind.CONTACTS, data=b"name,phone\nBen,+12065550102\n",
-                                         name="people.csv", created_by=owner),
-        "allow_list_run": import_run_check(kind=ImportKind.ALLOW_LIST, data=b"phone,scope\n+12065550103,shifts\n",
-                                           name="allow.csv", created_by=owner),
-        "bulk": bulk_send_check(name="b.csv", template="Hello", data=b"phone\n+12065550104\n", source="admin",
-                                created_by=owner),
+        "contacts_run": import_run_receive(kind=ImportKind.CONTACTS, pieces=[b"name,phone\nBen,+12065550102\n"],
+                                           name="people.csv", source="admin", created_by=owner, confirm=True),
+        "allow_list_run": import_run_receive(kind=ImportKind.ALLOW_LIST,
+                                             pieces=[b"phone,scope\n+12065550103,shifts\n"], name="allow.csv",
+                                             source="admin", created_by=owner, confirm=True),
+        "bulk": bulk_send_receive(name="b.csv", template="Hello", pieces=[b"phone\n+12065550104\n"],
+                                  created_by=owner),
         "schedule": schedule_create(name="East gas", handoff=timezone.now(), turn_hours=24, members=[ana]),
         "integration": AlertIntegration.objects.create(name="Prometheus", default_policy=policy),
         "campaign": campaign_create(name="Weekend", tag=tag, message="Shifts open, reply with a code"),

@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
+from incidents.alerts.keys import dedup_key_hash
 from incidents.models import AlertGroup, EscalationPolicy
 from incidents.services import incident_open
 from messaging.models import Contact, MessageStatus, OutboundMessage
@@ -33,7 +34,9 @@ def world(n: int = 1) -> None:
     policy = EscalationPolicy.objects.create(name=f"Policy {start}")
     for i in range(n):
         incident = incident_open(description=f"Gas smell at {start + i} Main St", contacts=people[2 * i:2 * i + 2])
-        AlertGroup.objects.create(incident=incident, policy=policy, dedup_key=f"HighLoad/{start + i}", firing=3)
+        key = f"HighLoad/{start + i}"
+        AlertGroup.objects.create(incident=incident, policy=policy, dedup_key=key, key_hash=dedup_key_hash(key),
+                                  firing=3)
         schedule_create(name=f"Rota {start + i}", time_zone="America/Los_Angeles", turn_hours=24,
                         handoff=datetime.combine(timezone.now().astimezone(LA).date() - timedelta(days=1), time(8),
                                                  tzinfo=LA), members=people[2 * i:2 * i + 2])

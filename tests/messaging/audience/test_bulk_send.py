@@ -27,8 +27,10 @@ def manager(client, django_user_model):
 
 
 def upload(c, body=FILE, message=TEMPLATE):
-    return c.post("/admin/messaging/bulksend/add/", {
-        "message": message, "file": SimpleUploadedFile("week.csv", body, content_type="text/csv")})
+    """Upload a file; the check that the worker runs after the upload commits runs inline here."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return c.post("/admin/messaging/bulksend/add/", {
+            "message": message, "file": SimpleUploadedFile("week.csv", body, content_type="text/csv")})
 
 
 def bodies():
@@ -40,12 +42,14 @@ def test_upload_previews_the_first_messages_and_longest_part_count_then_sends_ea
     bulk = BulkSend.objects.get()
     page = manager.get(f"/admin/messaging/bulksend/{bulk.pk}/change/").content.decode()
     assert "Hi Ana, Sat 08:00 ward 3 is yours if you reply YES" in page and "1 SMS part(s)" in page
+    assert ImportRun.objects.get().status == ImportStatus.CHECKED  # checked on the worker, waiting
     assert OutboundMessage.objects.count() == 0
     with TestCase.captureOnCommitCallbacks(execute=True):
         manager.post(f"/admin/messaging/bulksend/{bulk.pk}/send/")
     assert bodies() == {"+12065550101": "Hi Ana, Sat 08:00 ward 3 is yours if you reply YES",
                         "+12065550102": "Hi Ben, Sun 20:00 ward 1 is yours if you reply YES"}
-    manager.post(f"/admin/messaging/bulksend/{bulk.pk}/send/")  # a second click sends nothing more
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        manager.post(f"/admin/messaging/bulksend/{bulk.pk}/send/")  # a second click sends nothing more
     assert OutboundMessage.objects.count() == 2
     assert "2 sent" in manager.get(f"/admin/messaging/bulksend/{bulk.pk}/change/").content.decode()
 
@@ -61,7 +65,8 @@ def test_a_bad_phone_line_is_named_and_nothing_is_sent(manager):
     upload(manager, body=FILE + b"not-a-phone,Cy,x\n")
     bulk = BulkSend.objects.get()
     assert [(e["line"], e["field"]) for e in bulk.errors] == [(4, "phone")]
-    manager.post(f"/admin/messaging/bulksend/{bulk.pk}/send/")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        manager.post(f"/admin/messaging/bulksend/{bulk.pk}/send/")
     assert OutboundMessage.objects.count() == 0
 
 
@@ -83,3 +88,12 @@ def test_a_file_dropped_under_sends_is_sent_with_the_message_in_its_metadata(pos
     assert (run.status, run.created) == (ImportStatus.DONE, 2)
     assert BulkSend.objects.get().source == "s3"
     assert bodies()["+12065550102"] == "Hi Ben, Sun 20:00 ward 1 is yours if you reply YES"
+
+
+def test_the_upload_request_only_stores_the_file_and_the_page_says_a_worker_checks_it(manager, settings):
+    settings.TASKS_EAGER = False  # no worker runs: what the page shows until one does
+    upload(manager)
+    bulk = BulkSend.objects.get()
+    assert bulk.status == BulkSendStatus.CHECKING and bulk.recipients == 0
+    page = manager.get(f"/admin/messaging/bulksend/{bulk.pk}/change/").content.decode()
+    assert "being checked on a worker" in page and "Send now" not in page and 'http-equiv="refresh"' in page
