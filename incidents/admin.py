@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from incidents import selectors, services, texts
+from incidents.alerts import admin as alerts_admin  # noqa: F401  (registers the alerts' admin, in its own module)
 from incidents.models import EscalationLevel, EscalationPolicy, Incident, IncidentEvent, IncidentStatus
 from incidents.snapshots import snapshot_level_count, snapshot_repeat
 from messaging.admin.badges import status_badge
@@ -281,7 +282,3 @@ class IncidentAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     def repage(self, request, queryset):
         done = services.incidents_repage(incident_ids=[i.pk for i in queryset], by=request.user.get_username())
         self.message_user(request, f"Re-paged {done} open incident(s).", messages.SUCCESS)
-
-
-# Alerts in: registered from their own module.
-from incidents.alerts import admin as _alerts_admin  # noqa: E402, F401
