@@ -11,8 +11,8 @@ from incidents.alerts.alertmanager import alertmanager_parse
 from incidents.alerts.intake import AlertOutcome, alert_receive
 from incidents.alerts.maintenance import maintenance_window_save
 from incidents.alerts.serializers import AlertmanagerSerializer, GenericAlertSerializer, MaintenanceWindowSerializer
+from incidents.apps import INCIDENTS_SCOPE
 from incidents.models import AlertSource, MaintenanceWindow
-from messaging.models import ApiScope
 
 
 class AlertReplySerializer(serializers.Serializer):
@@ -39,7 +39,7 @@ _REPLIES = {200: AlertReplySerializer, 201: AlertReplySerializer, 202: AlertAcce
 
 
 class GenericAlertView(APIView):
-    api_scope = ApiScope.INCIDENTS
+    api_scope = INCIDENTS_SCOPE
 
     @extend_schema(request=GenericAlertSerializer, responses=_REPLIES)
     def post(self, request):
@@ -50,7 +50,7 @@ class GenericAlertView(APIView):
 
 
 class AlertmanagerView(APIView):
-    api_scope = ApiScope.INCIDENTS
+    api_scope = INCIDENTS_SCOPE
 
     @extend_schema(request=AlertmanagerSerializer, responses=_REPLIES,
                    parameters=[OpenApiParameter("policy", int, description="The escalation policy the group pages."),
@@ -70,7 +70,7 @@ class AlertmanagerView(APIView):
 
 
 class MaintenanceWindowView(APIView):
-    api_scope = ApiScope.INCIDENTS
+    api_scope = INCIDENTS_SCOPE
 
     @extend_schema(request=MaintenanceWindowSerializer, responses={201: MaintenanceWindowSerializer})
     def post(self, request):

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from messaging.models import AllowListScope, Channel, OutboundMessage
+from messaging.models import Channel, OutboundMessage
 from messaging.phones import E164_MAX_LENGTH, phone_normalize
 from messaging.values import limits
 
@@ -38,11 +38,6 @@ class ContactSerializer(serializers.Serializer):
     def to_representation(self, instance):
         return {"id": instance.pk, "name": instance.name, "phone": instance.phone, "email": instance.email,
                 "whatsapp": instance.whatsapp, "tags": sorted(t.name for t in instance.tags.all())}
-
-
-class AllowListSerializer(serializers.Serializer):
-    phone = E164Field()
-    scope = serializers.ChoiceField(choices=AllowListScope.choices)
 
 
 class MessageLogSerializer(serializers.ModelSerializer):

@@ -6,13 +6,12 @@ from django.db import models
 
 
 class ApiScope(models.TextChoices):
-    """What an API key may do; each /api/v1/ view names the one scope it needs."""
+    """What an API key may do with messaging's calls; each /api/v1/ view names the one scope it
+    needs. Other apps declare the scopes of their own calls (messaging.api.scopes)."""
 
     MESSAGES = "messages", "Send messages (POST messages/)"
     LOG = "log", "Read what this key sent (GET message-log/, GET messages/{id}/)"
     CONTACTS = "contacts", "Create and update contacts (contacts/)"
-    INCIDENTS = "incidents", "Open, read and resolve incidents"
-    SHIFTS = "shifts", "Shifts, shift campaigns and the allow-list"
     # Not a call of its own: it widens ``log`` from this key's messages to every message, other
     # keys' one-time codes and the portal's own pages included (messaging.api.keys).
     ALL_MESSAGES = "all_messages", "With log: read every message, not only this key's"
@@ -27,7 +26,7 @@ class ApiKey(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     # A row made without naming scopes can do nothing: rights are granted, never assumed.
     scopes = models.JSONField(default=list, blank=True, help_text=(
-        "What the key may do: any of " + ", ".join(ApiScope.values) + "."))
+        "What the key may do: the scopes `manage.py create_api_key --help` lists."))
     # null, not [], is "any sender", so that an empty list keeps meaning what it says.
     senders = models.JSONField(null=True, blank=True, help_text=(
         "Empty (null): any sender. A list: the only `sender` values POST messages/ accepts from this key "
