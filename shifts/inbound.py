@@ -1,7 +1,8 @@
 """The shift SMS commands: a shift code, REQUEST, AGENT. The last inbound handler in the chain.
 
-Only numbers on the ``shifts`` allow-list are served; anything else is taken (so it is not
-reported as unhandled), recorded on the inbound row, and answered with silence.
+Only numbers on the ``shifts`` allow-list are served; a command from any other number is taken,
+marked ignored on the inbound row, and answered with silence (the campaign composer counts such
+recipients before sending). A sentence is no command: it passes on, so a person reads it.
 """
 
 from __future__ import annotations
@@ -24,20 +25,28 @@ def callbacks_available() -> bool:
     return transport_supports(Channel.VOICE, {"kind": "callback"})
 
 
-def shift_command_handler(inbound) -> HandlerResult:
+def shift_command_handler(inbound) -> HandlerResult | None:
+    text = " ".join((inbound.body or "").split()).upper()
+    if " " in text:
+        return None  # a sentence is no shift command: a person reads it (messaging.inbound.router)
     phone = inbound.origination_number
     if not allow_listed(phone=phone, scope=AllowListScope.SHIFTS):
-        return HandlerResult(outcome=NOT_ALLOWED, reply="")
-    text = " ".join((inbound.body or "").split()).upper()
+        return HandlerResult(outcome=NOT_ALLOWED, ignored=True, about_shifts=True)
+    result = _command(text, inbound)
+    result.about_shifts = True
+    return result
+
+
+def _command(text: str, inbound) -> HandlerResult:
     if text == "REQUEST":
         return HandlerResult(outcome="listed the open shifts", reply=texts.shifts_request_text())
     if text == "AGENT":
         return _agent(inbound)
-    return _book(text, phone)
+    return _book(text, inbound.origination_number)
 
 
 def _book(text: str, phone: str) -> HandlerResult:
-    if not text or " " in text:
+    if not text:
         return HandlerResult(outcome="not a shift code", reply=texts.UNKNOWN_CODE_REPLY)
     result = services.shift_book(code=text, phone=phone)
     shift = result.shift
@@ -71,3 +80,7 @@ def _agent(inbound) -> HandlerResult:
     )
     return HandlerResult(outcome=f"call-back requested (voice message #{call.pk})",
                          reply=texts.CALLBACK_REPLY.format(phone=phone))
+
+
+# Replies to a campaign or to a shift's own messages are asked here first.
+shift_command_handler.owners = ("shifts.shiftcampaign", "shifts.shift")

@@ -2,6 +2,12 @@
 
 A leaf, importing nothing of ours, so the consent, incident and shift handlers depend on it
 without depending on the router that calls them.
+
+A handler may also carry attributes the router reads (messaging.inbound.context): ``owners``,
+the owners ("app_label.model") of sent messages whose replies it is asked about first;
+``unclaimed``, a second handler for a reply to one of those owners that no handler took (free
+text to an incident's page); and ``before_owner``, for the consent keywords, which win whatever
+a message answers.
 """
 
 from __future__ import annotations
@@ -17,3 +23,13 @@ class HandlerResult:
     # that has opted out, so they bypass the suppression check.
     reply_despite_opt_out: bool = False
     owner: object = None  # the model the reply belongs to (an incident, a shift)
+    # Taken on purpose and left alone (a shift code from a number not on the allow-list): the
+    # row says "ignored", so nobody reads it as handled.
+    ignored: bool = False
+    # A person should read this and answer: the conversation goes to the top of the inbox.
+    needs_reply: bool = False
+    # The reply is a courtesy, not the result of an action: it goes out only if the number got no
+    # reply from the portal within HELP_ANSWER_HOURS, so two robots cannot talk forever.
+    reply_at_most_daily: bool = False
+    # The message was about shifts (a code, a campaign, a bulk send): shift managers see the thread.
+    about_shifts: bool = False

@@ -128,14 +128,15 @@ def _column_text(value, length: int) -> str:
     return clean_text(str(value), nul="\ufffd")[:length]
 
 
-def notification_store(*, envelope: dict) -> tuple[SnsNotification, bool]:
+def notification_store(*, envelope: dict, kind: str | None = None) -> tuple[SnsNotification, bool]:
     """Insert a verified envelope. Returns (row, created); ``created`` is False for a redelivery.
 
     The unique ``message_id`` decides: of two concurrent deliveries exactly one INSERT succeeds.
     """
     try:
         with transaction.atomic():
-            return SnsNotification.objects.create(message_id=envelope["MessageId"], **_row_fields(envelope)), True
+            return SnsNotification.objects.create(message_id=envelope["MessageId"],
+                                                  **_row_fields(envelope, kind=kind)), True
     except IntegrityError:
         return SnsNotification.objects.get(message_id=envelope["MessageId"]), False
 
@@ -159,9 +160,10 @@ def notification_receive(*, envelope: dict) -> tuple[SnsNotification, bool]:
     # WhatsApp messages in are routed like inbound SMS: stored and committed first.
     routed = kind == NotificationKind.WHATSAPP_EVENT and bool(parse_whatsapp_messages(message))
     if routed or (kind not in _EVENT_KINDS and kind != NotificationKind.OTHER):
-        notification, created = notification_store(envelope=envelope)
+        notification, created = notification_store(envelope=envelope, kind=kind)
         if created:
-            notification.status = notification_process(notification=notification)
+            # Acted on from what was decoded above: never decoded again from the stored copy.
+            notification.status = _process(notification, message, kind)
         return notification, created
     inserted = fast = False
     try:
@@ -186,7 +188,7 @@ def notification_receive(*, envelope: dict) -> tuple[SnsNotification, bool]:
         error = _describe_failure(envelope)
     except Exception:
         error = _describe_failure(envelope)
-    notification, created = notification_store(envelope=envelope)
+    notification, created = notification_store(envelope=envelope, kind=kind)
     if created:
         _finish(notification, NotificationStatus.FAILED, error)
         notification.status = NotificationStatus.FAILED
@@ -220,46 +222,73 @@ def _describe_failure(envelope: dict) -> str:
     return f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=8)}"
 
 
-def _apply_events(notification: SnsNotification, message: dict | None) -> None:
-    for event in parse_provider_message(message):
-        delivery_event_apply(event=event, notification=notification)
-
-
 def _finish(notification: SnsNotification, status: str, error: str = "") -> None:
     SnsNotification.objects.filter(pk=notification.pk).update(
         status=status, error=error, processed_at=timezone.now())
 
 
 def notification_process(*, notification: SnsNotification) -> str:
-    """Act on a stored notification; returns its new status. A failure is recorded, not raised."""
+    """Act on a stored notification (a re-run, or one left "received"), read back from storage;
+    returns its new status. A failure is recorded, not raised."""
     message = decode_message(notification_envelope(notification))
-    kind = notification_kind(message, notification.type)
+    return _process(notification, message, notification_kind(message, notification.type))
+
+
+def _act_inbound_sms(notification: SnsNotification, message: dict) -> tuple[str, str]:
+    # Not one transaction: the inbound row must survive a handler failure (marked failed).
+    inbound_sms_receive(payload=message, notification=notification)
+    return NotificationStatus.PROCESSED, ""
+
+
+def _act_events(notification: SnsNotification, message: dict) -> tuple[str, str]:
+    with transaction.atomic():
+        for event in parse_provider_message(message):
+            delivery_event_apply(event=event, notification=notification)
+    if notification.kind == NotificationKind.WHATSAPP_EVENT:
+        for payload in parse_whatsapp_messages(message):
+            inbound_sms_receive(payload=payload, notification=notification)
+    return NotificationStatus.PROCESSED, ""
+
+
+def _act_s3(notification: SnsNotification, message: dict) -> tuple[str, str]:
+    return s3_event_act(notification=notification, message=message)  # note: why it was refused, if it was
+
+
+def _act_subscription(notification: SnsNotification, message) -> tuple[str, str]:
+    return _subscription_received(notification), ""
+
+
+def _act_recorded(notification: SnsNotification, message) -> tuple[str, str]:
+    # An unsubscribe confirmation is recorded for the admin; there is nothing to undo on our side.
+    return NotificationStatus.PROCESSED, ""
+
+
+def _act_ignored(notification: SnsNotification, message) -> tuple[str, str]:
+    return NotificationStatus.IGNORED, ""
+
+
+# What each kind of notification does, looked up once per notification (as anymail's webhook
+# base dispatches on its event type): one decode and one classify feed it.
+_ACTIONS = {
+    NotificationKind.INBOUND_SMS: _act_inbound_sms,
+    NotificationKind.SMS_EVENT: _act_events,
+    NotificationKind.SES_EVENT: _act_events,
+    NotificationKind.WHATSAPP_EVENT: _act_events,
+    NotificationKind.S3_EVENT: _act_s3,
+    NotificationKind.SUBSCRIPTION: _act_subscription,
+    NotificationKind.UNSUBSCRIBE: _act_recorded,
+}
+
+
+def _process(notification: SnsNotification, message: dict | None, kind: str) -> str:
     if kind != notification.kind:
         SnsNotification.objects.filter(pk=notification.pk).update(kind=kind)
         notification.kind = kind
     try:
-        if kind == NotificationKind.INBOUND_SMS:
-            # Not one transaction: the inbound row must survive a handler failure (marked failed).
-            inbound_sms_receive(payload=message, notification=notification)
-            status = NotificationStatus.PROCESSED
-        elif kind in _EVENT_KINDS:
-            with transaction.atomic():
-                _apply_events(notification, message)
-            for payload in parse_whatsapp_messages(message) if kind == NotificationKind.WHATSAPP_EVENT else []:
-                inbound_sms_receive(payload=payload, notification=notification)
-            status = NotificationStatus.PROCESSED
-        elif kind == NotificationKind.S3_EVENT:
-            status, note = s3_event_act(notification=notification, message=message)
-            if note:  # why it was refused (or not acted on), where the admin shows it
-                _finish(notification, status, note)
-                return status
-        elif kind == NotificationKind.SUBSCRIPTION:
-            status = _subscription_received(notification)
-        elif kind == NotificationKind.UNSUBSCRIBE:
-            # Recorded for the admin; there is nothing to undo on our side.
-            status = NotificationStatus.PROCESSED
-        else:
-            status = NotificationStatus.IGNORED
+        status, note = _ACTIONS.get(kind, _act_ignored)(notification, message)
+        if note:  # why it was refused (or not acted on), where the admin shows it
+            _finish(notification, status, note)
+            return status
     except (OperationalError, InterfaceError):
         # Not the notification's fault: it stays "received", which notifications_resume picks up
         # once the database answers again (SNS's redelivery meanwhile is a duplicate).
