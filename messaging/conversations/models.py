@@ -33,7 +33,10 @@ class Conversation(models.Model):
         # The inbox reads its first page off one of these: needs-reply first, or latest first.
         indexes = [models.Index(fields=["needs_reply", "last_at"], name="conv_needs_reply_idx"),
                    models.Index(fields=["last_at"], name="conv_last_at_idx")]
-        permissions = [("answer_conversation", "Can answer conversations and mark them done")]
+        # "reply": answer any thread and mark it done; "shiftreply": read and answer threads about
+        # shifts only (the shift managers'). Reading every thread is the ordinary "view".
+        permissions = [("reply_conversation", "Can answer conversations and mark them done"),
+                       ("shiftreply_conversation", "Can read and answer conversations about shifts")]
 
     def __str__(self) -> str:
         return self.phone

@@ -58,7 +58,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-needs_reply', '-last_at'],
-                'permissions': [('answer_conversation', 'Can answer conversations and mark them done')],
+                'permissions': [('reply_conversation', 'Can answer conversations and mark them done'), ('shiftreply_conversation', 'Can read and answer conversations about shifts')],
                 'indexes': [models.Index(fields=['needs_reply', 'last_at'], name='conv_needs_reply_idx'), models.Index(fields=['last_at'], name='conv_last_at_idx')],
             },
         ),
