@@ -80,7 +80,8 @@ def test_reading_takes_the_log_scope_and_answering_the_messages_scope(waiting):
     assert APIClient().get("/api/v1/conversations/").status_code in (401, 403)
 
 
-@pytest.mark.parametrize("phone", ["12065550101", "%2Bnot-a-phone", "%2B1", "%20%2B12065550101", "%2B120655501011234567"])
+@pytest.mark.parametrize("phone", ["12065550101", "%2Bnot-a-phone", "%2B1", "%20%2B12065550101",
+                                   "%2B120655501011234567"])
 def test_a_phone_that_is_not_e164_is_a_400_naming_phone_on_every_call(waiting, api, phone):
     base = f"/api/v1/conversations/{phone}/"
     for response in (api.get(base), api.post(f"{base}messages/", {"body": "x"}, format="json"),
