@@ -61,20 +61,20 @@ SELECT m.channel, m.provider_message_id, CASE WHEN m.status = 'failed' THEN 'fai
 FROM messaging_outboundmessage m WHERE m.status IN ('delivered', 'failed') AND m.id % 100 < {event_pct};
 
 INSERT INTO messaging_inboundsms (inbound_message_id, origination_number, destination_number, keyword, body,
-    previous_published_message_id, raw, status, handled_by, outcome, reply, error, received_at)
+    previous_published_message_id, raw, status, handled_by, outcome, reply, error, received_at, channel)
 SELECT 'in-' || g, '+1206' || lpad((g % 200000)::text, 7, '0'), '+18005550100', '',
        (ARRAY['YES', 'NO', 'REQUEST', 'XYZ1234', 'STOP'])[1 + g % 5], 'pm-' || (g * 10), '{{}}'::jsonb,
-       'handled', 'bench', '', '', '', now() - interval '365 days' * (1 - g::float8 / {inbound})
+       'handled', 'bench', '', '', '', now() - interval '365 days' * (1 - g::float8 / {inbound}), 'sms'
 FROM generate_series(1, {inbound}) g;
 
 INSERT INTO incidents_incident (description, url, status, snapshot, step, level, round, reminders_sent,
-    acknowledged_at, resolved_by, resolved_at, created_by, created_at)
+    acknowledged_at, resolved_by, resolved_at, created_by, created_at, level_oncall)
 SELECT 'Incident ' || g || ': gas smell reported', '',
        (ARRAY['resolved','resolved','resolved','resolved','resolved','resolved','acknowledged',
               'unacknowledged','resolved','not_acknowledged'])[1 + g % 10],
        '{{}}'::jsonb, 0, 1 + (g % 4 = 0)::int, 1, 0,
        CASE WHEN g % 10 NOT IN (7, 9) THEN t + interval '90 seconds' END, 'bench',
-       CASE WHEN g % 10 NOT IN (6, 7, 9) THEN t + interval '1 hour' END, 'bench', t
+       CASE WHEN g % 10 NOT IN (6, 7, 9) THEN t + interval '1 hour' END, 'bench', t, '[]'::jsonb
 FROM (SELECT g, now() - interval '365 days' * (1 - g::float8 / {incidents}) AS t
       FROM generate_series(1, {incidents}) g) s;
 
