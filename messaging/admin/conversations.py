@@ -66,6 +66,10 @@ class ConversationAdmin(admin.ModelAdmin):
     show_full_result_count = False
     list_per_page = 50
 
+    def changelist_view(self, request, extra_context=None):
+        title = "Conversations: those waiting for a reply first"
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
+
     def get_queryset(self, request):
         names = m.Contact.objects.filter(phone=OuterRef("phone")).values("name")[:1]
         return conversations_visible(user=request.user).annotate(contact_name=Subquery(names))
