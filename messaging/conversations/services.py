@@ -8,7 +8,7 @@ send: an opted-out number is refused with the reason, before anything is logged.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from messaging.conversations.models import Conversation
@@ -23,22 +23,16 @@ def _short(text: str) -> str:
     return " ".join((text or "").split())[:300]
 
 
-def conversation_note_inbound(*, inbound: InboundSms, needs_reply: bool, about_shifts: bool) -> Conversation:
+def conversation_note_inbound(*, inbound: InboundSms, needs_reply: bool, about_shifts: bool) -> None:
     """Record a message in from ``inbound.origination_number``: its latest activity, and whether it
-    now waits for a person. A message that needs nothing leaves an earlier "needs a reply" as it is."""
-    phone = inbound.origination_number
-    fields = {"last_at": inbound.received_at, "last_body": _short(inbound.body)}
-    if needs_reply:
-        fields["needs_reply"] = True
-    if about_shifts:
-        fields["about_shifts"] = True
-    if not Conversation.objects.filter(phone=phone).update(**fields):
-        try:
-            with transaction.atomic():
-                return Conversation.objects.create(phone=phone, **fields)
-        except IntegrityError:  # another message from the same number made it first
-            Conversation.objects.filter(phone=phone).update(**fields)
-    return Conversation.objects.get(phone=phone)
+    now waits for a person. A message that needs nothing leaves an earlier "needs a reply" as it is.
+
+    One statement (INSERT … ON CONFLICT DO UPDATE): it runs on every inbound SMS."""
+    row = Conversation(phone=inbound.origination_number, last_at=inbound.received_at,
+                       last_body=_short(inbound.body), needs_reply=needs_reply, about_shifts=about_shifts)
+    update = ["last_at", "last_body"] + (["needs_reply"] if needs_reply else []) + (
+        ["about_shifts"] if about_shifts else [])
+    Conversation.objects.bulk_create([row], update_conflicts=True, unique_fields=["phone"], update_fields=update)
 
 
 def conversation_answer(*, phone: str, body: str, channel: str = Channel.SMS, user=None) -> OutboundMessage:

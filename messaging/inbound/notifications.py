@@ -29,7 +29,7 @@ from messaging.audience.s3_drop import s3_event_act
 from messaging.events.apply import delivery_event_apply
 from messaging.events.aws import classify, parse_provider_message, parse_whatsapp_messages
 from messaging.inbound.ingest_pg import event_notification_receive, fast_path_applies
-from messaging.inbound.router import inbound_sms_receive
+from messaging.inbound.router import inbound_sms_create, inbound_sms_receive, inbound_sms_route
 from messaging.inbound.sns_storage import clean_json, clean_text, envelope_for_storage, envelope_from_storage
 from messaging.inbound.sns_verify import (
     SUBSCRIPTION_CONFIRMATION,
@@ -151,12 +151,17 @@ def notification_receive(*, envelope: dict) -> tuple[SnsNotification, bool]:
     notification is then stored on its own as ``failed`` with the error, for the admin's re-run.
     A crash half-way leaves nothing behind, and SNS, which got no 200, delivers it again.
 
-    Inbound SMS are stored and committed before they are routed (the InboundSms row must
-    survive a handler failure as ``failed``), and confirmations are committed before the
-    SubscribeURL is fetched, because an HTTP call never runs inside a transaction.
+    An inbound SMS is stored and routed in one transaction, its routing in a savepoint so that the
+    InboundSms row survives a handler failure as ``failed`` (``_inbound_sms_receive``).
+    Confirmations are committed before the SubscribeURL is fetched, because an HTTP call never
+    runs inside a transaction.
     """
     message = decode_message(envelope)
     kind = notification_kind(message, envelope.get("Type", ""))
+    if kind == NotificationKind.INBOUND_SMS and message.get("inboundMessageId"):
+        done = _inbound_sms_receive(envelope, message)
+        if done is not None:
+            return done
     # WhatsApp messages in are routed like inbound SMS: stored and committed first.
     routed = kind == NotificationKind.WHATSAPP_EVENT and bool(parse_whatsapp_messages(message))
     if routed or (kind not in _EVENT_KINDS and kind != NotificationKind.OTHER):
@@ -193,6 +198,35 @@ def notification_receive(*, envelope: dict) -> tuple[SnsNotification, bool]:
         _finish(notification, NotificationStatus.FAILED, error)
         notification.status = NotificationStatus.FAILED
     return notification, created
+
+
+def _inbound_sms_receive(envelope: dict, message: dict) -> tuple[SnsNotification, bool] | None:
+    """A first delivery of an inbound SMS in one transaction and one commit: the notification (as
+    processed), the SMS, and its routing inside a savepoint. A handler that raises rolls back only
+    the savepoint; the SMS and the notification are then kept as ``failed`` with the error, for
+    the admin's re-run, as before. A crash half-way leaves nothing, and SNS delivers it again.
+
+    None when either id is already stored (a redelivery, or the same SMS in another
+    notification): the general path below sorts out which, as it always has.
+    """
+    try:
+        with transaction.atomic():
+            notification = SnsNotification.objects.create(
+                message_id=envelope["MessageId"],
+                **_row_fields(envelope, kind=NotificationKind.INBOUND_SMS, expect_outcome=True))
+            inbound = inbound_sms_create(payload=message, notification=notification)
+            try:
+                inbound_sms_route(inbound=inbound, fresh=True)
+            except (OperationalError, InterfaceError):
+                raise
+            except Exception:
+                error = _describe_failure(envelope)
+                SnsNotification.objects.filter(pk=notification.pk).update(status=NotificationStatus.FAILED,
+                                                                          error=error)
+                notification.status, notification.error = NotificationStatus.FAILED, error
+        return notification, True
+    except IntegrityError:
+        return None
 
 
 def sns_delivery_receive(*, body: bytes) -> tuple[int, str]:

@@ -48,6 +48,15 @@ def inbound_sms_store(*, payload: dict, notification=None) -> tuple[InboundSms, 
     inbound_id = str(payload.get("inboundMessageId") or "")
     if not inbound_id:
         raise ValueError("inbound SMS without inboundMessageId")
+    try:
+        with transaction.atomic():
+            return inbound_sms_create(payload=payload, notification=notification), True
+    except IntegrityError:
+        return InboundSms.objects.get(inbound_message_id=inbound_id), False
+
+
+def inbound_sms_create(*, payload: dict, notification=None) -> InboundSms:
+    """INSERT the row; IntegrityError if its ``inboundMessageId`` is already stored."""
     fields = dict(
         origination_number=str(payload.get("originationNumber", "")),
         destination_number=str(payload.get("destinationNumber", "")),
@@ -57,25 +66,24 @@ def inbound_sms_store(*, payload: dict, notification=None) -> tuple[InboundSms, 
         raw=payload, notification=notification,
         channel="whatsapp" if payload.get("channel") == "whatsapp" else "sms",
     )
-    try:
-        with transaction.atomic():
-            return InboundSms.objects.create(inbound_message_id=inbound_id, **fields), True
-    except IntegrityError:
-        return InboundSms.objects.get(inbound_message_id=inbound_id), False
+    return InboundSms.objects.create(inbound_message_id=str(payload["inboundMessageId"]), **fields)
 
 
-def inbound_sms_route(*, inbound: InboundSms) -> InboundSms:
+def inbound_sms_route(*, inbound: InboundSms, fresh: bool = False) -> InboundSms:
     """Offer the message to each handler in order; record who took it and what was answered.
 
     A handler that raises rolls back everything it did; the row is then marked ``failed`` with
     the error and the exception propagates, so the SNS notification is marked failed too and
-    the admin's "re-run processing" routes the message again.
+    the admin's "re-run processing" routes the message again. ``fresh``: the caller inserted the
+    row in its own open transaction, so nobody else can see it, let alone route it: it is not
+    locked and read again.
     """
     try:
         with transaction.atomic():
-            inbound = InboundSms.objects.select_for_update().get(pk=inbound.pk)
-            if inbound.status not in (InboundStatus.RECEIVED, InboundStatus.FAILED):
-                return inbound  # already routed: a redelivery, or a re-run of a finished row
+            if not fresh:
+                inbound = InboundSms.objects.select_for_update().get(pk=inbound.pk)
+                if inbound.status not in (InboundStatus.RECEIVED, InboundStatus.FAILED):
+                    return inbound  # already routed: a redelivery, or a re-run of a finished row
             inbound.handled_by = inbound.outcome = inbound.reply = inbound.error = ""
             context = reply_context(inbound)
             inbound.answers = context.message
