@@ -59,9 +59,11 @@ def answered_message(*, phone: str, channel: str, previous_id: str = "", now=Non
                  .filter(recipient=phone).order_by("-id").first())
         if by_id is not None:
             return by_id
-    since = (now or timezone.now()) - timedelta(hours=settings.REPLY_WINDOW_HOURS)
-    # msg_recipient_idx (channel, recipient, -created_at): one index probe.
-    return (sent.filter(channel=channel, recipient=phone, created_at__gte=since)
+    now = now or timezone.now()
+    since = now - timedelta(hours=settings.REPLY_WINDOW_HOURS)
+    # msg_recipient_idx (channel, recipient, -created_at): one index probe. Nothing sent after the
+    # reply arrived can be what it answers (a re-run routes it later).
+    return (sent.filter(channel=channel, recipient=phone, created_at__gte=since, created_at__lte=now)
             .order_by("-created_at", "-id").first())
 
 
