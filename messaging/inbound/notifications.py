@@ -20,7 +20,7 @@ from datetime import timedelta
 
 import requests
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from messaging.audience.s3_drop import s3_event_act
@@ -150,7 +150,7 @@ def _inbound_sms_receive(envelope: dict, message: dict) -> tuple[SnsNotification
     the admin's re-run, as before. A crash half-way leaves nothing, and SNS delivers it again.
 
     None when either id is already stored (a redelivery, or the same SMS in another
-    notification): the general path below sorts out which, as it always has.
+    notification) or a field does not fit: the general path sorts out which, as it always has.
     """
     try:
         with transaction.atomic():
@@ -168,7 +168,9 @@ def _inbound_sms_receive(envelope: dict, message: dict) -> tuple[SnsNotification
                                                                           error=error)
                 notification.status, notification.error = NotificationStatus.FAILED, error
         return notification, True
-    except IntegrityError:
+    except (IntegrityError, DataError):
+        # DataError: a field too long for its column (PostgreSQL); the general path stores the
+        # notification first and records the failure on it, as it always has.
         return None
 
 

@@ -53,3 +53,14 @@ def test_the_home_page_box_lists_the_threads_waiting_for_the_users_role(django_u
     manager.groups.add(Group.objects.get(name=SHIFT_MANAGER))
     assert conversations_needing_reply(user=manager, limit=5) == []  # not about shifts
     assert "Nobody is waiting" in render_to_string("admin/_home_conversations.html", {"conversations": []})
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_an_inbound_sms_whose_number_does_not_fit_is_kept_as_failed_not_refused(post_sns):
+    response, envelope = post_sns.message(payload(9) | {"originationNumber": "+1" + "2" * 40})
+    assert response.status_code == 200  # never a 5xx: SNS would deliver it again for ever
+    from messaging.models import NotificationStatus, SnsNotification
+
+    stored = SnsNotification.objects.get(message_id=envelope["MessageId"])
+    assert stored.status == NotificationStatus.FAILED and "DataError" in stored.error
