@@ -103,8 +103,7 @@ class ConversationAdmin(admin.ModelAdmin):
 
     @admin.display(description="needs a reply", ordering="needs_reply")
     def needs_reply_badge(self, obj):
-        return format_html('<span class="badge" style="background:#c62828;color:#fff;padding:1px 6px;'
-                           'border-radius:8px">needs a reply</span>') if obj.needs_reply else "—"
+        return status_badge("failed", "needs a reply") if obj.needs_reply else "—"
 
     def get_urls(self):
         view = self.admin_site.admin_view

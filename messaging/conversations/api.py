@@ -58,7 +58,8 @@ def _not_found(phone: str) -> Response:
 class ConversationListView(APIView):
     api_scope = ApiScope.LOG
 
-    @extend_schema(parameters=[OpenApiParameter("needs_reply", bool, required=False)],
+    @extend_schema(operation_id="conversations_list",
+                   parameters=[OpenApiParameter("needs_reply", bool, required=False)],
                    responses={200: inline_serializer("ConversationList", {"results": _ROW})})
     def get(self, request):
         raw = request.query_params.get("needs_reply")
@@ -73,7 +74,7 @@ class ConversationListView(APIView):
 class ConversationThreadView(APIView):
     api_scope = ApiScope.LOG
 
-    @extend_schema(responses={200: inline_serializer("ConversationThread", {
+    @extend_schema(operation_id="conversations_thread", responses={200: inline_serializer("ConversationThread", {
         "phone": serializers.CharField(), "contact": serializers.CharField(allow_null=True),
         "needs_reply": serializers.BooleanField(), "messages": serializers.ListField(child=serializers.DictField())})})
     def get(self, request, phone: str):
@@ -92,8 +93,9 @@ class ConversationThreadView(APIView):
 class ConversationAnswerView(APIView):
     api_scope = ApiScope.MESSAGES
 
-    @extend_schema(request=_ANSWER, responses={201: inline_serializer("ConversationAnswered", {
-        "id": serializers.IntegerField(), "status": serializers.CharField()})})
+    @extend_schema(operation_id="conversations_answer", request=_ANSWER,
+                   responses={201: inline_serializer("ConversationAnswered", {
+                       "id": serializers.IntegerField(), "status": serializers.CharField()})})
     def post(self, request, phone: str):
         try:
             phone = _phone(phone)
@@ -117,7 +119,8 @@ class ConversationAnswerView(APIView):
 class ConversationDoneView(APIView):
     api_scope = ApiScope.MESSAGES
 
-    @extend_schema(request=inline_serializer("ConversationDone", {}), responses={200: _ROW})
+    @extend_schema(operation_id="conversations_done", request=inline_serializer("ConversationDone", {}),
+                   responses={200: _ROW})
     def post(self, request, phone: str):
         try:
             phone = _phone(phone)
