@@ -74,7 +74,7 @@ def incident_reply_handler(inbound: InboundSms) -> HandlerResult | None:
         if incident is None:
             return HandlerResult(outcome=f"{answer} answers a page of an incident that no longer exists; "
                                          "nothing changed.")
-    elif context.answers_nothing or context.answers(*ANSWERS_OF_THE_PORTAL):
+    elif context.answers_the_portal:
         candidates = incidents_open_for_phone(phone=phone)
         if len(candidates) > 1:
             return HandlerResult(outcome=f"{answer} is ambiguous: {len(candidates)} open incidents; asked which.",
@@ -115,6 +115,3 @@ def incident_free_text_handler(inbound: InboundSms) -> HandlerResult | None:
 OWNER = "incidents.incident"
 incident_reply_handler.owners = (OWNER,)
 incident_reply_handler.unclaimed = incident_free_text_handler
-# A handler's own answer ("Reply YES 12 or YES 13") or a person's answer from the inbox is not
-# about one incident: a bare YES to it is read as one that answers no message.
-ANSWERS_OF_THE_PORTAL = ("messaging.inboundsms", "messaging.conversation")

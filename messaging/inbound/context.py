@@ -24,6 +24,9 @@ from django.utils import timezone
 from messaging.models import InboundSms, MessageStatus, OutboundMessage
 
 _CACHE_ATTR = "_reply_context"
+# A handler's own answer ("Reply YES 12 or YES 13", "not a valid shift code") or a person's answer
+# from the inbox belongs to no rule's owner: a reply to it is read as one that answers nothing.
+PORTAL_REPLY_OWNERS = ("messaging.inboundsms", "messaging.conversation")
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,11 @@ class ReplyContext:
     @property
     def owner_id(self) -> int | None:
         return self.message.owner_id if self.message is not None else None
+
+    @property
+    def answers_the_portal(self) -> bool:
+        """It answers nothing, or only an answer the portal gave (see PORTAL_REPLY_OWNERS)."""
+        return self.message is None or self.owner_label in PORTAL_REPLY_OWNERS
 
     def answers(self, *labels: str) -> bool:
         """Whether the answered message belongs to one of these owners ("shifts.shiftcampaign")."""

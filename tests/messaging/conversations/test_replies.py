@@ -163,3 +163,27 @@ def test_the_reply_window_bounds_what_a_reply_without_a_reference_answers(people
     assert inbound.answers is None
     # It answers no message, and Ana has exactly one open incident: that is the one.
     assert Incident.objects.get(pk=incident["id"]).status == IncidentStatus.ACKNOWLEDGED
+
+
+@pytest.mark.parametrize("allow_listed", [True, False])
+def test_a_one_word_answer_to_a_page_is_kept_on_the_incident_not_read_as_a_shift_code(people, send, post_sns,
+                                                                                        allow_listed):
+    if allow_listed:
+        allow_list_add(phone=ANA, scope="shifts")
+    incident = send("/api/v1/incidents/", {"description": "Gas leak", "contacts": [ANA]})
+    inbound = text(post_sns, ANA, "Omw")
+    assert inbound.handled_by == "incidents.inbound.incident_reply_handler"
+    event = Incident.objects.get(pk=incident["id"]).events.get(kind=EventKind.REPLIED)
+    assert event.note == "Omw"
+    assert "not a valid shift code" not in last_sms_to(ANA)
+    assert Conversation.objects.get(phone=ANA).needs_reply
+
+
+def test_a_known_shift_code_still_books_whatever_the_last_message_was(people, send, post_sns):
+    from shifts.services import shift_create
+
+    allow_list_add(phone=ANA, scope="shifts")
+    shift_create(code="SAT1", info="Saturday picker")
+    send("/api/v1/incidents/", {"description": "Gas leak", "contacts": [ANA]})
+    inbound = text(post_sns, ANA, "sat1")
+    assert inbound.outcome == "booked shift SAT1"
