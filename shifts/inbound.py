@@ -33,7 +33,7 @@ def shift_command_handler(inbound) -> HandlerResult | None:
     if " " in text:
         return None  # a sentence is no shift command: a person reads it (messaging.inbound.router)
     context = reply_context(inbound)
-    if not (context.answers_the_portal or context.answers(*OWNERS) or _is_command(text)):
+    if context.owner_label and not (context.answers_the_portal or context.answers(*OWNERS) or _is_command(text)):
         return None  # "Omw" to an incident's page is no unknown code: the page's owner keeps it
     phone = inbound.origination_number
     if not allow_listed(phone=phone, scope=AllowListScope.SHIFTS):
