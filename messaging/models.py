@@ -550,4 +550,4 @@ from messaging.audience.models import (  # noqa: E402, F401
     ImportStatus,
     WhatsAppOptOut,
 )
-from messaging.history.models import DailyDeliveryTime  # noqa: E402, F401
+from messaging.history.models import ArchivedDay, DailyDeliveryTime  # noqa: E402, F401
