@@ -28,11 +28,11 @@ from datetime import date, datetime, timedelta
 from operator import itemgetter
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from messaging.history.archive.plan import Table, Unit, archive_plan
-from messaging.history.archive.store import archive_store, rows_merge
+from messaging.history.archive.store import archive_store, row_encode, rows_merge
 from messaging.history.locks import archive_lock
 from messaging.history.rollups import day_bounds, rollup_day_finalize
 from messaging.models import ArchivedDay
@@ -63,28 +63,49 @@ def _day_rows(table: Table, day: date):
     return table.model.objects.filter(**{f"{table.day_field}__gte": start, f"{table.day_field}__lt": end})
 
 
+def _rows_json(model: type[models.Model], field: str, ids: list[int]) -> dict[int, str]:
+    """The rows of ``model`` whose ``field`` is one of ``ids``, as JSON lines by id.
+
+    PostgreSQL writes the JSON itself, as Django's encoder would (numerics as strings, times in
+    ISO 8601 with their offset): turning each row into Python values and back was most of the
+    archive's time (docs/benchmarks.md).
+    """
+    fields = model._meta.concrete_fields
+    if connection.vendor == "postgresql" and len(fields) <= 50:  # json_build_object takes 100 arguments
+        qn = connection.ops.quote_name
+        pairs = ", ".join(f"'{f.attname}', t.{qn(f.column)}" + ("::text" if isinstance(f, models.DecimalField) else "")
+                          for f in fields)
+        column = qn(model._meta.get_field(field).column)
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT t.{qn(model._meta.pk.column)}, json_build_object({pairs})::text "
+                        f"FROM {qn(model._meta.db_table)} t WHERE t.{column} = ANY(%s) ORDER BY 1", [ids])
+            return dict(cur.fetchall())
+    rows = model._base_manager.filter(**{f"{field}__in": ids}).order_by("pk").values()
+    return {row["id"]: row_encode(row) for row in rows}
+
+
 def batch_archive(*, unit: Unit, day: date, store, batch_size: int) -> dict[str, int]:
     """Archive and delete the next batch of ``unit`` on ``day``; rows deleted per table ({} when none are left)."""
     plan = archive_plan()
     lead = unit.lead
     with transaction.atomic():
-        ids = list(_day_rows(lead, day).order_by("pk").values_list("pk", flat=True)[:batch_size])
+        ids = list(_day_rows(lead, day).order_by("pk").select_for_update().values_list("pk", flat=True)[:batch_size])
         if not ids:
             return {}
-        list(lead.model.objects.filter(pk__in=ids).select_for_update().values_list("pk", flat=True))
-        rows = {lead: list(lead.model.objects.filter(pk__in=ids).order_by("pk").values())}
+        rows = {lead: _rows_json(lead.model, lead.model._meta.pk.name, ids)}
         for follower in unit.followers:
-            rows[follower] = list(follower.model.objects.filter(**{f"{follower.parent}__in": ids})
-                                  .order_by("pk").values())
-        going = {table.model: [row["id"] for row in table_rows] for table, table_rows in rows.items()}
-        links = []
+            rows[follower] = _rows_json(follower.model, follower.parent, ids)
+        going = {table.model: list(table_rows) for table, table_rows in rows.items()}
+        links = {}
         for table in rows:
             for link in plan.links_to(table.model):
                 filed = set(going.get(link.model, ()))  # in their own files, pointer and all
                 referrers = (link.model._base_manager.filter(**{f"{link.field.attname}__in": going[table.model]})
                              .values_list("pk", link.field.attname))
-                links += [{"model": link.label, "id": pk, "field": link.field.attname, "value": value}
-                          for pk, value in referrers if pk not in filed]
+                for pk, value in referrers:
+                    if pk not in filed:
+                        row = {"model": link.label, "id": pk, "field": link.field.attname, "value": value}
+                        links[link_key_of(row)] = row_encode(row)
         part = f"{ids[0]:012d}"
         for table, table_rows in rows.items():
             if table_rows:

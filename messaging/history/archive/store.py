@@ -93,21 +93,30 @@ def rows_decode(data: bytes | None) -> list[dict]:
     return [json.loads(line) for line in gzip.decompress(data).decode().splitlines() if line]
 
 
+def row_encode(row: dict) -> str:
+    return json.dumps(row, cls=_Encoder, ensure_ascii=False)
+
+
 def rows_encode(rows: list[dict]) -> bytes:
-    text = "".join(json.dumps(row, cls=_Encoder, ensure_ascii=False) + "\n" for row in rows)
+    return _lines_encode([row_encode(row) for row in rows])
+
+
+def _lines_encode(lines: list[str]) -> bytes:
     # Level 6, not 9: as small within a few per cent, and several times faster to write.
-    return gzip.compress(text.encode(), compresslevel=6, mtime=0)
+    return gzip.compress("".join(line + "\n" for line in lines).encode(), compresslevel=6, mtime=0)
 
 
-def rows_merge(store, key: str, rows: list[dict], *, key_of: Callable[[dict], Hashable]) -> None:
-    """Make the file at ``key`` hold ``rows`` as well as what it held, and check that it does.
+def rows_merge(store, key: str, lines: dict[Hashable, str], *, key_of: Callable[[dict], Hashable]) -> None:
+    """Make the file at ``key`` hold ``lines`` (JSON rows, by key) as well as what it held, and
+    check that it does: the file read back must be, byte for byte, the one written.
 
-    Raises ArchiveCheckFailed when the file read back lacks any of ``rows``.
+    Raises ArchiveCheckFailed when it is not.
     """
-    merged = {key_of(row): row for row in rows_decode(store.get(key))}
-    merged.update((key_of(row), row) for row in rows)
-    store.put(key, rows_encode([merged[k] for k in sorted(merged)]))
-    written = {key_of(row) for row in rows_decode(store.get(key))}  # read back what was stored
-    missing = {key_of(row) for row in rows} - written
-    if missing:
-        raise ArchiveCheckFailed(f"{key}: {len(missing)} row(s) missing after upload")
+    old = store.get(key)
+    merged = {key_of(json.loads(line)): line for line in gzip.decompress(old).decode().splitlines() if line} \
+        if old else {}
+    merged.update(lines)
+    data = _lines_encode([merged[k] for k in sorted(merged)])
+    store.put(key, data)
+    if store.get(key) != data:  # read back what was stored, not what was meant
+        raise ArchiveCheckFailed(f"{key}: the file read back is not the one written")
