@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.checks import Error, register
 from django.utils.module_loading import import_string
 
+from messaging.history.archive.plan import ArchivePlanError, archive_plan
 from messaging.transports import TRANSPORT_SETTINGS, transport_path
 
 
@@ -60,3 +61,14 @@ def transports_check(app_configs, **kwargs):
                 hint=f"Set {setting} to simulator, aws, or the dotted path of a transport class.",
                 obj=setting, id="messaging.E003"))
     return errors
+
+
+@register()
+def archive_plan_check(app_configs, **kwargs):
+    # A model that points at an archived table in a way the archive cannot keep makes archiving
+    # refuse to run; start-up says so, not the first night's retention run.
+    try:
+        archive_plan()
+    except ArchivePlanError as exc:
+        return [Error(str(exc), id="messaging.E010")]
+    return []

@@ -1,4 +1,5 @@
-"""The rollups' models beyond the daily counts: how long delivery took, as histogram buckets.
+"""The rollups' models beyond the daily counts: how long delivery took, as histogram buckets, and
+the days whose counts are final because the archive has started on them.
 
 Kept out of ``messaging.models`` (which imports this module at its end, so they register with
 the messaging app), like the audience's models.

@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from incidents.models import Incident, IncidentEvent
+from messaging.checks import archive_plan_check
 from messaging.history.archive import (
     ArchivePlanError,
     LocalStore,
@@ -238,6 +239,7 @@ def test_a_model_that_cascades_from_messages_stops_archiving_until_it_is_handled
             archive_plan()
         with pytest.raises(ArchivePlanError):
             messages_archive(before=timezone.localdate())
+        assert [e.id for e in archive_plan_check(None)] == ["messaging.E010"]  # and start-up says so
     finally:
         del apps.all_models["messaging"]["readreceipt"]
         apps.clear_cache()
