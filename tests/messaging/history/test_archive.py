@@ -95,6 +95,10 @@ def test_old_days_go_to_s3_one_folder_per_day_and_table_and_leave_the_database(s
     assert DeliveryEvent.objects.count() == 3 and InboundSms.objects.count() == 1
     # The report still counts the archived day, from its rollup.
     assert delivery_report(days=90).daily == report_before.daily
+    # And the day comes back from the bucket.
+    assert archive_restore(day=timezone.localdate(old[0].created_at))["outboundmessage"] == 3
+    assert list(OutboundMessage.objects.filter(pk__in=[m.pk for m in old]).values_list("body", flat=True)
+                .order_by("pk")) == ["=cmd 0", "=cmd 1", "=cmd 2"]
 
 
 @pytest.mark.django_db
