@@ -573,4 +573,4 @@ from messaging.audience.models import (  # noqa: E402, F401
     WhatsAppOptOut,
 )
 from messaging.conversations.models import Conversation  # noqa: E402, F401
-from messaging.history.models import DailyDeliveryTime  # noqa: E402, F401
+from messaging.history.models import ArchivedDay, DailyDeliveryTime  # noqa: E402, F401
