@@ -138,6 +138,13 @@ PAGES = [
     ("report, 90 days", "/admin/report/?days=90"),
     ("report, 365 days", "/admin/report/?days=365"),
     ("API message log by recipient", "/api/v1/message-log/?recipient=%2B12060012345"),
+    # Conversations (issue 20): the inbox, and one number's thread (50 messages out, 5 in).
+    ("conversations inbox", "/admin/messaging/conversation/"),
+    ("conversations needing a reply", "/admin/messaging/conversation/?needs_reply__exact=1"),
+    ("conversation thread", "/admin/messaging/conversation/{conversation}/change/"),
+    ("API conversations", "/api/v1/conversations/"),
+    ("API conversations, needs_reply", "/api/v1/conversations/?needs_reply=true"),
+    ("API conversation thread", "/api/v1/conversations/%2B12060012345/"),
 ]
 
 
@@ -146,8 +153,11 @@ def pages() -> list[tuple[str, str]]:
 
     from django.utils import timezone
 
+    from messaging.models import Conversation
+
     week_ago = (timezone.now() - timedelta(days=7)).date().isoformat()
-    return [(name, url.format(week_ago=week_ago)) for name, url in PAGES]
+    conversation = Conversation.objects.filter(phone="+12060012345").values_list("pk", flat=True).first()
+    return [(name, url.format(week_ago=week_ago, conversation=conversation)) for name, url in PAGES]
 
 
 def query_counts(api_key: str) -> dict[str, int]:
@@ -245,6 +255,12 @@ def main() -> None:
         seed(args.scale)
     subprocess.run([sys.executable, "manage.py", "history_rollup_backfill"], cwd=ROOT, env=env,
                    stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL, check=False)  # only on branches that have it
+    # The migration made one conversation per number that wrote in (200,000), none waiting: one
+    # in a hundred waits for a reply, as an inbox with work in it would.
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("UPDATE messaging_conversation SET needs_reply = true WHERE id % 100 = 0 AND NOT needs_reply")
     if not get_user_model().objects.filter(username=USER).exists():
         get_user_model().objects.create_superuser(USER, "bench@example.com", PASSWORD)
     _, api_key = api_key_create(name="bench")

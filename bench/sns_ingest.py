@@ -10,11 +10,14 @@ number of concurrent keep-alive clients, taking turns in one-second slices until
 ``--seconds``, so a neighbour's burst on a shared machine hits them alike.
 
 Each /sns/ request carries a distinct SMS delivery event (the documented record) for a distinct
-logged message, signed with the test signer; the certificate is served through SNS_CERT_DIR, so
-nothing leaves the machine. Every request is verified (RSA-SHA1/SHA256), stored under its
-MessageId, parsed, and applied to its message. Prints the rates, the ratio to the no-op view
-(target >= 0.5), the floor's ratio, and the CPU time per request of the web workers and of
-PostgreSQL, then drops the database.
+logged message (with ``--inbound``, a distinct two-way SMS replying to one, matched to the
+message it answers and routed through the handlers), signed with the test signer; the
+certificate is served through SNS_CERT_DIR, so nothing leaves the machine. Every request is
+verified (RSA-SHA1/SHA256), stored under its MessageId, parsed, and applied to its message.
+Prints the rates, the ratio to the no-op view (target >= 0.5), the floor's ratio, the ratio to
+the floor (inbound SMS: target >= 0.75), and the CPU time per request of the web workers and of
+PostgreSQL, then drops the database. ``BENCH_SNS_DB`` names the database (default
+portal_bench_sns).
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 from bench._common import db_drop, db_recreate  # noqa: E402
 from tests.support.sns import body, install_cert, sign_envelope  # noqa: E402
 
-DB_NAME = "portal_bench_sns"
+DB_NAME = os.environ.get("BENCH_SNS_DB", "portal_bench_sns")
 HOST = "127.0.0.1"
 
 # https://docs.aws.amazon.com/end-user-messaging/latest/userguide/nx-features-messaging-events.html
@@ -60,12 +63,32 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def make_bodies(n: int, *, known: bool) -> list[bytes]:
-    """``n`` distinct signed notifications, about logged messages ``bench-0`` ... or unknown ids."""
+# https://docs.aws.amazon.com/sms-voice/latest/userguide/two-way-sms.html (the documented example)
+INBOUND_SMS = {
+    "originationNumber": "+14255550182", "destinationNumber": "+12125550101", "messageKeyword": "JOIN",
+    "messageBody": "YES", "inboundMessageId": "cae173d2-66b9-564c-8309-21f858e9fb84",
+    "previousPublishedMessageId": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+}
+
+
+def phone_of(i: int) -> str:
+    return f"+1425{i:07d}"
+
+
+def make_bodies(n: int, *, known: bool, inbound: bool = False) -> list[bytes]:
+    """``n`` distinct signed notifications, about logged messages ``bench-0`` ... or unknown ids.
+
+    ``inbound``: two-way SMS instead, each a YES from the number message ``bench-i`` went to, half
+    naming it by previousPublishedMessageId and half not (matched as the latest message to that
+    number); neither number is on the allow-list, so the reply is routed, matched and ignored."""
     out = []
     for i in range(n):
-        event = dict(SMS_EVENT, messageId=f"bench-{i}" if known else f"unknown-{uuid.uuid4()}")
-        out.append(body(sign_envelope(json.dumps(event), signature_version="2" if i % 2 else "1")))
+        if inbound:
+            message = dict(INBOUND_SMS, originationNumber=phone_of(i), inboundMessageId=str(uuid.uuid4()),
+                           previousPublishedMessageId=f"bench-{i}" if known and i % 2 else "")
+        else:
+            message = dict(SMS_EVENT, messageId=f"bench-{i}" if known else f"unknown-{uuid.uuid4()}")
+        out.append(body(sign_envelope(json.dumps(message), signature_version="2" if i % 2 else "1")))
     return out
 
 
@@ -154,6 +177,9 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2,
                         help="threads per gthread worker (default 2); 0 runs gunicorn's default sync workers")
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--inbound", action="store_true",
+                        help="post inbound two-way SMS (replies matched to the message they answer) "
+                             "instead of delivery events")
     args = parser.parse_args()
 
     url = db_recreate(DB_NAME)
@@ -171,7 +197,7 @@ def main() -> int:
     budget = int(args.seconds * 1500) + 500
     seed = (
         "from messaging.models import OutboundMessage as M;"
-        f"M.objects.bulk_create([M(channel='sms', recipient='+14255550156', body='b', status='sent',"
+        f"M.objects.bulk_create([M(channel='sms', recipient=f'+1425{{i:07d}}', body='b', status='sent',"
         f" provider_message_id=f'bench-{{i}}') for i in range({budget})], batch_size=2000)"
     )
     subprocess.run([py, "manage.py", "shell", "-c", seed], cwd=ROOT, env=env, check=True)
@@ -189,7 +215,7 @@ def main() -> int:
             except OSError:
                 time.sleep(0.1)
         print(f"signing {2 * budget} notifications ...", flush=True)
-        sns = Endpoint("/sns/", make_bodies(budget, known=True))
+        sns = Endpoint("/sns/", make_bodies(budget, known=True, inbound=args.inbound))
         floor = Endpoint("/bench-floor/", make_bodies(budget, known=False))
         noop = Endpoint("/bench-noop/", sns.bodies, reuse=True)  # it reads nothing: any body will do
         for path in ("/sns/", "/bench-floor/", "/bench-noop/"):  # imports, certificate cache, connections
@@ -198,10 +224,13 @@ def main() -> int:
         for _ in range(slices):
             for endpoint in (noop, floor, sns):
                 drive(port, endpoint, args.seconds / slices, args.concurrency)
+        matched_query = ("I.objects.exclude(status='received').count()" if args.inbound
+                         else "E.objects.filter(message__isnull=False).count()")
         check = [py, "manage.py", "shell", "-c",
                  "from messaging.models import SnsNotification as N, DeliveryEvent as E, OutboundMessage as M;"
+                 "from messaging.models import InboundSms as I;"
                  "print(N.objects.exclude(status='processed').exclude(kind='other').count(),"
-                 " E.objects.filter(message__isnull=False).count(), M.objects.filter(status='delivered').count())"]
+                 f" {matched_query}, M.objects.filter(status='delivered').count())"]
         out = subprocess.run(check, cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
         not_processed, matched, delivered = out.strip().splitlines()[-1].split()
         rate = {e.path: e.ok / e.seconds for e in (noop, floor, sns)}
@@ -210,13 +239,15 @@ def main() -> int:
               f"alternating slices, PostgreSQL, {os.cpu_count()} CPUs")
         print(f"no-op view        : {rate[noop.path]:8.1f} req/s  ({noop.ok} ok, {noop.bad} other)")
         print(f"verify+store only : {rate[floor.path]:8.1f} req/s  ({floor.ok} ok, {floor.bad} other)")
+        what = "inbound SMS routed" if args.inbound else "events matched a message"
         print(f"POST /sns/        : {rate[sns.path]:8.1f} notifications/s  ({sns.ok} ok, {sns.bad} other; {matched} "
-              f"events matched a message, {delivered} messages now delivered; {not_processed} not processed)")
+              f"{what}, {delivered} messages now delivered; {not_processed} not processed)")
         for endpoint in (noop, floor, sns):
             per = {k: v / max(endpoint.ok, 1) * 1000 for k, v in endpoint.cpu.items()}
             print(f"CPU per request, {endpoint.path:13}: web {per['web']:.2f} ms, PostgreSQL {per['database']:.2f} ms")
         print(f"floor ratio: {rate[floor.path] / rate[noop.path]:.2f}  (verify and store, act on nothing)")
         print(f"ratio      : {rate[sns.path] / rate[noop.path]:.2f}  (target >= 0.5)")
+        print(f"of floor   : {rate[sns.path] / rate[floor.path]:.2f}  (inbound SMS target >= 0.75)")
         return 0 if sns.bad == floor.bad == noop.bad == 0 else 1
     finally:
         os.killpg(server.pid, signal.SIGTERM)

@@ -138,6 +138,8 @@ class EventKind(models.TextChoices):
     ALERT_GROUPED = "alert_grouped", "Alert grouped (storm)"
     ALERT_RESOLVED = "alert_resolved", "Alert resolved"
     IN_MAINTENANCE = "in_maintenance", "In maintenance (nobody paged)"
+    # Free text in answer to a page ("Running 10 min late"): kept on the timeline for the dispatcher.
+    REPLIED = "replied", "Replied"
 
 
 class IncidentEvent(models.Model):

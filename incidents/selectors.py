@@ -31,7 +31,7 @@ from incidents.snapshots import (
     snapshot_levels,
 )
 from incidents.texts import incident_page_text
-from messaging.models import Contact, OutboundMessage, Timer, TimerState
+from messaging.models import Contact, Timer, TimerState
 
 # The timeline kinds that put an SMS page on someone's phone.
 PAGED_KINDS = (EventKind.NOTIFIED, EventKind.REMINDED)
@@ -75,15 +75,6 @@ def incidents_open_for_phone(*, phone: str) -> list[Incident]:
     paging_now = [i for i in paged if i.status == IncidentStatus.NOT_ACKNOWLEDGED
                   and phone in {c.phone for c in level_contacts(incident=i)}]
     return paging_now or paged
-
-
-def incident_by_reply_to(*, provider_message_id: str | None) -> Incident | None:
-    """The incident whose message (by its provider id) a reply answers."""
-    if not provider_message_id:
-        return None
-    msg = (OutboundMessage.objects.filter(provider_message_id=provider_message_id).owned_by(Incident)
-           .only("owner_id").first())
-    return Incident.objects.filter(pk=msg.owner_id).first() if msg else None
 
 
 def incident_most_recent_paged(*, phone: str) -> Incident | None:

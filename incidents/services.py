@@ -381,3 +381,10 @@ def incident_release(*, incident_id: int, note: str) -> Incident:
         _start_level(incident, base=timezone.now(), note=note, opening=True)  # held: nobody paged yet
         incident.save()
         return incident
+
+
+def incident_reply_note(*, incident_id: int, contact: Contact | None, inbound: InboundSms) -> None:
+    """Free text in answer to the incident's page goes on its timeline; the state is unchanged."""
+    incident = Incident.objects.get(pk=incident_id)
+    timeline_event(incident, EventKind.REPLIED, contact_id=contact.pk if contact else None, inbound=inbound,
+                   note=" ".join(inbound.body.split()))

@@ -91,3 +91,19 @@ def text_due_in(when: datetime, now: datetime | None = None) -> str:
     else:
         words = f"{span // 3600} h {span % 3600 // 60} min"
     return f"in {words}" if seconds >= 0 else f"{words} overdue"
+
+
+def incident_not_paged_text(*, answer: str, ref: int, paged: list[int]) -> str:
+    """The answer to ``YES 12`` from someone who was not paged for #12: nothing changed, and what
+    they are paged for, so they can answer that instead."""
+    if not paged:
+        return f"You were not paged for #{ref}, so nothing changed. You are not paged for any open incident."
+    refs = [f"#{r}" for r in paged]
+    listed = refs[0] if len(refs) == 1 else ", ".join(refs[:-1]) + " and " + refs[-1]
+    return (f"You were not paged for #{ref}, so nothing changed. You are paged for {listed}: "
+            f"reply {answer} {paged[0]}.")
+
+
+def incident_reply_noted_text(*, incident: Incident) -> str:
+    return (f"[#{incident.reference}] Thanks, your message is on the incident for the dispatcher. "
+            "Reply YES to take it or NO to pass it on.")

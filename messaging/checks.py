@@ -13,6 +13,7 @@ from django.core.checks import Error, Tags, Warning, register
 from django.db import DatabaseError
 from django.utils.module_loading import import_string
 
+from messaging.history.archive.plan import ArchivePlanError, archive_plan
 from messaging.legacy_paths import legacy_prefixes
 from messaging.transports import TRANSPORT_SETTINGS, transport_path
 
@@ -116,3 +117,14 @@ def legacy_paths_check(app_configs, databases=None, **kwargs):
                     hint=f"Let them drain, or rewrite {path!r} to its new path, before that entry is removed "
                          "(messaging/legacy_paths.py says when each entry may go).",
                     obj=path, id="messaging.W001") for where, path in holders]
+
+
+@register()
+def archive_plan_check(app_configs, **kwargs):
+    # A model that points at an archived table in a way the archive cannot keep makes archiving
+    # refuse to run; start-up says so, not the first night's retention run.
+    try:
+        archive_plan()
+    except ArchivePlanError as exc:
+        return [Error(str(exc), id="messaging.E010")]
+    return []

@@ -74,6 +74,20 @@ def allow_list_add(*, phone: str, scope: str) -> tuple[AllowListEntry, bool]:
     return AllowListEntry.objects.get_or_create(phone=phone_normalize(phone), scope=scope)
 
 
+def allow_list_add_many(*, phones: list[str], scope: str) -> int:
+    """Put every phone (already E.164, from Contact rows) on the allow-list; returns how many were new."""
+    before = AllowListEntry.objects.filter(scope=scope, phone__in=phones).count()
+    AllowListEntry.objects.bulk_create([AllowListEntry(phone=p, scope=scope) for p in set(phones)],
+                                       ignore_conflicts=True, batch_size=1000)
+    return AllowListEntry.objects.filter(scope=scope, phone__in=phones).count() - before
+
+
+def not_allow_listed(*, phones: list[str], scope: str) -> list[str]:
+    """Those of ``phones`` not on the allow-list for ``scope``, in the given order."""
+    listed = set(AllowListEntry.objects.filter(scope=scope, phone__in=phones).values_list("phone", flat=True))
+    return [p for p in phones if p not in listed]
+
+
 def allow_listed(*, phone: str, scope: str) -> bool:
     return AllowListEntry.objects.filter(phone=phone, scope=scope).exists()
 

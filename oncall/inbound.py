@@ -22,7 +22,7 @@ def oncall_command_handler(inbound) -> HandlerResult | None:
         return None
     phone = inbound.origination_number
     if not AllowListEntry.objects.filter(phone=phone).exists():
-        return HandlerResult(outcome="ONCALL from a number not on the allow-list; ignored", reply="")
+        return HandlerResult(outcome="ONCALL from a number not on the allow-list; ignored", ignored=True)
     schedules = list(schedules_for_phone(phone=phone))
     if not schedules:
         return HandlerResult(outcome="ONCALL: sender is on no schedule", reply=texts.NOT_ON_A_SCHEDULE_REPLY)

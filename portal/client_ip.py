@@ -21,7 +21,7 @@ from django.conf import settings
 def client_ip(request) -> str:
     """The address of whoever sent ``request``: REMOTE_ADDR, or X-Forwarded-For's N-th from the right."""
     remote = request.META.get("REMOTE_ADDR", "")
-    proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    proxies = settings.TRUSTED_PROXY_COUNT
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if proxies <= 0 or not forwarded:
         return remote

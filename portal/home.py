@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from incidents.models import IncidentStatus
 from incidents.selectors import alert_groups_firing, incidents_board
+from messaging.conversations.selectors import conversations_needing_reply
 from messaging.owners import owner_label
 from messaging.selectors import messages_failed_since
 from oncall.selectors import schedule_zone, schedules_count, schedules_oncall_now
@@ -32,6 +33,8 @@ PANEL_PERMISSIONS = {
     "incidents": "incidents.view_incident",
     "alerts": "incidents.view_alertgroup",
     "oncall": "oncall.view_schedule",
+    # Any of these: a shift manager reads the threads about shifts (messaging.conversations.selectors).
+    "conversations": ("messaging.view_conversation", "messaging.shiftreply_conversation"),
     "failed": "messaging.view_outboundmessage",
     # Whoever may read the message log may read the report (portal.views.REPORT_PERMISSION).
     "report": "messaging.view_outboundmessage",
@@ -117,7 +120,8 @@ def failed_panel(now: datetime) -> dict:
 def home_panels(request) -> dict:
     """The template context of the panels ``request.user`` may see (absent: not theirs)."""
     user, now = request.user, timezone.now()
-    can = {panel: user.has_perm(permission) for panel, permission in PANEL_PERMISSIONS.items()}
+    can = {panel: any(user.has_perm(p) for p in ((needed,) if isinstance(needed, str) else needed))
+           for panel, needed in PANEL_PERMISSIONS.items()}
     panels = {"now": clock(now)}
     if can["incidents"]:
         panels["incidents_panel"] = incidents_panel()
@@ -125,6 +129,10 @@ def home_panels(request) -> dict:
         panels["alerts_panel"] = alerts_panel()
     if can["oncall"]:
         panels["oncall_panel"] = oncall_panel()
+    if can["conversations"]:
+        # The rows this user may read (a shift manager sees the threads about shifts only).
+        panels["conversations_panel"] = True
+        panels["conversations"] = conversations_needing_reply(user=user, limit=5)
     if can["failed"]:
         panels["failed_panel"] = failed_panel(now)
     if can["report"]:

@@ -33,6 +33,8 @@ ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("messaging", "whatsappoptout", ("view",)),
         # Contacts from a CSV file (the admin's import; its progress row).
         ("messaging", "importrun", ("view", "add")),
+        # The inbox: read every thread, answer it, mark it done.
+        ("messaging", "conversation", ("view", "reply")),
     ],
     SHIFT_MANAGER: [
         ("shifts", "*", ("view", "add", "change", "delete", "send")),
@@ -52,6 +54,8 @@ ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("messaging", "importrun", ("view", "add")),
         # A message to everyone in a CSV file, sent like a campaign.
         ("messaging", "bulksend", ("view", "add")),
+        # The inbox, for threads about shifts only (messaging.conversations.selectors).
+        ("messaging", "conversation", ("shiftreply",)),
     ],
     # Reads everything the portal records; changes nothing. API keys stay with superusers.
     ANALYST: [

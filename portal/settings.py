@@ -380,10 +380,14 @@ SNS_MAX_AGE_SECONDS = env.int("SNS_MAX_AGE_SECONDS", default=3600)
 SNS_AUTO_CONFIRM = env.bool("SNS_AUTO_CONFIRM", default=True)
 
 # Inbound SMS go through these handlers in order, like MIDDLEWARE; the first that takes a
-# message wins. Consent keywords must come first so STOP always works.
+# message wins. Consent keywords must come first so STOP always works. A message that answers
+# one we sent (messaging.inbound.context) is offered first to the handler of that message's
+# owner (the handler's ``owners``), right after the consent keywords.
 INBOUND_SMS_HANDLERS = [
     "messaging.consent.consent_handler",
     "incidents.inbound.incident_reply_handler",
+    # Takes only replies to a bulk send, which have no other handler.
+    "messaging.audience.replies.bulk_send_reply_handler",
     # Before the shift commands, which take any other single word as a shift code.
     "oncall.inbound.oncall_command_handler",
     "shifts.inbound.shift_command_handler",
@@ -399,7 +403,18 @@ MESSAGE_OWNERS = {
     "messaging.dispatch": "API message (dispatch)",
     "messaging.inboundsms": "answer to an inbound SMS",
     "messaging.contact": "test SMS to a contact",
+    "messaging.conversation": "answer in a conversation",
 }
+# A reply with no previousPublishedMessageId answers the latest message sent to that number on
+# that channel within this many hours; after that it answers nothing.
+REPLY_WINDOW_HOURS = env.float("REPLY_WINDOW_HOURS", default=24.0)
+# Text no handler takes gets at most one help answer per number in this many hours, counting
+# every reply the portal sent that number: an auto-responder at the other end cannot start a loop.
+HELP_ANSWER_HOURS = env.float("HELP_ANSWER_HOURS", default=24.0)
+UNHANDLED_REPLY_TEXT = env.str(
+    "UNHANDLED_REPLY_TEXT",
+    default="We got your message and a person will read it. Reply HELP for help, STOP to opt out.",
+)
 # Other apps hear about delivery outcomes through these hooks (called with a DeliveryEvent).
 DELIVERY_OUTCOME_HOOKS = env.list("DELIVERY_OUTCOME_HOOKS", default=[
     "messaging.omnichannel.services.dispatch_on_delivery_outcome",  # omnichannel fallback

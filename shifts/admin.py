@@ -237,6 +237,15 @@ class ShiftCampaignAdmin(admin.ModelAdmin):
 
     # ------------------------------------------------------------ send and progress views
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The composer counts the recipients whose bookings would be ignored, before sending.
+        campaign = ShiftCampaign.objects.select_related("tag").filter(pk=object_id).first()
+        extra = {}
+        if campaign is not None and selectors.campaign_is_unsent(campaign=campaign):
+            extra = {"audience": selectors.campaign_audience_size(tag=campaign.tag), "campaign": campaign,
+                     "can_allow": request.user.has_perm("messaging.add_allowlistentry")}
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
     def get_urls(self):
         extra = [
             path("preview/", self.admin_site.admin_view(self.preview_view), name="shifts_shiftcampaign_preview"),
@@ -258,6 +267,14 @@ class ShiftCampaignAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request, campaign):
             raise PermissionDenied
         can_send = self.has_send_permission(request)
+        if request.method == "POST" and "allow_all" in request.POST:
+            # The one click that lets the whole audience book: only for who keeps the allow-list.
+            if not request.user.has_perm("messaging.add_allowlistentry"):
+                raise PermissionDenied
+            added = services.campaign_audience_allow(tag=campaign.tag)
+            self.message_user(request, f"Added {added} recipient(s) to the shifts allow-list; "
+                                       "their bookings will count.", messages.SUCCESS)
+            return redirect("admin:shifts_shiftcampaign_send", campaign.pk)
         if request.method == "POST":
             if not can_send:
                 raise PermissionDenied
@@ -290,6 +307,7 @@ class ShiftCampaignAdmin(admin.ModelAdmin):
                                                   phones=selectors.campaign_audience(tag=campaign.tag)),
             "can_send": can_send and selectors.campaign_is_unsent(campaign=campaign),
             "scheduled": selectors.campaign_is_due_later(campaign=campaign),
+            "can_allow": request.user.has_perm("messaging.add_allowlistentry"),
         }
         return TemplateResponse(request, "admin/shifts/shiftcampaign/send_confirm.html", context)
 

@@ -1,17 +1,21 @@
 """The shift SMS commands: a shift code, REQUEST, AGENT. The last inbound handler in the chain.
 
-Only numbers on the ``shifts`` allow-list are served; anything else is taken (so it is not
-reported as unhandled), recorded on the inbound row, and answered with silence.
+Only numbers on the ``shifts`` allow-list are served; a command from any other number is taken,
+marked ignored on the inbound row, and answered with silence (the campaign composer counts such
+recipients before sending). A sentence is no command: it passes on, so a person reads it. Nor is
+a word that answers another owner's message (an incident's page) and is no known code or
+command: "Omw" to a page goes on the incident's timeline, not to "not a valid shift code".
 """
 
 from __future__ import annotations
 
 from messaging.contacts import allow_listed
+from messaging.inbound.context import reply_context
 from messaging.inbound.handlers import HandlerResult
 from messaging.models import AllowListScope, Channel
 from messaging.outbound.send import message_send
 from messaging.transports import transport_supports
-from shifts import services, texts
+from shifts import selectors, services, texts
 
 NOT_ALLOWED = "sender not on the shifts allow-list; ignored"
 
@@ -24,20 +28,35 @@ def callbacks_available() -> bool:
     return transport_supports(Channel.VOICE, {"kind": "callback"})
 
 
-def shift_command_handler(inbound) -> HandlerResult:
+def shift_command_handler(inbound) -> HandlerResult | None:
+    text = " ".join((inbound.body or "").split()).upper()
+    if " " in text:
+        return None  # a sentence is no shift command: a person reads it (messaging.inbound.router)
+    context = reply_context(inbound)
+    if context.owner_label and not (context.answers_the_portal or context.answers(*OWNERS) or _is_command(text)):
+        return None  # "Omw" to an incident's page is no unknown code: the page's owner keeps it
     phone = inbound.origination_number
     if not allow_listed(phone=phone, scope=AllowListScope.SHIFTS):
-        return HandlerResult(outcome=NOT_ALLOWED, reply="")
-    text = " ".join((inbound.body or "").split()).upper()
+        return HandlerResult(outcome=NOT_ALLOWED, ignored=True, about_shifts=True)
+    result = _command(text, inbound)
+    result.about_shifts = True
+    return result
+
+
+def _is_command(text: str) -> bool:
+    return text in ("REQUEST", "AGENT") or selectors.shift_get(code=text) is not None
+
+
+def _command(text: str, inbound) -> HandlerResult:
     if text == "REQUEST":
         return HandlerResult(outcome="listed the open shifts", reply=texts.shifts_request_text())
     if text == "AGENT":
         return _agent(inbound)
-    return _book(text, phone)
+    return _book(text, inbound.origination_number)
 
 
 def _book(text: str, phone: str) -> HandlerResult:
-    if not text or " " in text:
+    if not text:
         return HandlerResult(outcome="not a shift code", reply=texts.UNKNOWN_CODE_REPLY)
     result = services.shift_book(code=text, phone=phone)
     shift = result.shift
@@ -81,3 +100,7 @@ def _simulator_permissions(inbound) -> tuple[str, ...]:
 
 
 shift_command_handler.simulator_permissions = _simulator_permissions
+
+# Replies to a campaign or to a shift's own messages are asked here first.
+OWNERS = ("shifts.shiftcampaign", "shifts.shift")
+shift_command_handler.owners = OWNERS

@@ -12,7 +12,8 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from messaging.consent.optouts import suppressed_among
-from messaging.models import Channel, Contact, MessageStatus, OutboundMessage, Tag
+from messaging.contacts import not_allow_listed
+from messaging.models import AllowListScope, Channel, Contact, MessageStatus, OutboundMessage, Tag
 from shifts.codes import shift_code_normalize
 from shifts.models import CampaignStatus, Shift, ShiftCampaign, ShiftStatus
 
@@ -71,9 +72,13 @@ def campaign_audience(*, tag: Tag) -> list[str]:
 
 
 def campaign_audience_size(*, tag: Tag) -> dict:
+    """How many a campaign to ``tag`` reaches; ``not_allowed``: recipients whose bookings would be
+    ignored because they are not on the shifts allow-list (the manager must see it before sending)."""
     phones = campaign_audience(tag=tag)
     opted_out = len(suppressed_among(channel=Channel.SMS, recipients=phones)) if phones else 0
-    return {"contacts": len(phones), "opted_out": opted_out, "will_receive": len(phones) - opted_out}
+    not_allowed = len(not_allow_listed(phones=phones, scope=AllowListScope.SHIFTS)) if phones else 0
+    return {"contacts": len(phones), "opted_out": opted_out, "will_receive": len(phones) - opted_out,
+            "not_allowed": not_allowed}
 
 
 def campaign_attribute(*, phone: str, at: datetime) -> int | None:

@@ -23,7 +23,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from messaging.audience.personal import contact_template_validate, messages_send_personal
-from messaging.models import Channel, Contact, Tag
+from messaging.contacts import allow_list_add_many
+from messaging.models import AllowListScope, Channel, Contact, Tag
 from messaging.outbound.send import message_send
 from messaging.outbound.wording import line_breaks_normalize
 from messaging.scheduling.timers import timer_schedule, timers_cancel_for
@@ -286,3 +287,9 @@ def campaign_cancel(*, campaign: ShiftCampaign) -> bool:
     timers_cancel_for(owner=campaign)
     return ShiftCampaign.objects.filter(pk=campaign.pk, status__in=CAMPAIGN_UNSENT).update(
         status=CampaignStatus.CANCELLED) == 1
+
+
+def campaign_audience_allow(*, tag: Tag) -> int:
+    """Put every contact a campaign to ``tag`` reaches on the shifts allow-list (the composer's
+    one click), so their bookings count; returns how many were added."""
+    return allow_list_add_many(phones=campaign_audience(tag=tag), scope=AllowListScope.SHIFTS)

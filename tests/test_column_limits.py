@@ -88,6 +88,7 @@ REPLIES = {
     "incidents.alerts.api.AlertAcceptedSerializer",
     "incidents.api.IncidentSerializer",
     "shifts.serializers.ShiftCampaignCreatedSerializer",
+    "messaging.audience.api.ImportRunSerializer",
 }
 # Plain forms' text fields → column (or NOT_STORED reason).
 FORM_WRITES = {

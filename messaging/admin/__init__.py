@@ -10,6 +10,7 @@ from messaging.admin import (
     bulk,
     consent,
     contacts,
+    conversations,
     dispatches,
     imports,
     inbound,
@@ -19,5 +20,5 @@ from messaging.admin import (
 )
 from messaging.admin.badges import status_badge
 
-__all__ = ["api_keys", "bulk", "consent", "contacts", "dispatches", "imports", "inbound", "message_log", "status_badge",
-           "suppression", "timers"]
+__all__ = ["api_keys", "bulk", "consent", "contacts", "conversations", "dispatches", "imports", "inbound",
+           "message_log", "status_badge", "suppression", "timers"]

@@ -8,7 +8,8 @@ from django.utils.html import format_html
 from messaging import models as m
 from messaging.admin.badges import status_badge
 from messaging.admin.pagination import IndexedValuesFilter, LargeTableAdminMixin
-from messaging.inbound.notifications import decode_message, notifications_rerun, subscriptions_confirm
+from messaging.inbound.notifications import notifications_rerun, subscriptions_confirm
+from messaging.inbound.sns_message import decode_message
 
 
 class ReadOnlyAdminMixin:

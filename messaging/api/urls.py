@@ -2,11 +2,17 @@ from django.urls import include, path
 
 from messaging.api import views
 from messaging.audience.api import ContactsImportView, ImportRunView
+from messaging.conversations import api as conversations
 
 urlpatterns = [
     path("contacts/", views.ContactCreateView.as_view(), name="api-contacts"),
     path("contacts/import/", ContactsImportView.as_view(), name="api-contacts-import"),
     path("imports/<int:pk>/", ImportRunView.as_view(), name="api-import-run"),
     path("message-log/", views.MessageLogView.as_view(), name="api-message-log"),
+    path("conversations/", conversations.ConversationListView.as_view(), name="api-conversations"),
+    path("conversations/<str:phone>/", conversations.ConversationThreadView.as_view(), name="api-conversation"),
+    path("conversations/<str:phone>/messages/", conversations.ConversationAnswerView.as_view(),
+         name="api-conversation-answer"),
+    path("conversations/<str:phone>/done/", conversations.ConversationDoneView.as_view(), name="api-conversation-done"),
     path("", include("messaging.omnichannel.urls")),
 ]

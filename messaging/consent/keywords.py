@@ -54,3 +54,7 @@ def consent_handler(inbound):
         # Answered even to an opted-out number: HELP must always get an answer (CTIA).
         return HandlerResult(outcome="help sent", reply=settings.SMS_HELP_TEXT, reply_despite_opt_out=True)
     return None
+
+
+# STOP is honoured whatever the message answers: the router asks this handler before the owner's.
+consent_handler.before_owner = True

@@ -1,4 +1,5 @@
-"""The rollups' models beyond the daily counts: how long delivery took, as histogram buckets.
+"""The rollups' models beyond the daily counts: how long delivery took, as histogram buckets, and
+the days whose counts are final because the archive has started on them.
 
 Kept out of ``messaging.models`` (which imports this module at its end, so they register with
 the messaging app), like the audience's models.
@@ -32,3 +33,27 @@ class DailyDeliveryTime(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.channel} {self.tenths / 10} s: {self.messages}"
+
+
+class ArchivedDay(models.Model):
+    """A day whose message log the archive has started to delete: its message rollups are final.
+
+    The archive rebuilds a day's rollups once, while every row of it is still there, and marks
+    the day here in the same transaction. From then on the rollup refresh leaves that day's
+    message counts alone, so neither a half-archived day (a run stopped between batches) nor
+    an emptied one (a retention shorter than the settling days) is counted again from what is
+    left. ``restored_at`` is set by ``restore_archive``: the retention schedule does not delete
+    a day someone brought back on purpose (``archive_messages`` still does).
+    """
+
+    day = models.DateField(unique=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    restored_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "archived day"
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} archived"

@@ -16,7 +16,9 @@ Other apps add their own daily rollups to the same refresh with ``rollup_registe
 do, from their AppConfig.ready), so one schedule and one backfill keep every rollup, and
 messaging needs to know nothing of them.
 
-Archiving deletes old rows but never their rollups, so the report keeps its history.
+Archiving deletes old rows but never their rollups, so the report keeps its history: it rebuilds
+a day one last time before deleting any of it, and from then on the refresh leaves that day's
+message counts alone (``ArchivedDay``).
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Min, Su
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from messaging.models import DailyDeliveryTime, DailyMessageCount, MessageStatus, OutboundMessage
+from messaging.history.locks import day_lock
+from messaging.models import ArchivedDay, DailyDeliveryTime, DailyMessageCount, MessageStatus, OutboundMessage
 
 LIVE_DAYS = 1  # today is always counted live; yesterday is at most one refresh (5 minutes) old
 SETTLING_DAYS = 4  # rebuilt at every refresh; older days are left as rolled up
@@ -108,26 +111,52 @@ def _live_delivery(start: datetime, end: datetime) -> dict[tuple[date, str], dic
 
 @transaction.atomic
 def rollup_days_rebuild(*, days: Iterable[date], now: datetime | None = None) -> int:
-    """Count each of ``days`` again from the message log and replace its rollup rows."""
+    """Count each of ``days`` again from the message log and replace its rollup rows.
+
+    Each day is locked first (in date order, so two rebuilds never wait on each other in a
+    circle): a rebuild that starts while another one of the same day is still open waits for
+    its commit and then replaces its rows, where both used to insert and one failed on the
+    unique key. A day the archive has started on keeps its message rollups as they are (see
+    ``ArchivedDay``); the other apps' rollups are rebuilt as usual.
+    """
     now = now or timezone.now()
-    written = 0
-    for day in sorted(set(days)):
-        counts = _live(*day_bounds(day))
-        DailyMessageCount.objects.filter(day=day).delete()
-        DailyMessageCount.objects.bulk_create(
-            [DailyMessageCount(day=day, channel=DONE, status=DONE, messages=0, refreshed_at=now)]
-            + [DailyMessageCount(day=day, channel=c.channel, status=c.status, messages=c.messages, spend=c.spend,
-                                 refreshed_at=now) for c in counts])
-        DailyDeliveryTime.objects.filter(day=day).delete()
-        DailyDeliveryTime.objects.bulk_create(
-            [DailyDeliveryTime(day=day, channel=DONE, refreshed_at=now)]
-            + [DailyDeliveryTime(day=day, channel=channel, tenths=tenths, messages=n, refreshed_at=now)
-               for (_, channel), buckets in _live_delivery(*day_bounds(day)).items()
-               for tenths, n in buckets.items()])
+    days = sorted(set(days))
+    for day in days:
+        day_lock(day)
+    final = set(ArchivedDay.objects.filter(day__in=days).values_list("day", flat=True))
+    for day in days:
+        if day not in final:
+            _message_rollups_rebuild(day, now)
         for rollup in _ROLLUPS.values():
             rollup.rebuild(day, now)
-        written += 1
-    return written
+    return len(days)
+
+
+def _message_rollups_rebuild(day: date, now: datetime) -> None:
+    counts = _live(*day_bounds(day))
+    DailyMessageCount.objects.filter(day=day).delete()
+    DailyMessageCount.objects.bulk_create(
+        [DailyMessageCount(day=day, channel=DONE, status=DONE, messages=0, refreshed_at=now)]
+        + [DailyMessageCount(day=day, channel=c.channel, status=c.status, messages=c.messages, spend=c.spend,
+                             refreshed_at=now) for c in counts])
+    DailyDeliveryTime.objects.filter(day=day).delete()
+    DailyDeliveryTime.objects.bulk_create(
+        [DailyDeliveryTime(day=day, channel=DONE, refreshed_at=now)]
+        + [DailyDeliveryTime(day=day, channel=channel, tenths=tenths, messages=n, refreshed_at=now)
+           for (_, channel), buckets in _live_delivery(*day_bounds(day)).items()
+           for tenths, n in buckets.items()])
+
+
+@transaction.atomic
+def rollup_day_finalize(*, day: date, now: datetime | None = None) -> bool:
+    """Rebuild ``day``'s rollups one last time and mark them final, before the archive deletes any
+    of its rows; False when they already were (a later run of the same day, or a restored day)."""
+    day_lock(day)
+    if ArchivedDay.objects.filter(day=day).exists():
+        return False
+    rollup_days_rebuild(days=[day], now=now)
+    ArchivedDay.objects.create(day=day, started_at=now or timezone.now())
+    return True
 
 
 def rollup_missing_days(*, today: date, limit: int | None = None) -> list[date]:

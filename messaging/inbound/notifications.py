@@ -12,9 +12,7 @@ The simulator (``messaging.simulator.events``) puts AWS-shaped messages through
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 import sys
 import traceback
 from dataclasses import dataclass
@@ -22,25 +20,25 @@ from datetime import timedelta
 
 import requests
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from messaging.audience.s3_drop import s3_event_act
 from messaging.events.apply import delivery_event_apply
-from messaging.events.aws import classify, parse_provider_message, parse_whatsapp_messages
+from messaging.events.aws import parse_provider_message, parse_whatsapp_messages
 from messaging.inbound.ingest_pg import event_notification_receive, fast_path_applies
-from messaging.inbound.router import inbound_sms_receive
+from messaging.inbound.router import inbound_sms_create, inbound_sms_receive, inbound_sms_route
+from messaging.inbound.sns_message import decode_message, notification_kind
 from messaging.inbound.sns_storage import envelope_for_storage, envelope_from_storage
 from messaging.inbound.sns_verify import (
     SUBSCRIPTION_CONFIRMATION,
-    UNSUBSCRIBE_CONFIRMATION,
     SnsRejected,
     check_subscribe_url,
     topic_listed,
     verify,
 )
 from messaging.models import NotificationKind, NotificationStatus, SnsNotification
-from messaging.values.storable import clean_json, clean_text
+from messaging.values.storable import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -48,64 +46,9 @@ CONFIRM_TIMEOUT_SECONDS = 5
 _EVENT_KINDS = (NotificationKind.SMS_EVENT, NotificationKind.SES_EVENT, NotificationKind.WHATSAPP_EVENT)
 
 
-# Deep enough for every AWS event shape (a WhatsApp entry is about eight levels); a Message
-# nested deeper is stored as "anything else" rather than walked.
-MAX_MESSAGE_DEPTH = 64
-# What in a Message's JSON text can decode to a NUL or a lone surrogate; text without any of it
-# (nearly all) is decoded without the cleaning walk. An escaped surrogate pair also matches
-# and is cleaned unchanged.
-_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
-# The one field AWS nests as JSON text inside the Message (messaging.events.aws.parse_whatsapp_event decodes it).
-_NESTED_JSON_FIELDS = ("whatsAppWebhookEntry",)
-
-
-def decode_message(raw: dict) -> dict | None:
-    """The notification's ``Message`` as a dict, or None when it is not a JSON object.
-
-    This is what gets acted on, so every string in it is made storable: NUL (which PostgreSQL's
-    text and jsonb refuse) is removed, so "YES\\u0000" still acknowledges, and a lone
-    surrogate (which no UTF-8 can hold) becomes U+FFFD. The stored envelope keeps the original.
-    """
-    text = raw.get("Message") if isinstance(raw, dict) else None
-    if not isinstance(text, str):
-        return None
-    try:
-        # strict=False: a bare control character inside a string is kept (and cleaned below),
-        # not a reason to treat an inbound SMS as "anything else".
-        message = json.loads(text, strict=False)
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(message, dict):
-        return None
-    if "\x00" in text or _UNSTORABLE_ESCAPE.search(text) or not text.isascii():
-        try:
-            message = clean_json(message, max_depth=MAX_MESSAGE_DEPTH)
-        except ValueError:
-            return None
-        for name in _NESTED_JSON_FIELDS:
-            if isinstance(message.get(name), str):
-                message[name] = _clean_nested_json(message[name])
-    return message
-
-
-def _clean_nested_json(text: str) -> str:
-    try:
-        return json.dumps(clean_json(json.loads(text, strict=False), max_depth=MAX_MESSAGE_DEPTH))
-    except (ValueError, RecursionError):
-        return text  # not JSON: whoever decodes it will find out; it holds no NUL any more
-
-
 def notification_envelope(notification: SnsNotification) -> dict:
     """The envelope exactly as SNS sent it (the stored row may hold an escaped copy)."""
     return envelope_from_storage(notification.raw)
-
-
-def notification_kind(message: dict | None, sns_type: str = "Notification") -> str:
-    if sns_type == SUBSCRIPTION_CONFIRMATION:
-        return NotificationKind.SUBSCRIPTION
-    if sns_type == UNSUBSCRIBE_CONFIRMATION:
-        return NotificationKind.UNSUBSCRIBE
-    return classify(message)
 
 
 def _row_fields(envelope: dict, *, kind: str | None = None, expect_outcome: bool = False) -> dict:
@@ -129,14 +72,15 @@ def _column_text(value, length: int) -> str:
     return clean_text(str(value), nul="\ufffd")[:length]
 
 
-def notification_store(*, envelope: dict) -> tuple[SnsNotification, bool]:
+def notification_store(*, envelope: dict, kind: str | None = None) -> tuple[SnsNotification, bool]:
     """Insert a verified envelope. Returns (row, created); ``created`` is False for a redelivery.
 
     The unique ``message_id`` decides: of two concurrent deliveries exactly one INSERT succeeds.
     """
     try:
         with transaction.atomic():
-            return SnsNotification.objects.create(message_id=envelope["MessageId"], **_row_fields(envelope)), True
+            return SnsNotification.objects.create(message_id=envelope["MessageId"],
+                                                  **_row_fields(envelope, kind=kind)), True
     except IntegrityError:
         return SnsNotification.objects.get(message_id=envelope["MessageId"]), False
 
@@ -151,18 +95,24 @@ def notification_receive(*, envelope: dict) -> tuple[SnsNotification, bool]:
     notification is then stored on its own as ``failed`` with the error, for the admin's re-run.
     A crash half-way leaves nothing behind, and SNS, which got no 200, delivers it again.
 
-    Inbound SMS are stored and committed before they are routed (the InboundSms row must
-    survive a handler failure as ``failed``), and confirmations are committed before the
-    SubscribeURL is fetched, because an HTTP call never runs inside a transaction.
+    An inbound SMS is stored and routed in one transaction, its routing in a savepoint so that the
+    InboundSms row survives a handler failure as ``failed`` (``_inbound_sms_receive``).
+    Confirmations are committed before the SubscribeURL is fetched, because an HTTP call never
+    runs inside a transaction.
     """
     message = decode_message(envelope)
     kind = notification_kind(message, envelope.get("Type", ""))
+    if kind == NotificationKind.INBOUND_SMS and message.get("inboundMessageId"):
+        done = _inbound_sms_receive(envelope, message)
+        if done is not None:
+            return done
     # WhatsApp messages in are routed like inbound SMS: stored and committed first.
     routed = kind == NotificationKind.WHATSAPP_EVENT and bool(parse_whatsapp_messages(message))
     if routed or (kind not in _EVENT_KINDS and kind != NotificationKind.OTHER):
-        notification, created = notification_store(envelope=envelope)
+        notification, created = notification_store(envelope=envelope, kind=kind)
         if created:
-            notification.status = notification_process(notification=notification)
+            # Acted on from what was decoded above: never decoded again from the stored copy.
+            notification.status = _process(notification, message, kind)
         return notification, created
     inserted = fast = False
     try:
@@ -187,11 +137,42 @@ def notification_receive(*, envelope: dict) -> tuple[SnsNotification, bool]:
         error = _describe_failure(envelope)
     except Exception:
         error = _describe_failure(envelope)
-    notification, created = notification_store(envelope=envelope)
+    notification, created = notification_store(envelope=envelope, kind=kind)
     if created:
         _finish(notification, NotificationStatus.FAILED, error)
         notification.status = NotificationStatus.FAILED
     return notification, created
+
+
+def _inbound_sms_receive(envelope: dict, message: dict) -> tuple[SnsNotification, bool] | None:
+    """A first delivery of an inbound SMS in one transaction and one commit: the notification (as
+    processed), the SMS, and its routing inside a savepoint. A handler that raises rolls back only
+    the savepoint; the SMS and the notification are then kept as ``failed`` with the error, for
+    the admin's re-run, as before. A crash half-way leaves nothing, and SNS delivers it again.
+
+    None when either id is already stored (a redelivery, or the same SMS in another
+    notification) or a field does not fit: the general path sorts out which, as it always has.
+    """
+    try:
+        with transaction.atomic():
+            notification = SnsNotification.objects.create(
+                message_id=envelope["MessageId"],
+                **_row_fields(envelope, kind=NotificationKind.INBOUND_SMS, expect_outcome=True))
+            inbound = inbound_sms_create(payload=message, notification=notification)
+            try:
+                inbound_sms_route(inbound=inbound, fresh=True)
+            except (OperationalError, InterfaceError):
+                raise
+            except Exception:
+                error = _describe_failure(envelope)
+                SnsNotification.objects.filter(pk=notification.pk).update(status=NotificationStatus.FAILED,
+                                                                          error=error)
+                notification.status, notification.error = NotificationStatus.FAILED, error
+        return notification, True
+    except (IntegrityError, DataError):
+        # DataError: a field too long for its column (PostgreSQL); the general path stores the
+        # notification first and records the failure on it, as it always has.
+        return None
 
 
 def sns_delivery_receive(*, body: bytes) -> tuple[int, str]:
@@ -221,46 +202,73 @@ def _describe_failure(envelope: dict) -> str:
     return f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=8)}"
 
 
-def _apply_events(notification: SnsNotification, message: dict | None) -> None:
-    for event in parse_provider_message(message):
-        delivery_event_apply(event=event, notification=notification)
-
-
 def _finish(notification: SnsNotification, status: str, error: str = "") -> None:
     SnsNotification.objects.filter(pk=notification.pk).update(
         status=status, error=error, processed_at=timezone.now())
 
 
 def notification_process(*, notification: SnsNotification) -> str:
-    """Act on a stored notification; returns its new status. A failure is recorded, not raised."""
+    """Act on a stored notification (a re-run, or one left "received"), read back from storage;
+    returns its new status. A failure is recorded, not raised."""
     message = decode_message(notification_envelope(notification))
-    kind = notification_kind(message, notification.type)
+    return _process(notification, message, notification_kind(message, notification.type))
+
+
+def _act_inbound_sms(notification: SnsNotification, message: dict) -> tuple[str, str]:
+    # Not one transaction: the inbound row must survive a handler failure (marked failed).
+    inbound_sms_receive(payload=message, notification=notification)
+    return NotificationStatus.PROCESSED, ""
+
+
+def _act_events(notification: SnsNotification, message: dict) -> tuple[str, str]:
+    with transaction.atomic():
+        for event in parse_provider_message(message):
+            delivery_event_apply(event=event, notification=notification)
+    if notification.kind == NotificationKind.WHATSAPP_EVENT:
+        for payload in parse_whatsapp_messages(message):
+            inbound_sms_receive(payload=payload, notification=notification)
+    return NotificationStatus.PROCESSED, ""
+
+
+def _act_s3(notification: SnsNotification, message: dict) -> tuple[str, str]:
+    return s3_event_act(notification=notification, message=message)  # note: why it was refused, if it was
+
+
+def _act_subscription(notification: SnsNotification, message) -> tuple[str, str]:
+    return _subscription_received(notification), ""
+
+
+def _act_recorded(notification: SnsNotification, message) -> tuple[str, str]:
+    # An unsubscribe confirmation is recorded for the admin; there is nothing to undo on our side.
+    return NotificationStatus.PROCESSED, ""
+
+
+def _act_ignored(notification: SnsNotification, message) -> tuple[str, str]:
+    return NotificationStatus.IGNORED, ""
+
+
+# What each kind of notification does, looked up once per notification (as anymail's webhook
+# base dispatches on its event type): one decode and one classify feed it.
+_ACTIONS = {
+    NotificationKind.INBOUND_SMS: _act_inbound_sms,
+    NotificationKind.SMS_EVENT: _act_events,
+    NotificationKind.SES_EVENT: _act_events,
+    NotificationKind.WHATSAPP_EVENT: _act_events,
+    NotificationKind.S3_EVENT: _act_s3,
+    NotificationKind.SUBSCRIPTION: _act_subscription,
+    NotificationKind.UNSUBSCRIBE: _act_recorded,
+}
+
+
+def _process(notification: SnsNotification, message: dict | None, kind: str) -> str:
     if kind != notification.kind:
         SnsNotification.objects.filter(pk=notification.pk).update(kind=kind)
         notification.kind = kind
     try:
-        if kind == NotificationKind.INBOUND_SMS:
-            # Not one transaction: the inbound row must survive a handler failure (marked failed).
-            inbound_sms_receive(payload=message, notification=notification)
-            status = NotificationStatus.PROCESSED
-        elif kind in _EVENT_KINDS:
-            with transaction.atomic():
-                _apply_events(notification, message)
-            for payload in parse_whatsapp_messages(message) if kind == NotificationKind.WHATSAPP_EVENT else []:
-                inbound_sms_receive(payload=payload, notification=notification)
-            status = NotificationStatus.PROCESSED
-        elif kind == NotificationKind.S3_EVENT:
-            status, note = s3_event_act(notification=notification, message=message)
-            if note:  # why it was refused (or not acted on), where the admin shows it
-                _finish(notification, status, note)
-                return status
-        elif kind == NotificationKind.SUBSCRIPTION:
-            status = _subscription_received(notification)
-        elif kind == NotificationKind.UNSUBSCRIBE:
-            # Recorded for the admin; there is nothing to undo on our side.
-            status = NotificationStatus.PROCESSED
-        else:
-            status = NotificationStatus.IGNORED
+        status, note = _ACTIONS.get(kind, _act_ignored)(notification, message)
+        if note:  # why it was refused (or not acted on), where the admin shows it
+            _finish(notification, status, note)
+            return status
     except (OperationalError, InterfaceError):
         # Not the notification's fault: it stays "received", which notifications_resume picks up
         # once the database answers again (SNS's redelivery meanwhile is a duplicate).

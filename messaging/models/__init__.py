@@ -16,7 +16,8 @@ from messaging.audience.models import (
     ImportStatus,
     WhatsAppOptOut,
 )
-from messaging.history.models import DailyDeliveryTime
+from messaging.conversations.models import Conversation
+from messaging.history.models import ArchivedDay, DailyDeliveryTime
 from messaging.models.consent import OptOut, Suppression, SuppressionReason
 from messaging.models.contacts import AllowListEntry, AllowListScope, Contact, NumberType, Tag
 from messaging.models.dispatches import AttemptRole, Dispatch, DispatchAttempt, DispatchUseCase, FallbackState
@@ -35,10 +36,11 @@ from messaging.models.owned import Channel, OwnedQuerySet, owned_by_kind, owner_
 from messaging.models.timers import Timer, TimerState
 
 __all__ = [
-    "STATUS_RANK", "AllowListEntry", "AllowListScope", "ApiKey", "ApiScope", "AttemptRole", "BulkSend",
-    "BulkSendStatus", "Channel", "Contact", "DailyDeliveryTime", "DailyMessageCount", "DeliveryEvent", "Dispatch",
-    "DispatchAttempt", "DispatchUseCase", "EventType", "FallbackState", "ImportChunk", "ImportKind", "ImportRun",
-    "ImportStatus", "InboundSms", "InboundStatus", "MessageStatus", "NotificationKind", "NotificationStatus",
-    "NumberType", "OptOut", "OutboundMessage", "OwnedQuerySet", "SenderPace", "SnsNotification", "Suppression",
-    "SuppressionReason", "Tag", "Timer", "TimerState", "WhatsAppOptOut", "owned_by_kind", "owner_fields",
+    "STATUS_RANK", "AllowListEntry", "AllowListScope", "ApiKey", "ApiScope", "ArchivedDay", "AttemptRole", "BulkSend",
+    "BulkSendStatus", "Channel", "Contact", "Conversation", "DailyDeliveryTime", "DailyMessageCount", "DeliveryEvent",
+    "Dispatch", "DispatchAttempt", "DispatchUseCase", "EventType", "FallbackState", "ImportChunk", "ImportKind",
+    "ImportRun", "ImportStatus", "InboundSms", "InboundStatus", "MessageStatus", "NotificationKind",
+    "NotificationStatus", "NumberType", "OptOut", "OutboundMessage", "OwnedQuerySet", "SenderPace", "SnsNotification",
+    "Suppression", "SuppressionReason", "Tag", "Timer", "TimerState", "WhatsAppOptOut", "owned_by_kind",
+    "owner_fields",
 ]

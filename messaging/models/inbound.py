@@ -107,6 +107,8 @@ class InboundStatus(models.TextChoices):
     RECEIVED = "received", "Received"
     HANDLED = "handled", "Handled"
     UNHANDLED = "unhandled", "No handler took it"
+    # Taken and deliberately left alone: a shift code from a number not on the allow-list.
+    IGNORED = "ignored", "Ignored"
     FAILED = "failed", "Failed"
 
 
@@ -127,6 +129,10 @@ class InboundSms(models.Model):
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     # WhatsApp messages in go through the same handlers; the answer goes back on this channel.
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.SMS)
+    # The message this one answers (messaging.inbound.context): its owner had the first say, and
+    # a reply to a campaign or a bulk send is counted there through this link.
+    answers = models.ForeignKey(OutboundMessage, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="replies")
 
     class Meta:
         verbose_name = "inbound SMS"

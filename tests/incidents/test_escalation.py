@@ -182,8 +182,16 @@ class TestReplies:
         assert refreshed(incident).status == IncidentStatus.ACKNOWLEDGED
         assert inbound.handled_by == HANDLER
 
-    def test_several_open_incidents_and_no_reference_asks_which_instead_of_guessing(self, people):
+    def test_a_bare_yes_answers_the_latest_page_within_the_reply_window(self, people):
         a, b = open_for(people, ANA), open_for(people, ANA)
+        inbound = reply(ANA, "YES")  # no previousPublishedMessageId: the latest SMS to Ana is b's page
+        assert inbound.answers == OutboundMessage.objects.filter(recipient=ANA, owner_id=b.pk).earliest("id")
+        assert refreshed(b).status == IncidentStatus.ACKNOWLEDGED
+        assert refreshed(a).status == IncidentStatus.NOT_ACKNOWLEDGED
+
+    def test_several_open_incidents_and_no_reference_asks_which_instead_of_guessing(self, people, settings):
+        a, b = open_for(people, ANA), open_for(people, ANA)
+        settings.REPLY_WINDOW_HOURS = 0  # the pages are outside the window: the YES answers no message
         inbound = reply(ANA, "YES")
         assert inbound.reply == f"You have 2 open incidents. Reply YES {a.pk} or YES {b.pk}."
         assert "ambiguous" in inbound.outcome
@@ -201,20 +209,27 @@ class TestReplies:
         assert refreshed(old).status == IncidentStatus.NOT_ACKNOWLEDGED
         assert "open incidents" not in inbound.reply
 
-    def test_a_stranger_changes_nothing_gets_no_answer_and_the_row_says_why(self, people):
+    def test_someone_not_paged_changes_nothing_and_a_reference_is_answered_with_what_they_are_paged_for(
+            self, people):
         incident = open_for(people, ANA, BEN)
-        for who, text in [(STRANGER, "YES"), (STRANGER, f"YES {incident.pk}"), (BEN, f"YES {incident.pk}"),
-                          (BEN, "NO")]:
+        for who, text in [(STRANGER, "YES"), (BEN, "NO")]:
             inbound = reply(who, text)
             assert inbound.handled_by == HANDLER and inbound.reply == ""
             assert "not paged" in inbound.outcome
+        for who in (STRANGER, BEN):
+            inbound = reply(who, f"YES {incident.pk}")
+            assert inbound.handled_by == HANDLER and "not paged" in inbound.outcome
+            assert inbound.reply == (f"You were not paged for #{incident.pk}, so nothing changed. "
+                                     "You are not paged for any open incident.")
         assert refreshed(incident).status == IncidentStatus.NOT_ACKNOWLEDGED
         assert refreshed(incident).level == 1
-        assert sms_to(STRANGER) == []
+        assert sms_to(STRANGER) == [inbound.reply]
 
-    def test_other_messages_pass_to_the_next_handler(self, people):
+    def test_other_messages_pass_to_the_next_handler(self, people, settings):
         open_for(people, ANA)
-        for text in ["hello", "REQUEST", "SHIFT42"]:
+        assert reply(ANA, "REQUEST").handled_by != HANDLER  # a command, whatever it answers
+        settings.REPLY_WINDOW_HOURS = 0  # text that answers no page is not the incidents'
+        for text in ["SHIFT42", "hello"]:
             assert reply(ANA, text).handled_by != HANDLER
 
     def test_no_escalates_at_once_and_the_old_timer_is_cancelled(self, people):

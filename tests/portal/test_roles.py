@@ -92,3 +92,12 @@ def test_an_analyst_reads_every_history_page_but_cannot_add_or_change_through_th
     assert {("messaging", "view_dailydeliverytime"), ("incidents", "view_dailyincidentcount"),
             ("incidents", "view_dailyacktime")} <= set(_perms(ANALYST))
     assert not any(code.startswith(("add_", "change_", "delete_")) for _, code in _perms(ANALYST))
+
+
+def test_dispatchers_read_and_answer_conversations_analysts_read_shift_managers_answer_shift_threads():
+    dispatcher, manager, analyst = _perms(DISPATCHER), _perms(SHIFT_MANAGER), _perms(ANALYST)
+    assert {("messaging", "view_conversation"), ("messaging", "reply_conversation")} <= dispatcher
+    assert ("messaging", "view_conversation") in analyst
+    assert not {("messaging", "reply_conversation"), ("messaging", "shiftreply_conversation")} & analyst
+    # A shift manager's only conversation right: the threads about shifts (not every thread).
+    assert {code for app, code in manager if code.endswith("_conversation")} == {"shiftreply_conversation"}

@@ -52,7 +52,8 @@ def test_a_campaign_sends_once_and_opted_out_contacts_are_suppressed(employees, 
     phones = employees(4)
     optout_record(phone=phones[0], keyword="STOP", source="keyword")
     tag = Tag.objects.get(name="overtime")
-    assert services.campaign_audience_size(tag=tag) == {"contacts": 4, "opted_out": 1, "will_receive": 3}
+    assert services.campaign_audience_size(tag=tag) == {"contacts": 4, "opted_out": 1, "will_receive": 3,
+                                                          "not_allowed": 0}
     campaign = services.campaign_create(name="Once", tag=tag)
 
     assert send(campaign) == 4

@@ -70,7 +70,7 @@ def test_booking_your_own_shift_again_does_not_say_taken(employees, shifts):
     assert "already booked shift XYZ1234" in replies_to(ana)[-1]
 
 
-@pytest.mark.parametrize("body", ["QQQ0000", "hello there", "", "   "])
+@pytest.mark.parametrize("body", ["QQQ0000", "", "   "])
 def test_an_unknown_code_gets_the_samples_answer(employees, shifts, body):
     [ana] = employees(1)
     sms_in(ana, body)
@@ -184,7 +184,7 @@ def test_numbers_not_on_the_allow_list_get_silence_and_change_nothing(db, shifts
     stranger = "+14255550999"
     for body in ("XYZ1234", "REQUEST", "AGENT", "nonsense"):
         inbound = sms_in(stranger, body)
-        assert inbound.status == InboundStatus.HANDLED
+        assert inbound.status == InboundStatus.IGNORED
         assert inbound.outcome == "sender not on the shifts allow-list; ignored"
         assert inbound.reply == ""
     assert not OutboundMessage.objects.filter(recipient=stranger).exists()

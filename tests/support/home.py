@@ -17,10 +17,10 @@ from portal.roles import ANALYST, DISPATCHER, SHIFT_MANAGER
 LA = zoneinfo.ZoneInfo("America/Los_Angeles")
 H = timedelta(hours=1)
 # The panels' element ids, and which each role's group can reach.
-PANELS = {"home-incidents", "home-alerts", "oncall-now", "home-failed", "portal-tools"}
+PANELS = {"home-incidents", "home-alerts", "oncall-now", "home-conversations", "home-failed", "portal-tools"}
 SEEN_BY = {
     DISPATCHER: PANELS,
-    SHIFT_MANAGER: {"oncall-now", "home-failed", "portal-tools"},
+    SHIFT_MANAGER: {"oncall-now", "home-conversations", "home-failed", "portal-tools"},
     ANALYST: PANELS,
 }
 

@@ -1,4 +1,5 @@
-"""Archive the message log (and its events, inbound SMS, SNS notifications) before a day, by hand."""
+"""Archive the message log (with its events and dispatch attempts, inbound messages, SNS notifications)
+before a day, by hand: to the end, and days restored by hand included."""
 
 from datetime import date
 

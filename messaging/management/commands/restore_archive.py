@@ -1,4 +1,5 @@
-"""Load one archived day back into the database (rows already there are left alone)."""
+"""Load one archived day back into the database, with the pointers other rows held to it (rows
+already there are left alone, so it can run again)."""
 
 from datetime import date
 
@@ -8,7 +9,8 @@ from messaging.history.archive import archive_restore
 
 
 class Command(BaseCommand):
-    help = "Restore DAY (YYYY-MM-DD) of the message log, its events, inbound SMS and SNS notifications."
+    help = ("Restore DAY (YYYY-MM-DD) of the message log with its delivery events and dispatch attempts, inbound "
+            "messages and SNS notifications, and put back the timeline entries' and other rows' links to them.")
 
     def add_arguments(self, parser):
         parser.add_argument("day")

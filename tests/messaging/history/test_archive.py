@@ -1,5 +1,6 @@
 """Retention: old rows go to gzipped JSON Lines (S3 or a folder), are checked, then deleted; a
-worker killed mid-archive loses nothing; a day can be restored; the report keeps its history."""
+worker killed mid-archive loses nothing; a day can be restored (from files of every version);
+the report keeps its history; a scheduled run works in short runs that carry on."""
 
 from __future__ import annotations
 
@@ -20,8 +21,23 @@ from django.utils import timezone
 from django_q.models import Schedule
 from moto import mock_aws
 
-from messaging.history.archive import LocalStore, S3Store, history_archive_run, messages_archive
-from messaging.models import DeliveryEvent, InboundSms, OutboundMessage, SnsNotification
+from messaging.history.archive import (
+    LocalStore,
+    S3Store,
+    archive_restore,
+    history_archive_run,
+    messages_archive,
+)
+from messaging.history.archive import archiving as archiving_module
+from messaging.history.archive.store import rows_encode
+from messaging.models import (
+    ArchivedDay,
+    DailyMessageCount,
+    DeliveryEvent,
+    InboundSms,
+    OutboundMessage,
+    SnsNotification,
+)
 from messaging.reports import delivery_report
 from tests.support.qcluster import ROOT, database_url
 
@@ -49,9 +65,14 @@ def read(store, key) -> list[dict]:
     return [json.loads(line) for line in gzip.decompress(data).decode().splitlines()] if data else []
 
 
+def read_day(store, table: str, day) -> list[dict]:
+    """Every row of ``table`` archived for ``day``, from all of its batch files."""
+    return [row for key in store.keys(f"{table}/{day}/") for row in read(store, key)]
+
+
 @pytest.mark.django_db
 @mock_aws
-def test_old_days_go_to_s3_one_file_per_day_and_table_and_leave_the_database(settings):
+def test_old_days_go_to_s3_one_folder_per_day_and_table_and_leave_the_database(settings):
     settings.ARCHIVE_S3_BUCKET, settings.ARCHIVE_S3_PREFIX = BUCKET, "site-a/"
     boto3.client("s3", region_name=settings.AWS_REGION).create_bucket(Bucket=BUCKET)
     old = old_traffic(40)
@@ -63,15 +84,21 @@ def test_old_days_go_to_s3_one_file_per_day_and_table_and_leave_the_database(set
     assert totals == {"deliveryevent": 3, "outboundmessage": 3, "inboundsms": 1, "snsnotification": 1}
     day = timezone.localdate(old[0].created_at).isoformat()
     keys = sorted(o["Key"] for o in boto3.client("s3").list_objects_v2(Bucket=BUCKET)["Contents"])
-    assert keys == [f"site-a/{t}/{day}.jsonl.gz" for t in ("deliveryevent", "inboundsms", "outboundmessage",
-                                                           "snsnotification")]
-    archived = read(S3Store(BUCKET, "site-a/"), f"outboundmessage/{day}.jsonl.gz")
+    first = {"deliveryevent": old[0].pk, "outboundmessage": old[0].pk,
+             "inboundsms": InboundSms.objects.order_by("pk").first().pk - 1,
+             "snsnotification": SnsNotification.objects.order_by("pk").first().pk - 1}
+    assert keys == [f"site-a/{t}/{day}/{first[t]:012d}.jsonl.gz" for t in sorted(first)]
+    archived = read_day(S3Store(BUCKET, "site-a/"), "outboundmessage", day)
     assert [r["id"] for r in archived] == [m.pk for m in old] and archived[0]["body"] == "=cmd 0"
     assert not OutboundMessage.objects.filter(pk__in=[m.pk for m in old]).exists()
     assert OutboundMessage.objects.filter(pk__in=[m.pk for m in recent]).count() == 3
     assert DeliveryEvent.objects.count() == 3 and InboundSms.objects.count() == 1
     # The report still counts the archived day, from its rollup.
     assert delivery_report(days=90).daily == report_before.daily
+    # And the day comes back from the bucket.
+    assert archive_restore(day=timezone.localdate(old[0].created_at))["outboundmessage"] == 3
+    assert list(OutboundMessage.objects.filter(pk__in=[m.pk for m in old]).values_list("body", flat=True)
+                .order_by("pk")) == ["=cmd 0", "=cmd 1", "=cmd 2"]
 
 
 @pytest.mark.django_db
@@ -81,7 +108,7 @@ def test_a_day_is_restored_from_a_local_folder(settings, tmp_path):
     call_command("archive_messages", "--before", (timezone.localdate() - timedelta(days=30)).isoformat())
     assert not OutboundMessage.objects.exists()
     day = timezone.localdate(old[0].created_at)
-    assert (tmp_path / settings.ARCHIVE_S3_PREFIX / "outboundmessage" / f"{day}.jsonl.gz").exists()
+    assert list((tmp_path / settings.ARCHIVE_S3_PREFIX / "outboundmessage" / f"{day}").glob("*.jsonl.gz"))
 
     call_command("restore_archive", day.isoformat())
 
@@ -94,9 +121,10 @@ def test_a_day_is_restored_from_a_local_folder(settings, tmp_path):
 
 
 @pytest.mark.django_db
-def test_retention_is_a_daily_schedule_that_does_nothing_until_set(settings, tmp_path):
+def test_retention_is_a_schedule_every_five_minutes_that_does_nothing_until_set(settings, tmp_path):
     settings.ARCHIVE_DIR = str(tmp_path)
-    assert Schedule.objects.get(func="messaging.tasks.history_archive_run").schedule_type == Schedule.DAILY
+    schedule = Schedule.objects.get(func="messaging.tasks.history_archive_run")
+    assert (schedule.schedule_type, schedule.minutes) == (Schedule.MINUTES, 5)
     old_traffic(40)
     settings.MESSAGE_RETENTION_DAYS = 0
     assert history_archive_run() == {} and OutboundMessage.objects.count() == 3
@@ -125,10 +153,88 @@ def test_a_worker_killed_mid_archive_loses_no_row_and_the_next_run_finishes(sett
     left = set(OutboundMessage.objects.values_list("id", flat=True))
     store = LocalStore(Path(tmp_path) / settings.ARCHIVE_S3_PREFIX)
     day = timezone.localdate(OutboundMessage.objects.order_by("id").first().created_at)
-    archived = {r["id"] for r in read(store, f"outboundmessage/{day}.jsonl.gz")}
+    archived = {r["id"] for r in read_day(store, "outboundmessage", day)}
     assert left and left != ids  # killed in the middle
     assert left | archived == ids  # every row is still in the database or in the checked file
 
     messages_archive(before=timezone.localdate() - timedelta(days=30))
     assert not OutboundMessage.objects.exists()
-    assert {r["id"] for r in read(store, f"outboundmessage/{day}.jsonl.gz")} == ids
+    assert {r["id"] for r in read_day(store, "outboundmessage", day)} == ids
+
+
+@pytest.mark.django_db
+def test_a_day_archived_before_batches_existed_still_restores(settings, tmp_path):
+    """Files of the first version: one per day and table, ``<table>/<day>.jsonl.gz``."""
+    settings.ARCHIVE_S3_BUCKET, settings.ARCHIVE_DIR = "", str(tmp_path)
+    old = old_traffic(40)
+    day = timezone.localdate(old[0].created_at)
+    store = LocalStore(tmp_path / settings.ARCHIVE_S3_PREFIX)
+    tables = {"outboundmessage": OutboundMessage, "deliveryevent": DeliveryEvent, "inboundsms": InboundSms,
+              "snsnotification": SnsNotification}
+    before = {name: list(model.objects.order_by("pk").values()) for name, model in tables.items()}
+    for name, rows in before.items():
+        store.put(f"{name}/{day}.jsonl.gz", rows_encode(rows))
+    for model in tables.values():
+        model.objects.all().delete()
+
+    restored = archive_restore(day=day)
+
+    assert {name: restored[name] for name in tables} == {"outboundmessage": 3, "deliveryevent": 3,
+                                                         "inboundsms": 1, "snsnotification": 1}
+    assert {name: list(model.objects.order_by("pk").values()) for name, model in tables.items()} == before
+
+
+@pytest.mark.django_db
+def test_a_scheduled_run_stops_after_its_time_and_queues_the_next_which_carries_on(settings, tmp_path,
+                                                                                 monkeypatch):
+    settings.ARCHIVE_S3_BUCKET, settings.ARCHIVE_DIR, settings.ARCHIVE_BATCH_SIZE = "", str(tmp_path), 2
+    settings.MESSAGE_RETENTION_DAYS = 30
+    old_traffic(40, n=5)
+    old_traffic(41, n=5)
+    queued = []
+    monkeypatch.setattr(archiving_module, "enqueue", lambda func, **kw: queued.append((func, kw)))
+    monkeypatch.setattr(archiving_module, "ARCHIVE_RUN_SECONDS", 1e-9)  # one batch, then out of time
+
+    runs = 0
+    while OutboundMessage.objects.exists() or InboundSms.objects.exists() or SnsNotification.objects.exists():
+        queued.clear()
+        history_archive_run()
+        runs += 1
+        assert [func for func, _ in queued] == ["messaging.tasks.history_archive_run"]
+        assert runs < 30
+
+    assert runs == 2 * (3 + 1 + 1)  # per day: messages in three batches of up to two, inbound, notifications
+    queued.clear()
+    assert history_archive_run() == {} and queued == []  # done: nothing to do, nothing queued
+    assert DailyMessageCount.objects.filter(channel="sms").values_list("messages", flat=True).count() == 2
+    assert sorted(DailyMessageCount.objects.filter(channel="sms").values_list("messages", flat=True)) == [5, 5]
+
+
+@pytest.mark.django_db
+def test_a_half_archived_day_keeps_its_whole_count_and_the_refresh_does_not_recount_it(settings, tmp_path):
+    settings.ARCHIVE_S3_BUCKET, settings.ARCHIVE_DIR = "", str(tmp_path)
+    old = old_traffic(2, n=4)  # inside the refresh's settling days
+    day = timezone.localdate(old[0].created_at)
+    from messaging.history.archive import batch_archive
+    from messaging.history.archive.plan import UNITS
+    from messaging.history.rollups import history_rollup_refresh, rollup_day_finalize
+
+    rollup_day_finalize(day=day)
+    batch_archive(unit=UNITS[0], day=day, store=LocalStore(tmp_path), batch_size=2)  # then the run stopped
+    assert OutboundMessage.objects.count() == 2
+    history_rollup_refresh()
+    assert DailyMessageCount.objects.get(day=day, channel="sms").messages == 4
+
+
+@pytest.mark.django_db
+def test_the_schedule_leaves_a_restored_day_alone_and_the_command_archives_it_again(settings, tmp_path):
+    settings.ARCHIVE_S3_BUCKET, settings.ARCHIVE_DIR, settings.MESSAGE_RETENTION_DAYS = "", str(tmp_path), 30
+    old = old_traffic(40)
+    history_archive_run()
+    day = timezone.localdate(old[0].created_at)
+    archive_restore(day=day)
+    assert OutboundMessage.objects.count() == 3
+
+    assert history_archive_run() == {} and OutboundMessage.objects.count() == 3
+    assert messages_archive(before=timezone.localdate() - timedelta(days=30))["outboundmessage"] == 3
+    assert ArchivedDay.objects.get(day=day).restored_at is None

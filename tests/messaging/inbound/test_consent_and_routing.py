@@ -54,8 +54,8 @@ def test_the_documented_inbound_sms_is_stored_with_every_field(post_sns):
         "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
     assert row.notification.message_id == envelope["MessageId"]
     assert row.raw == INBOUND_TWO_WAY_SMS
-    # The sender is on no allow-list: the shift handler records why and answers nothing.
-    assert (row.status, row.handled_by, row.reply) == (InboundStatus.HANDLED, "shifts.inbound.shift_command_handler",
+    # The sender is on no allow-list: the shift handler records why, ignores it, and answers nothing.
+    assert (row.status, row.handled_by, row.reply) == (InboundStatus.IGNORED, "shifts.inbound.shift_command_handler",
                                                        "")
     assert "allow-list" in row.outcome
 

@@ -255,7 +255,7 @@ def test_a_stored_nul_notification_can_be_rerun_from_storage(post_sns, locmem, m
     def broken(**kwargs):
         raise RuntimeError("handler bug")
 
-    monkeypatch.setattr(notifications, "inbound_sms_receive", broken)
+    monkeypatch.setattr(notifications, "inbound_sms_route", broken)  # the first delivery routes in one go
     post_sns.message(INBOUND_TWO_WAY_SMS | {"messageBody": "HELP\x00"})
     n = SnsNotification.objects.get()
     assert n.status == NotificationStatus.FAILED

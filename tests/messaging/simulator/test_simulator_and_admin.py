@@ -160,3 +160,13 @@ def test_admin_confirm_subscription_action(admin_client, monkeypatch):
     assert fetched == [n.subscribe_url]
     n.refresh_from_db()
     assert n.confirmed_at is not None and n.status == NotificationStatus.PROCESSED
+
+
+def test_a_shift_code_from_a_number_not_on_the_allow_list_shows_as_ignored_with_the_reason(
+        admin_client, django_capture_on_commit_callbacks):
+    r = post(admin_client, "/simulator/api/reply/", {"phone": "+12065550177", "body": "XYZ1234"},
+             django_capture_on_commit_callbacks)
+    assert r.json()["status"] == "ignored"
+    [message] = admin_client.get("/simulator/api/conversation/", {"phone": "+12065550177"}).json()["messages"]
+    assert (message["status"], message["outcome"]) == ("ignored", "sender not on the shifts allow-list; ignored")
+    assert ".badge.ignored" in admin_client.get("/simulator/").content.decode()

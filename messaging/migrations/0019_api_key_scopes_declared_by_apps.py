@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('messaging', '0016_merge_import_leases'),
+        ('messaging', '0018_merge_archived_day'),
     ]
 
     operations = [
