@@ -214,6 +214,9 @@ def _join_storm(alert: Alert, incident: Incident, policy: EscalationPolicy, pars
 def _resolve(alert: Alert, policy_id: int, parsed: ParsedAlert) -> AlertOutcome:
     group = _open_group(policy_id=policy_id, dedup_key=parsed.dedup_key) if parsed.dedup_key else None
     if group is None:
+        # No group to vouch for the policy (an open one points at it): the 400 a firing alert gets.
+        if not EscalationPolicy.objects.filter(pk=policy_id).exists():
+            raise ValidationError({"policy": [f"No escalation policy has the id {policy_id}."]})
         _record(alert, incident_id=None, outcome="Resolved, but no incident was open for this key.")
         return AlertOutcome(incident_id=None)
     AlertGroup.objects.filter(pk=group.pk).update(is_open=False, firing=0, last_alert_at=timezone.now())

@@ -18,7 +18,7 @@ Every provider failure comes out as a ``TransientError`` or a ``PermanentError``
 parameters (message bodies left out), the AWS request id and the AWS error code and message.
 Transports never touch the database.
 
-Settings (all optional; their defaults are in ``portal/settings.py``):
+Settings (all optional; their defaults are in ``portal/settings/``):
 
 - ``AWS_REGION`` ("us-east-1"), ``AWS_CONNECT_TIMEOUT`` (5 s), ``AWS_READ_TIMEOUT`` (8 s, under the 15 s task timeout)
 - SMS: ``SMS_ORIGINATION_IDENTITY``, ``SMS_CONFIGURATION_SET``, ``SMS_MESSAGE_TYPE``
