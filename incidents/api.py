@@ -25,7 +25,7 @@ from incidents.services import (
     incident_resolve,
 )
 from incidents.snapshots import snapshot_phones
-from messaging.api.serializers import E164Field
+from messaging.api.fields import E164Field
 from messaging.values import limits
 from oncall.models import Schedule
 

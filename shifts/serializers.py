@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from messaging.api.serializers import E164Field
+from messaging.api.fields import E164Field
 from messaging.models import AllowListScope, Tag
 from messaging.values import limits
 from messaging.values.instants import InstantField

@@ -26,10 +26,10 @@ from rest_framework.permissions import BasePermission
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from messaging.api.client_ip import client_ip
 from messaging.api.keys import api_key_authenticate, api_key_has_scope
 from messaging.api.scopes import api_scope_names
 from messaging.models import ApiKey
-from portal.client_ip import client_ip
 
 
 class _SettingsRateThrottle(SimpleRateThrottle):

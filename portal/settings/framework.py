@@ -174,10 +174,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_COOLOFF_TIME = timedelta(minutes=env.float("AXES_COOLOFF_MINUTES", default=15))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
-# The address is portal.client_ip's: REMOTE_ADDR, or X-Forwarded-For only as far as
+# The address is messaging.api.client_ip's: REMOTE_ADDR, or X-Forwarded-For only as far as
 # TRUSTED_PROXY_COUNT (below) says proxies wrote it. Without that, behind a proxy every user
 # would share the proxy's address and anyone could lock the real user out.
-AXES_CLIENT_IP_CALLABLE = "portal.client_ip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "messaging.api.client_ip.client_ip"
 
 # --- Security ---
 
@@ -203,7 +203,7 @@ def _proxy_ssl_header(value: str):
 SECURE_PROXY_SSL_HEADER = _proxy_ssl_header(env.str("SECURE_PROXY_SSL_HEADER", default=""))
 # How many proxies stand in front and append to X-Forwarded-For. 0: the header is ignored (any
 # client can send it) and the client is the connection's address. The admin lockout and the API
-# throttles read the client through portal.client_ip. API_TRUSTED_PROXIES is its older name.
+# throttles read the client through messaging.api.client_ip. API_TRUSTED_PROXIES is its older name.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=env.int("API_TRUSTED_PROXIES", default=0))
 if TRUSTED_PROXY_COUNT < 0:
     raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT={TRUSTED_PROXY_COUNT}: give 0 or the number of proxies.")
@@ -238,7 +238,7 @@ REST_FRAMEWORK = {
         "api_key": env.str("API_RATE_PER_KEY", default="3000/min") or None,
         "api_failed_auth": env.str("API_RATE_FAILED_AUTH", default="20/min") or None,
     },
-    # DRF's own reading of X-Forwarded-For; the portal's throttles use portal.client_ip, and this
+    # DRF's own reading of X-Forwarded-For; the portal's throttles use messaging.api.client_ip, and this
     # is kept equal to it for any DRF throttle class used as is.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }

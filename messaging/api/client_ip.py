@@ -9,6 +9,7 @@ the N-th entry from the right; entries further left were written by the client a
 
 One function, used by django-axes (``AXES_CLIENT_IP_CALLABLE``) and the API throttles
 (messaging.api.auth), so that the lockout and the throttles always agree on who a client is.
+It lives below both (messaging may not import the portal); a leaf, it reads only settings.
 """
 
 from __future__ import annotations
