@@ -112,6 +112,9 @@ UNHANDLED_REPLY_TEXT = env.str(
     "UNHANDLED_REPLY_TEXT",
     default="We got your message and a person will read it. Reply HELP for help, STOP to opt out.",
 )
+# Other apps' daily rollups, rebuilt by messaging's history refresh with its own (a
+# messaging.history.rollups.Rollup each): the report reads a year of them in a few hundred rows.
+HISTORY_ROLLUPS = ["incidents.rollups.INCIDENT_ROLLUP"]
 # Other apps hear about delivery outcomes through these hooks (called with a DeliveryEvent).
 DELIVERY_OUTCOME_HOOKS = env.list("DELIVERY_OUTCOME_HOOKS", default=[
     "messaging.omnichannel.services.dispatch_on_delivery_outcome",  # omnichannel fallback
