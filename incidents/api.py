@@ -26,6 +26,7 @@ from incidents.services import (
 )
 from incidents.snapshots import snapshot_phones
 from messaging.api.fields import E164Field
+from messaging.models import Channel
 from messaging.values import limits
 from oncall.models import Schedule
 
@@ -98,7 +99,7 @@ class IncidentSerializer(serializers.Serializer):
             "timeline": [
                 {"at": e.at, "event": e.kind,
                  "contact": e.contact.phone if e.contact else (
-                     e.message.recipient if e.message and e.message.channel in ("sms", "voice") else None),
+                     e.message.recipient if e.message and e.message.channel in (Channel.SMS, Channel.VOICE) else None),
                  "level": e.level, "note": e.note, "message_id": e.message_id, "inbound_id": e.inbound_id}
                 for e in events
             ],

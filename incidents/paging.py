@@ -26,7 +26,7 @@ from incidents.snapshots import (
     snapshot_level,
 )
 from messaging.audience.number_types import number_is_landline
-from messaging.models import Contact, InboundSms, MessageStatus, OutboundMessage
+from messaging.models import Channel, Contact, InboundSms, MessageStatus, OutboundMessage
 from messaging.outbound.send import message_send
 from oncall.selectors import oncall_at
 
@@ -51,10 +51,10 @@ def timeline_event(incident: Incident, kind: str, *, contact_id: int | None = No
 def page_send(incident: Incident, *, channel: str, contact: SnapshotContact, body: str, kind: str, note: str = "",
               subject: str = "") -> OutboundMessage | None:
     """Send to one snapshot contact and put it on the timeline; an opt-out becomes ``skipped``."""
-    recipient = contact.email if channel == "email" else contact.phone
+    recipient = contact.email if channel == Channel.EMAIL else contact.phone
     try:
         msg = message_send(channel=channel, recipient=recipient or "", body=body, subject=subject, owner=incident,
-                           options=SMS_OPTIONS if channel == "sms" else None)
+                           options=SMS_OPTIONS if channel == Channel.SMS else None)
     except ValidationError as exc:
         timeline_event(incident, EventKind.SKIPPED, contact_id=contact.id, note=f"{channel}: {'; '.join(exc.messages)}")
         return None
@@ -104,14 +104,15 @@ def level_page(incident: Incident, *, reminder: bool, note: str = "", opening: b
             continue
         source = level_oncall_note(incident=incident, contact=contact)
         if number_is_landline(contact.phone or ""):  # no SMS reaches a fixed line: call it instead
-            if page_send(incident, channel="voice", contact=contact, body=texts.incident_voice_text(incident=incident),
-                         kind=kind, note="; ".join(n for n in (source, "landline: a call instead of SMS") if n)):
+            if page_send(incident, channel=Channel.VOICE, contact=contact,
+                         body=texts.incident_voice_text(incident=incident), kind=kind,
+                         note="; ".join(n for n in (source, "landline: a call instead of SMS") if n)):
                 reached += 1
             continue
-        if page_send(incident, channel="sms", contact=contact, body=body, kind=kind,
+        if page_send(incident, channel=Channel.SMS, contact=contact, body=body, kind=kind,
                      note="; ".join(n for n in (source, note) if n)):
             reached += 1
             if level.voice and not reminder:
-                page_send(incident, channel="voice", contact=contact, body=texts.incident_voice_text(incident=incident),
-                          kind=kind, note="voice call")
+                page_send(incident, channel=Channel.VOICE, contact=contact,
+                          body=texts.incident_voice_text(incident=incident), kind=kind, note="voice call")
     return reached

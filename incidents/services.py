@@ -48,7 +48,7 @@ from incidents.snapshots import (
     snapshot_repeat,
 )
 from messaging.contacts import contacts_get_or_create
-from messaging.models import Contact, InboundSms
+from messaging.models import Channel, Contact, InboundSms
 from messaging.scheduling.timers import timer_schedule, timers_cancel_for
 
 log = logging.getLogger(__name__)
@@ -136,7 +136,7 @@ def _note_paged(incident: Incident, *, text: str, kind: str, except_phone: str =
         if phone == except_phone:
             continue
         contact = by_phone.get(phone) or SnapshotContact(id=None, phone=phone)
-        page_send(incident, channel="sms", contact=contact, body=text, kind=kind)
+        page_send(incident, channel=Channel.SMS, contact=contact, body=text, kind=kind)
 
 
 @transaction.atomic
@@ -300,7 +300,7 @@ def incident_resolve(*, incident_id: int, resolved_by: str, except_phone: str = 
         timeline_event(incident, EventKind.RESOLVED, note=f"by {resolved_by}")
         if was == IncidentStatus.ACKNOWLEDGED and incident.acknowledged_by:
             if incident.acknowledged_by.phone != except_phone:
-                page_send(incident, channel="sms", contact=SnapshotContact.of(incident.acknowledged_by),
+                page_send(incident, channel=Channel.SMS, contact=SnapshotContact.of(incident.acknowledged_by),
                           body=texts.incident_resolved_text(incident=incident, resolved_by=resolved_by),
                           kind=EventKind.RESOLVED)
         elif was in OPEN_STATUSES:

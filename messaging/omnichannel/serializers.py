@@ -39,6 +39,9 @@ DISPATCH_CHANNELS = (Channel.SMS, Channel.WHATSAPP, Channel.EMAIL)
 SMS_MESSAGE_TYPES = ("TRANSACTIONAL", "PROMOTIONAL")
 REQUIRED = "This field is required."
 
+# The channels whose per-channel object a payload may spell in any case ("SMS": {...}).
+OBJECT_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.WHATSAPP)
+
 
 class _LowerChoiceField(serializers.ChoiceField):
     def to_internal_value(self, data):
@@ -115,7 +118,7 @@ class ChannelPayloadSerializer(serializers.Serializer):
             # The seed's README spells channels SMS/WhatsApp/Email; accept the object under any case.
             data = dict(data)
             for key in list(data):
-                if isinstance(key, str) and key.lower() in ("email", "sms", "whatsapp") and key != key.lower():
+                if isinstance(key, str) and key.lower() in OBJECT_CHANNELS and key != key.lower():
                     data.setdefault(key.lower(), data.pop(key))
         return super().to_internal_value(data)
 
