@@ -94,6 +94,7 @@ REPLIES = {
 FORM_WRITES = {
     "messaging.admin.bulk.BulkUploadForm": {"message": "messaging.BulkSend.template"},
     "oncall.admin.OverrideForm": {"note": "oncall.ScheduleOverride.note"},
+    "messaging.admin.conversations.AnswerForm": {"body": "messaging.OutboundMessage.body"},
 }
 
 
