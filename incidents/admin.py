@@ -18,13 +18,14 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from incidents import selectors, services, texts
+from incidents.alerts import admin as alerts_admin  # noqa: F401  (registers the alerts' admin, in its own module)
 from incidents.models import EscalationLevel, EscalationPolicy, Incident, IncidentEvent, IncidentStatus
 from incidents.snapshots import snapshot_level_count, snapshot_repeat
-from messaging import limits
 from messaging.admin.badges import status_badge
 from messaging.admin.pagination import LargeTableAdminMixin
 from messaging.models import Contact
 from messaging.outbound.parts import sms_parts
+from messaging.values import limits
 
 _INCIDENT_COLOURS = {IncidentStatus.NOT_ACKNOWLEDGED: "failed", IncidentStatus.ACKNOWLEDGED: "sent",
                      IncidentStatus.UNACKNOWLEDGED: "suppressed", IncidentStatus.RESOLVED: "delivered"}
@@ -96,7 +97,7 @@ class IncidentAddForm(forms.ModelForm):
     contacts = forms.ModelMultipleChoiceField(
         queryset=Contact.objects.all(), required=False,
         help_text="Instead of a policy: these contacts are paged one after another, each its own level.")
-    # The same numbers as EscalationLevel's validators and the API (messaging/limits.py).
+    # The same numbers as EscalationLevel's validators and the API (messaging/values/limits.py).
     wait_seconds = forms.IntegerField(initial=services.DEFAULT_WAIT_SECONDS, min_value=limits.WAIT_SECONDS_MIN,
                                       max_value=limits.WAIT_SECONDS_MAX,
                                       help_text="With contacts only: seconds between reminders and escalations.")
@@ -281,7 +282,3 @@ class IncidentAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     def repage(self, request, queryset):
         done = services.incidents_repage(incident_ids=[i.pk for i in queryset], by=request.user.get_username())
         self.message_user(request, f"Re-paged {done} open incident(s).", messages.SUCCESS)
-
-
-# Alerts in: registered from their own module.
-from incidents.alerts import admin as _alerts_admin  # noqa: E402, F401

@@ -13,6 +13,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from incidents.apps import INCIDENTS_SCOPE
 from incidents.models import EscalationPolicy, Incident
 from incidents.policies import LevelSpec, policy_create
 from incidents.selectors import incident_alert_count, incident_timeline, policy_is_pageable
@@ -24,9 +25,9 @@ from incidents.services import (
     incident_resolve,
 )
 from incidents.snapshots import snapshot_phones
-from messaging import limits
-from messaging.api.serializers import E164Field
-from messaging.models import ApiScope
+from messaging.api.fields import E164Field
+from messaging.models import Channel
+from messaging.values import limits
 from oncall.models import Schedule
 
 
@@ -98,7 +99,7 @@ class IncidentSerializer(serializers.Serializer):
             "timeline": [
                 {"at": e.at, "event": e.kind,
                  "contact": e.contact.phone if e.contact else (
-                     e.message.recipient if e.message and e.message.channel in ("sms", "voice") else None),
+                     e.message.recipient if e.message and e.message.channel in (Channel.SMS, Channel.VOICE) else None),
                  "level": e.level, "note": e.note, "message_id": e.message_id, "inbound_id": e.inbound_id}
                 for e in events
             ],
@@ -106,7 +107,7 @@ class IncidentSerializer(serializers.Serializer):
 
 
 class IncidentCreateView(APIView):
-    api_scope = ApiScope.INCIDENTS
+    api_scope = INCIDENTS_SCOPE
 
     @extend_schema(request=IncidentCreateSerializer, responses={201: IncidentSerializer})
     def post(self, request):
@@ -125,7 +126,7 @@ class IncidentCreateView(APIView):
 
 
 class IncidentDetailView(APIView):
-    api_scope = ApiScope.INCIDENTS
+    api_scope = INCIDENTS_SCOPE
 
     @extend_schema(responses={200: IncidentSerializer})
     def get(self, request, pk: int):
@@ -137,7 +138,7 @@ class IncidentResolveSerializer(serializers.Serializer):
 
 
 class IncidentResolveView(APIView):
-    api_scope = ApiScope.INCIDENTS
+    api_scope = INCIDENTS_SCOPE
 
     @extend_schema(request=IncidentResolveSerializer, responses={200: IncidentSerializer})
     def post(self, request, pk: int):
@@ -186,7 +187,7 @@ def policy_json(policy: EscalationPolicy) -> dict:
 
 
 class PolicyCreateView(APIView):
-    api_scope = ApiScope.INCIDENTS
+    api_scope = INCIDENTS_SCOPE
 
     @extend_schema(request=PolicyCreateSerializer, responses={201: dict})
     def post(self, request):
@@ -201,7 +202,7 @@ class PolicyCreateView(APIView):
 
 
 class PolicyDetailView(APIView):
-    api_scope = ApiScope.INCIDENTS
+    api_scope = INCIDENTS_SCOPE
 
     @extend_schema(responses={200: dict})
     def get(self, request, pk: int):

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from incidents import api
+from incidents.alerts import api as alerts_api
 
 urlpatterns = [
     path("incidents/", api.IncidentCreateView.as_view(), name="api-incidents"),
@@ -8,12 +9,7 @@ urlpatterns = [
     path("incidents/<int:pk>/resolve/", api.IncidentResolveView.as_view(), name="api-incident-resolve"),
     path("policies/", api.PolicyCreateView.as_view(), name="api-policies"),
     path("policies/<int:pk>/", api.PolicyDetailView.as_view(), name="api-policy"),
-]
-
-# Alerts in (incidents/alerts/).
-from incidents.alerts import api as alerts_api  # noqa: E402
-
-urlpatterns += [
+    # Alerts in (incidents/alerts/).
     path("alerts/", alerts_api.GenericAlertView.as_view(), name="api-alerts"),
     path("alerts/alertmanager/", alerts_api.AlertmanagerView.as_view(), name="api-alerts-alertmanager"),
     path("maintenance-windows/", alerts_api.MaintenanceWindowView.as_view(), name="api-maintenance-windows"),

@@ -13,9 +13,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from messaging import limits
-from messaging.instants import instant_validate
 from messaging.models import Contact, InboundSms, OutboundMessage
+from messaging.values import limits
+from messaging.values.instants import instant_validate
 
 
 class FinalAction(models.TextChoices):

@@ -8,41 +8,53 @@ Callers hold the incident's row lock.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
+from django.db.models import Subquery
+from django.utils import timezone
 
 from incidents import texts
 from incidents.models import EventKind, Incident, IncidentEvent
 from incidents.selectors import incident_contact_ids
-from incidents.snapshots import SnapshotContact, level_contacts, oncall_json, snapshot_level
+from incidents.snapshots import (
+    SnapshotContact,
+    level_contacts,
+    level_oncall_clear,
+    level_oncall_note,
+    level_oncall_set,
+    snapshot_level,
+)
 from messaging.audience.number_types import number_is_landline
-from messaging.models import Contact, InboundSms, MessageStatus, OutboundMessage
+from messaging.models import Channel, Contact, InboundSms, MessageStatus, OutboundMessage
 from messaging.outbound.send import message_send
 from oncall.selectors import oncall_at
 
 SMS_OPTIONS = {"message_type": "TRANSACTIONAL"}
 
 
-def _existing_contact_id(contact_id: int | None) -> int | None:
-    if contact_id and Contact.objects.filter(pk=contact_id).exists():
-        return contact_id
-    return None
-
-
 def timeline_event(incident: Incident, kind: str, *, contact_id: int | None = None,
                    message: OutboundMessage | None = None, inbound: InboundSms | None = None, note: str = "",
-                   level: int | None = None) -> IncidentEvent:
+                   level: int | None = None, at: datetime | None = None) -> IncidentEvent:
+    """The one writer of the incident timeline (paging, transitions, alerts, replies).
+
+    The contact comes from the incident's snapshot, copied when it opened, and may have been
+    deleted since: it is written as a subquery, so a deleted one is stored as no contact, in the
+    same statement as the entry.
+    """
+    contact = Subquery(Contact.objects.filter(pk=contact_id).values("pk")[:1]) if contact_id else None
     return IncidentEvent.objects.create(
-        incident=incident, kind=kind, contact_id=_existing_contact_id(contact_id), message=message, inbound=inbound,
-        note=note[:300], level=level if level is not None else incident.level, round=incident.round)
+        incident=incident, kind=kind, contact_id=contact, message=message, inbound=inbound, note=note[:300],
+        level=level if level is not None else incident.level, round=incident.round, at=at or timezone.now())
 
 
 def page_send(incident: Incident, *, channel: str, contact: SnapshotContact, body: str, kind: str, note: str = "",
               subject: str = "") -> OutboundMessage | None:
     """Send to one snapshot contact and put it on the timeline; an opt-out becomes ``skipped``."""
-    recipient = contact.email if channel == "email" else contact.phone
+    recipient = contact.email if channel == Channel.EMAIL else contact.phone
     try:
         msg = message_send(channel=channel, recipient=recipient or "", body=body, subject=subject, owner=incident,
-                           options=SMS_OPTIONS if channel == "sms" else None)
+                           options=SMS_OPTIONS if channel == Channel.SMS else None)
     except ValidationError as exc:
         timeline_event(incident, EventKind.SKIPPED, contact_id=contact.id, note=f"{channel}: {'; '.join(exc.messages)}")
         return None
@@ -61,7 +73,7 @@ def level_oncall_resolve(incident: Incident) -> None:
     the level then pages its fixed contacts only, and with none it moves on at once.
     """
     level = snapshot_level(incident=incident)
-    incident.level_oncall = []
+    level_oncall_clear(incident=incident)
     if level.schedule_id is None:
         return
     answer = oncall_at(schedule=level.schedule_id)
@@ -74,37 +86,33 @@ def level_oncall_resolve(incident: Incident) -> None:
         timeline_event(incident, EventKind.NOBODY_ON_CALL, note=f"Nobody on call on {schedule.name}.")
         return
     person = answer.person
-    incident.level_oncall = [{**oncall_json(SnapshotContact(id=person.id, phone=person.phone, name=person.name)),
-                              "schedule": schedule.name, "override": answer.override}]
+    level_oncall_set(incident=incident, contact=SnapshotContact(id=person.id, phone=person.phone, name=person.name),
+                     schedule_name=schedule.name, override=answer.override)
 
 
-def _oncall_note(incident: Incident, contact: SnapshotContact) -> str:
-    for entry in incident.level_oncall or []:
-        if entry.get("phone") == contact.phone:
-            return f"on call on {entry.get('schedule')}" + (" (override)" if entry.get("override") else "")
-    return ""
-
-
-def level_page(incident: Incident, *, reminder: bool, note: str = "") -> int:
+def level_page(incident: Incident, *, reminder: bool, note: str = "", opening: bool = False) -> int:
     """SMS (and a call if the level says so) to the level's contacts; returns how many were reached."""
     level = snapshot_level(incident=incident)
-    declined = incident_contact_ids(incident=incident, kind=EventKind.DECLINED)
+    # When the incident is opening nobody can have declined yet: the read is saved on the path
+    # every new alert takes.
+    declined = set() if opening else incident_contact_ids(incident=incident, kind=EventKind.DECLINED)
     body = texts.incident_page_text(incident=incident, reminder=reminder)
     kind = EventKind.REMINDED if reminder else EventKind.NOTIFIED
     reached = 0
     for contact in level_contacts(incident=incident):
         if contact.id in declined:
             continue
-        source = _oncall_note(incident, contact)
+        source = level_oncall_note(incident=incident, contact=contact)
         if number_is_landline(contact.phone or ""):  # no SMS reaches a fixed line: call it instead
-            if page_send(incident, channel="voice", contact=contact, body=texts.incident_voice_text(incident=incident),
-                         kind=kind, note="; ".join(n for n in (source, "landline: a call instead of SMS") if n)):
+            if page_send(incident, channel=Channel.VOICE, contact=contact,
+                         body=texts.incident_voice_text(incident=incident), kind=kind,
+                         note="; ".join(n for n in (source, "landline: a call instead of SMS") if n)):
                 reached += 1
             continue
-        if page_send(incident, channel="sms", contact=contact, body=body, kind=kind,
+        if page_send(incident, channel=Channel.SMS, contact=contact, body=body, kind=kind,
                      note="; ".join(n for n in (source, note) if n)):
             reached += 1
             if level.voice and not reminder:
-                page_send(incident, channel="voice", contact=contact, body=texts.incident_voice_text(incident=incident),
-                          kind=kind, note="voice call")
+                page_send(incident, channel=Channel.VOICE, contact=contact,
+                          body=texts.incident_voice_text(incident=incident), kind=kind, note="voice call")
     return reached

@@ -31,7 +31,7 @@ from incidents.snapshots import (
     snapshot_levels,
 )
 from incidents.texts import incident_page_text
-from messaging.models import Contact, Timer, TimerState
+from messaging.models import Channel, Contact, Timer, TimerState
 
 # The timeline kinds that put an SMS page on someone's phone.
 PAGED_KINDS = (EventKind.NOTIFIED, EventKind.REMINDED)
@@ -43,7 +43,7 @@ def incident_get(*, pk: int) -> Incident | None:
 
 def incident_paged_phones(*, incident: Incident) -> list[str]:
     """Numbers that actually got an SMS page for this incident, in the order they were paged."""
-    phones = (incident.events.filter(kind__in=PAGED_KINDS, message__channel="sms")
+    phones = (incident.events.filter(kind__in=PAGED_KINDS, message__channel=Channel.SMS)
               .order_by("at", "id").values_list("message__recipient", flat=True))
     return list(dict.fromkeys(phones))
 
@@ -70,7 +70,7 @@ def incidents_open_for_phone(*, phone: str) -> list[Incident]:
     person, or that nobody answered, should not make every later bare YES ambiguous.
     """
     paged = list(Incident.objects.filter(status__in=OPEN_STATUSES, events__kind__in=PAGED_KINDS,
-                                         events__message__recipient=phone, events__message__channel="sms")
+                                         events__message__recipient=phone, events__message__channel=Channel.SMS)
                  .distinct().order_by("id"))
     paging_now = [i for i in paged if i.status == IncidentStatus.NOT_ACKNOWLEDGED
                   and phone in {c.phone for c in level_contacts(incident=i)}]
@@ -79,7 +79,7 @@ def incidents_open_for_phone(*, phone: str) -> list[Incident]:
 
 def incident_most_recent_paged(*, phone: str) -> Incident | None:
     """The newest incident that paged ``phone`` by SMS, open or not."""
-    return (Incident.objects.filter(events__message__recipient=phone, events__message__channel="sms",
+    return (Incident.objects.filter(events__message__recipient=phone, events__message__channel=Channel.SMS,
                                     events__kind__in=PAGED_KINDS)
             .order_by("-id").first())
 

@@ -48,7 +48,7 @@ from incidents.snapshots import (
     snapshot_repeat,
 )
 from messaging.contacts import contacts_get_or_create
-from messaging.models import Contact, InboundSms
+from messaging.models import Channel, Contact, InboundSms
 from messaging.scheduling.timers import timer_schedule, timers_cancel_for
 
 log = logging.getLogger(__name__)
@@ -91,10 +91,11 @@ def _timers_cancel(incident: Incident) -> int:
     return timers_cancel_for(owner=incident, skip_locked=True)
 
 
-def _start_level(incident: Incident, *, base: datetime, note: str = "") -> None:
+def _start_level(incident: Incident, *, base: datetime, note: str = "", opening: bool = False) -> None:
+    """Page the current level from the start of its cycle; ``opening``: the incident's first page."""
     incident.reminders_sent = 0
     level_oncall_resolve(incident)
-    if level_page(incident, reminder=False, note=note):
+    if level_page(incident, reminder=False, note=note, opening=opening):
         _schedule(incident, base=base)
     else:  # everyone on this level opted out or has no usable number: nobody to wait for
         _advance(incident, base=base, note=f"Nobody reachable on level {incident.level}.")
@@ -135,20 +136,21 @@ def _note_paged(incident: Incident, *, text: str, kind: str, except_phone: str =
         if phone == except_phone:
             continue
         contact = by_phone.get(phone) or SnapshotContact(id=None, phone=phone)
-        page_send(incident, channel="sms", contact=contact, body=text, kind=kind)
+        page_send(incident, channel=Channel.SMS, contact=contact, body=text, kind=kind)
 
 
 @transaction.atomic
 def incident_open(*, description: str, url: str = "", policy: EscalationPolicy | None = None,
                   contacts: list[Contact] | None = None, wait_seconds: int | None = None,
-                  reminders: int | None = None, created_by: str = "") -> Incident:
+                  reminders: int | None = None, created_by: str = "", snapshot: dict | None = None) -> Incident:
     """Open an incident and page level 1 at once, from a policy or from a list of contacts.
 
     ``wait_seconds`` and ``reminders`` (contacts only) fall back to the defaults when not given.
+    ``snapshot`` is the policy's, when the caller has just taken it (the alert intake checks it).
     """
-    if policy is not None:
+    if snapshot is None and policy is not None:
         snapshot = snapshot_from_policy(policy=policy)
-    else:
+    elif snapshot is None:
         snapshot = snapshot_from_contacts(
             contacts=list(contacts or []),
             wait_seconds=DEFAULT_WAIT_SECONDS if wait_seconds is None else wait_seconds,
@@ -158,7 +160,7 @@ def incident_open(*, description: str, url: str = "", policy: EscalationPolicy |
     now = timezone.now()
     incident = Incident.objects.create(description=description, url=url or "", policy=policy, snapshot=snapshot,
                                        created_by=created_by, created_at=now, step=1)
-    _start_level(incident, base=now)
+    _start_level(incident, base=now, opening=True)
     incident.save()
     return incident
 
@@ -298,7 +300,7 @@ def incident_resolve(*, incident_id: int, resolved_by: str, except_phone: str = 
         timeline_event(incident, EventKind.RESOLVED, note=f"by {resolved_by}")
         if was == IncidentStatus.ACKNOWLEDGED and incident.acknowledged_by:
             if incident.acknowledged_by.phone != except_phone:
-                page_send(incident, channel="sms", contact=SnapshotContact.of(incident.acknowledged_by),
+                page_send(incident, channel=Channel.SMS, contact=SnapshotContact.of(incident.acknowledged_by),
                           body=texts.incident_resolved_text(incident=incident, resolved_by=resolved_by),
                           kind=EventKind.RESOLVED)
         elif was in OPEN_STATUSES:
@@ -359,9 +361,9 @@ def incident_resolve_by_reply(*, incident_id: int, contact: Contact, inbound: In
 
 @transaction.atomic
 def incident_open_held(*, description: str, url: str, policy: EscalationPolicy, created_by: str,
-                       note: str) -> Incident:
+                       note: str, snapshot: dict | None = None) -> Incident:
     """Open an incident from ``policy`` that pages nobody yet (a maintenance window): see incident_release."""
-    snapshot = snapshot_from_policy(policy=policy)
+    snapshot = snapshot if snapshot is not None else snapshot_from_policy(policy=policy)
     incident = Incident.objects.create(description=description, url=url, policy=policy, snapshot=snapshot,
                                        created_by=created_by, step=1)
     timeline_event(incident, EventKind.IN_MAINTENANCE, note=note)
@@ -376,7 +378,7 @@ def incident_release(*, incident_id: int, note: str) -> Incident:
                 incident_paged_phones(incident=incident):
             return incident
         incident.step += 1
-        _start_level(incident, base=timezone.now(), note=note)
+        _start_level(incident, base=timezone.now(), note=note, opening=True)  # held: nobody paged yet
         incident.save()
         return incident
 

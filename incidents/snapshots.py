@@ -105,9 +105,22 @@ def snapshot_level(*, incident: Incident) -> SnapshotLevel:
     return SnapshotLevel._from_json(incident.snapshot["levels"][incident.level - 1])
 
 
-def oncall_json(contact: SnapshotContact) -> dict:
-    """How ``Incident.level_oncall`` stores the person a level's schedule gave."""
-    return asdict(contact)
+def level_oncall_clear(*, incident: Incident) -> None:
+    """The level's schedule gave nobody (or it has none): the level pages its fixed contacts only."""
+    incident.level_oncall = []
+
+
+def level_oncall_set(*, incident: Incident, contact: SnapshotContact, schedule_name: str, override: bool) -> None:
+    """Keep who the level's schedule gave when the level started (``Incident.level_oncall``)."""
+    incident.level_oncall = [{**asdict(contact), "schedule": schedule_name, "override": override}]
+
+
+def level_oncall_note(*, incident: Incident, contact: SnapshotContact) -> str:
+    """Why ``contact`` is paged on this level, when its schedule gave them: for the timeline."""
+    for entry in incident.level_oncall or []:
+        if entry.get("phone") == contact.phone:
+            return f"on call on {entry.get('schedule')}" + (" (override)" if entry.get("override") else "")
+    return ""
 
 
 def level_contacts(*, incident: Incident) -> list[SnapshotContact]:

@@ -51,6 +51,11 @@ def delivery_outcome_hooks_check(app_configs, **kwargs):
 
 
 @register()
+def history_rollups_check(app_configs, **kwargs):
+    return _paths_check("HISTORY_ROLLUPS", "messaging.E004", "a daily rollup")
+
+
+@register()
 def transports_check(app_configs, **kwargs):
     errors = []
     for channel, setting in TRANSPORT_SETTINGS.items():

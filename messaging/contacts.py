@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import transaction
 
 from messaging.audience.number_types import NUMBERS_LOOKUP_TASK, number_type_offline
-from messaging.models import AllowListEntry, Contact, OutboundMessage, Tag
+from messaging.models import AllowListEntry, Channel, Contact, OutboundMessage, Tag
 from messaging.outbound.send import message_send
 from messaging.phones import phone_normalize
 from messaging.scheduling.queue import enqueue_with
@@ -97,4 +97,4 @@ TEST_SMS_TEXT = "Test message from the operations portal. No action needed."
 
 def contacts_send_test(*, contacts: list[Contact]) -> list[OutboundMessage]:
     """A test SMS to each contact: lets an operator check numbers and the transport end to end."""
-    return [message_send(channel="sms", recipient=c.phone, body=TEST_SMS_TEXT, owner=c) for c in contacts]
+    return [message_send(channel=Channel.SMS, recipient=c.phone, body=TEST_SMS_TEXT, owner=c) for c in contacts]

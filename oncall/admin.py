@@ -17,9 +17,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from messaging import limits
-from messaging.instants import InstantFormField, instant_clamp
 from messaging.models import Contact
+from messaging.values import limits
+from messaging.values.instants import InstantFormField, instant_clamp
 from oncall import services
 from oncall.models import Schedule, ScheduleMember, ScheduleOverride, TurnNotice
 from oncall.selectors import oncall_at, schedule_overrides_upcoming, schedule_zone

@@ -16,9 +16,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from messaging import limits
-from messaging.instants import instant_validate
 from messaging.models import Contact, OutboundMessage
+from messaging.values import limits
+from messaging.values.instants import instant_validate
 
 
 def validate_time_zone(value: str) -> None:

@@ -16,8 +16,8 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from messaging.instants import instant_clamp
 from messaging.models import Contact
+from messaging.values.instants import instant_clamp
 from oncall.models import Schedule, ScheduleMember, ScheduleOverride
 from oncall.rotation import OnCall, Segment, Span, oncall_resolve, oncall_segments, turn_at
 

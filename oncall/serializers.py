@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from rest_framework import serializers
 
-from messaging import limits
-from messaging.api.serializers import E164Field
-from messaging.instants import InstantField
+from messaging.api.fields import E164Field
+from messaging.values import limits
+from messaging.values.instants import InstantField
 from oncall.models import Schedule, validate_time_zone
 from oncall.selectors import OnCallAnswer, schedule_zone
 

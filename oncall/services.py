@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from messaging.contacts import contact_get_or_create, contacts_get_or_create
-from messaging.models import Contact
+from messaging.models import Channel, Contact
 from messaging.outbound.send import message_send
 from oncall import texts
 from oncall.models import Schedule, ScheduleMember, ScheduleOverride, TurnNotice
@@ -96,7 +96,7 @@ def turn_notices_send(*, now: datetime | None = None) -> int:
                     notice = TurnNotice.objects.create(schedule=schedule, contact_id=person.id,
                                                        turn_start=segment.start)
                     notice.message = message_send(
-                        channel="sms", recipient=person.phone, owner=schedule,
+                        channel=Channel.SMS, recipient=person.phone, owner=schedule,
                         body=texts.turn_notice_text(schedule_name=schedule.name, start=segment.start,
                                                     until=oncall_at(schedule=schedule, at=segment.start).until,
                                                     tz=tz, now=now))

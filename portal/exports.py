@@ -3,7 +3,7 @@
 Streamed row by row from a server-side cursor, so an export of a year's messages neither
 holds the whole log in memory nor times out before the first byte. Cells that a spreadsheet
 would run as a formula (a message body of ``=HYPERLINK(...)`` typed by anyone who can text
-the portal) are defused by messaging.spreadsheets, the one guard every export uses.
+the portal) are defused by messaging.values.spreadsheets, the one guard every export uses.
 
 Who may download what follows the admin's own view permissions, so the analyst group reads
 every export and a user without the view permission gets a 403 and no rows.
@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from incidents.models import Incident, IncidentStatus
 from messaging.models import Channel, MessageStatus, OutboundMessage
-from messaging.spreadsheets import spreadsheet_safe
+from messaging.values.spreadsheets import spreadsheet_safe
 
 EXPORT_DAYS_DEFAULT = 30
 EXPORT_DAYS_MAX = 3660

@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
 
-from messaging.instants import instant_validate
 from messaging.models import Contact, Tag
+from messaging.values.instants import instant_validate
 
 
 class ShiftStatus(models.TextChoices):

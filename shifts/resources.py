@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from import_export import fields, resources, widgets
 
-from messaging.spreadsheets import spreadsheet_safe
+from messaging.values.spreadsheets import spreadsheet_safe
 from shifts.codes import shift_code_validate
 from shifts.models import Shift
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from messaging import limits
-from messaging.instants import InstantField
-from messaging.models import Tag
+from messaging.api.fields import E164Field
+from messaging.models import AllowListScope, Tag
+from messaging.values import limits
+from messaging.values.instants import InstantField
 from oncall.models import Schedule
 from shifts.codes import shift_code_normalize, shift_code_validate
 from shifts.models import Shift, ShiftStatus
@@ -94,3 +95,8 @@ class ShiftCampaignSerializer(serializers.Serializer):
 class ShiftCampaignCreatedSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     recipients = serializers.IntegerField()
+
+
+class AllowListSerializer(serializers.Serializer):
+    phone = E164Field()
+    scope = serializers.ChoiceField(choices=AllowListScope.choices)

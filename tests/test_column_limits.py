@@ -44,7 +44,7 @@ WRITES = {
     "messaging.api.serializers.ContactSerializer": {
         "name": "messaging.Contact.name", "phone": "messaging.Contact.phone", "email": "messaging.Contact.email",
         "whatsapp": "messaging.Contact.whatsapp", "tags[]": "messaging.Tag.name"},
-    "messaging.api.serializers.AllowListSerializer": {"phone": "messaging.AllowListEntry.phone"},
+    "shifts.serializers.AllowListSerializer": {"phone": "messaging.AllowListEntry.phone"},
     "messaging.omnichannel.serializers.EmailPartSerializer": {
         "subject": "messaging.OutboundMessage.subject", "text": "messaging.OutboundMessage.body",
         "html": "messaging.OutboundMessage.options", "template": "messaging.OutboundMessage.options",
@@ -94,6 +94,7 @@ REPLIES = {
 FORM_WRITES = {
     "messaging.admin.bulk.BulkUploadForm": {"message": "messaging.BulkSend.template"},
     "oncall.admin.OverrideForm": {"note": "oncall.ScheduleOverride.note"},
+    "messaging.admin.conversations.AnswerForm": {"body": "messaging.OutboundMessage.body"},
 }
 
 

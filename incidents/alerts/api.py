@@ -11,8 +11,8 @@ from incidents.alerts.alertmanager import alertmanager_parse
 from incidents.alerts.intake import AlertOutcome, alert_receive
 from incidents.alerts.maintenance import maintenance_window_save
 from incidents.alerts.serializers import AlertmanagerSerializer, GenericAlertSerializer, MaintenanceWindowSerializer
+from incidents.apps import INCIDENTS_SCOPE
 from incidents.models import AlertSource, MaintenanceWindow
-from messaging.models import ApiScope
 
 
 class AlertReplySerializer(serializers.Serializer):
@@ -39,18 +39,18 @@ _REPLIES = {200: AlertReplySerializer, 201: AlertReplySerializer, 202: AlertAcce
 
 
 class GenericAlertView(APIView):
-    api_scope = ApiScope.INCIDENTS
+    api_scope = INCIDENTS_SCOPE
 
     @extend_schema(request=GenericAlertSerializer, responses=_REPLIES)
     def post(self, request):
         ser = GenericAlertSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         return _reply(alert_receive(source=AlertSource.GENERIC, body=request.data,
-                                    policy=ser.validated_data["policy"], parsed=ser.parsed()))
+                                    policy_id=ser.validated_data["policy"], parsed=ser.parsed()))
 
 
 class AlertmanagerView(APIView):
-    api_scope = ApiScope.INCIDENTS
+    api_scope = INCIDENTS_SCOPE
 
     @extend_schema(request=AlertmanagerSerializer, responses=_REPLIES,
                    parameters=[OpenApiParameter("policy", int, description="The escalation policy the group pages."),
@@ -64,11 +64,13 @@ class AlertmanagerView(APIView):
         ser = AlertmanagerSerializer(data={**data, **query})
         ser.is_valid(raise_exception=True)
         return _reply(alert_receive(source=AlertSource.ALERTMANAGER, body=request.data,
-                                    policy=ser.validated_data["policy"], parsed=alertmanager_parse(request.data)))
+                                    policy_id=ser.validated_data.get("policy"),
+                                    integration=ser.validated_data.get("integration"),
+                                    parsed=alertmanager_parse(request.data)))
 
 
 class MaintenanceWindowView(APIView):
-    api_scope = ApiScope.INCIDENTS
+    api_scope = INCIDENTS_SCOPE
 
     @extend_schema(request=MaintenanceWindowSerializer, responses={201: MaintenanceWindowSerializer})
     def post(self, request):

@@ -13,17 +13,20 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 
-from incidents.models import AlertGroup, EscalationPolicy, IncidentStatus, MaintenanceWindow
+from incidents.models import AlertGroup, IncidentStatus, MaintenanceWindow
 from incidents.services import incident_release
 from messaging.scheduling.timers import timer_schedule, timers_cancel_for
 
 END_CALLBACK = "incidents.tasks.maintenance_window_end"
 
 
-def maintenance_active(*, policy: EscalationPolicy, now: datetime) -> MaintenanceWindow | None:
-    return (MaintenanceWindow.objects.filter(policy=policy, start__lte=now, end__gt=now)
-            .order_by("-end").first())
+def maintenance_window_at(now: datetime):
+    """An expression on a policy row: the id of its maintenance window on at ``now`` (the one that
+    ends last), or None (read with the policy, incidents.alerts.selectors.policy_for_alert)."""
+    return Subquery(MaintenanceWindow.objects.filter(policy=OuterRef("pk"), start__lte=now, end__gt=now)
+                    .order_by("-end").values("pk")[:1])
 
 
 @transaction.atomic

@@ -63,7 +63,7 @@ def alert_retry(*, alert_id: int) -> str:
                 return AlertState.SUPERSEDED
             if alert.policy is None:
                 raise LookupError("its escalation policy was deleted")
-            alert_act(alert, alert.policy, _parsed(alert))
+            alert_act(alert, alert.policy_id, _parsed(alert))
             Alert.objects.filter(pk=alert.pk).update(state=AlertState.PROCESSED, error="",
                                                      attempts=F("attempts") + 1)
             return AlertState.PROCESSED

@@ -16,6 +16,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from incidents.models import AlertGroup, EscalationPolicy, IncidentStatus
 
@@ -24,12 +26,19 @@ def storm_limits() -> tuple[int, int]:
     return settings.ALERT_STORM_INCIDENTS, settings.ALERT_STORM_MINUTES
 
 
-def storm_active(*, policy: EscalationPolicy, now: datetime) -> bool:
-    """Whether ``policy`` has already had ALERT_STORM_INCIDENTS incidents from alerts in the window."""
-    limit, minutes = storm_limits()
-    opened = (AlertGroup.objects.filter(policy=policy, storm=False, opened_at__gte=now - timedelta(minutes=minutes))
-              .values("incident").distinct().count())
-    return opened >= limit
+def storm_opened_since(now: datetime):
+    """An expression on a policy row: how many incidents its alerts opened within the storm window
+    (read with the policy, incidents.alerts.selectors.policy_for_alert)."""
+    _, minutes = storm_limits()
+    opened = (AlertGroup.objects.filter(policy=OuterRef("pk"), storm=False,
+                                        opened_at__gte=now - timedelta(minutes=minutes))
+              .order_by().values("policy").annotate(n=Count("incident", distinct=True)).values("n"))
+    return Coalesce(Subquery(opened, output_field=IntegerField()), 0)
+
+
+def storm_reached(*, opened: int) -> bool:
+    """Whether a policy whose alerts opened ``opened`` incidents in the window is in a storm."""
+    return opened >= storm_limits()[0]
 
 
 def storm_group(*, policy: EscalationPolicy) -> AlertGroup | None:

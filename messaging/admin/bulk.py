@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from messaging import models as m
-from messaging.admin.imports import upload_too_large
+from messaging.admin.imports import CsvUploadField
 from messaging.audience.csv_stream import ImportInvalid
 from messaging.audience.import_runs import bulk_send_confirm
 from messaging.audience.receive import bulk_send_receive
@@ -25,12 +25,7 @@ from messaging.audience.receive import bulk_send_receive
 class BulkUploadForm(forms.Form):
     message = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 80}), help_text=(
         "Placeholders are the file's columns, e.g. Hi {name}, {shift} is yours if you reply YES."))
-    file = forms.FileField(help_text="CSV, UTF-8, with a phone column and any others, e.g. phone,name,shift.")
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        upload_too_large(upload)
-        return upload
+    file = CsvUploadField(help_text="CSV, UTF-8, with a phone column and any others, e.g. phone,name,shift.")
 
 
 @admin.register(m.BulkSend)

@@ -23,11 +23,16 @@ from messaging.audience.import_runs import import_run_again, import_run_confirm,
 from messaging.audience.receive import import_run_receive
 
 
-def upload_too_large(upload) -> None:
-    """The form's check of an upload's size (CONTACT_IMPORT_MAX_BYTES; 100,000 contacts are about 5 MB)."""
-    limit = settings.CONTACT_IMPORT_MAX_BYTES
-    if upload.size > limit:
-        raise forms.ValidationError(f"At most {limit / (1024 * 1024):g} MB.")
+class CsvUploadField(forms.FileField):
+    """A CSV file the admin takes (contacts, the allow-list, a bulk send): at most
+    CONTACT_IMPORT_MAX_BYTES, the API's limit too (100,000 contacts are about 5 MB)."""
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        limit = settings.CONTACT_IMPORT_MAX_BYTES
+        if upload and upload.size > limit:
+            raise forms.ValidationError(f"At most {limit / (1024 * 1024):g} MB.")
+        return upload
 
 
 UPLOAD_KINDS = (m.ImportKind.CONTACTS, m.ImportKind.ALLOW_LIST)
@@ -35,15 +40,10 @@ UPLOAD_KINDS = (m.ImportKind.CONTACTS, m.ImportKind.ALLOW_LIST)
 
 class ImportUploadForm(forms.Form):
     kind = forms.ChoiceField(choices=[(k.value, k.label) for k in UPLOAD_KINDS], initial=m.ImportKind.CONTACTS)
-    file = forms.FileField(help_text="CSV, UTF-8. Contacts: name,phone[,email,whatsapp,tags] (tags separated "
+    file = CsvUploadField(help_text="CSV, UTF-8. Contacts: name,phone[,email,whatsapp,tags] (tags separated "
                                      "by ;). Allow-list: phone[,scope].")
     scope = forms.ChoiceField(choices=[("", "from the file's scope column"), *m.AllowListScope.choices],
                               required=False, help_text="Allow-list only: one scope for every number.")
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        upload_too_large(upload)
-        return upload
 
     def limit_kinds(self, kinds: list[str]) -> None:
         """Offer (and accept) only ``kinds``: a forged kind is a form error, like any bad choice."""

@@ -26,9 +26,10 @@ from rest_framework.permissions import BasePermission
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from messaging.api.client_ip import client_ip
 from messaging.api.keys import api_key_authenticate, api_key_has_scope
-from messaging.models import ApiKey, ApiScope
-from portal.client_ip import client_ip
+from messaging.api.scopes import api_scope_names
+from messaging.models import ApiKey
 
 
 class _SettingsRateThrottle(SimpleRateThrottle):
@@ -122,7 +123,7 @@ class ApiScopePermission(BasePermission):
         key = request.auth
         if not isinstance(key, ApiKey):
             return False  # DRF turns this into 401 with the authentication challenge
-        needed = [str(view.api_scope)] if getattr(view, "api_scope", None) else list(ApiScope.values)
+        needed = [str(view.api_scope)] if getattr(view, "api_scope", None) else api_scope_names()
         missing = [s for s in needed if not api_key_has_scope(key=key, scope=s)]
         if missing:
             self.message = f"This API key lacks the scope {' and '.join(repr(s) for s in missing)} for this call."

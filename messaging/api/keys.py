@@ -17,8 +17,9 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from messaging.api.scopes import api_scope_names
 from messaging.models import ApiKey, ApiScope, Channel
-from messaging.senders import email_sender_parse
+from messaging.values.senders import email_sender_parse
 
 PREFIX_LEN = 8
 
@@ -37,11 +38,11 @@ def api_key_create(*, name: str, scopes: list[str] | None = None,
     limit = ApiKey._meta.get_field("name").max_length
     if len(name) > limit:  # the command line has no length of its own; the column has
         raise ValidationError({"name": f"At most {limit} characters; this has {len(name)}."})
-    scopes = list(ApiScope.values) if scopes is None else list(dict.fromkeys(scopes))
-    unknown = [s for s in scopes if s not in ApiScope.values]
+    known = api_scope_names()
+    scopes = known if scopes is None else list(dict.fromkeys(scopes))
+    unknown = [s for s in scopes if s not in known]
     if unknown:
-        raise ValidationError({"scopes": f"Unknown scope(s): {', '.join(unknown)}. "
-                                         f"Known: {', '.join(ApiScope.values)}."})
+        raise ValidationError({"scopes": f"Unknown scope(s): {', '.join(unknown)}. Known: {', '.join(known)}."})
     if senders is not None:
         senders = list(dict.fromkeys(s.strip() for s in senders if s.strip()))
     raw = f"pk_{secrets.token_urlsafe(32)}"

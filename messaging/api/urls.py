@@ -8,7 +8,6 @@ urlpatterns = [
     path("contacts/", views.ContactCreateView.as_view(), name="api-contacts"),
     path("contacts/import/", ContactsImportView.as_view(), name="api-contacts-import"),
     path("imports/<int:pk>/", ImportRunView.as_view(), name="api-import-run"),
-    path("allow-list/", views.AllowListCreateView.as_view(), name="api-allow-list"),
     path("message-log/", views.MessageLogView.as_view(), name="api-message-log"),
     path("conversations/", conversations.ConversationListView.as_view(), name="api-conversations"),
     path("conversations/<str:phone>/", conversations.ConversationThreadView.as_view(), name="api-conversation"),

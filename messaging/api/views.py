@@ -9,12 +9,11 @@ from rest_framework.views import APIView
 
 from messaging.api.keys import api_key_sent_by
 from messaging.api.serializers import (
-    AllowListSerializer,
     ContactSerializer,
     MessageLogQuerySerializer,
     MessageLogSerializer,
 )
-from messaging.contacts import allow_list_add, contact_upsert
+from messaging.contacts import contact_upsert
 from messaging.models import ApiScope
 from messaging.selectors import message_log_list
 
@@ -28,18 +27,6 @@ class ContactCreateView(APIView):
         ser.is_valid(raise_exception=True)
         contact, created = contact_upsert(**ser.validated_data)
         return Response(ContactSerializer(contact).data,
-                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
-
-
-class AllowListCreateView(APIView):
-    api_scope = ApiScope.SHIFTS  # the allow-list has one scope today, and it is the shifts'
-
-    @extend_schema(request=AllowListSerializer, responses={201: AllowListSerializer, 200: AllowListSerializer})
-    def post(self, request):
-        ser = AllowListSerializer(data=request.data)
-        ser.is_valid(raise_exception=True)
-        entry, created = allow_list_add(**ser.validated_data)
-        return Response({"id": entry.pk, "phone": entry.phone, "scope": entry.scope},
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

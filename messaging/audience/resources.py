@@ -11,11 +11,11 @@ from __future__ import annotations
 from import_export import fields, resources
 
 from messaging.models import AllowListEntry, Contact
-from messaging.spreadsheets import spreadsheet_safe
+from messaging.values.spreadsheets import spreadsheet_safe
 
 
 class SafeExportResource(resources.ModelResource):
-    """Every exported cell through messaging.spreadsheets. import-export's own
+    """Every exported cell through messaging.values.spreadsheets. import-export's own
     IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT only strips one leading ``=``, so ``==HYPERLINK(…)``
     or ``@SUM(…)`` would still run."""
 

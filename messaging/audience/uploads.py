@@ -60,7 +60,7 @@ def _chunk_insert(run_id: int, seq: int, data: bytes) -> None:
         ImportChunk.objects.create(run_id=run_id, seq=seq, data=data)
         return
     # Django's psycopg cursors bind on the client: the chunk would be inlined into the SQL text,
-    # and with prepare_threshold set (portal/settings.py) psycopg keeps the last 100 distinct
+    # and with prepare_threshold set (portal/settings/) psycopg keeps the last 100 distinct
     # texts to count them, so a 50 MB upload stayed in the web process (measured: 69 MB above
     # idle for a 30 MB file). A server-side-binding cursor on the same connection (so in the
     # same transaction) sends the chunk as a parameter and the text stays one short statement.

@@ -11,6 +11,7 @@ from django.conf import settings
 
 from messaging.consent.optouts import optin_record, optout_record, whatsapp_optin_record, whatsapp_optout_record
 from messaging.inbound.handlers import HandlerResult
+from messaging.models import Channel
 
 # AWS End User Messaging's own opt-out keywords.
 OPT_OUT_KEYWORDS = {"ARRET", "CANCEL", "END", "OPT-OUT", "OPTOUT", "QUIT", "REMOVE", "STOP", "TD", "UNSUBSCRIBE"}
@@ -34,7 +35,7 @@ def consent_handler(inbound):
     """STOP/START/HELP. Returns a HandlerResult when it took the message, else None."""
     word = first_word(inbound.body)
     phone = inbound.origination_number
-    whatsapp = getattr(inbound, "channel", "sms") == "whatsapp"  # consent is kept per channel
+    whatsapp = getattr(inbound, "channel", Channel.SMS) == Channel.WHATSAPP  # consent is kept per channel
     if word in OPT_OUT_KEYWORDS:
         if whatsapp:
             _, newly = whatsapp_optout_record(phone=phone, keyword=word)

@@ -24,7 +24,8 @@ _ROW = inline_serializer("ConversationRow", {
     "last_at": serializers.DateTimeField(), "last_body": serializers.CharField(),
     "needs_reply": serializers.BooleanField()})
 _ANSWER = inline_serializer("ConversationAnswer", {
-    "body": serializers.CharField(), "channel": serializers.ChoiceField(choices=["sms", "whatsapp"], required=False)})
+    "body": serializers.CharField(),
+    "channel": serializers.ChoiceField(choices=[Channel.SMS, Channel.WHATSAPP], required=False)})
 
 
 class _BadRequest(Exception):

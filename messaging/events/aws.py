@@ -13,8 +13,8 @@ from decimal import Decimal, InvalidOperation
 from urllib.parse import unquote_plus
 
 from messaging.events.types import NormalizedEvent
-from messaging.instants import instant_in_range
 from messaging.models import EventType, NotificationKind
+from messaging.values.instants import instant_in_range
 
 
 def classify(message) -> str:

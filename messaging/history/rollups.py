@@ -12,9 +12,9 @@ The same rebuild keeps ``DailyDeliveryTime``: per day and channel, how many deli
 took how long, in buckets of two significant figures, so the report's delivery-time percentiles
 read a year in a few thousand rows instead of sampling the message log.
 
-Other apps add their own daily rollups to the same refresh with ``rollup_register`` (incidents
-do, from their AppConfig.ready), so one schedule and one backfill keep every rollup, and
-messaging needs to know nothing of them.
+Other apps add their own daily rollups to the same refresh by naming them in the
+``HISTORY_ROLLUPS`` setting (incidents do), as handlers and hooks are named in settings, so one
+schedule and one backfill keep every rollup, and messaging needs to know nothing of them.
 
 Archiving deletes old rows but never their rollups, so the report keeps its history: it rebuilds
 a day one last time before deleting any of it, and from then on the refresh leaves that day's
@@ -29,10 +29,12 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Min, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from messaging.history.locks import day_lock
 from messaging.models import ArchivedDay, DailyDeliveryTime, DailyMessageCount, MessageStatus, OutboundMessage
@@ -63,11 +65,10 @@ class Rollup:
     done_days: Callable[[date, date], set[date]]  # (first, last), both included
 
 
-_ROLLUPS: dict[str, Rollup] = {}
-
-
-def rollup_register(rollup: Rollup) -> None:
-    _ROLLUPS[rollup.name] = rollup
+def _rollups() -> list[Rollup]:
+    """The other apps' rollups, in the order HISTORY_ROLLUPS names them (messaging.checks checks
+    each imports at start-up)."""
+    return [import_string(path) for path in settings.HISTORY_ROLLUPS]
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -127,7 +128,7 @@ def rollup_days_rebuild(*, days: Iterable[date], now: datetime | None = None) ->
     for day in days:
         if day not in final:
             _message_rollups_rebuild(day, now)
-        for rollup in _ROLLUPS.values():
+        for rollup in _rollups():
             rollup.rebuild(day, now)
     return len(days)
 
@@ -172,7 +173,7 @@ def rollup_missing_days(*, today: date, limit: int | None = None) -> list[date]:
                 .values_list("day", flat=True))
             & set(DailyDeliveryTime.objects.filter(day__gte=first_day, day__lte=last_day, channel=DONE)
                   .values_list("day", flat=True)))
-    for rollup in _ROLLUPS.values():
+    for rollup in _rollups():
         done &= rollup.done_days(first_day, last_day)
     missing = [first_day + timedelta(days=i) for i in range((last_day - first_day).days + 1)]
     missing = [d for d in missing if d not in done]

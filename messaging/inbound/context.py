@@ -21,7 +21,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.utils import timezone
 
-from messaging.models import InboundSms, MessageStatus, OutboundMessage
+from messaging.models import Channel, InboundSms, MessageStatus, OutboundMessage
 
 _CACHE_ATTR = "_reply_context"
 # A handler's own answer ("Reply YES 12 or YES 13", "not a valid shift code") or a person's answer
@@ -85,7 +85,7 @@ def reply_context(inbound: InboundSms) -> ReplyContext:
     if inbound.answers_id is not None:
         message = OutboundMessage.objects.filter(pk=inbound.answers_id).first()
     else:
-        message = answered_message(phone=inbound.origination_number, channel=inbound.channel or "sms",
+        message = answered_message(phone=inbound.origination_number, channel=inbound.channel or Channel.SMS,
                                    previous_id=inbound.previous_published_message_id, now=inbound.received_at)
     context = ReplyContext(message=message, owner_label=_owner_label(message))
     setattr(inbound, _CACHE_ATTR, context)

@@ -28,7 +28,7 @@ from django.utils import timezone
 from messaging.consent.suppression import suppression_applies
 from messaging.events.apply import STATUS_FOR_EVENT, run_outcome_hooks
 from messaging.events.types import NormalizedEvent
-from messaging.inbound.sns_storage import clean_json, clean_text, envelope_for_storage, unstorable
+from messaging.inbound.sns_storage import envelope_for_storage
 from messaging.models import (
     STATUS_RANK,
     DeliveryEvent,
@@ -37,6 +37,7 @@ from messaging.models import (
     OutboundMessage,
     SnsNotification,
 )
+from messaging.values.storable import clean_json, clean_text, unstorable
 
 _MESSAGE_FIELDS = OutboundMessage._meta.concrete_fields
 _MESSAGE_ATTNAMES = [f.attname for f in _MESSAGE_FIELDS]

@@ -29,7 +29,7 @@ from messaging.events.aws import parse_provider_message, parse_whatsapp_messages
 from messaging.inbound.ingest_pg import event_notification_receive, fast_path_applies
 from messaging.inbound.router import inbound_sms_create, inbound_sms_receive, inbound_sms_route
 from messaging.inbound.sns_message import decode_message, notification_kind
-from messaging.inbound.sns_storage import clean_text, envelope_for_storage, envelope_from_storage
+from messaging.inbound.sns_storage import envelope_for_storage, envelope_from_storage
 from messaging.inbound.sns_verify import (
     SUBSCRIPTION_CONFIRMATION,
     SnsRejected,
@@ -38,6 +38,7 @@ from messaging.inbound.sns_verify import (
     verify,
 )
 from messaging.models import NotificationKind, NotificationStatus, SnsNotification
+from messaging.values.storable import clean_text
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from messaging.conversations.selectors import help_answer_period, portal_replied
 from messaging.conversations.services import conversation_note_inbound
 from messaging.inbound.context import ReplyContext, reply_context
 from messaging.inbound.handlers import HandlerResult
-from messaging.models import InboundSms, InboundStatus
+from messaging.models import Channel, InboundSms, InboundStatus
 from messaging.outbound.send import message_send
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ def inbound_sms_create(*, payload: dict, notification=None) -> InboundSms:
         body=str(payload.get("messageBody", "") or ""),
         previous_published_message_id=str(payload.get("previousPublishedMessageId", "") or ""),
         raw=payload, notification=notification,
-        channel="whatsapp" if payload.get("channel") == "whatsapp" else "sms",
+        channel=Channel.WHATSAPP if payload.get("channel") == Channel.WHATSAPP else Channel.SMS,
     )
     return InboundSms.objects.create(inbound_message_id=str(payload["inboundMessageId"]), **fields)
 
@@ -136,8 +136,8 @@ def _answer(inbound: InboundSms, result: HandlerResult) -> None:
     inbound.reply = result.reply
     # The answer goes back the way the message came; WhatsApp sends from the configured
     # phone-number id, not from the number the person wrote to.
-    whatsapp = inbound.channel == "whatsapp"
-    message_send(channel=inbound.channel or "sms", recipient=inbound.origination_number,
+    whatsapp = inbound.channel == Channel.WHATSAPP
+    message_send(channel=inbound.channel or Channel.SMS, recipient=inbound.origination_number,
                  body=result.reply, sender="" if whatsapp else inbound.destination_number,
                  owner=result.owner or inbound, opt_out_confirmation=result.reply_despite_opt_out)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from messaging.inbound.sns_storage import has_lone_surrogate
+from messaging.values.storable import has_lone_surrogate
 
 # SNS MessageIds are UUIDs; the column that stores them (SnsNotification.message_id) holds 100.
 MAX_MESSAGE_ID_LENGTH = 100

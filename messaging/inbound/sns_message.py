@@ -9,9 +9,9 @@ import json
 import re
 
 from messaging.events.aws import classify
-from messaging.inbound.sns_storage import clean_json
 from messaging.inbound.sns_verify import SUBSCRIPTION_CONFIRMATION, UNSUBSCRIBE_CONFIRMATION
 from messaging.models import NotificationKind
+from messaging.values.storable import clean_json
 
 # Deep enough for every AWS event shape (a WhatsApp entry is about eight levels); a Message
 # nested deeper is stored as "anything else" rather than walked.

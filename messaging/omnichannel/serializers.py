@@ -21,7 +21,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from messaging import limits
 from messaging.api.keys import api_key_sender_allowed
 from messaging.models import (
     ApiKey,
@@ -33,11 +32,15 @@ from messaging.models import (
 )
 from messaging.omnichannel.services import ChannelSpec, dispatch_status
 from messaging.outbound.send import recipient_normalize
-from messaging.senders import MAX_EMAIL_ADDRESS, email_sender_format
+from messaging.values import limits
+from messaging.values.senders import MAX_EMAIL_ADDRESS, email_sender_format
 
 DISPATCH_CHANNELS = (Channel.SMS, Channel.WHATSAPP, Channel.EMAIL)
 SMS_MESSAGE_TYPES = ("TRANSACTIONAL", "PROMOTIONAL")
 REQUIRED = "This field is required."
+
+# The channels whose per-channel object a payload may spell in any case ("SMS": {...}).
+OBJECT_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.WHATSAPP)
 
 
 class _LowerChoiceField(serializers.ChoiceField):
@@ -115,7 +118,7 @@ class ChannelPayloadSerializer(serializers.Serializer):
             # The seed's README spells channels SMS/WhatsApp/Email; accept the object under any case.
             data = dict(data)
             for key in list(data):
-                if isinstance(key, str) and key.lower() in ("email", "sms", "whatsapp") and key != key.lower():
+                if isinstance(key, str) and key.lower() in OBJECT_CHANNELS and key != key.lower():
                     data.setdefault(key.lower(), data.pop(key))
         return super().to_internal_value(data)
 

@@ -35,7 +35,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
-from messaging.models import OutboundMessage
+from messaging.models import Channel, OutboundMessage
 from messaging.phones import phone_normalize
 from messaging.simulator.phone import (
     SimulatorRefused,
@@ -179,8 +179,8 @@ def simulator_reply_json(request):
         errors["body"] = ["Type a message."]
     elif len(body) > BODY_MAX:
         errors["body"] = [f"At most {BODY_MAX} characters."]
-    channel = data.get("channel") or "sms"
-    if channel not in ("sms", "whatsapp"):
+    channel = data.get("channel") or Channel.SMS
+    if channel not in (Channel.SMS, Channel.WHATSAPP):
         errors["channel"] = ["Reply by sms or whatsapp."]
     if errors:
         return JsonResponse(errors, status=400)

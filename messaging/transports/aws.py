@@ -18,7 +18,7 @@ Every provider failure comes out as a ``TransientError`` or a ``PermanentError``
 parameters (message bodies left out), the AWS request id and the AWS error code and message.
 Transports never touch the database.
 
-Settings (all optional; their defaults are in ``portal/settings.py``):
+Settings (all optional; their defaults are in ``portal/settings/``):
 
 - ``AWS_REGION`` ("us-east-1"), ``AWS_CONNECT_TIMEOUT`` (5 s), ``AWS_READ_TIMEOUT`` (8 s, under the 15 s task timeout)
 - SMS: ``SMS_ORIGINATION_IDENTITY``, ``SMS_CONFIGURATION_SET``, ``SMS_MESSAGE_TYPE``
@@ -42,7 +42,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from messaging.senders import email_sender_mime
+from messaging.values.senders import email_sender_mime
 
 from . import clients
 from .aws_errors import map_client_error, summarise

@@ -6,13 +6,13 @@ repaired in the database without reading them into Python: an override that star
 range moves to its last second (it can never be on call inside the range anyway, and a shift
 may point at it); one that ends outside it ends at the end of the range. A handoff outside the
 range moves to its edge. The range is written here, not imported, so this migration keeps
-meaning what it meant (messaging/instants.py owns it now).
+meaning what it meant (messaging/values/instants.py owns it now).
 """
 
 from datetime import UTC, datetime, timedelta
 
 import django.core.validators
-import messaging.instants
+import messaging.values.instants
 from django.db import migrations, models
 
 
@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='schedule',
             name='handoff',
-            field=models.DateTimeField(help_text="When the first turn starts. Each later turn starts turn hours after the one before, on the schedule's local clock.", validators=[messaging.instants.instant_validate]),
+            field=models.DateTimeField(help_text="When the first turn starts. Each later turn starts turn hours after the one before, on the schedule's local clock.", validators=[messaging.values.instants.instant_validate]),
         ),
         migrations.AlterField(
             model_name='schedulemember',
@@ -54,12 +54,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='scheduleoverride',
             name='end',
-            field=models.DateTimeField(validators=[messaging.instants.instant_validate]),
+            field=models.DateTimeField(validators=[messaging.values.instants.instant_validate]),
         ),
         migrations.AlterField(
             model_name='scheduleoverride',
             name='start',
-            field=models.DateTimeField(validators=[messaging.instants.instant_validate]),
+            field=models.DateTimeField(validators=[messaging.values.instants.instant_validate]),
         ),
         migrations.RunPython(repair_out_of_range_rows, migrations.RunPython.noop),
     ]

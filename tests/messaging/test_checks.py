@@ -81,3 +81,13 @@ def test_rows_and_hooks_that_still_name_a_legacy_path_are_each_reported(settings
 
 def test_the_legacy_check_reads_no_database_unless_asked():
     assert legacy_paths_check(None) == []
+
+
+def test_a_rollup_that_does_not_import_is_named_with_its_setting(settings):
+    from messaging.checks import history_rollups_check
+
+    assert history_rollups_check(None) == []
+    settings.HISTORY_ROLLUPS = ["incidents.rollups.NO_SUCH_ROLLUP"]
+    errors = history_rollups_check(None)
+    assert [e.id for e in errors] == ["messaging.E004"]
+    assert "HISTORY_ROLLUPS" in errors[0].msg and "NO_SUCH_ROLLUP" in errors[0].msg

@@ -20,7 +20,7 @@ from django.utils import timezone
 from incidents.models import AlertIntegration
 from incidents.policies import LevelSpec, policy_create
 from messaging.audience.receive import bulk_send_receive, import_run_receive
-from messaging.models import Contact, ImportKind, Tag
+from messaging.models import Contact, Conversation, ImportKind, Tag
 from oncall.services import schedule_create
 from portal.roles import ANALYST, DISPATCHER, SHIFT_MANAGER
 from shifts.services import campaign_create
@@ -48,6 +48,12 @@ PAGES = [
     Page("messaging_importrun_again", "POST", "allow_list_run",
          ("messaging.add_importrun", "messaging.add_allowlistentry")),
     Page("messaging_bulksend_send", "POST", "bulk", ("messaging.add_bulksend",)),
+    # A thread about an incident: read with the view permission, answered with reply (a shift
+    # manager's shiftreply reaches threads about shifts only).
+    Page("messaging_conversation_answer", "POST", "conversation",
+         ("messaging.view_conversation", "messaging.reply_conversation")),
+    Page("messaging_conversation_done", "POST", "conversation",
+         ("messaging.view_conversation", "messaging.reply_conversation")),
     Page("messaging_contact_export", "GET", None, ("messaging.view_contact",)),
     Page("messaging_allowlistentry_export", "GET", None, ("messaging.view_allowlistentry",)),
     Page("oncall_schedule_add_override", "POST", "schedule", ("oncall.add_scheduleoverride",)),
@@ -103,6 +109,7 @@ def targets(django_user_model):
                                              source="admin", created_by=owner, confirm=True),
         "bulk": bulk_send_receive(name="b.csv", template="Hello", pieces=[b"phone\n+12065550104\n"],
                                   created_by=owner),
+        "conversation": Conversation.objects.create(phone="+12065550105", needs_reply=True, about_shifts=False),
         "schedule": schedule_create(name="East gas", handoff=timezone.now(), turn_hours=24, members=[ana]),
         "integration": AlertIntegration.objects.create(name="Prometheus", default_policy=policy),
         "campaign": campaign_create(name="Weekend", tag=tag, message="Shifts open, reply with a code"),

@@ -1,6 +1,6 @@
 """The review's "admin forms lack the API's limits" finding, replayed: the numbers the admin
 refused nothing of (a wait of 99,999,999,999 s, 99,999 reminders) are refused by the admin and the
-API alike, and each bound in messaging/limits.py is the same number on both doors."""
+API alike, and each bound in messaging/values/limits.py is the same number on both doors."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from incidents.models import EscalationLevel, EscalationPolicy, Incident
-from messaging import limits
 from messaging.models import Contact
+from messaging.values import limits
 from oncall.models import Schedule
 from tests.support.incidents import ANA
 

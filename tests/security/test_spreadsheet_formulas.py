@@ -13,7 +13,7 @@ import pytest
 
 from incidents.models import Incident
 from messaging.models import AllowListEntry, Contact, OutboundMessage
-from messaging.spreadsheets import spreadsheet_safe
+from messaging.values.spreadsheets import spreadsheet_safe
 from shifts.models import Shift
 
 pytestmark = pytest.mark.django_db

@@ -164,7 +164,7 @@ def test_exported_text_that_a_spreadsheet_would_run_comes_out_as_text(login, boa
     assert by_code["EVIL000"]["location"] == "'" + FORMULAE[0]
     # Ordinary text and plain numbers (an E.164 phone) are left as they are.
     assert by_code["XYZ1234"]["info"] == "Warehouse picker"
-    from messaging.spreadsheets import spreadsheet_safe
+    from messaging.values.spreadsheets import spreadsheet_safe
 
     assert spreadsheet_safe("+12065550100") == "+12065550100" and spreadsheet_safe("-3") == "-3"
     for r in rows:

@@ -49,10 +49,10 @@ class LocalStore:
 
 class S3Store:
     def __init__(self, bucket: str, prefix: str = ""):
-        import boto3  # only a site that archives to S3 needs a client
+        from messaging.transports.clients import aws_client  # boto3 only where the archive goes to S3
 
         self.bucket, self.prefix = bucket, prefix
-        self.client = boto3.client("s3", region_name=settings.AWS_REGION)
+        self.client = aws_client("s3")
 
     def get(self, key: str) -> bytes | None:
         try:

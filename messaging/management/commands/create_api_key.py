@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from messaging.api.keys import api_key_create
+from messaging.api.scopes import api_scope_names
 from messaging.models import ApiScope
 
 
@@ -11,8 +12,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("name", help="Who or what will use the key, e.g. 'monitoring'.")
-        parser.add_argument("--scope", action="append", dest="scopes", choices=ApiScope.values, metavar="SCOPE",
-                            help=f"Repeatable; limits the key to these scopes: {', '.join(ApiScope.values)}.")
+        scopes = api_scope_names()
+        parser.add_argument("--scope", action="append", dest="scopes", choices=scopes, metavar="SCOPE",
+                            help=f"Repeatable; limits the key to these scopes: {', '.join(scopes)}.")
         parser.add_argument("--all-messages", action="store_true", dest="all_messages",
                             help="With --scope log: read every message in the log, not only what this key sent "
                                  "(the scope all_messages). A key made without --scope has it already.")

@@ -207,3 +207,12 @@ def test_an_alert_the_portal_fails_to_act_on_is_stored_failed_and_accepted(api, 
     assert alert.body == ALERTMANAGER_FIRING and alert.state == AlertState.FAILED
     assert alert.error == "RuntimeError: the database hiccuped"
     assert not Incident.objects.exists() and not AlertGroup.objects.exists()
+
+
+@pytest.mark.parametrize("status", ["firing", "resolved"])
+def test_an_alert_for_a_policy_that_does_not_exist_is_a_400_and_stores_nothing(api, status):
+    response = api.post("/api/v1/alerts/", {"summary": "Disk full", "dedup_key": "disk", "status": status,
+                                            "policy": 987654321}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"policy": ["No escalation policy has the id 987654321."]}
+    assert not Alert.objects.exists()

@@ -43,7 +43,7 @@ def test_two_generic_alerts_with_one_key_at_once_open_one_incident_and_page_once
 
 def test_a_repeat_racing_the_resolution_leaves_no_open_group_on_a_resolved_incident(policy):
     def receive(body):
-        return alert_receive(source=AlertSource.ALERTMANAGER, body=body, policy=policy,
+        return alert_receive(source=AlertSource.ALERTMANAGER, body=body, policy_id=policy.pk,
                              parsed=alertmanager_parse(body))
 
     for _ in range(5):
@@ -63,7 +63,7 @@ def test_alerts_racing_into_a_storm_open_one_storm_incident_without_deadlocks(po
 
     def receive(n):
         body = {**ALERTMANAGER_FIRING, "groupKey": f"host-{n}"}
-        return alert_receive(source=AlertSource.ALERTMANAGER, body=body, policy=policy,
+        return alert_receive(source=AlertSource.ALERTMANAGER, body=body, policy_id=policy.pk,
                              parsed=alertmanager_parse(body))
 
     receive(1), receive(2)

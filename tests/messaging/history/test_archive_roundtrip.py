@@ -85,9 +85,10 @@ def day_with_every_kind_of_row(api, run) -> dict:
     OutboundMessage.objects.create(channel="sms", recipient="+14255550101", status="delivered", retry_of=retried)
     refs["next_day_retry"] = OutboundMessage.objects.create(channel="sms", recipient="+14255550101",
                                                             status="delivered", retry_of=retried).pk
-    # An inbound reply with its notification, and an incident whose timeline points at both.
+    # An inbound reply with its notification, answering the message it replies to, and an
+    # incident whose timeline points at both.
     inbound = InboundSms.objects.create(inbound_message_id="in-1", origination_number="+14255550100", body="YES",
-                                        notification=_notification("inbound"), raw={"a": [1]})
+                                        notification=_notification("inbound"), raw={"a": [1]}, answers=sent)
     contact = Contact.objects.create(name="Ana", phone="+14255550100")
     incident = Incident.objects.create(description="Gas smell")
     IncidentEvent.objects.create(incident=incident, kind="notified", contact=contact, message=sent)

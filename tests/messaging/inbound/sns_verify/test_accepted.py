@@ -106,13 +106,13 @@ def test_recent_and_slightly_future_timestamps_pass(settings):
 
 
 def test_max_age_defaults_to_an_hour(settings, monkeypatch):
-    # The default is the one portal/settings.py gives when the environment names none.
+    # The default is the one portal/settings/ gives when the environment names none.
     import importlib
 
-    import portal.settings
+    import portal.settings.features
 
     monkeypatch.delenv("SNS_MAX_AGE_SECONDS", raising=False)
-    settings.SNS_MAX_AGE_SECONDS = importlib.reload(portal.settings).SNS_MAX_AGE_SECONDS
+    settings.SNS_MAX_AGE_SECONDS = importlib.reload(portal.settings.features).SNS_MAX_AGE_SECONDS
     now = datetime.now(UTC)
     sns.verify(body(sign_envelope("hi", timestamp=now - timedelta(minutes=59))))
     assert reject(sign_envelope("hi", timestamp=now - timedelta(minutes=61))).status == 403

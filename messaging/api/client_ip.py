@@ -9,6 +9,7 @@ the N-th entry from the right; entries further left were written by the client a
 
 One function, used by django-axes (``AXES_CLIENT_IP_CALLABLE``) and the API throttles
 (messaging.api.auth), so that the lockout and the throttles always agree on who a client is.
+It lives below both (messaging may not import the portal); a leaf, it reads only settings.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from django.conf import settings
 def client_ip(request) -> str:
     """The address of whoever sent ``request``: REMOTE_ADDR, or X-Forwarded-For's N-th from the right."""
     remote = request.META.get("REMOTE_ADDR", "")
-    proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    proxies = settings.TRUSTED_PROXY_COUNT
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if proxies <= 0 or not forwarded:
         return remote

@@ -7,7 +7,7 @@ ModelForm, inline and ``full_clean`` in a service checks it, and the plain seria
 import the same numbers for their ``min_value``/``max_value``. A leaf module (no imports), so
 every app can use it; messaging is the app every other one already imports.
 
-The instant range (dates) is the same idea for times: messaging/instants.py.
+The instant range (dates) is the same idea for times: messaging/values/instants.py.
 """
 
 # Escalation (incidents): a day between pages is already more than any duty roster wants, and

@@ -1,0 +1,73 @@
+"""Who the portal talks to: contacts, their tags, their number type, and the allow-list."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from messaging.phones import validate_e164
+
+
+class Tag(models.Model):
+    """A group of contacts (e.g. ``overtime-east``); campaigns and policies address tags."""
+
+    name = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NumberType(models.TextChoices):
+    MOBILE = "mobile", "Mobile"
+    LANDLINE = "landline", "Fixed line"
+    FIXED_OR_MOBILE = "fixed_or_mobile", "Fixed line or mobile"
+    VOIP = "voip", "VoIP"
+    TOLL_FREE = "toll_free", "Toll-free"
+    PREPAID = "prepaid", "Prepaid mobile"
+    OTHER = "other", "Other"
+    INVALID = "invalid", "Invalid"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class Contact(models.Model):
+    name = models.CharField(max_length=200)
+    phone = models.CharField(max_length=16, unique=True, validators=[validate_e164],
+                             help_text="E.164, for example +12065550100")
+    email = models.EmailField(blank=True)
+    whatsapp = models.CharField("WhatsApp number", max_length=16, blank=True, validators=[validate_e164])
+    tags = models.ManyToManyField(Tag, blank=True, related_name="contacts")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Is it a mobile? Offline from phonenumbers by default, from AWS's CarrierLookup with
+    # NUMBER_LOOKUP=aws (messaging.audience.lookup); a landline gets no SMS.
+    number_type = models.CharField(max_length=16, choices=NumberType.choices, default=NumberType.UNKNOWN,
+                                   db_index=True)
+    carrier = models.CharField(max_length=200, blank=True)
+    number_checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.phone})"
+
+
+class AllowListScope(models.TextChoices):
+    SHIFTS = "shifts", "Shift booking"
+
+
+class AllowListEntry(models.Model):
+    phone = models.CharField(max_length=16, validators=[validate_e164])
+    scope = models.CharField(max_length=32, choices=AllowListScope.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "allow-list entry"
+        verbose_name_plural = "allow-list"
+        constraints = [models.UniqueConstraint(fields=["phone", "scope"], name="allowlist_phone_scope_unique")]
+        ordering = ["scope", "phone"]
+
+    def __str__(self) -> str:
+        return f"{self.phone} → {self.scope}"
