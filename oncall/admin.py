@@ -23,7 +23,7 @@ from messaging.values.instants import InstantFormField, instant_clamp
 from oncall import services
 from oncall.models import Schedule, ScheduleMember, ScheduleOverride, TurnNotice
 from oncall.selectors import oncall_at, schedule_overrides_upcoming, schedule_zone
-from oncall.texts import when, zone_abbreviation, zone_label, zoned
+from oncall.texts import local_time, zone_abbreviation, zone_label, zoned
 from oncall.timeline import schedule_days
 
 
@@ -87,8 +87,8 @@ class ScheduleForm(forms.ModelForm):
 def _on_call_text(answer) -> str:
     tz = schedule_zone(schedule=answer.schedule)
     if answer.person is None:
-        return "Nobody" + (zoned(f" until {when(answer.until, tz=tz)}", tz=tz) if answer.until else "")
-    text = f"{answer.person.name} ({answer.person.phone}) until {when(answer.until, tz=tz)}"
+        return "Nobody" + (zoned(f" until {local_time(answer.until, tz=tz)}", tz=tz) if answer.until else "")
+    text = f"{answer.person.name} ({answer.person.phone}) until {local_time(answer.until, tz=tz)}"
     return (zoned(text, tz=tz) if answer.until else text) + (" · override" if answer.override else "")
 
 

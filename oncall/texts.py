@@ -25,7 +25,7 @@ def zone_label(at: datetime, *, tz: tzinfo) -> str:
     return abbreviation if abbreviation == name else f"{abbreviation} ({name})"
 
 
-def when(at: datetime | None, *, tz: tzinfo, now: datetime | None = None) -> str:
+def local_time(at: datetime | None, *, tz: tzinfo, now: datetime | None = None) -> str:
     """"08:00 PST" today, "Mon 08:00 PST" within a week, else "Mon 7 Dec 08:00 PST"; "further
     notice" for None. The abbreviation only: a text naming several times names the zone once
     (``zoned``)."""
@@ -50,16 +50,16 @@ def zoned(text: str, *, tz: tzinfo) -> str:
 
 def turn_notice_text(*, schedule_name: str, start: datetime, until: datetime | None, tz: tzinfo,
                      now: datetime | None = None) -> str:
-    return zoned(f"You are on call for {schedule_name} from {when(start, tz=tz, now=now)} "
-                 f"until {when(until, tz=tz, now=now)}", tz=tz) + "."
+    return zoned(f"You are on call for {schedule_name} from {local_time(start, tz=tz, now=now)} "
+                 f"until {local_time(until, tz=tz, now=now)}", tz=tz) + "."
 
 
 def oncall_line(*, schedule_name: str, name: str | None, phone: str | None, until: datetime | None,
                 tz: tzinfo, now: datetime | None = None) -> str:
     if not phone:
-        return f"{schedule_name}: nobody on call" + (zoned(f" until {when(until, tz=tz, now=now)}", tz=tz)
+        return f"{schedule_name}: nobody on call" + (zoned(f" until {local_time(until, tz=tz, now=now)}", tz=tz)
                                                      if until else "")
-    line = f"{schedule_name}: {name or phone} ({phone}) until {when(until, tz=tz, now=now)}"
+    line = f"{schedule_name}: {name or phone} ({phone}) until {local_time(until, tz=tz, now=now)}"
     return zoned(line, tz=tz) if until else line
 
 

@@ -22,7 +22,7 @@ from messaging.conversations.selectors import conversations_needing_reply
 from messaging.owners import owner_label
 from messaging.selectors import messages_failed_since
 from oncall.selectors import schedule_zone, schedules_count, schedules_oncall_now
-from oncall.texts import when, zoned
+from oncall.texts import local_time, zoned
 
 ROWS = 10  # per panel; each panel links to the full list
 SCHEDULES_SHOWN = 25
@@ -97,7 +97,7 @@ def oncall_panel() -> dict:
     for answer in answers:
         tz = schedule_zone(schedule=answer.schedule)
         person = answer.person
-        until = zoned(f"until {when(answer.until, tz=tz)}", tz=tz) if answer.until else ""
+        until = zoned(f"until {local_time(answer.until, tz=tz)}", tz=tz) if answer.until else ""
         rows.append({"schedule": answer.schedule.name,
                      "url": reverse("admin:oncall_schedule_change", args=[answer.schedule.pk]),
                      "who": f"{person.name} ({person.phone})" if person else "Nobody on call",

@@ -16,7 +16,7 @@ from messaging.models import Tag
 from oncall.models import Schedule
 from oncall.rotation import Segment
 from oncall.selectors import schedule_uncovered, schedule_zone
-from oncall.texts import when
+from oncall.texts import local_time
 from shifts.models import Shift, ShiftCampaign, ShiftStatus
 from shifts.services import campaign_create, shift_create
 
@@ -50,8 +50,8 @@ def cover_shifts_post(*, schedule: Schedule, days: int, now: datetime | None = N
             continue
         shifts.append(shift_create(code=code, starts_at=slot.start, ends_at=slot.end, time_zone=schedule.time_zone,
                                    schedule=schedule,
-                                   info=f"On call: {schedule.name}, {when(slot.start, tz=tz, now=now)} to "
-                                        f"{when(slot.end, tz=tz, now=now)}"))
+                                   info=f"On call: {schedule.name}, {local_time(slot.start, tz=tz, now=now)} to "
+                                        f"{local_time(slot.end, tz=tz, now=now)}"))
     return shifts
 
 

@@ -102,7 +102,7 @@ def _import_everything():
     for app in APPS:
         package = importlib.import_module(app)
         for module in pkgutil.walk_packages(package.__path__, f"{app}."):
-            if ".migrations" not in module.name and not module.name.endswith("old_paths"):
+            if ".migrations" not in module.name:
                 importlib.import_module(module.name)
 
 

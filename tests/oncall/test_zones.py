@@ -15,7 +15,7 @@ from django.utils import timezone
 from messaging.contacts import allow_list_add, contact_upsert
 from oncall.admin import ScheduleForm
 from oncall.services import override_add, schedule_create
-from oncall.texts import oncall_line, turn_notice_text, when, zone_label
+from oncall.texts import local_time, oncall_line, turn_notice_text, zone_label
 from tests.support.shifts import replies_to, sms_in
 
 pytestmark = pytest.mark.django_db
@@ -95,7 +95,7 @@ def test_every_on_call_text_carries_its_zone(zone, label):
     assert label in oncall_line(schedule_name="S", name="Ana", phone=ANA, until=until, tz=tz, now=now)
     assert label in oncall_line(schedule_name="S", name=None, phone=None, until=until, tz=tz, now=now)
     assert label in turn_notice_text(schedule_name="S", start=now, until=until, tz=tz, now=now)
-    assert when(until, tz=tz, now=now).endswith(until.astimezone(tz).tzname().replace("+", "UTC+"))
+    assert local_time(until, tz=tz, now=now).endswith(until.astimezone(tz).tzname().replace("+", "UTC+"))
 
 
 def test_the_override_admin_form_reads_and_shows_times_in_the_schedules_zone(admin_client, la_rota):

@@ -20,20 +20,11 @@ from messaging.transports.aws import (
 )
 from messaging.transports.base import (
     BaseTransport,
-    OutgoingMessage,
     PermanentError,
     SendResult,
     TransientError,
 )
-from tests.support.aws_transports import META, REQUEST_ID
-
-
-def sms(**kw) -> OutgoingMessage:
-    kw.setdefault("log_id", 42)
-    kw.setdefault("channel", "sms")
-    kw.setdefault("recipient", "+14255550123")
-    kw.setdefault("body", "INC-7: database down. Reply YES to acknowledge, NO to pass.")
-    return OutgoingMessage(**kw)
+from tests.support.aws_transports import META, REQUEST_ID, sms
 
 
 def test_transports_honour_the_contract():

@@ -15,19 +15,11 @@ from messaging.transports.aws import (
     connect_configured,
 )
 from messaging.transports.base import (
-    OutgoingMessage,
     PermanentError,
     SendResult,
     TransientError,
 )
-
-
-def sms(**kw) -> OutgoingMessage:
-    kw.setdefault("log_id", 42)
-    kw.setdefault("channel", "sms")
-    kw.setdefault("recipient", "+14255550123")
-    kw.setdefault("body", "INC-7: database down. Reply YES to acknowledge, NO to pass.")
-    return OutgoingMessage(**kw)
+from tests.support.aws_transports import sms
 
 
 def test_voice_message_uses_text_to_speech(aws_settings, sms_client, stub):
