@@ -1,11 +1,17 @@
-"""Dates for tests that stay in the future whatever day the suite runs.
+"""Dates and instants for tests that hold whatever day, hour or month the suite runs on.
 
 A test that writes an absolute date starts failing the day that date passes (it has happened
-once, to shifts imported with a fixed December date). These give a fixed calendar shape
-(always 1 December, so Europe/London is on UTC) in a year that is always ahead of today.
+once, to shifts imported with a fixed December date); one that writes "now minus a minute" for
+"today" fails in the first minute after midnight; one that counts the days of a month laid out
+from the real clock changes its answer with the weekday (main went red on 2026-12-07). These
+give fixed calendar shapes computed from today, and instants on a given local day that are never
+after now. ``bin/date-sweep`` reuses the calendar ones to pick the days it runs the suite on.
 """
 
-from datetime import date
+from __future__ import annotations
+
+import zoneinfo
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -18,3 +24,32 @@ def next_year_december_first() -> date:
 def iso_day(day: date | None = None) -> str:
     """``YYYY-MM-DD`` of ``day`` (default: next_year_december_first())."""
     return (day or next_year_december_first()).isoformat()
+
+
+def on_day_ago(days: int, *, now: datetime | None = None) -> datetime:
+    """An instant on the local day ``days`` before today, never after ``now``, whatever the hour.
+
+    Half-way between midnight and the time of day ``now`` is at, on that day: at 00:00:01 it is
+    still today, not yesterday as ``now - 1 minute`` would be.
+    """
+    now = now or timezone.now()
+    midnight = timezone.make_aware(datetime.combine(timezone.localdate(now), time.min))
+    day = timezone.localdate(now) - timedelta(days=days)
+    return timezone.make_aware(datetime.combine(day, time.min)) + (now - midnight) / 2
+
+
+def next_dst_change(zone: str, *, after: datetime) -> datetime:
+    """The first instant after ``after`` at which ``zone``'s UTC offset changes (within 2 years)."""
+    tz = zoneinfo.ZoneInfo(zone)
+    at = after.astimezone(UTC).replace(minute=after.minute // 15 * 15, second=0, microsecond=0)
+    offset = at.astimezone(tz).utcoffset()
+    for _ in range(2 * 366 * 96):
+        at += timedelta(minutes=15)  # every zone changes on a quarter hour
+        if at.astimezone(tz).utcoffset() != offset:
+            return at
+    raise ValueError(f"{zone} has no offset change within two years of {after:%Y-%m-%d}")
+
+
+def last_day_of_month(day: date) -> date:
+    """The last day of ``day``'s month."""
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
