@@ -22,7 +22,7 @@ from oncall.demo import DEMO_ZONE
 from portal.demo import demo_seed
 from portal.roles import ANALYST
 from shifts.models import ShiftCampaign
-from tests.support.clock import next_dst_change
+from tests.support.oncall import next_dst_change
 
 pytestmark = pytest.mark.django_db
 

@@ -5,13 +5,12 @@ once, to shifts imported with a fixed December date); one that writes "now minus
 "today" fails in the first minute after midnight; one that counts the days of a month laid out
 from the real clock changes its answer with the weekday (main went red on 2026-12-07). These
 give fixed calendar shapes computed from today, and instants on a given local day that are never
-after now. ``bin/date-sweep`` reuses the calendar ones to pick the days it runs the suite on.
+after now. ``bin/date-sweep`` reuses last_day_of_month to pick a day it runs the suite on.
 """
 
 from __future__ import annotations
 
-import zoneinfo
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -36,18 +35,6 @@ def on_day_ago(days: int, *, now: datetime | None = None) -> datetime:
     midnight = timezone.make_aware(datetime.combine(timezone.localdate(now), time.min))
     day = timezone.localdate(now) - timedelta(days=days)
     return timezone.make_aware(datetime.combine(day, time.min)) + (now - midnight) / 2
-
-
-def next_dst_change(zone: str, *, after: datetime) -> datetime:
-    """The first instant after ``after`` at which ``zone``'s UTC offset changes (within 2 years)."""
-    tz = zoneinfo.ZoneInfo(zone)
-    at = after.astimezone(UTC).replace(minute=after.minute // 15 * 15, second=0, microsecond=0)
-    offset = at.astimezone(tz).utcoffset()
-    for _ in range(2 * 366 * 96):
-        at += timedelta(minutes=15)  # every zone changes on a quarter hour
-        if at.astimezone(tz).utcoffset() != offset:
-            return at
-    raise ValueError(f"{zone} has no offset change within two years of {after:%Y-%m-%d}")
 
 
 def last_day_of_month(day: date) -> date:
