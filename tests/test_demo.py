@@ -22,6 +22,7 @@ from oncall.demo import DEMO_ZONE
 from portal.demo import demo_seed
 from portal.roles import ANALYST
 from shifts.models import ShiftCampaign
+from tests.support.clock import clear_of_midnight
 from tests.support.oncall import next_dst_change
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +55,7 @@ def test_seeding_again_adds_nothing():
 
 
 def test_the_first_report_an_analyst_opens_shows_the_month(client, django_user_model):
+    clear_of_midnight()  # the demo and the page both read the real clock: the same day for both
     demo_seed()
     user = django_user_model.objects.create_user("ann", password="pw-12345-abc", is_staff=True)
     user.groups.add(Group.objects.get(name=ANALYST))

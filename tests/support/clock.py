@@ -10,6 +10,7 @@ after now. ``bin/date-sweep`` reuses last_day_of_month to pick a day it runs the
 
 from __future__ import annotations
 
+import time as clock
 from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
@@ -40,3 +41,15 @@ def on_day_ago(days: int, *, now: datetime | None = None) -> datetime:
 def last_day_of_month(day: date) -> date:
     """The last day of ``day``'s month."""
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def clear_of_midnight(seconds: float = 30) -> None:
+    """Wait until local midnight has passed if it is less than ``seconds`` away.
+
+    For a test that lays data out from the real clock and then reads a page that asks the clock
+    again: a midnight between the two would move the page's days by one.
+    """
+    now = timezone.localtime()
+    left = (timezone.make_aware(datetime.combine(now.date() + timedelta(days=1), time.min)) - now).total_seconds()
+    if left < seconds:
+        clock.sleep(left + 0.1)
