@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/portal
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-postgres test-sqlite lint venv browser postgres clean
+.PHONY: run test test-postgres test-sqlite lint venv browser postgres clean date-sweep
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -39,6 +39,11 @@ test-sqlite: venv browser
 	DATABASE_URL=sqlite:///$(CURDIR)/test-run.sqlite3 $(BIN)/pytest -q -m "not postgres" $(PYTEST_ARGS)
 
 test: lint test-postgres test-sqlite
+
+# No test may depend on the day it runs: the loop and whole-suite days under faketime
+# (docs/testing.md). SWEEP_ARGS e.g. "--part loop --db sqlite --days 3".
+date-sweep: venv browser postgres
+	$(BIN)/python bin/date-sweep $(SWEEP_ARGS)
 
 clean:
 	rm -rf $(VENV) portal.sqlite3* test_portal.sqlite3* staticfiles

@@ -3,13 +3,14 @@
 Each incident gets the timeline and the SMS the escalation would have
 written (notified, reminded, declined, escalated, acknowledged, nobody answered, resolved), by
 bulk_create, so the report's weekly trends and per-responder table have something to show on
-a fresh clone. Seeded from a fixed random seed relative to today; does nothing if incidents exist.
+a fresh clone. Seeded from a fixed random seed relative to ``now`` (passed in by portal.demo);
+does nothing if incidents exist.
 """
 
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -39,11 +40,15 @@ def demo_incident_history_seed(*, now: datetime | None = None, seed: int = 15) -
 
 def _seed(rng: random.Random, now: datetime, people: list[Contact]) -> int:
     plans = []
+    # The report's month starts at local midnight 29 days ago: nothing before it, whatever the hour.
+    first = timezone.make_aware(datetime.combine(timezone.localdate(now) - timedelta(days=HISTORY_DAYS - 1),
+                                                 time.min))
     for day in range(HISTORY_DAYS):
         for _ in range(rng.randint(1, 6)):
             opened = now - timedelta(days=HISTORY_DAYS - 1 - day, seconds=rng.uniform(3600, 20 * 3600))
-            if opened < now - timedelta(minutes=30):
-                plans.append((opened, rng.sample(people, 2)))
+            chain = rng.sample(people, 2)
+            if first <= opened < now - timedelta(minutes=30):
+                plans.append((opened, chain))
     incidents = []
     for opened, chain in plans:
         snapshot = snapshot_from_contacts(contacts=chain, wait_seconds=WAIT, reminders=1)

@@ -4,13 +4,14 @@ Written with bulk_create (a few thousand rows in well under a second) rather tha
 send pipeline, which would queue real work and take as long as the traffic it imitates. The
 rows are what the pipeline would have left behind: messages with their send and delivery times,
 a delivery event per outcome, inbound replies, opt-outs and suppressions. Seeded from a fixed
-random seed, so every fresh clone shows the same month, relative to today.
+random seed, so every fresh clone shows the same month, relative to ``now`` (the real clock for
+`make run`; a test passes its own).
 """
 
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -35,6 +36,7 @@ from messaging.models import (
 )
 
 HISTORY_DAYS = 30
+TODAY_AT_LEAST = 12
 SENDER = "+18005550100"
 FIRST_NAMES = ["Amir", "Bea", "Chen", "Dara", "Eli", "Fay", "Gus", "Hana", "Ivo", "Jo", "Kai", "Lena", "Milo",
                "Nia", "Omar", "Pia", "Quin", "Rosa", "Sami", "Tess"]
@@ -94,14 +96,9 @@ def _seed(rng: random.Random, now: datetime, crew: list[Contact]) -> int:
     messages: list[OutboundMessage] = []
     inbound: list[InboundSms] = []
     dispatch_pairs = []
-    start = now - timedelta(days=HISTORY_DAYS - 1)
-    for day in range(HISTORY_DAYS):
-        midnight = (start + timedelta(days=day)).replace(hour=0, minute=0, second=0, microsecond=0)
-        weekday = midnight.weekday() < 5
-        for _ in range(rng.randint(60, 110) if weekday else rng.randint(20, 45)):
-            created = midnight + timedelta(seconds=rng.uniform(6 * 3600, 22 * 3600))
-            if created > now:
-                continue
+    for _day, opens, closes, count in _demo_days(rng, now):
+        for _ in range(count):
+            created = opens + (closes - opens) * rng.random()
             person = rng.choice(crew)
             kind = rng.random()
             if kind < 0.6:
@@ -134,6 +131,28 @@ def _seed(rng: random.Random, now: datetime, crew: list[Contact]) -> int:
     _dispatches_seed(dispatch_pairs)
     _consent_seed(rng, now, crew)
     return len(messages)
+
+
+def _demo_days(rng: random.Random, now: datetime) -> list[tuple[date, datetime, datetime, int]]:
+    """The month as the report draws it: the local days up to today, each with its busy hours.
+
+    Days are the site's local days (the report counts by them), not UTC ones. Past days are busy
+    from 06:00 to 22:00, weekends less; today runs from midnight to ``now``, with its share of a
+    day's traffic but never fewer than ``TODAY_AT_LEAST`` messages, so that today's bar is there
+    whatever the hour `make run` (or a test) seeds at.
+    """
+    today = timezone.localdate(now)
+    days = []
+    for back in range(HISTORY_DAYS - 1, -1, -1):
+        day = today - timedelta(days=back)
+        midnight = timezone.make_aware(datetime.combine(day, time.min))
+        count = rng.randint(60, 110) if day.weekday() < 5 else rng.randint(20, 45)
+        if back:
+            days.append((day, midnight + timedelta(hours=6), midnight + timedelta(hours=22), count))
+        else:
+            elapsed = (now - midnight) / timedelta(days=1)
+            days.append((day, midnight, now, max(TODAY_AT_LEAST, round(count * elapsed))))
+    return days
 
 
 def _event(m: OutboundMessage) -> DeliveryEvent:

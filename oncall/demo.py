@@ -19,7 +19,7 @@ DEMO_ZONE = "America/Los_Angeles"
 MEMBER_PHONES = ["+12065550101", "+12065550102"]
 
 
-def demo_seed() -> Schedule | None:
+def demo_seed(*, now: datetime | None = None) -> Schedule | None:
     existing = Schedule.objects.filter(name=DEMO_SCHEDULE).first()
     if existing:
         return existing
@@ -28,6 +28,6 @@ def demo_seed() -> Schedule | None:
         return None
     tz = zoneinfo.ZoneInfo(DEMO_ZONE)
     # The rotation started a week ago, so today has someone on call and the picture has history.
-    start = datetime.combine(timezone.now().astimezone(tz).date() - timedelta(days=7), time(8), tzinfo=tz)
+    start = datetime.combine((now or timezone.now()).astimezone(tz).date() - timedelta(days=7), time(8), tzinfo=tz)
     return schedule_create(name=DEMO_SCHEDULE, time_zone=DEMO_ZONE, handoff=start, turn_hours=24,
                            members=members, notice_minutes=30)

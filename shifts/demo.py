@@ -1,4 +1,4 @@
-"""Three demo shifts for `make run`; safe to run repeatedly."""
+"""Three demo shifts for `make run`, in the next days after ``now``; safe to run repeatedly."""
 
 from datetime import datetime, time, timedelta
 
@@ -13,9 +13,9 @@ DEMO_SHIFTS = [
 ]
 
 
-def demo_seed() -> None:
+def demo_seed(*, now: datetime | None = None) -> None:
     zone = timezone.get_current_timezone()
-    today = timezone.localdate()
+    today = timezone.localdate(now or timezone.now())
     for code, info, days, start, end, location in DEMO_SHIFTS:
         day = today + timedelta(days=days)
         starts_at = timezone.make_aware(datetime.combine(day, start), zone)

@@ -2,7 +2,8 @@
 
 Written by bulk_create, the way the campaign send and the SMS bookings would have left them,
 so the report's per-campaign table (audience, delivered, booked, time to fill) is full on a
-fresh clone. Fixed random seed, relative to today; does nothing once any campaign exists.
+fresh clone. Fixed random seed, relative to ``now`` (passed in by portal.demo); does nothing once
+any campaign exists.
 """
 
 from __future__ import annotations
@@ -35,15 +36,17 @@ def demo_campaign_history_seed(*, now: datetime | None = None, seed: int = 15) -
 
 def _seed(rng, now, tag, audience) -> int:
     campaigns, shifts, messages, created = [], [], [], []
-    for n, day in enumerate(sorted(rng.sample(range(1, HISTORY_DAYS), 10), reverse=True)):
+    # 1 to 28 days back, minus up to 6 hours: inside the report's month whatever the hour.
+    for n, day in enumerate(sorted(rng.sample(range(1, HISTORY_DAYS - 1), 10), reverse=True)):
         sent_at = now - timedelta(days=day, hours=rng.uniform(0, 6))
         campaign = ShiftCampaign(name=f"Overtime {sent_at:%a %d %b}", tag=tag, status=CampaignStatus.SENT,
                                  sent_at=sent_at, recipients=len(audience), message="Open shifts: reply with a code.")
         campaigns.append(campaign)
         offered = []
         for k in range(rng.randint(2, 4)):
-            starts = (sent_at + timedelta(days=2)).replace(hour=rng.choice([6, 14, 22]), minute=0, second=0,
-                                                          microsecond=0)
+            # on the site's clock, as a rota is written: 06:00, 14:00 or 22:00 local
+            starts = timezone.localtime(sent_at + timedelta(days=2)).replace(
+                hour=rng.choice([6, 14, 22]), minute=0, second=0, microsecond=0)
             shift = Shift(code=f"H{n:02d}{k}{rng.randint(100, 999)}", info=f"{rng.choice(ROLES)}, overtime rate",
                           starts_at=starts, ends_at=starts + timedelta(hours=8), location="Dock 3")
             if rng.random() < 0.8:

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from messaging.api.keys import api_key_create
 from messaging.inbound import notifications
 from messaging.inbound import sns_verify as sns
-from tests.support.browser import CHROMIUM, SCREENSHOTS
+from tests.support.browser import CHROMIUM, SCREENSHOTS, browser_on_the_real_clock
 from tests.support.qcluster import QCluster, database_url
 from tests.support.sns import SnsPoster, install_cert
 
@@ -97,7 +97,9 @@ def browser_page(live_server, monkeypatch):
     # still synchronous, so Django's async-safety guard would refuse them without this.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     SCREENSHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
+    with browser_on_the_real_clock():  # the driver and Chromium start now, with the environment of now
+        p = sync_playwright().start()
+    try:
         browser = p.chromium.launch(
             executable_path=CHROMIUM, headless=True,
             args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -109,6 +111,8 @@ def browser_page(live_server, monkeypatch):
             yield page
         finally:
             browser.close()
+    finally:
+        p.stop()
 
 
 @pytest.fixture

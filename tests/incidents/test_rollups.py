@@ -13,12 +13,13 @@ from incidents.rollups import incident_days
 from messaging.history.rollups import history_rollup_refresh, rollup_days_rebuild, rollup_missing_days
 from messaging.models import OutboundMessage
 from messaging.reports import percentile
+from tests.support.clock import on_day_ago
 
 pytestmark = pytest.mark.django_db
 
 
 def incident(days_ago, *, ack_after=None, status=IncidentStatus.RESOLVED, level=1, nobody=False):
-    created = timezone.now() - timedelta(days=days_ago, minutes=30)
+    created = on_day_ago(days_ago)  # on that local day, whatever the hour the test runs at
     made = Incident.objects.create(
         description="Gas leak", status=status, level=level, created_at=created,
         acknowledged_at=created + timedelta(seconds=ack_after) if ack_after is not None else None)
@@ -42,7 +43,7 @@ def summary(days=30):
 def history():
     # the rollup starts at the first day of the message log
     OutboundMessage.objects.create(channel="sms", recipient="+14255550100",
-                                   created_at=timezone.now() - timedelta(days=29, minutes=40))
+                                   created_at=on_day_ago(29))
     acks = [(0, 40), (0, 90), (2, 120), (6, 45), (9, 300), (9, 30), (16, 75), (23, 600)]
     for days_ago, seconds in acks:
         incident(days_ago, ack_after=seconds, level=2 if seconds > 100 else 1)

@@ -56,7 +56,10 @@ def test_the_incoming_person_is_told_once_from_and_until(soon):
 def test_the_next_turn_is_announced_in_its_own_window(soon):
     schedule, now = soon
     turn_notices_send(now=now)
-    assert turn_notices_send(now=now + 24 * H) == 1
+    # Ben's turn starts at the same time on London's clock tomorrow: 23 or 25 hours on when the
+    # clocks change tonight (wall-clock arithmetic on a zoned datetime). Ask 30 minutes before it.
+    ben_starts = schedule.handoff.astimezone(zoneinfo.ZoneInfo(ZONE)) + 24 * H
+    assert turn_notices_send(now=ben_starts - 30 * timedelta(minutes=1)) == 1
     assert len(sms_to(BEN)) == 1 and len(sms_to(ANA)) == 1
 
 

@@ -13,12 +13,13 @@ from incidents.models import Incident, IncidentStatus
 from messaging.models import MessageStatus, OutboundMessage
 from messaging.reports import delivery_report, percentile
 from shifts.models import Shift, ShiftStatus
+from tests.support.clock import on_day_ago
 
 pytestmark = pytest.mark.django_db
 
 
 def log(channel="sms", status=MessageStatus.DELIVERED, *, days_ago=0, seconds_to_deliver=None, price=None):
-    created = timezone.now() - timedelta(days=days_ago, minutes=1)
+    created = on_day_ago(days_ago)  # on that local day even at 00:00:30, when now - 1 min is yesterday
     sent = created + timedelta(seconds=1)
     return OutboundMessage.objects.create(
         channel=channel, recipient="+14255550100" if channel != "email" else "a@example.com", status=status,

@@ -35,3 +35,9 @@ def dst_changes(zone: str, year: int | None = None) -> list[tuple[datetime, time
         at = nxt
     assert len(changes) == 2, f"{zone} should change its clocks twice in {year}: {changes}"
     return changes
+
+
+def next_dst_change(zone: str, *, after: datetime) -> datetime:
+    """The first instant after ``after`` at which ``zone``'s clocks change (``bin/date-sweep`` runs
+    the suite just after it, and the demo's test seeds at it)."""
+    return min(at for year in (after.year, after.year + 1) for at, _ in dst_changes(zone, year) if at > after)

@@ -20,13 +20,14 @@ from messaging.history.rollups import (
 )
 from messaging.models import DailyDeliveryTime, DailyMessageCount, MessageStatus, OutboundMessage
 from messaging.reports import delivery_report, percentile
+from tests.support.clock import on_day_ago
 
 pytestmark = pytest.mark.django_db
 
 
 def log(days_ago, status=MessageStatus.DELIVERED, channel="sms", price=Decimal("0.01")):
     return OutboundMessage.objects.create(channel=channel, recipient="+14255550100", status=status, price=price,
-                                          created_at=timezone.now() - timedelta(days=days_ago, minutes=1))
+                                          created_at=on_day_ago(days_ago))
 
 
 def test_the_report_is_the_same_before_and_after_the_days_are_rolled_up():
@@ -77,7 +78,7 @@ def test_the_refresh_runs_on_a_schedule_under_a_stable_name():
 
 
 def delivered(days_ago, seconds, channel="sms"):
-    created = timezone.now() - timedelta(days=days_ago, minutes=2)
+    created = on_day_ago(days_ago)
     return OutboundMessage.objects.create(channel=channel, recipient="+14255550100", status=MessageStatus.DELIVERED,
                                           created_at=created, sent_at=created + timedelta(seconds=1),
                                           delivered_at=created + timedelta(seconds=1 + seconds))
