@@ -17,12 +17,12 @@ from datetime import datetime
 from django.utils import timezone
 
 from incidents.demo import demo_seed as incidents_demo_seed
-from incidents.demo_history import demo_incident_history_seed
+from incidents.demo_month import demo_incident_history_seed
 from messaging.demo import demo_contacts_seed
-from messaging.demo_history import demo_message_history_seed
+from messaging.demo_month import demo_message_history_seed
 from oncall.demo import demo_seed as oncall_demo_seed
 from shifts.demo import demo_seed as shifts_demo_seed
-from shifts.demo_history import demo_campaign_history_seed
+from shifts.demo_month import demo_campaign_history_seed
 
 
 def demo_seed(*, now: datetime | None = None) -> None:
@@ -31,10 +31,10 @@ def demo_seed(*, now: datetime | None = None) -> None:
     oncall_demo_seed(now=now)
     incidents_demo_seed()
     shifts_demo_seed(now=now)
-    demo_history_seed(now=now)
+    demo_month_seed(now=now)
 
 
-def demo_history_seed(*, now: datetime | None = None) -> None:
+def demo_month_seed(*, now: datetime | None = None) -> None:
     now = now or timezone.now()
     demo_message_history_seed(now=now)
     demo_incident_history_seed(now=now)
