@@ -13,8 +13,9 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from messaging.api.keys import api_key_sent_by
 from messaging.conversations.models import Conversation
-from messaging.conversations.selectors import conversation_thread, conversations_list
+from messaging.conversations.selectors import conversation_thread, conversations_list, conversations_list_sent_by
 from messaging.conversations.services import conversation_answer, conversation_done
 from messaging.models import ApiScope, Channel, InboundSms, OutboundMessage
 from messaging.phones import phone_normalize
@@ -67,7 +68,9 @@ class ConversationListView(APIView):
         choices = {"true": True, "1": True, "false": False, "0": False, None: None}
         if raw not in choices:
             return Response({"needs_reply": ["Must be true or false."]}, status=status.HTTP_400_BAD_REQUEST)
-        rows = conversations_list(needs_reply=choices[raw])
+        sent_by = api_key_sent_by(key=request.auth)
+        rows = (conversations_list(needs_reply=choices[raw]) if sent_by is None
+                else conversations_list_sent_by(sent_by=sent_by, needs_reply=choices[raw]))
         return Response({"results": [{k: r[k] for k in ("phone", "contact", "last_at", "last_body", "needs_reply")}
                                      for r in rows]})
 
@@ -83,7 +86,8 @@ class ConversationThreadView(APIView):
             phone = _phone(phone)
         except _BadRequest as exc:
             return _bad(exc)
-        thread = conversation_thread(phone=phone)
+        sent_by = api_key_sent_by(key=request.auth)
+        thread = conversation_thread(phone=phone, sent_by=sent_by)
         if not thread["messages"] and thread["conversation"] is None:
             return _not_found(phone)
         keys = ("direction", "channel", "body", "at", "status", "about")

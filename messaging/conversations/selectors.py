@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from messaging.conversations.models import Conversation
-from messaging.models import Channel, Contact, InboundSms, OutboundMessage
+from messaging.models import ApiKey, Channel, Contact, InboundSms, OutboundMessage
+from messaging.selectors import messages_sent_by
 
 PHONE_CHANNELS = (Channel.SMS, Channel.WHATSAPP, Channel.VOICE)
 
@@ -76,6 +77,25 @@ def conversations_list(*, queryset: QuerySet[Conversation] | None = None, needs_
              "needs_reply": r.needs_reply, "conversation": r} for r in rows]
 
 
+def conversations_list_sent_by(*, sent_by: ApiKey, needs_reply: bool | None = None,
+                               limit: int = LIST_LIMIT) -> list[dict]:
+    """The inbox as an API key without ``all_messages`` may read it: each row's latest message is
+    the latest it may see (what it sent, what the number wrote), so another key's one-time code or
+    the portal's own pages never show through the last line."""
+    sent = messages_sent_by(sent_by=sent_by)
+    last_out = sent.filter(recipient=OuterRef("phone")).order_by("-created_at", "-id")
+    last_in = InboundSms.objects.filter(origination_number=OuterRef("phone")).order_by("-received_at", "-id")
+    qs = (Conversation.objects
+          .annotate(out_at=Subquery(last_out.values("created_at")[:1]), out_body=Subquery(last_out.values("body")[:1]),
+                    in_at=Subquery(last_in.values("received_at")[:1]), in_body=Subquery(last_in.values("body")[:1])))
+    rows = conversations_list(queryset=qs, needs_reply=needs_reply, limit=limit)
+    for row in rows:
+        c = row["conversation"]
+        newest_in = c.in_at is not None and (c.out_at is None or c.in_at >= c.out_at)
+        row["last_at"], row["last_body"] = (c.in_at, c.in_body) if newest_in else (c.out_at, c.out_body)
+    return rows
+
+
 def conversations_needing_reply(*, user, limit: int = 5) -> list[dict]:
     """For the admin home page: the threads ``user`` may read that wait for a person, latest first."""
     return conversations_list(queryset=conversations_visible(user=user), needs_reply=True, limit=limit)
@@ -116,17 +136,19 @@ def _abouts(pairs: set[tuple[int | None, int | None]]) -> dict[tuple, dict | Non
     return found
 
 
-def conversation_thread(*, phone: str, limit: int = THREAD_LIMIT) -> dict:
+def conversation_thread(*, phone: str, limit: int = THREAD_LIMIT, sent_by: ApiKey | None = None) -> dict:
     """One number's thread, oldest first: what we sent it on every channel (and to its contact's
-    email address), what it answered, each with what it was about, its status and its outcome."""
+    email address), what it answered, each with what it was about, its status and its outcome.
+
+    ``sent_by``: an API key without ``all_messages``, which sees only what it sent of our side.
+    """
     contact = Contact.objects.filter(phone=phone).first()
     conversation = Conversation.objects.filter(phone=phone).first()
     numbers = {phone} | ({contact.whatsapp} if contact and contact.whatsapp else set())
-    out = list(OutboundMessage.objects.filter(channel__in=PHONE_CHANNELS, recipient__in=numbers)
-               .order_by("-created_at", "-id")[:limit])
+    ours = messages_sent_by(sent_by=sent_by)
+    out = list(ours.filter(channel__in=PHONE_CHANNELS, recipient__in=numbers).order_by("-created_at", "-id")[:limit])
     if contact and contact.email:
-        out += list(OutboundMessage.objects.filter(channel=Channel.EMAIL, recipient=contact.email)
-                    .order_by("-created_at", "-id")[:limit])
+        out += list(ours.filter(channel=Channel.EMAIL, recipient=contact.email).order_by("-created_at", "-id")[:limit])
     inbound = list(InboundSms.objects.filter(origination_number=phone).select_related("answers")
                    .order_by("-received_at", "-id")[:limit])
     pairs = {(m.owner_type_id, m.owner_id) for m in out}

@@ -118,3 +118,24 @@ def test_needs_reply_filter_must_be_true_or_false(waiting, api):
 def test_a_number_with_no_conversation_is_a_404(waiting, api):
     assert api.get("/api/v1/conversations/%2B14155550199/").status_code == 404
     assert api.post("/api/v1/conversations/%2B14155550199/done/", {}, format="json").status_code == 404
+
+
+def test_a_log_key_without_all_messages_reads_no_other_keys_message_in_a_conversation(waiting):
+    """The security review's finding (a log key read another service's one-time codes) in the
+    conversations: the other key's text is absent from the thread and from the list's last line."""
+    otp_sender = client_with("messages")
+    sms = {"channel": "sms", "sender": "+12065550100", "recipient": ANA,
+           "sms": {"message": "Your login code is 482913", "message_type": "TRANSACTIONAL"}}
+    email = {"channel": "email", "sender": "codes@example.com", "recipient": "ana@example.com",
+             "email": {"subject": "Your code", "text": "Your login code is 482913"}}
+    sent = otp_sender.post("/api/v1/messages/", {"use_case": "broadcast", "fallback_seconds": "30", "pc": sms,
+                                                 "fc": email}, format="json")
+    assert sent.status_code == 202, sent.content
+    reader, everything = client_with("log"), client_with("log", "all_messages")
+
+    thread = reader.get(ANA_URL).json()["messages"]
+    listed = {r["phone"]: r for r in reader.get("/api/v1/conversations/").json()["results"]}
+
+    assert all("482913" not in (m["body"] or "") for m in thread)
+    assert ANA not in listed or "482913" not in (listed[ANA]["last_body"] or "")
+    assert any("482913" in (m["body"] or "") for m in everything.get(ANA_URL).json()["messages"])
