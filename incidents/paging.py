@@ -35,7 +35,7 @@ SMS_OPTIONS = {"message_type": "TRANSACTIONAL"}
 
 def timeline_event(incident: Incident, kind: str, *, contact_id: int | None = None,
                    message: OutboundMessage | None = None, inbound: InboundSms | None = None, note: str = "",
-                   level: int | None = None, at: datetime | None = None) -> IncidentEvent:
+                   level: int | None = None, at: datetime | None = None) -> None:
     """The one writer of the incident timeline (paging, transitions, alerts, replies).
 
     The contact comes from the incident's snapshot, copied when it opened, and may have been
@@ -43,7 +43,7 @@ def timeline_event(incident: Incident, kind: str, *, contact_id: int | None = No
     same statement as the entry.
     """
     contact = Subquery(Contact.objects.filter(pk=contact_id).values("pk")[:1]) if contact_id else None
-    return IncidentEvent.objects.create(
+    IncidentEvent.objects.create(
         incident=incident, kind=kind, contact_id=contact, message=message, inbound=inbound, note=note[:300],
         level=level if level is not None else incident.level, round=incident.round, at=at or timezone.now())
 

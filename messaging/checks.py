@@ -107,7 +107,10 @@ def _legacy_holders():
 
 @register(Tags.database)
 def legacy_paths_check(app_configs, databases=None, **kwargs):
-    """Rows and settings that still name a path kept only in messaging.legacy_paths.
+    """Rows and settings that still name a path kept only in messaging.legacy_paths: pending
+    timers, schedules, queued tasks and DELIVERY_OUTCOME_HOOKS (read from the environment). Not
+    INBOUND_SMS_HANDLERS, whose consent entry keeps its old string on purpose, nor the
+    ``handled_by`` of past inbound rows, which are history (both resolve through the table).
 
     Tagged ``database``: it runs with ``manage.py check --database default`` and before
     ``migrate``, not on every command, since it reads the queue.

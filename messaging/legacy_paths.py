@@ -96,14 +96,19 @@ def package_getattr(package: str):
 class _AliasLoader(importlib.abc.Loader):
     def __init__(self, target: str):
         self.target = target
+        self.real_spec = None
 
     def create_module(self, spec):
         # The old name is bound to the new module itself, so an object reached either way is
         # the same object (a hook compared by identity, a class checked with isinstance).
-        return importlib.import_module(self.target)
+        module = importlib.import_module(self.target)
+        self.real_spec = module.__spec__
+        return module
 
     def exec_module(self, module):
-        pass  # already executed under its real name
+        # Already executed under its real name. The import system has just stamped the alias's
+        # spec on it: put the real one back, or reloading and the autoreloader lose its file.
+        module.__spec__, module.__loader__ = self.real_spec, self.real_spec.loader
 
 
 class LegacyModuleFinder(importlib.abc.MetaPathFinder):

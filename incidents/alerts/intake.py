@@ -70,14 +70,14 @@ class AlertOutcome:
 
 
 def alert_store(*, source: str, body, policy_id: int | None, dedup_key: str = "",
-                status: str = AlertStatus.FIRING) -> Alert:
+                status: str = AlertStatus.FIRING, received_at=None) -> Alert:
     """The raw body as a row not yet saved (cleaned of what jsonb cannot hold, NUL).
 
     The key is stored whole, whatever its length; lookups go by its hash (incidents.alerts.keys).
     Saved by ``_record`` with what was done, in the transaction that does it: one INSERT.
     """
     return Alert(source=source, body=clean_json(body), policy_id=policy_id, dedup_key=dedup_key,
-                 key_hash=dedup_key_hash(dedup_key), status=status)
+                 key_hash=dedup_key_hash(dedup_key), status=status, received_at=received_at or timezone.now())
 
 
 def _record(alert: Alert, *, incident_id: int | None, outcome: str) -> None:
@@ -249,17 +249,20 @@ def alert_receive(*, source: str, body, parsed: ParsedAlert, policy_id: int | No
     A refusal (no such policy, a policy that pages nobody) is a 400, and nothing is stored.
     """
     policy_id = alert_route(integration=integration, policy_id=policy_id, body=body)
+    # When it came, kept through the attempts: a failed alert is stored later, and the retry must
+    # still know which of two alerts with one key came first (incidents.alerts.retry).
+    arrived = timezone.now()
     for attempt in range(1, ATTEMPTS + 1):
         try:
             with transaction.atomic():
                 alert = alert_store(source=source, body=body, policy_id=policy_id, dedup_key=parsed.dedup_key,
-                                    status=parsed.status)
+                                    status=parsed.status, received_at=arrived)
                 return alert_act(alert, policy_id, parsed)
         except IntegrityError as exc:
             # Another request opened this key's group first; the next attempt absorbs into it.
             if attempt == ATTEMPTS:
                 return _store_failed(source, body, policy_id, parsed,
-                                     f"lost the race to open its group too often: {exc}")
+                                     f"lost the race to open its group too often: {exc}", arrived)
             log.info("an alert lost the race to open its group (key hash %s); retrying",
                      dedup_key_hash(parsed.dedup_key))
         except ValidationError:
@@ -267,7 +270,7 @@ def alert_receive(*, source: str, body, parsed: ParsedAlert, policy_id: int | No
         except Exception as exc:
             log.exception("acting on an alert failed; stored to retry")
             # If the database itself is down this raises too, and the sender retries: nothing was stored.
-            return _store_failed(source, body, policy_id, parsed, f"{type(exc).__name__}: {exc}")
+            return _store_failed(source, body, policy_id, parsed, f"{type(exc).__name__}: {exc}", arrived)
     raise AssertionError("unreachable")
 
 
@@ -282,9 +285,9 @@ def alert_act(alert: Alert, policy_id: int, parsed: ParsedAlert) -> AlertOutcome
     return _open(alert, policy_id, parsed)
 
 
-def _store_failed(source, body, policy_id, parsed: ParsedAlert, error: str) -> AlertOutcome:
+def _store_failed(source, body, policy_id, parsed: ParsedAlert, error: str, arrived) -> AlertOutcome:
     alert = alert_store(source=source, body=body, policy_id=policy_id, dedup_key=parsed.dedup_key,
-                        status=parsed.status)
+                        status=parsed.status, received_at=arrived)
     alert.state, alert.error, alert.outcome = AlertState.FAILED, error, f"Failed, to be retried: {error}"[:300]
     alert.save(force_insert=True)
     return AlertOutcome(incident_id=None, failed_alert=alert.pk)

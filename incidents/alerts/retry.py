@@ -17,7 +17,7 @@ import json
 import logging
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from rest_framework.exceptions import ValidationError as ApiValidationError
 
 from incidents.alerts.alertmanager import ParsedAlert, alertmanager_parse
@@ -43,8 +43,10 @@ def _parsed(alert: Alert) -> ParsedAlert:
 def _superseded_by(alert: Alert) -> int | None:
     if not alert.key_hash:
         return None  # a keyless alert is a problem of its own: nothing later can stand for it
-    return (Alert.objects.filter(policy_id=alert.policy_id, key_hash=alert.key_hash, state=AlertState.PROCESSED,
-                                 pk__gt=alert.pk).values_list("pk", flat=True).first())
+    # Later by arrival: a failed alert is stored after the attempts, so its id can be the larger.
+    later = Q(received_at__gt=alert.received_at) | Q(received_at=alert.received_at, pk__gt=alert.pk)
+    return (Alert.objects.filter(later, policy_id=alert.policy_id, key_hash=alert.key_hash,
+                                 state=AlertState.PROCESSED).values_list("pk", flat=True).first())
 
 
 def alert_retry(*, alert_id: int) -> str:

@@ -125,7 +125,8 @@ class ConversationDoneView(APIView):
     api_scope = ApiScope.MESSAGES
 
     @extend_schema(operation_id="conversations_done", request=inline_serializer("ConversationDone", {}),
-                   responses={200: _ROW})
+                   responses={200: inline_serializer("ConversationDoneReply", {
+                       "phone": serializers.CharField(), "needs_reply": serializers.BooleanField()})})
     def post(self, request, phone: str):
         try:
             phone = _phone(phone)
@@ -136,5 +137,6 @@ class ConversationDoneView(APIView):
         if not _known(phone):
             return _not_found(phone)
         conversation = conversation_done(phone=phone)
-        return Response({"phone": phone, "needs_reply": conversation.needs_reply,
-                         "last_at": conversation.last_at, "last_body": conversation.last_body})
+        # No message in the answer: a key that may answer need not be one that may read every
+        # message (the last line may be another key's one-time code).
+        return Response({"phone": phone, "needs_reply": conversation.needs_reply})

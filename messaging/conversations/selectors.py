@@ -83,7 +83,8 @@ def conversations_list_sent_by(*, sent_by: ApiKey, needs_reply: bool | None = No
     the latest it may see (what it sent, what the number wrote), so another key's one-time code or
     the portal's own pages never show through the last line."""
     sent = messages_sent_by(sent_by=sent_by)
-    last_out = sent.filter(recipient=OuterRef("phone")).order_by("-created_at", "-id")
+    # Every phone channel spelled out, so PostgreSQL probes (channel, recipient, created_at).
+    last_out = sent.filter(channel__in=PHONE_CHANNELS, recipient=OuterRef("phone")).order_by("-created_at", "-id")
     last_in = InboundSms.objects.filter(origination_number=OuterRef("phone")).order_by("-received_at", "-id")
     qs = (Conversation.objects
           .annotate(out_at=Subquery(last_out.values("created_at")[:1]), out_body=Subquery(last_out.values("body")[:1]),

@@ -59,3 +59,13 @@ def test_every_legacy_entry_is_tested_and_says_when_it_goes():
 def test_an_old_path_that_only_code_named_is_gone(old):
     with pytest.raises(ImportError):
         import_string(old)
+
+
+def test_importing_an_old_name_leaves_the_real_module_its_own_spec():
+    import importlib
+
+    real = importlib.import_module("messaging.scheduling.timers")
+    alias = importlib.import_module("messaging.timers")
+    assert alias is real
+    assert real.__spec__.name == "messaging.scheduling.timers" and real.__spec__.origin.endswith("timers.py")
+    assert importlib.reload(real) is real  # reload finds its file again

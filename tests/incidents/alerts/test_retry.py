@@ -7,9 +7,11 @@ intake and the retry sweep run as they do in production.
 from __future__ import annotations
 
 import importlib
+from datetime import timedelta
 
 import pytest
 from django.apps import apps
+from django.utils import timezone
 from django_q.models import Schedule
 
 from incidents import tasks
@@ -127,3 +129,18 @@ def test_a_retry_that_fails_for_another_reason_keeps_it_failed_with_that_reason(
     assert (alert.state, alert.attempts) == (AlertState.FAILED, 2)
     assert "pages nobody" in alert.error and alert.outcome.startswith("Failed, to be retried: ValidationError")
     assert not Incident.objects.exists()
+
+
+def test_a_failed_alert_stored_after_a_later_arrival_is_still_superseded_by_it(policy):
+    """Later means arrived later: a failed alert is stored after its attempts, so a newer alert
+    processed meanwhile can hold the smaller id."""
+    key, now = ALERTMANAGER_FIRING["groupKey"], timezone.now()
+    newer = Alert.objects.create(source="alertmanager", body={}, policy=policy, dedup_key=key,
+                                 key_hash=dedup_key_hash(key), status="resolved", received_at=now)
+    failed = Alert.objects.create(source="alertmanager", body=ALERTMANAGER_FIRING, policy=policy, dedup_key=key,
+                                  key_hash=dedup_key_hash(key), status="firing", state=AlertState.FAILED,
+                                  received_at=now - timedelta(seconds=5))
+    assert failed.pk > newer.pk
+    assert tasks.alerts_retry_failed() == 1
+    failed.refresh_from_db()
+    assert failed.state == AlertState.SUPERSEDED and not Incident.objects.exists()

@@ -139,3 +139,11 @@ def test_a_log_key_without_all_messages_reads_no_other_keys_message_in_a_convers
     assert all("482913" not in (m["body"] or "") for m in thread)
     assert ANA not in listed or "482913" not in (listed[ANA]["last_body"] or "")
     assert any("482913" in (m["body"] or "") for m in everything.get(ANA_URL).json()["messages"])
+
+
+def test_marking_done_shows_no_message_to_a_key_that_may_only_answer(waiting):
+    """The done call answers with the state, not the last line, which may be another key's code."""
+    client_with("messages").post(f"{ANA_URL}messages/", {"body": "Your code is 482913"}, format="json")
+    response = client_with("messages").post(f"{ANA_URL}done/", {}, format="json")
+    assert response.status_code == 200
+    assert response.json() == {"phone": ANA, "needs_reply": False}
