@@ -26,7 +26,6 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from incidents.alerts.alertmanager import ParsedAlert, alert_description, alertmanager_parse
@@ -139,9 +138,7 @@ def _absorb(alert: Alert, policy_id: int, parsed: ParsedAlert) -> AlertOutcome |
     if found is None:
         return None
     if found.incident.status == IncidentStatus.RESOLVED:
-        # A person resolved it since (SMS, admin): the group closes and the key opens a new one.
-        AlertGroup.objects.filter(pk=found.group_id).update(is_open=False, absorbed=F("absorbed") - 1)
-        return None
+        return None  # a person resolved it since (SMS, admin): the group is closed; the key opens a new one
     note = f"alert repeated, {_firing_note(parsed)}"
     timeline_event(found.incident, EventKind.ALERT_REPEATED, note=note, at=now)
     _record(alert, incident_id=found.incident.pk, outcome=f"Absorbed by #{found.incident.pk}: {note}.")

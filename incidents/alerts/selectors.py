@@ -16,7 +16,7 @@ from django.db import connection
 
 from incidents.alerts.maintenance import maintenance_window_at
 from incidents.alerts.storms import storm_opened_since, storm_reached
-from incidents.models import AlertGroup, EscalationPolicy, Incident
+from incidents.models import AlertGroup, EscalationPolicy, Incident, IncidentStatus
 
 
 @dataclass(frozen=True)
@@ -27,16 +27,30 @@ class RepeatCounted:
 
 def alert_group_count_repeat(*, policy_id: int, key_hash: str, firing: int, now: datetime) -> RepeatCounted | None:
     """Count one more alert on the open group of (policy, key), locking its row as SELECT FOR
-    UPDATE would; None when no group of that key is open."""
+    UPDATE would; None when no group of that key is open.
+
+    A group whose incident a person resolved meanwhile (SMS, admin) is closed by the same
+    statement instead, its counts left as they were; the caller sees the resolved status and
+    opens a new group.
+    """
     qn = connection.ops.quote_name
     group, incident = qn(AlertGroup._meta.db_table), qn(Incident._meta.db_table)
     of_incident = f"FROM {incident} WHERE {incident}.{qn('id')} = {group}.{qn('incident_id')}"
-    sql = (f"UPDATE {group} SET {qn('absorbed')} = {qn('absorbed')} + 1, {qn('firing')} = %s, "
-           f"{qn('last_alert_at')} = %s WHERE {qn('policy_id')} = %s AND {qn('key_hash')} = %s AND {qn('is_open')} "
+    resolved = f"(SELECT {qn('status')} {of_incident}) = %s"
+
+    def unless_resolved(column: str, value: str) -> str:
+        return f"{qn(column)} = CASE WHEN {resolved} THEN {qn(column)} ELSE {value} END"
+
+    sql = (f"UPDATE {group} SET {unless_resolved('absorbed', qn('absorbed') + ' + 1')}, "
+           f"{unless_resolved('firing', '%s')}, {unless_resolved('last_alert_at', '%s')}, "
+           f"{qn('is_open')} = CASE WHEN {resolved} THEN false ELSE {qn('is_open')} END "
+           f"WHERE {qn('policy_id')} = %s AND {qn('key_hash')} = %s AND {qn('is_open')} "
            f"RETURNING {qn('id')}, {qn('incident_id')}, (SELECT {qn('status')} {of_incident}), "
            f"(SELECT {qn('level')} {of_incident}), (SELECT {qn('round')} {of_incident})")
+    gone = IncidentStatus.RESOLVED
+    params = [gone, gone, firing, gone, connection.ops.adapt_datetimefield_value(now), gone, policy_id, key_hash]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [firing, connection.ops.adapt_datetimefield_value(now), policy_id, key_hash])
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not rows:
         return None

@@ -98,9 +98,12 @@ def test_a_later_firing_of_the_same_group_opens_a_new_incident(api, policy):
 def test_an_incident_resolved_by_a_person_lets_the_next_firing_open_a_new_one(api, policy):
     first = post_am(api, policy, ALERTMANAGER_FIRING).json()["incident"]
     api.post(f"/api/v1/incidents/{first}/resolve/", {}, format="json")
+    closed_before = AlertGroup.objects.values("absorbed", "firing", "last_alert_at").get(incident_id=first)
     second = post_am(api, policy, ALERTMANAGER_FIRING)
     assert second.status_code == 201 and second.json()["incident"] != first
     assert AlertGroup.objects.filter(is_open=True).get().incident_id == second.json()["incident"]
+    # The closed group keeps what it counted: the new alert is the new group's, not the old one's.
+    assert AlertGroup.objects.values("absorbed", "firing", "last_alert_at").get(incident_id=first) == closed_before
 
 
 def test_a_resolved_group_with_nothing_open_answers_null(api, policy):
