@@ -133,16 +133,16 @@ def _absorb(alert: Alert, policy_id: int, parsed: ParsedAlert) -> AlertOutcome |
     UPDATE would lock it), then the timeline entry and the alert are inserted.
     """
     now = timezone.now()
-    found = alert_group_count_repeat(policy_id=policy_id, key_hash=dedup_key_hash(parsed.dedup_key),
-                                     firing=parsed.firing, now=now)
-    if found is None:
+    incident = alert_group_count_repeat(policy_id=policy_id, key_hash=dedup_key_hash(parsed.dedup_key),
+                                        firing=parsed.firing, now=now)
+    if incident is None:
         return None
-    if found.incident.status == IncidentStatus.RESOLVED:
+    if incident.status == IncidentStatus.RESOLVED:
         return None  # a person resolved it since (SMS, admin): the group is closed; the key opens a new one
     note = f"alert repeated, {_firing_note(parsed)}"
-    timeline_event(found.incident, EventKind.ALERT_REPEATED, note=note, at=now)
-    _record(alert, incident_id=found.incident.pk, outcome=f"Absorbed by #{found.incident.pk}: {note}.")
-    return AlertOutcome(incident_id=found.incident.pk)
+    timeline_event(incident, EventKind.ALERT_REPEATED, note=note, at=now)
+    _record(alert, incident_id=incident.pk, outcome=f"Absorbed by #{incident.pk}: {note}.")
+    return AlertOutcome(incident_id=incident.pk)
 
 
 def _open(alert: Alert, policy_id: int, parsed: ParsedAlert) -> AlertOutcome:

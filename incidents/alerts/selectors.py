@@ -9,7 +9,6 @@ rule) as subqueries of the same statement.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
@@ -19,15 +18,10 @@ from incidents.alerts.storms import storm_opened_since, storm_reached
 from incidents.models import AlertGroup, EscalationPolicy, Incident, IncidentStatus
 
 
-@dataclass(frozen=True)
-class RepeatCounted:
-    group_id: int
-    incident: Incident  # pk, status, level and round only: what the timeline entry needs
-
-
-def alert_group_count_repeat(*, policy_id: int, key_hash: str, firing: int, now: datetime) -> RepeatCounted | None:
+def alert_group_count_repeat(*, policy_id: int, key_hash: str, firing: int, now: datetime) -> Incident | None:
     """Count one more alert on the open group of (policy, key), locking its row as SELECT FOR
-    UPDATE would; None when no group of that key is open.
+    UPDATE would. Returns the group's incident as far as the timeline entry needs it (pk,
+    status, level, round), or None when no group of that key is open.
 
     A group whose incident a person resolved meanwhile (SMS, admin) is closed by the same
     statement instead, its counts left as they were; the caller sees the resolved status and
@@ -45,7 +39,7 @@ def alert_group_count_repeat(*, policy_id: int, key_hash: str, firing: int, now:
            f"{unless_resolved('firing', '%s')}, {unless_resolved('last_alert_at', '%s')}, "
            f"{qn('is_open')} = CASE WHEN {resolved} THEN false ELSE {qn('is_open')} END "
            f"WHERE {qn('policy_id')} = %s AND {qn('key_hash')} = %s AND {qn('is_open')} "
-           f"RETURNING {qn('id')}, {qn('incident_id')}, (SELECT {qn('status')} {of_incident}), "
+           f"RETURNING {qn('incident_id')}, (SELECT {qn('status')} {of_incident}), "
            f"(SELECT {qn('level')} {of_incident}), (SELECT {qn('round')} {of_incident})")
     gone = IncidentStatus.RESOLVED
     params = [gone, gone, firing, gone, connection.ops.adapt_datetimefield_value(now), gone, policy_id, key_hash]
@@ -54,9 +48,8 @@ def alert_group_count_repeat(*, policy_id: int, key_hash: str, firing: int, now:
         rows = cursor.fetchall()
     if not rows:
         return None
-    group_id, incident_id, status, level, round_ = rows[0]
-    return RepeatCounted(group_id=group_id,
-                         incident=Incident(pk=incident_id, status=status, level=level, round=round_))
+    incident_id, status, level, round_ = rows[0]
+    return Incident(pk=incident_id, status=status, level=level, round=round_)
 
 
 def policy_for_alert(*, policy_id: int, now: datetime) -> EscalationPolicy | None:
