@@ -91,7 +91,8 @@ class PgCluster:
     def start(self) -> None:
         # Loopback TCP only, and the socket in our folder, so nothing touches the shared server's.
         # fsync off: the data is thrown away, and a fast restart is what the tests measure.
-        options = f"-p {self.port} -c listen_addresses={self.host} -k {self.root} -c fsync=off -c max_connections=200 {self.options}"
+        options = (f"-p {self.port} -c listen_addresses={self.host} -k {self.root} -c fsync=off "
+                   f"-c max_connections=200 {self.options}")
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "60", "start")
 
     def stop(self, mode: str = "fast") -> None:
