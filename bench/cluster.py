@@ -21,9 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.cluster.test_two_hosts import _api_key, _post  # noqa: E402
 from tests.support.deployment import Deployment  # noqa: E402
-from tests.support.recording import provider_calls  # noqa: E402
 
 
 def one(hosts: list[str], count: int, workers: int) -> float:
@@ -32,15 +30,15 @@ def one(hosts: list[str], count: int, workers: int) -> float:
     try:
         for host in hosts:
             deployment.start(host)
-        key = _api_key(deployment)
+        key = deployment.api_key()
         rows = "\n".join(f"Person {i},+1206555{i:04d},,,night" for i in range(count))
-        assert _post(deployment, key, "contacts/import/", data=f"name,phone,email,whatsapp,tags\n{rows}\n",
+        assert deployment.post(key, "contacts/import/", data=f"name,phone,email,whatsapp,tags\n{rows}\n",
                      headers={"Content-Type": "text/csv"}).status_code == 200
         started = time.monotonic()
-        sent = _post(deployment, key, "shift-campaigns/", json={"name": "Night", "tag": "night",
+        sent = deployment.post(key, "shift-campaigns/", json={"name": "Night", "tag": "night",
                                                                "message": "Overtime tonight: reply YES."})
         assert sent.status_code == 201, sent.text
-        while sum(provider_calls(deployment.calls_file).values()) < count:
+        while sum(deployment.provider_calls().values()) < count:
             if time.monotonic() - started > 600:
                 raise RuntimeError("the campaign did not finish in 10 minutes")
             time.sleep(0.1)

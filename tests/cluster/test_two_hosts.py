@@ -16,8 +16,6 @@ from collections import Counter
 import pytest
 import requests
 
-from tests.support.recording import provider_calls
-
 pytestmark = [pytest.mark.cluster]
 
 CAMPAIGN = 2000
@@ -25,23 +23,12 @@ RATE = 100  # SMS_RATE_LIMIT: parts a second, the whole portal's
 INCIDENTS = 10
 
 
-def _api_key(deployment) -> str:
-    out = deployment.manage("create_api_key", "cluster-test", "--scope", "contacts", "--scope", "shifts",
-                            "--scope", "incidents", "--scope", "log")
-    return next(w for w in out.split() if len(w) > 30)
-
-
-def _post(deployment, key: str, path: str, headers: dict | None = None, **kwargs) -> requests.Response:
-    return requests.post(f"{deployment.proxy.url}/api/v1/{path}", headers={"X-Api-Key": key, **(headers or {})},
-                         timeout=30, **kwargs)
-
-
 def _campaign(deployment, key: str, tag: str, count: int, first: int = 0) -> None:
     rows = "\n".join(f"Person {i},+1206555{first + i:04d},,,{tag}" for i in range(count))
-    imported = _post(deployment, key, "contacts/import/", data=f"name,phone,email,whatsapp,tags\n{rows}\n",
+    imported = deployment.post(key, "contacts/import/", data=f"name,phone,email,whatsapp,tags\n{rows}\n",
                      headers={"Content-Type": "text/csv"})
     assert imported.status_code == 200, imported.text
-    sent = _post(deployment, key, "shift-campaigns/", json={"name": f"Night {tag}", "tag": tag,
+    sent = deployment.post(key, "shift-campaigns/", json={"name": f"Night {tag}", "tag": tag,
                                                            "message": "Overtime tonight: reply YES to book."})
     assert sent.status_code == 201 and sent.json()["recipients"] == count, sent.text
 
@@ -49,7 +36,7 @@ def _campaign(deployment, key: str, tag: str, count: int, first: int = 0) -> Non
 def _incidents(deployment, key: str, count: int) -> list[int]:
     ids = []
     for i in range(count):
-        made = _post(deployment, key, "incidents/", json={
+        made = deployment.post(key, "incidents/", json={
             "description": f"Gas smell {i}", "contacts": [f"+1425555{i:04d}", f"+1360555{i:04d}"],
             "wait_seconds": 10, "reminders": 0})
         assert made.status_code == 201, made.text
@@ -71,14 +58,14 @@ def _wait_until_sent(deployment, timeout: float) -> float:
 def _exactly_once(deployment) -> tuple[int, int, int]:
     """(messages, duplicates, never sent) over every SMS in the log."""
     ids = {row[0] for row in deployment.sql("SELECT id FROM messaging_outboundmessage WHERE channel = 'sms'")}
-    calls = provider_calls(deployment.calls_file)
+    calls = deployment.provider_calls()
     return len(ids), sum(n - 1 for n in calls.values()), len(ids - set(calls))
 
 
 def test_one_host_cut_off_mid_campaign_the_other_finishes_everything_once(deployment):
     deployment.start("app1")
     deployment.start("app2")
-    key = _api_key(deployment)
+    key = deployment.api_key()
     _campaign(deployment, key, "night", CAMPAIGN)
     incidents = _incidents(deployment, key, INCIDENTS)
     time.sleep(CAMPAIGN / RATE / 3)  # a third of the campaign out
@@ -86,10 +73,10 @@ def test_one_host_cut_off_mid_campaign_the_other_finishes_everything_once(deploy
     deployment.hosts.cut("app1")
     cut_at = time.monotonic()
     deployment.hosts.kill("app1")
-    sent_at_cut = sum(provider_calls(deployment.calls_file).values())
+    sent_at_cut = sum(deployment.provider_calls().values())
     # The proxy passes the dead host over: the API answers at once.
     assert requests.get(f"{deployment.proxy.url}/healthz", timeout=5).status_code == 200
-    assert _post(deployment, key, "incidents/", json={"description": "after the cut", "contacts": ["+14255559999"]}
+    assert deployment.post(key, "incidents/", json={"description": "after the cut", "contacts": ["+14255559999"]}
                  ).status_code == 201
 
     _wait_until_sent(deployment, timeout=180)
@@ -136,7 +123,7 @@ def test_one_host_cut_off_mid_campaign_the_other_finishes_everything_once(deploy
 def test_a_rolling_restart_loses_and_repeats_nothing(deployment):
     deployment.start("app1")
     deployment.start("app2")
-    key = _api_key(deployment)
+    key = deployment.api_key()
     _campaign(deployment, key, "night", 1000)
     for host in ("app1", "app2"):
         time.sleep(2)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import requests
@@ -71,6 +72,22 @@ class Deployment:
         else:
             raise RuntimeError(f"{host} did not come up:\n{self.hosts.logs(host)}")
         time.sleep(2.5)  # the qcluster's sentinel, pusher and workers
+
+    def api_key(self) -> str:
+        out = self.manage("create_api_key", "cluster-test", "--scope", "contacts", "--scope", "shifts",
+                          "--scope", "incidents", "--scope", "log")
+        return next(w for w in out.split() if len(w) > 30)
+
+    def post(self, key: str, path: str, headers: dict | None = None, **kwargs) -> requests.Response:
+        """POST to the API through the proxy."""
+        return requests.post(f"{self.proxy.url}/api/v1/{path}", headers={"X-Api-Key": key, **(headers or {})},
+                             timeout=30, **kwargs)
+
+    def provider_calls(self) -> Counter:
+        """How many times the provider was called for each message-log id."""
+        if not self.calls_file.exists():
+            return Counter()
+        return Counter(int(line) for line in self.calls_file.read_text().split())
 
     def sql(self, query: str, params=()) -> list[tuple]:
         import psycopg
