@@ -354,8 +354,10 @@ def incident_resolve_by_reply(*, incident_id: int, contact: Contact, inbound: In
         return ReplyOutcome(f"{contact.phone} was not paged for incident #{ref}; nothing changed.")
     if incident.status == IncidentStatus.RESOLVED:
         return ReplyOutcome(f"Incident #{ref} is already resolved.", texts.REPLY_ALREADY_RESOLVED.format(ref=ref))
-    incident_resolve(incident_id=incident_id, resolved_by=contact.name or contact.phone, except_phone=contact.phone)
-    return ReplyOutcome(f"Incident #{ref} resolved by {contact.name} (SMS).",
+    by_phone = inbound is not None and inbound.channel == Channel.VOICE  # a key pressed on a call
+    resolved_by = f"{contact.name or contact.phone}{' by phone' if by_phone else ''}"
+    incident_resolve(incident_id=incident_id, resolved_by=resolved_by, except_phone=contact.phone)
+    return ReplyOutcome(f"Incident #{ref} resolved by {contact.name} ({'phone' if by_phone else 'SMS'}).",
                         texts.REPLY_RESOLVED.format(ref=ref, name=contact.name), changed=True)
 
 
