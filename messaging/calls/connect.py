@@ -76,6 +76,8 @@ def _process(row: ConnectEvent) -> tuple[str, str]:
     message = _call_message(row.contact_id)
     if message is None:
         return NotificationStatus.IGNORED, f"Contact {row.contact_id or '(none)'} is not a call the portal placed."
+    if VoiceCall.objects.filter(provider_message_id=message.provider_message_id, inbound__isnull=False).exists():
+        return NotificationStatus.PROCESSED, "The call's key has already acted."  # no need to ask Connect
     action = contact_page_action(contact_id=message.provider_message_id)
     if not action:
         return NotificationStatus.PROCESSED, "No key pressed (yet): nothing to act on."

@@ -19,7 +19,6 @@ default for real sends. Once a call is placed, ``sent`` schedules the one poll o
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -42,12 +41,11 @@ POLL_TASK = "messaging.tasks.connect_call_poll"
 
 
 def page_attributes(message: OutgoingMessage) -> dict[str, str]:
-    """The contact attributes of a page call, within Connect's 32 KB."""
+    """The contact attributes of a page call, within Connect's 32 KB (keys and values, UTF-8)."""
     attributes = {"about": message.about[:200], "message_id": str(message.log_id)}
-    room = ATTRIBUTES_MAX_BYTES - len(json.dumps(attributes).encode()) - len(b'"page_text": "",')
-    text = message.body
-    while len(json.dumps(text).encode()) > room:  # cut by characters until its UTF-8 JSON fits
-        text = text[: max(0, len(text) - max(1, (len(json.dumps(text).encode()) - room) // 4))]
+    used = sum(len(k.encode()) + len(v.encode()) for k, v in attributes.items()) + len(b"page_text")
+    # Cut at a byte, then drop the half of a character the cut may leave.
+    text = message.body.encode()[: ATTRIBUTES_MAX_BYTES - used].decode("utf-8", "ignore")
     return {"page_text": text, **attributes}
 
 
