@@ -7,7 +7,7 @@ delivery to ``POST /connect/events/`` that makes the portal read the key
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.stub import ANY, Stubber
@@ -29,8 +29,9 @@ CONTACT = "c0ffee00-aaaa-bbbb-cccc-000000000001"
 @pytest.fixture
 def connect(settings, monkeypatch, tmp_path):
     """Connect configured, VOICE_TRANSPORT=connect, and one Stubber-wrapped client for every caller."""
+    nothing = str(tmp_path / "none")
     for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+                        "AWS_CONFIG_FILE": nothing, "AWS_SHARED_CREDENTIALS_FILE": nothing,
                         "AWS_EC2_METADATA_DISABLED": "true"}.items():
         monkeypatch.setenv(name, value)
     connect_settings(settings)
@@ -64,7 +65,9 @@ def paged(connect, api, run):
 def post_event(client, event, *, token: str | None = EVENTS_TOKEN, run=None):
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token is not None else {}
     body = event if isinstance(event, (str, bytes)) else json.dumps(event)
-    call = (lambda: client.post("/connect/events/", data=body, content_type="application/json", **headers))
+
+    def call():
+        return client.post("/connect/events/", data=body, content_type="application/json", **headers)
     return run(call) if run else call()
 
 
@@ -131,9 +134,10 @@ def test_the_poll_after_the_ring_timeout_finds_a_key_the_events_missed(paged, co
 
 def test_a_call_answered_with_no_key_is_not_an_acknowledgement(paged, connect, api, run):
     attributes_say(connect, None)
-    answered = datetime(2026, 12, 7, 3, 1, 31, tzinfo=dt_timezone.utc)
+    answered = datetime(2026, 12, 7, 3, 1, 31, tzinfo=UTC)
     connect.add_response("describe_contact", {"Contact": {
-        "Id": CONTACT, "ConnectedToSystemTimestamp": answered, "DisconnectTimestamp": answered + timedelta(seconds=40)}},
+        "Id": CONTACT, "ConnectedToSystemTimestamp": answered,
+        "DisconnectTimestamp": answered + timedelta(seconds=40)}},
         {"InstanceId": INSTANCE_ID, "ContactId": CONTACT})
     poll = Timer.objects.get(callback="messaging.tasks.connect_call_poll")
     run(timers_fire_due, now=poll.due_at + timedelta(seconds=1))
