@@ -70,6 +70,11 @@ CONNECT_RING_TIMEOUT_SECONDS = env.int("CONNECT_RING_TIMEOUT_SECONDS", default=3
 CONNECT_EVENTS_TOKEN = env.str("CONNECT_EVENTS_TOKEN", default="")
 # Where EventBridge's API destination posts (https://<host>/connect/events/); setup_aws needs it.
 CONNECT_EVENTS_URL = env.str("CONNECT_EVENTS_URL", default="")
+# The role EventBridge assumes to invoke that API destination (events:InvokeApiDestination).
+CONNECT_EVENTS_ROLE_ARN = env.str("CONNECT_EVENTS_ROLE_ARN", default="")
+# Other apps' steps of `manage.py setup_aws`, each called with (plan, client_for) after messaging's:
+# the on-call hotline's quick connects and inbound flows.
+AWS_SETUP_STEPS = env.list("AWS_SETUP_STEPS", default=["oncall.hotline.hotline_aws_setup"])
 SNS_EVENTS_TOPIC_ARN = env.str("SNS_EVENTS_TOPIC_ARN", default="")
 # `manage.py setup_aws`: the WhatsApp Business Account whose events go to SNS_EVENTS_TOPIC_ARN
 # (optional), and the names of the event destinations it creates.
