@@ -74,8 +74,9 @@ def connect_has(stubber, phone):
 
 
 def expect_update(stubber, phone):
-    stubber.add_response("update_quick_connect_config", {}, {"InstanceId": INSTANCE_ID, "QuickConnectId": QC_ID,
-                         "QuickConnectConfig": {"QuickConnectType": "PHONE_NUMBER", "PhoneConfig": {"PhoneNumber": phone}}})
+    config = {"QuickConnectType": "PHONE_NUMBER", "PhoneConfig": {"PhoneNumber": phone}}
+    stubber.add_response("update_quick_connect_config", {},
+                         {"InstanceId": INSTANCE_ID, "QuickConnectId": QC_ID, "QuickConnectConfig": config})
     stubber.add_response("update_contact_flow_content", {}, {"InstanceId": INSTANCE_ID, "ContactFlowId": FLOW_ID,
                                                              "Content": hotline_flow_content(phone)})
 

@@ -121,7 +121,8 @@ def test_a_second_run_changes_only_the_token_it_cannot_read_back(aws, settings):
     connect.add_response("list_contact_flows", {"ContactFlowSummaryList": [
         {"Id": FLOW_ID, "Arn": FLOW_ARN, "Name": "portal-page-call", "ContactFlowType": "CONTACT_FLOW"}]},
         {"InstanceId": INSTANCE_ID, "ContactFlowTypes": ["CONTACT_FLOW"]})
-    connect.add_response("describe_contact_flow", {"ContactFlow": {"Id": FLOW_ID, "Content": flow_content("page_call")}},
+    connect.add_response("describe_contact_flow",
+                         {"ContactFlow": {"Id": FLOW_ID, "Content": flow_content("page_call")}},
                          {"InstanceId": INSTANCE_ID, "ContactFlowId": FLOW_ID})
     events.add_response("describe_connection", {"ConnectionArn": CONN_ARN}, {"Name": "portal-connect-events"})
     events.add_response("update_connection", {"ConnectionArn": CONN_ARN}, {
