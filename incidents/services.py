@@ -47,6 +47,7 @@ from incidents.snapshots import (
     snapshot_levels,
     snapshot_repeat,
 )
+from messaging.audience.number_types import number_is_landline
 from messaging.contacts import contacts_get_or_create
 from messaging.models import Channel, Contact, InboundSms
 from messaging.scheduling.timers import timer_schedule, timers_cancel_for
@@ -133,7 +134,7 @@ def _note_paged(incident: Incident, *, text: str, kind: str, except_phone: str =
     """One short note to everyone who was paged (bar ``except_phone``)."""
     by_phone = {contact.phone: contact for contact in snapshot_contacts(incident=incident)}
     for phone in incident_paged_phones(incident=incident):
-        if phone == except_phone:
+        if phone == except_phone or number_is_landline(phone):  # a landline was called: no SMS reaches it
             continue
         contact = by_phone.get(phone) or SnapshotContact(id=None, phone=phone)
         page_send(incident, channel=Channel.SMS, contact=contact, body=text, kind=kind)

@@ -12,6 +12,7 @@ import json
 import pytest
 from django.contrib.auth.models import Group
 
+from messaging.models import Contact, NumberType, OutboundMessage
 from portal.roles import ANALYST, DISPATCHER, SHIFT_MANAGER
 
 pytestmark = pytest.mark.django_db
@@ -167,3 +168,14 @@ def test_anonymous_users_are_sent_to_the_login_and_nothing_exists_with_the_simul
     assert r.status_code == 302 and "/login/" in r["Location"]
     settings.SIMULATOR_ENABLED = False
     assert press(client, run, "sim-x", "4").status_code == 404
+
+
+def test_a_landline_paged_only_by_a_call_acknowledges_with_4_and_is_sent_no_sms(staff, page, api, run):
+    Contact.objects.create(name="Desk", phone=ANA, number_type=NumberType.LANDLINE)
+    pk = page()
+    c = staff(DISPATCHER)
+    assert not OutboundMessage.objects.filter(recipient=ANA, channel="sms").exists()
+    assert press(c, run, call_id(c, ANA), "4").status_code == 200
+    body = incident(api, pk)
+    assert body["status"] == "acknowledged" and body["acknowledged_by"] == ANA
+    assert not OutboundMessage.objects.filter(recipient=ANA, channel="sms").exists()
