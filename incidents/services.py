@@ -223,7 +223,8 @@ def incident_acknowledge(*, incident_id: int, contact: Contact, inbound: Inbound
                          by: str = "") -> ReplyOutcome:
     """``contact`` accepts the incident: timers stop, everyone paged is told who took it.
 
-    A reply (``inbound``) only counts from a number that was paged by SMS; a dispatcher (``by``)
+    A reply (``inbound``: a text, or a key pressed on a call) only counts from a number that was
+    paged by SMS or by a call; a dispatcher (``by``)
     acknowledges on behalf of someone the timeline shows was paged (on any channel), never of
     a contact who was not reached or has nothing to do with the incident.
     """
