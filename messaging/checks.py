@@ -56,6 +56,11 @@ def history_rollups_check(app_configs, **kwargs):
 
 
 @register()
+def personal_data_erasers_check(app_configs, **kwargs):
+    return _paths_check("PERSONAL_DATA_ERASERS", "messaging.E005", "a personal-data eraser")
+
+
+@register()
 def transports_check(app_configs, **kwargs):
     errors = []
     for channel, setting in TRANSPORT_SETTINGS.items():

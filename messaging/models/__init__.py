@@ -21,6 +21,7 @@ from messaging.history.models import ArchivedDay, DailyDeliveryTime
 from messaging.models.consent import OptOut, Suppression, SuppressionReason
 from messaging.models.contacts import AllowListEntry, AllowListScope, Contact, NumberType, Tag
 from messaging.models.dispatches import AttemptRole, Dispatch, DispatchAttempt, DispatchUseCase, FallbackState
+from messaging.models.erasure import ErasureReceipt
 from messaging.models.inbound import (
     DeliveryEvent,
     EventType,
@@ -38,7 +39,8 @@ from messaging.models.timers import Timer, TimerState
 __all__ = [
     "STATUS_RANK", "AllowListEntry", "AllowListScope", "ApiKey", "ApiScope", "ArchivedDay", "AttemptRole", "BulkSend",
     "BulkSendStatus", "Channel", "Contact", "Conversation", "DailyDeliveryTime", "DailyMessageCount", "DeliveryEvent",
-    "Dispatch", "DispatchAttempt", "DispatchUseCase", "EventType", "FallbackState", "ImportChunk", "ImportKind",
+    "Dispatch", "DispatchAttempt", "DispatchUseCase", "ErasureReceipt", "EventType", "FallbackState", "ImportChunk",
+    "ImportKind",
     "ImportRun", "ImportStatus", "InboundSms", "InboundStatus", "MessageStatus", "NotificationKind",
     "NotificationStatus", "NumberType", "OptOut", "OutboundMessage", "OwnedQuerySet", "SenderPace", "SnsNotification",
     "Suppression", "SuppressionReason", "Tag", "Timer", "TimerState", "WhatsAppOptOut", "owned_by_kind",
