@@ -77,7 +77,8 @@ class AllowListEntryAdmin(ExportMixin, admin.ModelAdmin):
 class ErasureReceiptAdmin(admin.ModelAdmin):
     """The record of each erasure; it names no phone or address, and nobody edits it."""
 
-    list_display = ["erased_at", "contact_ref", "requested_by", "counts", "archive_files", "seconds"]
+    list_display = ["erased_at", "contact_ref", "requested_by", "counts", "archive_files", "seconds",
+                    "archive_seconds"]
     readonly_fields = list_display
 
     def has_add_permission(self, request):

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 
 from messaging.erasure.keys import erased_key
 from messaging.erasure.subject import ErasureSubject
+from messaging.history.archive.plan import archive_plan
 from messaging.models import (
     AllowListEntry,
     BulkSend,
@@ -35,51 +36,80 @@ from messaging.models import (
 BATCH = 1000
 
 
-def _batches(ids: list[int]):
-    for start in range(0, len(ids), BATCH):
-        yield ids[start:start + BATCH]
+def _ranges(qs) -> list[tuple[int, int]]:
+    """The (first, last) id of each run of ``BATCH`` rows of ``qs``, lowest first."""
+    ids = list(qs.order_by("pk").values_list("pk", flat=True))
+    return [(ids[i], ids[min(i + BATCH, len(ids)) - 1]) for i in range(0, len(ids), BATCH)]
 
 
-def _notifications_delete(ids: set[int]) -> int:
-    ids.discard(None)
-    return SnsNotification.objects.filter(pk__in=ids).delete()[1].get("messaging.SnsNotification", 0)
+def _links_null(model, rows, *, keep_from=None) -> None:
+    """Let go of every pointer to ``rows`` of ``model`` (a subquery), as on_delete=SET_NULL
+    would: the archive plan knows them all, and archiving refuses any other kind of pointer.
+    ``keep_from`` (model, queryset) leaves the pointers of rows that are going too."""
+    for link in archive_plan().links_to(model):
+        referrers = link.model._base_manager.filter(**{f"{link.field.attname}__in": rows})
+        if keep_from and keep_from[0] is link.model:
+            referrers = referrers.exclude(pk__in=keep_from[1])
+        referrers.update(**{link.field.attname: None})
+
+
+def _raw_delete(qs) -> int:
+    # Not through Django's collector, which would load every row to find what the plan knows.
+    return qs._raw_delete(qs.db) or 0
+
+
+def _notifications_delete(carriers) -> int:
+    """The stored SNS bodies ``carriers`` (a queryset of rows about to go, with ``notification``) came in."""
+    model = carriers.model
+    rows = SnsNotification._base_manager.filter(pk__in=carriers.exclude(notification=None).values("notification"))
+    _links_null(SnsNotification, rows.values("pk"), keep_from=(model, carriers.values("pk")))
+    # The carriers still point at them until they go too, in this transaction (the foreign keys
+    # are checked at commit).
+    return _raw_delete(rows)
 
 
 def messages_erase(subject: ErasureSubject) -> dict[str, int]:
-    """Every message to the person, with its events, its SNS bodies and its omnichannel dispatch."""
+    """Every message to the person, with its events, its SNS bodies and its omnichannel dispatch.
+
+    Batches are id ranges of the person's messages, and every statement finds its rows by a
+    subquery on that range: no id list goes back and forth, and one batch is a few statements.
+    """
     # channel IN (...) AND recipient IN (...) keeps to msg_recipient_idx (channel, recipient, ...).
-    ids = list(OutboundMessage.objects.filter(channel__in=Channel.values, recipient__in=subject.identities)
-               .order_by("pk").values_list("pk", flat=True))
+    theirs = OutboundMessage._base_manager.filter(channel__in=Channel.values, recipient__in=subject.identities)
     erased = {"messages": 0, "events": 0, "notifications": 0, "dispatches": 0}
-    for batch in _batches(ids):
+    for first, last in _ranges(theirs):
         with transaction.atomic():
-            dispatches = set(DispatchAttempt.objects.filter(message__in=batch).values_list("dispatch", flat=True))
-            events = DeliveryEvent.objects.filter(message__in=batch)
-            notifications = set(events.values_list("notification", flat=True))
-            erased["events"] += events.delete()[0]
-            erased["notifications"] += _notifications_delete(notifications)
-            erased["dispatches"] += Dispatch.objects.filter(pk__in=dispatches).delete()[1].get("messaging.Dispatch", 0)
-            erased["messages"] += OutboundMessage.objects.filter(pk__in=batch).delete()[1].get(
-                "messaging.OutboundMessage", 0)
+            batch = theirs.filter(pk__gte=first, pk__lte=last).values("pk")
+            events = DeliveryEvent._base_manager.filter(message__in=batch)
+            erased["notifications"] += _notifications_delete(events)
+            # An omnichannel request to the person goes whole (it is small: Django's collector).
+            erased["dispatches"] += Dispatch.objects.filter(attempts__message__in=batch).distinct().delete()[1].get(
+                "messaging.Dispatch", 0)
+            _links_null(DeliveryEvent, events.values("pk"))
+            erased["events"] += _raw_delete(events)
+            _raw_delete(DispatchAttempt._base_manager.filter(message__in=batch))
+            _links_null(OutboundMessage, batch)
+            erased["messages"] += _raw_delete(theirs.filter(pk__gte=first, pk__lte=last))
     # Events that never found their message (an unknown provider id) name the recipient only.
-    stray = list(DeliveryEvent.objects.filter(message__isnull=True, recipient__in=subject.identities)
-                 .values_list("pk", "notification"))
-    for batch in _batches(stray):
+    stray = DeliveryEvent._base_manager.filter(message__isnull=True, recipient__in=subject.identities)
+    for first, last in _ranges(stray):
         with transaction.atomic():
-            erased["events"] += DeliveryEvent.objects.filter(pk__in=[pk for pk, _ in batch]).delete()[0]
-            erased["notifications"] += _notifications_delete({n for _, n in batch})
+            events = stray.filter(pk__gte=first, pk__lte=last)
+            erased["notifications"] += _notifications_delete(events)
+            _links_null(DeliveryEvent, events.values("pk"))
+            erased["events"] += _raw_delete(events)
     return erased
 
 
 def inbound_erase(subject: ErasureSubject) -> dict[str, int]:
-    rows = list(InboundSms.objects.filter(origination_number__in=subject.phones).order_by("pk")
-                .values_list("pk", "notification"))
+    theirs = InboundSms._base_manager.filter(origination_number__in=subject.phones)
     erased = {"inbound": 0, "notifications": 0}
-    for batch in _batches(rows):
+    for first, last in _ranges(theirs):
         with transaction.atomic():
-            erased["inbound"] += InboundSms.objects.filter(pk__in=[pk for pk, _ in batch]).delete()[1].get(
-                "messaging.InboundSms", 0)
-            erased["notifications"] += _notifications_delete({n for _, n in batch})
+            batch = theirs.filter(pk__gte=first, pk__lte=last)
+            erased["notifications"] += _notifications_delete(batch)
+            _links_null(InboundSms, batch.values("pk"))
+            erased["inbound"] += _raw_delete(batch)
     return erased
 
 

@@ -13,7 +13,8 @@ class ErasureReceipt(models.Model):
     requested_by = models.CharField(max_length=200, help_text="The admin user or API key that asked for it.")
     counts = models.JSONField(default=dict, help_text="Rows removed or rewritten, by kind.")
     archive_files = models.PositiveIntegerField(default=0, help_text="Archive files rewritten.")
-    seconds = models.FloatField(default=0)
+    seconds = models.FloatField(default=0, help_text="The whole erasure.")
+    archive_seconds = models.FloatField(default=0, help_text="Of which the archive files.")
 
     class Meta:
         ordering = ["-erased_at"]
