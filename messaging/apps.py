@@ -21,6 +21,7 @@ class MessagingConfig(AppConfig):
         "messaging.consent.optouts", "messaging.consent.keywords",  # who opted out; reserved words
         "messaging.audience.personal", "messaging.audience.number_types",  # placeholders; landlines
         "messaging.history.rollups",  # another app's daily rollup joins the refresh
+        "messaging.erasure.subject",  # who an app's PERSONAL_DATA_ERASERS entry erases
         "messaging.reports",  # percentiles for the report
         "messaging.api.fields", "messaging.api.scopes",  # the API's phone field; scopes
         "messaging.admin.badges", "messaging.admin.pagination",  # admin helpers for big tables

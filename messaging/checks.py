@@ -61,6 +61,11 @@ def aws_setup_steps_check(app_configs, **kwargs):
 
 
 @register()
+def personal_data_erasers_check(app_configs, **kwargs):
+    return _paths_check("PERSONAL_DATA_ERASERS", "messaging.E006", "a personal-data eraser")
+
+
+@register()
 def transports_check(app_configs, **kwargs):
     errors = []
     for channel, setting in TRANSPORT_SETTINGS.items():

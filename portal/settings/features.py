@@ -2,7 +2,7 @@
 audience, alerts, on call, history. Read from the environment like ``framework``.
 """
 
-from portal.settings.framework import BASE_DIR, env
+from portal.settings.framework import BASE_DIR, SECRET_KEY, env
 
 # --- Messaging ---
 SMS_TRANSPORT = env.str("SMS_TRANSPORT", default="simulator")
@@ -128,6 +128,12 @@ UNHANDLED_REPLY_TEXT = env.str(
 # Other apps' daily rollups, rebuilt by messaging's history refresh with its own (a
 # messaging.history.rollups.Rollup each): the report reads a year of them in a few hundred rows.
 HISTORY_ROLLUPS = ["incidents.rollups.INCIDENT_ROLLUP"]
+# Other apps' erasers of a person's rows (messaging.erasure.services.contact_erase runs
+# messaging's own first, then these, then deletes the contact and rewrites the archive).
+PERSONAL_DATA_ERASERS = ["incidents.erasure.incidents_erase", "shifts.erasure.shifts_erase"]
+# The key of the hash an erased number or address keeps, so its STOP or bounce still holds
+# (messaging/erasure/keys.py). Changing it forgets every erased person's opt-out.
+ERASURE_KEY = env.str("ERASURE_KEY", default="") or SECRET_KEY
 # Other apps hear about delivery outcomes through these hooks (called with a DeliveryEvent).
 DELIVERY_OUTCOME_HOOKS = env.list("DELIVERY_OUTCOME_HOOKS", default=[
     "messaging.omnichannel.services.dispatch_on_delivery_outcome",  # omnichannel fallback
