@@ -18,6 +18,7 @@ from messaging.models import (
     AllowListEntry,
     BulkSend,
     Channel,
+    ConnectEvent,
     Conversation,
     DeliveryEvent,
     Dispatch,
@@ -30,6 +31,7 @@ from messaging.models import (
     OutboundMessage,
     SnsNotification,
     Suppression,
+    VoiceCall,
     WhatsAppOptOut,
 )
 
@@ -76,12 +78,17 @@ def messages_erase(subject: ErasureSubject) -> dict[str, int]:
     """
     # channel IN (...) AND recipient IN (...) keeps to msg_recipient_idx (channel, recipient, ...).
     theirs = OutboundMessage._base_manager.filter(channel__in=Channel.values, recipient__in=subject.identities)
-    erased = {"messages": 0, "events": 0, "notifications": 0, "dispatches": 0}
+    erased = {"messages": 0, "events": 0, "notifications": 0, "dispatches": 0, "calls": 0}
     for first, last in _ranges(theirs):
         with transaction.atomic():
             batch = theirs.filter(pk__gte=first, pk__lte=last).values("pk")
             events = DeliveryEvent._base_manager.filter(message__in=batch)
             erased["notifications"] += _notifications_delete(events)
+            # A call to the person: its Amazon Connect events (which carry their number) and itself.
+            calls = VoiceCall.objects.filter(message__in=batch)
+            erased["calls"] += ConnectEvent.objects.filter(
+                contact_id__in=calls.exclude(provider_message_id="").values("provider_message_id")).delete()[0]
+            erased["calls"] += calls.delete()[0]
             # An omnichannel request to the person goes whole (it is small: Django's collector).
             erased["dispatches"] += Dispatch.objects.filter(attempts__message__in=batch).distinct().delete()[1].get(
                 "messaging.Dispatch", 0)

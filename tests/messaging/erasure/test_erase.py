@@ -24,6 +24,7 @@ from incidents.models import EscalationLevel, EscalationPolicy, Incident
 from messaging.consent.suppression import suppression_add
 from messaging.history.archive import messages_archive
 from messaging.models import (
+    ConnectEvent,
     Contact,
     DeliveryEvent,
     ErasureReceipt,
@@ -32,6 +33,7 @@ from messaging.models import (
     OptOut,
     OutboundMessage,
     SuppressionReason,
+    VoiceCall,
 )
 from messaging.outbound.send import message_send
 from oncall.models import Schedule, ScheduleMember
@@ -104,6 +106,12 @@ def ana_everywhere(api, post_sns, locmem, archive_dir):
     request["pc"]["recipient"], request["fc"]["recipient"] = ANA_WA, ANA_MAIL
     assert api.post("/api/v1/messages/", request, format="json").status_code in (200, 201, 202)
     suppression_add(address=ANA_MAIL, reason=SuppressionReason.BOUNCE, raw={"bouncedRecipients": [ANA_MAIL]})
+    # A call that took a key, and the Amazon Connect event about it, which carries her number.
+    call = message_send(channel="voice", recipient=ANA, body="Gas smell. Press 4 to acknowledge.")
+    contact_id = call.provider_message_id or "c-1"
+    VoiceCall.objects.create(provider_message_id=contact_id, message=call)
+    ConnectEvent.objects.create(event_id="ev-1", event_type="DISCONNECTED", contact_id=contact_id,
+                                raw={"detail": {"customerEndpoint": {"address": ANA, "type": "TELEPHONE_NUMBER"}}})
     Shift.objects.create(code="X1", info="Night", starts_at=timezone.now() + timedelta(days=2),
                          ends_at=timezone.now() + timedelta(days=2, hours=8), time_zone="UTC",
                          booked_by=ana, booked_phone=ANA, status="booked")
