@@ -44,6 +44,9 @@ class Schedule(models.Model):
     notice_minutes = models.PositiveIntegerField(
         null=True, blank=True, validators=[MaxValueValidator(limits.NOTICE_MINUTES_MAX)],
         help_text="Text the incoming person this many minutes before their turn starts (empty: no text).")
+    manager = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                help_text="Told when a turn offered for cover (COVER by text) finds nobody "
+                                          "before it starts.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -107,3 +110,10 @@ class TurnNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.schedule}: {self.contact} at {self.turn_start:%Y-%m-%d %H:%M}"
+
+
+# Calendar feeds and weekly summaries live in their own module; imported here so Django sees them.
+from oncall.models_feeds import CalendarFeed, SummaryPreference, WeeklySummary  # noqa: E402
+
+__all__ = ["CalendarFeed", "Schedule", "ScheduleMember", "ScheduleOverride", "SummaryPreference", "TurnNotice",
+           "WeeklySummary", "validate_time_zone"]

@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from oncall.services import turn_notices_send
+from oncall.summaries import weekly_summaries_send
 
-__all__ = ["turn_notices_send"]
+__all__ = ["turn_notices_send", "weekly_summaries_send"]
