@@ -46,17 +46,20 @@ def _schedules(contact_id: int):
 
 
 def next_turns(*, contact_id: int, schedules, now: datetime) -> list[tuple]:
-    """(schedule, segment) for each of the person's turns (or overrides) over the next 7 days."""
+    """(schedule, segment) for each of the person's turns (or overrides) starting in the next 7 days,
+    or under way now: whole, so neither end of the week cuts a turn short."""
     found = []
     for schedule in schedules:
-        for seg in oncall_timeline(schedule=schedule, start=now, end=now + AHEAD, split_turns=True):
+        reach = timedelta(hours=schedule.turn_hours + 2)
+        for seg in oncall_timeline(schedule=schedule, start=now - reach, end=now + AHEAD + reach, split_turns=True):
             if seg.person is None or seg.person.id != contact_id:
                 continue
             if found and found[-1][0] == schedule and found[-1][1].end == seg.start:
                 found[-1] = (schedule, type(seg)(seg.person, found[-1][1].start, seg.end, seg.override_id))
             else:
                 found.append((schedule, seg))
-    return sorted(found, key=lambda item: item[1].start)
+    return sorted(((s, seg) for s, seg in found if seg.end > now and seg.start < now + AHEAD),
+                  key=lambda item: item[1].start)
 
 
 def weekly_summary_send(*, preference: SummaryPreference, now: datetime) -> bool:
