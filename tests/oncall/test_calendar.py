@@ -5,6 +5,7 @@ Every instant is fixed: ``timezone.now`` is frozen at NOW (a Monday of March 202
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import icalendar
@@ -157,3 +158,27 @@ def test_bad_input_gets_400(api, rota, body):
 def test_an_unknown_schedule_is_404_and_a_key_is_needed(api, client, rota):
     assert api.post("/api/v1/schedules/999999/calendar/", {}, format="json").status_code == 404
     assert client.post(f"/api/v1/schedules/{rota.pk}/calendar/", {}).status_code in (401, 403)
+
+
+def test_the_schedule_page_subscribes_and_the_feed_admin_regenerates(admin_client, client, rota):
+    page = admin_client.get(f"/admin/oncall/schedule/{rota.pk}/change/").content.decode()
+    assert 'value="Subscribe"' in page
+    ben = rota.members.get(contact__phone=BEN).contact_id
+    shown = admin_client.post(f"/admin/oncall/schedule/{rota.pk}/subscribe/", {"contact": ben},
+                              follow=True).content.decode()
+    https = re.search(r'href="(http://testserver/calendar/[\w-]+\.ics)"', shown).group(1)
+    assert f'href="webcal://testserver/calendar/{https.split("/")[-1]}"' in shown
+    _, cal = fetch(client, https.removeprefix("http://testserver"))
+    assert {str(e["summary"]) for e in events(cal)} == {"Ben on call: East gas"}
+    # Shown once: the schedule page does not show it again.
+    assert https not in admin_client.get(f"/admin/oncall/schedule/{rota.pk}/change/").content.decode()
+
+    feed = CalendarFeed.objects.get()
+    again = admin_client.post("/admin/oncall/calendarfeed/", {"action": "regenerate", "_selected_action": [feed.pk]},
+                              follow=True).content.decode()
+    new = re.search(r'href="(http://testserver/calendar/[\w-]+\.ics)"', again).group(1)
+    assert new != https
+    assert client.get(https.removeprefix("http://testserver")).status_code == 404
+    assert client.get(new.removeprefix("http://testserver")).status_code == 200
+    admin_client.post(f"/admin/oncall/calendarfeed/{feed.pk}/delete/", {"post": "yes"})
+    assert client.get(new.removeprefix("http://testserver")).status_code == 404
