@@ -130,6 +130,12 @@ def feed_events(*, schedule: Schedule, contact_id: int | None = None, now: datet
     return events
 
 
+def _who(person) -> str:
+    """'Ana (+12065550101)': the name people know and the number the API knows them by."""
+    name = (person.name or "").strip()
+    return f"{name} ({person.phone})" if name and name != person.phone else person.phone
+
+
 def _uid(seed: str, key: str) -> str:
     return f"{hashlib.sha256(f'{seed}:{key}'.encode()).hexdigest()[:32]}@oncall"
 
@@ -166,8 +172,7 @@ def _render(name: str, schedule_name: str, stamp: datetime, seed: str, events: t
         event.add("dtstart", e.start.astimezone(UTC))
         event.add("dtend", e.end.astimezone(UTC))
         # Five properties only: writing lines is most of a fetch's time (bench/calendar.py).
-        event.add("summary", f"{e.person.name or e.person.phone} on call: {schedule_name}"
-                             + (" (override)" if e.override_id else ""))
+        event.add("summary", f"{_who(e.person)} on call: {schedule_name}" + (" (override)" if e.override_id else ""))
         cal.add_component(event)
     return cal.to_ical()
 

@@ -74,8 +74,8 @@ def test_a_schedule_feed_has_one_event_per_turn_in_utc_with_stable_uids(api, cli
         assert event.decoded("dtend") - event.decoded("dtstart") == 24 * H
     # Turn k is member k mod 2: the 16 March turn (14 turns after the handoff) is Ana's, the next Ben's.
     by_start = {e.decoded("dtstart"): str(e["summary"]) for e in found}
-    assert by_start[datetime(2026, 3, 16, 15, 0, tzinfo=UTC)] == "Ana on call: East gas"
-    assert by_start[datetime(2026, 3, 17, 15, 0, tzinfo=UTC)] == "Ben on call: East gas"
+    assert by_start[datetime(2026, 3, 16, 15, 0, tzinfo=UTC)] == f"Ana ({ANA}) on call: East gas"
+    assert by_start[datetime(2026, 3, 17, 15, 0, tzinfo=UTC)] == f"Ben ({BEN}) on call: East gas"
     assert len({str(e["uid"]) for e in found}) == len(found)
 
     again, _ = fetch(client, path)
@@ -86,7 +86,7 @@ def test_a_person_feed_has_only_their_turns(api, client, rota):
     path = make_feed(api, rota, phone=BEN)
     _, cal = fetch(client, path)
     found = events(cal)
-    assert found and all(str(e["summary"]) == "Ben on call: East gas" for e in found)
+    assert found and all(str(e["summary"]) == f"Ben ({BEN}) on call: East gas" for e in found)
     _, whole = fetch(client, make_feed(api, rota))
     assert {str(e["uid"]) for e in found} < {str(e["uid"]) for e in events(whole)}
 
@@ -169,7 +169,7 @@ def test_the_schedule_page_subscribes_and_the_feed_admin_regenerates(admin_clien
     https = re.search(r'href="(http://testserver/calendar/[\w-]+\.ics)"', shown).group(1)
     assert f'href="webcal://testserver/calendar/{https.split("/")[-1]}"' in shown
     _, cal = fetch(client, https.removeprefix("http://testserver"))
-    assert {str(e["summary"]) for e in events(cal)} == {"Ben on call: East gas"}
+    assert {str(e["summary"]) for e in events(cal)} == {f"Ben ({BEN}) on call: East gas"}
     # Shown once: the schedule page does not show it again.
     assert https not in admin_client.get(f"/admin/oncall/schedule/{rota.pk}/change/").content.decode()
 
