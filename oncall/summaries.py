@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from messaging.models import Channel
 from messaging.outbound.send import message_send
-from oncall.models import ScheduleMember, SummaryPreference, WeeklySummary
+from oncall.models import SummaryPreference, WeeklySummary
 from oncall.selectors import oncall_timeline, schedule_zone
 from oncall.texts import weekly_summary_text
 
@@ -40,9 +40,9 @@ def summary_due(*, preference: SummaryPreference, tz: zoneinfo.ZoneInfo, now: da
     return monday, datetime.combine(day, preference.local_time, tzinfo=tz)
 
 
-def _schedules(contact_id: int):
-    return [m.schedule for m in ScheduleMember.objects.filter(contact_id=contact_id).select_related("schedule")
-            .order_by("schedule__name")]
+def _schedules(contact) -> list:
+    # From the prefetch weekly_summaries_send makes: no query per person each minute.
+    return sorted((m.schedule for m in contact.schedule_memberships.all()), key=lambda s: (s.name, s.pk))
 
 
 def next_turns(*, contact_id: int, schedules, now: datetime) -> list[tuple]:
@@ -65,7 +65,7 @@ def next_turns(*, contact_id: int, schedules, now: datetime) -> list[tuple]:
 def weekly_summary_send(*, preference: SummaryPreference, now: datetime) -> bool:
     """Send ``preference``'s summary if it is due and not yet sent this week; True if sent."""
     contact = preference.contact
-    schedules = _schedules(contact.pk)
+    schedules = _schedules(contact)
     if not schedules:
         return False  # no longer on any schedule: nothing to summarise
     tz = summary_zone(preference=preference, schedules=schedules)
@@ -91,7 +91,9 @@ def weekly_summaries_send(*, now: datetime | None = None) -> int:
     """Scheduled every minute: every summary due now and not yet sent. Returns how many were sent."""
     now = now or timezone.now()
     sent = 0
-    for preference in SummaryPreference.objects.select_related("contact"):
+    rows = SummaryPreference.objects.select_related("contact").prefetch_related(
+        "contact__schedule_memberships__schedule")
+    for preference in rows:
         sent += weekly_summary_send(preference=preference, now=now)
     return sent
 

@@ -67,3 +67,16 @@ def test_a_worker_down_for_hours_still_sends_but_not_days_late(ana):
     WeeklySummary.objects.all().delete()
     OutboundMessage.objects.all().delete()
     assert weekly_summaries_send(now=DUE + timedelta(days=1)) == 0
+
+
+def test_a_minute_with_nothing_due_costs_the_same_few_queries_for_many_people(ana, django_assert_max_num_queries):
+    from messaging.contacts import contact_upsert as upsert
+    from oncall.models import ScheduleMember
+
+    schedule = ScheduleMember.objects.get(contact=ana).schedule
+    for i in range(30):
+        person, _ = upsert(name=f"P{i}", phone=f"+1206555{400 + i:04d}")
+        ScheduleMember.objects.create(schedule=schedule, contact=person, position=10 + i)
+        SummaryPreference.objects.create(contact=person, weekday=3, local_time=time(9, 0))
+    with django_assert_max_num_queries(4):
+        assert weekly_summaries_send(now=DUE - timedelta(hours=1)) == 0
