@@ -171,7 +171,11 @@ def cover_command(inbound, text: str) -> HandlerResult:
         return HandlerResult(outcome="COVER: no turn to offer", reply=texts.cover_no_turn_text(day=day))
     if found == "started":
         return HandlerResult(outcome="COVER: that turn has started", reply=texts.cover_no_turn_text(day=day))
-    offer = cover_ask_make(turn=turn, asker=contact, now=now)
+    try:
+        offer = cover_ask_make(turn=turn, asker=contact, now=now)
+    except ValidationError as exc:  # a second COVER for the same turn won the code a moment before
+        return HandlerResult(outcome=f"COVER: not offered ({' '.join(exc.messages)[:100]})",
+                             reply=texts.COVER_NOT_OFFERED_REPLY)
     if offer.outcome == "nobody":
         return HandlerResult(outcome="COVER: nobody else on the schedule",
                              reply=texts.cover_nobody_to_ask_text(schedule_name=turn.schedule.name))

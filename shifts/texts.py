@@ -127,6 +127,7 @@ def campaign_message_compose(*, shifts: list[Shift] | None = None) -> str:
 # COVER by text (shifts/cover_by_text.py, shifts/cover_asks.py).
 COVER_NOT_A_MEMBER_REPLY = ("You are not in the rotation of any on-call schedule, so there is no turn of yours to "
                             "hand over.")
+COVER_NOT_OFFERED_REPLY = "Your turn could not be offered just now; text COVER again in a minute."
 COVER_BAD_DATE_REPLY = ("Text COVER for your next on-call turn, or COVER and a date as YYYY-MM-DD "
                         "(e.g. COVER 2026-12-24).")
 
