@@ -19,6 +19,10 @@ from shifts.cover_by_text import cover_ask_make, cover_turn_starting
 from shifts.models import CoverAsk
 
 
+def _row(model, pk: str | None):
+    return model.objects.filter(pk=int(pk)).first() if (pk or "").isdigit() and len(pk) < 12 else None
+
+
 @admin.register(CoverAsk)
 class CoverAskAdmin(admin.ModelAdmin):
     list_display = ["shift", "schedule", "asker", "outcome", "offered_to", "created_by", "created_at"]
@@ -40,10 +44,7 @@ class CoverAskAdmin(admin.ModelAdmin):
         """POST schedule, contact, start (ISO): offer that turn, as its holder's COVER text would."""
         if request.method != "POST" or not request.user.has_perm("shifts.add_shift"):
             raise PermissionDenied
-        schedule = Schedule.objects.filter(pk=request.POST.get("schedule") or 0).first() \
-            if (request.POST.get("schedule") or "").isdigit() else None
-        contact = Contact.objects.filter(pk=request.POST.get("contact")).first() \
-            if (request.POST.get("contact") or "").isdigit() else None
+        schedule, contact = _row(Schedule, request.POST.get("schedule")), _row(Contact, request.POST.get("contact"))
         try:
             start = datetime.fromisoformat(request.POST.get("start") or "")
         except ValueError:
