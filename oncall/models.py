@@ -51,6 +51,9 @@ class Schedule(models.Model):
                                                            "call (run manage.py setup_aws once after turning it on).")
     hotline_quick_connect_id = models.CharField(max_length=100, blank=True, editable=False)
     hotline_flow_id = models.CharField(max_length=100, blank=True, editable=False)
+    manager = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                help_text="Told when a turn offered for cover (COVER by text) finds nobody "
+                                          "before it starts.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -134,3 +137,10 @@ class HotlineChange(models.Model):
 
     def __str__(self) -> str:
         return f"hotline → {self.name or self.phone}"
+
+
+# Calendar feeds and weekly summaries live in their own module; imported here so Django sees them.
+from oncall.models_feeds import CalendarFeed, SummaryPreference, WeeklySummary  # noqa: E402
+
+__all__ = ["CalendarFeed", "HotlineChange", "Schedule", "ScheduleMember", "ScheduleOverride", "SummaryPreference",
+           "TurnNotice", "WeeklySummary", "validate_time_zone"]

@@ -130,7 +130,8 @@ UNHANDLED_REPLY_TEXT = env.str(
 HISTORY_ROLLUPS = ["incidents.rollups.INCIDENT_ROLLUP"]
 # Other apps' erasers of a person's rows (messaging.erasure.services.contact_erase runs
 # messaging's own first, then these, then deletes the contact and rewrites the archive).
-PERSONAL_DATA_ERASERS = ["incidents.erasure.incidents_erase", "shifts.erasure.shifts_erase"]
+PERSONAL_DATA_ERASERS = ["incidents.erasure.incidents_erase", "shifts.erasure.shifts_erase",
+                         "oncall.erasure.oncall_erase"]
 # The key of the hash an erased number or address keeps, so its STOP or bounce still holds
 # (messaging/erasure/keys.py). Changing it forgets every erased person's opt-out.
 ERASURE_KEY = env.str("ERASURE_KEY", default="") or SECRET_KEY
