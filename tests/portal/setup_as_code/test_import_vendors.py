@@ -49,7 +49,8 @@ def test_pagerduty_answers_as_pagerduty_oncalls_does(tmp_path):
     assert "push_notification_contact_method not mapped" in out
     alice = Contact.objects.get(phone="+12065550101")
     assert (alice.name, alice.email) == ("Alice Ito", "alice@example.com")
-    assert "3 notification rules not applied yet (sms after 0 s (high), voice after 300 s (high), email after 0 s (low))" in out
+    assert ("3 notification rules not applied yet (sms after 0 s (high), voice after 300 s (high), "
+            "email after 0 s (low))") in out
 
 
 def test_pagerduty_policy_levels_waits_and_repeats(tmp_path):
@@ -85,7 +86,8 @@ def test_opsgenie_escalation_delays_become_level_lengths(tmp_path):
     run_import("opsgenie", write_file(tmp_path, "opsgenie"))
     policy = EscalationPolicy.objects.get(name="Ops_escalation")
     assert policy.repeat == 2
-    assert [(lv.schedule.name if lv.schedule else None, lv.wait_seconds) for lv in policy.levels.order_by("position")] == [
+    levels = policy.levels.order_by("position")
+    assert [(lv.schedule.name if lv.schedule else None, lv.wait_seconds) for lv in levels] == [
         ("Ops", 300), (None, 300)]
 
 
