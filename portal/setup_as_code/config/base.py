@@ -1,0 +1,119 @@
+"""What every section shares: the change log, the error list with paths, the lookups.
+
+A section is a small object with ``key`` (its place in the file), ``item_schema`` (JSON Schema
+of one entry), ``export(ctx)``, ``check(items, ctx)`` (errors beyond the schema: references,
+duplicates, zones) and ``apply(items, ctx)``; ``prune(items, ctx)`` deletes what the file no
+longer holds. The lead adds a kind by adding a section to SECTIONS (sections/__init__.py).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+
+from messaging.models import Contact
+from messaging.phones import phone_normalize
+
+PHONE_PATTERN = r"^\+[1-9][0-9]{1,14}$"
+PHONE = {"type": "string", "pattern": PHONE_PATTERN}
+NAME = {"type": "string", "minLength": 1, "maxLength": 200}
+TIME = {"type": "string", "minLength": 10, "description": "ISO 8601 with a time zone, e.g. 2026-03-02T09:00:00-05:00"}
+# A secret is never written in the file: a section that needs one names it, and the portal reads
+# it from its environment (secret_value below).
+SECRET_REF = {"type": "object", "additionalProperties": False, "required": ["secret"],
+              "properties": {"secret": {"type": "string", "pattern": r"^[A-Z][A-Z0-9_]*$"}}}
+
+
+class ConfigInvalid(ValueError):
+    def __init__(self, errors: list[tuple[str, str]]):
+        super().__init__("; ".join(f"{p}: {m}" for p, m in errors))
+        self.errors = errors
+
+
+@dataclass
+class Change:
+    action: str  # create, update, delete
+    kind: str
+    name: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.kind} {self.name!r}" + (f": {self.detail}" if self.detail else "")
+
+
+@dataclass
+class Context:
+    now: datetime
+    prune: bool = False
+    changes: list[Change] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    # What the file holds, by section key, so a section can check another's names.
+    document: dict = field(default_factory=dict)
+    _contacts: dict[str, Contact] | None = None
+
+    def change(self, action: str, kind: str, name: str, detail: str = "") -> None:
+        self.changes.append(Change(action, kind, name, detail))
+
+    def error(self, path: str, message: str) -> None:
+        self.errors.append((path, message))
+
+    def contacts(self, phones) -> dict[str, Contact]:
+        """The contacts for ``phones``; one a phone has not yet is made, named by its number."""
+        if self._contacts is None:
+            self._contacts = {}
+        wanted = {p for p in phones if p not in self._contacts}
+        if wanted:
+            for c in Contact.objects.filter(phone__in=wanted):
+                self._contacts[c.phone] = c
+            for phone in sorted(wanted - set(self._contacts)):
+                from messaging.contacts import contact_get_or_create
+
+                self._contacts[phone] = contact_get_or_create(phone=phone)
+                self.change("create", "contact", phone)
+        return {p: self._contacts[p] for p in phones}
+
+
+def check_phone(ctx: Context, path: str, value: str) -> None:
+    try:
+        if phone_normalize(value) != value:
+            ctx.error(path, f"{value!r} is not in E.164 form")
+    except ValidationError as exc:
+        ctx.error(path, " ".join(exc.messages))
+
+
+def check_zone(ctx: Context, path: str, value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        ctx.error(path, f"{value!r} is not an IANA time zone")
+
+
+def parse_time(ctx: Context, path: str, value: str) -> datetime | None:
+    try:
+        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        ctx.error(path, f"{value!r} is not an ISO 8601 time")
+        return None
+    if at.tzinfo is None:
+        ctx.error(path, f"{value!r} has no time zone (add Z or an offset)")
+        return None
+    return at
+
+
+def duplicates(ctx: Context, key: str, items: list[dict], field_name: str = "name") -> None:
+    seen: dict = {}
+    for i, item in enumerate(items):
+        value = item.get(field_name)
+        if value in seen:
+            ctx.error(f"{key}[{i}].{field_name}", f"{value!r} is already {key}[{seen[value]}]")
+        seen.setdefault(value, i)
+
+
+def secret_value(ref: dict) -> str:
+    """The value of a ``{"secret": NAME}`` reference, from the environment: never from the file."""
+    import os
+
+    return os.environ.get(ref["secret"], "")

@@ -1,0 +1,25 @@
+"""YAML in and out. Times stay strings: a plain YAML loader turns ``2026-03-02T09:00:00Z`` into
+a datetime, which would then fail the schema's ``string`` where the person wrote a string."""
+
+from __future__ import annotations
+
+import yaml
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+# Every implicit resolver but the timestamp one.
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
+}
+
+
+def yaml_load(text: str):
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+
+
+def yaml_dump(data) -> str:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=120)
