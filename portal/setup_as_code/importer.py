@@ -59,6 +59,7 @@ class Importer:
     def __init__(self, plan: Plan):
         self.plan, self.report, self.source = plan, Report(unmapped=list(plan.notes)), plan.source
         self.maps = {(o.kind, o.source_id): o for o in ImportedObject.objects.filter(source=self.source)}
+        self._rows: dict[str, dict] = {}  # kind → {pk: row}, read once per kind (a second run reads, not writes)
         self.contacts: dict[str, Contact] = {}
         self.schedules: dict[str, Schedule] = {}
         self.policies: dict[str, EscalationPolicy] = {}
@@ -67,7 +68,12 @@ class Importer:
 
     def _mapped(self, kind: str, source_id: str):
         row = self.maps.get((kind, source_id))
-        return KINDS[kind].objects.filter(pk=row.object_id).first() if row else None
+        if row is None:
+            return None
+        if kind not in self._rows:
+            ids = [o.object_id for (k, _), o in self.maps.items() if k == kind]
+            self._rows[kind] = KINDS[kind].objects.in_bulk(ids)
+        return self._rows[kind].get(row.object_id)
 
     def _remember(self, kind: str, source_id: str, obj) -> None:
         row = self.maps.get((kind, source_id))
@@ -243,8 +249,9 @@ class Importer:
             policy.full_clean()
             policy.save()
             self.report.change(f"update policy {spec.name!r}")
-        current = [(sorted(lv.contacts.values_list("pk", flat=True)), lv.schedule_id, lv.wait_seconds)
-                   for lv in EscalationLevel.objects.filter(policy=policy).order_by("position", "id")]
+        current = [(sorted(c.pk for c in lv.contacts.all()), lv.schedule_id, lv.wait_seconds)
+                   for lv in EscalationLevel.objects.filter(policy=policy).order_by("position", "id")
+                   .prefetch_related("contacts")]
         if current != levels:
             EscalationLevel.objects.filter(policy=policy).delete()
             for position, (contact_ids, schedule_id, wait) in enumerate(levels, start=1):

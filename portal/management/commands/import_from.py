@@ -4,6 +4,8 @@ Reads everything first (a malformed source stops here, before any write), then w
 transaction (portal/setup_as_code/importer.py) and prints what it made and what it could not map.
 """
 
+import time
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -29,6 +31,7 @@ class Command(BaseCommand):
             raise CommandError("Give either --file FILE, or --url URL with --token TOKEN.")
         if url and not token:
             raise CommandError("--url needs --token.")
+        started = time.monotonic()
         try:
             source = FileSource(file) if file else HttpSource(url=url, token=token, style=vendor)
             plan = READERS[vendor](source, now=timezone.now())
@@ -36,6 +39,7 @@ class Command(BaseCommand):
             raise CommandError(f"Nothing imported: the source is malformed: {exc}") from None
         except OSError as exc:  # requests' connection errors are OSErrors
             raise CommandError(f"Nothing imported: could not read the source: {exc}") from None
+        read = time.monotonic()
         try:
             report = plan_import(plan, dry_run=dry_run)
         except ValidationError as exc:
@@ -50,5 +54,7 @@ class Command(BaseCommand):
         out.write(f"Not mapped ({len(report.unmapped)}):")
         for line in report.unmapped:
             out.write(f"  {line}")
+        out.write(f"Read the source in {read - started:.1f} s ({source.requests} requests); "
+                  f"wrote in {time.monotonic() - read:.1f} s.")
         if dry_run:
             out.write("Dry run: nothing was changed.")
