@@ -78,6 +78,10 @@ def check(items: list[dict], ctx: Context) -> None:
                 ctx.error(f"{where}.overrides[{j}].end", "an override must end after it starts")
 
 
+def _when(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
 def apply(items: list[dict], ctx: Context) -> None:
     contacts = ctx.contacts(sorted({p for item in items for p in phones(item)}))
     existing = {s.name: s for s in Schedule.objects.filter(name__in=[i["name"] for i in items])}
@@ -86,26 +90,26 @@ def apply(items: list[dict], ctx: Context) -> None:
     for sid, cid in ScheduleMember.objects.filter(schedule_id__in=ids).order_by("schedule_id", "position", "id") \
             .values_list("schedule_id", "contact_id"):
         members[sid].append(cid)
-    floor = min([ctx.now, *(datetime.fromisoformat(o["end"].replace("Z", "+00:00"))
-                            for item in items for o in item.get("overrides", []))])
+    floor = min([ctx.now, *(_when(o["end"]) for item in items for o in item.get("overrides", []))])
     ahead = defaultdict(dict)
     for o in ScheduleOverride.objects.filter(schedule_id__in=ids, end__gt=floor):
         ahead[o.schedule_id][(o.contact_id, o.start, o.end)] = o
+    new = []
     for item in items:
-        fields = {"time_zone": item.get("time_zone", "UTC"),
-                  "handoff": datetime.fromisoformat(item["handoff"].replace("Z", "+00:00")),
+        fields = {"time_zone": item.get("time_zone", "UTC"), "handoff": _when(item["handoff"]),
                   "turn_hours": item["turn_hours"], "notice_minutes": item.get("notice_minutes")}
         schedule = existing.get(item["name"])
         if schedule is None:
             schedule = Schedule(name=item["name"], **fields)
-            schedule.full_clean()
-            schedule.save()
+            schedule.full_clean(validate_unique=False)  # names: checked against the file and the table above
+            new.append((item, schedule))
             ctx.change("create", "schedule", item["name"])
-        elif any(getattr(schedule, k) != v for k, v in fields.items()):
-            changed = [k for k, v in fields.items() if getattr(schedule, k) != v]
+            continue
+        changed = [k for k, v in fields.items() if getattr(schedule, k) != v]
+        if changed:
             for k, v in fields.items():
                 setattr(schedule, k, v)
-            schedule.full_clean()
+            schedule.full_clean(validate_unique=False)
             schedule.save()
             ctx.change("update", "schedule", item["name"], ", ".join(changed))
         wanted = [contacts[p].pk for p in item["members"]]
@@ -113,16 +117,36 @@ def apply(items: list[dict], ctx: Context) -> None:
             ScheduleMember.objects.filter(schedule=schedule).delete()
             ScheduleMember.objects.bulk_create(ScheduleMember(schedule=schedule, contact_id=cid, position=n)
                                                for n, cid in enumerate(wanted, start=1))
-            if item["name"] in existing:
-                ctx.change("update", "schedule", item["name"], "members " + ", ".join(item["members"]))
+            ctx.change("update", "schedule", item["name"], "members " + ", ".join(item["members"]))
         _overrides(item, schedule, contacts, ahead.get(schedule.pk, {}), ctx)
+    _create(new, contacts, ctx)
+
+
+def _create(new: list[tuple[dict, Schedule]], contacts: dict, ctx: Context) -> None:
+    """New schedules, their members and their overrides: three INSERTs for any number of them."""
+    if not new:
+        return
+    Schedule.objects.bulk_create([s for _, s in new], batch_size=500)
+    if any(s.pk is None for _, s in new):  # a backend that returns no ids
+        ids = dict(Schedule.objects.filter(name__in=[s.name for _, s in new]).values_list("name", "pk"))
+        for _, s in new:
+            s.pk = ids[s.name]
+    ScheduleMember.objects.bulk_create(
+        (ScheduleMember(schedule=s, contact_id=contacts[p].pk, position=n)
+         for item, s in new for n, p in enumerate(item["members"], start=1)), batch_size=2000)
+    overrides = [ScheduleOverride(schedule=s, contact_id=contacts[o["phone"]].pk, start=_when(o["start"]),
+                                  end=_when(o["end"]), note=o.get("note", ""), created_by="config apply")
+                 for item, s in new for o in item.get("overrides", [])]
+    ScheduleOverride.objects.bulk_create(overrides, batch_size=2000)
+    for item, _ in new:
+        for o in item.get("overrides", []):
+            ctx.change("create", "override", item["name"], f"{o['phone']} {o['start']} – {o['end']}")
 
 
 def _overrides(item, schedule, contacts, have: dict, ctx: Context) -> None:
     kept = set()
     for o in item.get("overrides", []):
-        key = (contacts[o["phone"]].pk, datetime.fromisoformat(o["start"].replace("Z", "+00:00")),
-               datetime.fromisoformat(o["end"].replace("Z", "+00:00")))
+        key = (contacts[o["phone"]].pk, _when(o["start"]), _when(o["end"]))
         row = have.get(key)
         if row is None:
             ScheduleOverride.objects.create(schedule=schedule, contact_id=key[0], start=key[1], end=key[2],
