@@ -13,10 +13,13 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from messaging.audience.number_types import NUMBERS_LOOKUP_TASK, number_type_offline
 from messaging.models import Contact
 from messaging.phones import phone_normalize
+from messaging.scheduling.queue import enqueue_with
 
 PHONE_PATTERN = r"^\+[1-9][0-9]{1,14}$"
 PHONE = {"type": "string", "pattern": PHONE_PATTERN}
@@ -83,11 +86,6 @@ class Context:
 def contacts_bulk_create(rows: list[tuple[str, str, str]]) -> list[Contact]:
     """(phone, name, email) rows as new contacts, typed as contact_get_or_create types one, in
     one INSERT; under NUMBER_LOOKUP=aws their lookup is queued as messaging queues it."""
-    from django.conf import settings
-
-    from messaging.audience.number_types import NUMBERS_LOOKUP_TASK, number_type_offline
-    from messaging.scheduling.queue import enqueue_with
-
     made = Contact.objects.bulk_create(Contact(phone=p, name=n, email=e, number_type=number_type_offline(p))
                                        for p, n, e in rows)
     if made and settings.NUMBER_LOOKUP == "aws":
