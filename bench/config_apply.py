@@ -79,7 +79,8 @@ def main() -> None:
             for label, extra in runs:
                 seconds, done = timed(env, "apply", str(path), *extra)
                 last = (done.stdout.strip().splitlines() or [done.stderr.strip()])[-1]
-                print(f"{label:22s} {seconds:6.1f} s  exit {done.returncode}  {last}")
+                inside = (done.stderr.strip().splitlines() or [""])[-1]
+                print(f"{label:22s} {seconds:6.1f} s  exit {done.returncode}  {last}  [{inside}]")
             seconds, done = timed(env, "export")
             print(f"{'export':22s} {seconds:6.1f} s  exit {done.returncode}  {len(done.stdout) / 1e6:.1f} MB")
             seconds, _ = timed(env, "schema")

@@ -6,6 +6,7 @@ file exits 1 with each problem on its own line, named by its path in the file.
 
 import json
 import sys
+import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -43,6 +44,7 @@ class Command(BaseCommand):
             text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc}") from None
+        started = time.monotonic()
         try:
             changes = config_apply(text, now=timezone.now(), dry_run=dry_run, prune=prune)
         except ConfigInvalid as exc:
@@ -52,6 +54,7 @@ class Command(BaseCommand):
         for change in changes:
             self.stdout.write(f"  {change}")
         verb = "Would make" if dry_run else "Made"
+        self.stderr.write(f"Checked and applied in {time.monotonic() - started:.1f} s.")
         self.stdout.write(f"{verb} {len(changes)} changes." if changes else "No changes.")
         if dry_run and changes:
             raise CommandError(f"{len(changes)} changes pending (dry run).", returncode=DRIFT_EXIT)

@@ -57,7 +57,7 @@ def _export() -> str:
 
 def _apply(path, *args) -> str:
     out = StringIO()
-    call_command("config", "apply", str(path), *args, stdout=out, stderr=out)
+    call_command("config", "apply", str(path), *args, stdout=out, stderr=StringIO())
     return out.getvalue()
 
 
