@@ -98,8 +98,9 @@ class Importer:
         for spec in self.plan.heartbeats:
             policy = self.policies.get(spec.policy_id) if spec.policy_id else None
             if _apply_heartbeat(spec, policy) is None:
-                self.report.unmapped.append(f"heartbeat {spec.name!r} ({spec.timeout_seconds} s) not mapped: the "
-                                            f"portal's heartbeats are not wired into the importer yet")
+                timeout = f"{spec.timeout_seconds} s" if spec.timeout_seconds else "timeout not in the source"
+                self.report.unmapped.append(f"heartbeat {spec.name!r} ({timeout}) not mapped: the portal's "
+                                            f"heartbeats are not wired into the importer yet")
         return self.report
 
     def _person(self, p: Person) -> None:

@@ -84,7 +84,7 @@ class IntegrationSpec:
 class HeartbeatSpec:
     source_id: str
     name: str
-    timeout_seconds: int
+    timeout_seconds: int  # 0: the source does not say (OnCall's public API gives only the link)
     policy_id: str | None = None
 
 

@@ -54,11 +54,10 @@ def read(source, *, now) -> Plan:
         for route in need_list(integ, "routes", where)[1:]:
             plan.note(f"integration {integ.get('name')!r}: route {route.get('id')} not mapped "
                       f"(OnCall routes match Jinja templates; the portal's routes match labels)")
-        if integ.get("type") == "heartbeat" or integ.get("heartbeat"):
-            hb = integ.get("heartbeat") or {}
+        if (integ.get("heartbeat") or {}).get("link"):
+            # The public API gives the heartbeat's link only; its timeout is set in OnCall's UI.
             plan.heartbeats.append(HeartbeatSpec(source_id=str(integ["id"]), name=integ.get("name") or str(integ["id"]),
-                                                 timeout_seconds=int(hb.get("timeout_seconds") or 3600),
-                                                 policy_id=str(chain) if chain else None))
+                                                 timeout_seconds=0, policy_id=str(chain) if chain else None))
     return plan
 
 

@@ -87,10 +87,12 @@ def _schedule(plan, source, sch, where, window) -> ScheduleSpec:
             plan.note(f"schedule {spec.name!r}: layer {layer.get('name')!r} turns of {seconds} s are not whole hours;"
                       f" not mapped as a rotation")
             continue
-        usable.append(Rotation(handoff=instant(need(layer, "rotation_virtual_start", lw), lw),
-                               turn_hours=seconds // 3600, member_ids=users))
+        usable.append((bool(layer.get("restrictions")),
+                       Rotation(handoff=instant(need(layer, "rotation_virtual_start", lw), lw),
+                                turn_hours=seconds // 3600, member_ids=users)))
     if usable:
-        spec.rotation = usable[-1]
+        # A layer without restrictions covers round the clock: the best base for the overrides.
+        spec.rotation = sorted(usable, key=lambda u: u[0])[0][1]
         if len(layers) > 1:
             plan.note(f"schedule {spec.name!r}: {len(layers)} layers; the portal keeps one rotation and the "
                       f"final schedule's answer becomes overrides")

@@ -111,6 +111,7 @@ def test_oncall_matches_users_by_email_and_answers_as_final_shifts(tmp_path):
     assert "person 'dana' <dana@example.com>: no phone number, and no contact has that email" in out
     assert "step 'notify_whole_channel' not mapped" in out and "it notifies Slack" in out
     assert "rule notify_by_slack not mapped" in out
+    assert "heartbeat 'Grafana :blush:' (timeout not in the source) not mapped" in out
     assert "'important' rule notify_by_phone_call not mapped" in out
     assert "shift Weekends (recurrent_event, weekly, days ['SA', 'SU'])" in out
     weekend = imported("oncall", "schedule", "SWEEKEND0001")
