@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 
@@ -13,6 +13,14 @@ from portal.setup_as_code.neutral import SourceMalformed
 # How far the rendered final schedule is asked for over HTTP: a week back, 90 days ahead (the
 # window the portal's calendar feed shows); a file holds whatever window its author fetched.
 FINAL_BACK_DAYS, FINAL_AHEAD_DAYS = 7, 90
+
+
+def final_window(now: datetime) -> tuple[datetime, datetime]:
+    """The window, on whole UTC days: vendors cut the rendered shifts at its edges, so a window
+    that moved with the clock would move those cuts, and a second run the same day would see
+    different overrides."""
+    day = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return day - timedelta(days=FINAL_BACK_DAYS), day + timedelta(days=FINAL_AHEAD_DAYS)
 
 
 def need(obj, key: str, where: str):

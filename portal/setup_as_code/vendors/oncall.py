@@ -23,7 +23,7 @@ from portal.setup_as_code.neutral import (
     Shift,
     SourceMalformed,
 )
-from portal.setup_as_code.vendors._common import FINAL_AHEAD_DAYS, FINAL_BACK_DAYS, instant, need, need_list, zone
+from portal.setup_as_code.vendors._common import final_window, instant, need, need_list, zone
 
 API = "/api/v1"
 RULE_METHODS = {"notify_by_sms": "sms", "notify_by_phone_call": "voice", "notify_by_email": "email"}
@@ -151,9 +151,9 @@ def _shift(plan, spec, shift, rotations) -> None:
 
 def _final(source, sid: str, now):
     path = f"{API}/schedules/{sid}/final_shifts"
-    rows = source.get_list(path, "results", params={
-        "start_date": (now - timedelta(days=FINAL_BACK_DAYS)).date().isoformat(),
-        "end_date": (now + timedelta(days=FINAL_AHEAD_DAYS)).date().isoformat()})
+    since, until = final_window(now)
+    rows = source.get_list(path, "results", params={"start_date": since.date().isoformat(),
+                                                    "end_date": until.date().isoformat()})
     if not rows:
         return None
     out = []

@@ -20,7 +20,16 @@ from portal.setup_as_code.neutral import (
     ScheduleSpec,
     Shift,
 )
-from portal.setup_as_code.vendors._common import FINAL_AHEAD_DAYS, e164, instant, need, need_list, zone
+from portal.setup_as_code.vendors._common import (
+    FINAL_AHEAD_DAYS,
+    FINAL_BACK_DAYS,
+    e164,
+    final_window,
+    instant,
+    need,
+    need_list,
+    zone,
+)
 
 UNIT_HOURS = {"hourly": 1, "daily": 24, "weekly": 168}
 UNIT_SECONDS = {"minutes": 60, "hours": 3600, "days": 86400}
@@ -110,7 +119,8 @@ def _schedule(plan, source, sch, where, names, now) -> ScheduleSpec:
                                     start=instant(need(o, "startDate", ow), ow),
                                     end=instant(need(o, "endDate", ow), ow)))
     timeline = source.get(f"/v2/schedules/{spec.source_id}/timeline",
-                          params={"date": now.isoformat(), "interval": FINAL_AHEAD_DAYS, "intervalUnit": "days"})
+                          params={"date": final_window(now)[0].isoformat(),
+                                  "interval": FINAL_BACK_DAYS + FINAL_AHEAD_DAYS, "intervalUnit": "days"})
     if timeline:
         final = []
         tw = f"/v2/schedules/{spec.source_id}/timeline"

@@ -10,8 +10,6 @@ overrides that make up the difference).
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from portal.setup_as_code.neutral import (
     LevelSpec,
     Person,
@@ -23,7 +21,7 @@ from portal.setup_as_code.neutral import (
     Shift,
     SourceMalformed,
 )
-from portal.setup_as_code.vendors._common import FINAL_AHEAD_DAYS, FINAL_BACK_DAYS, e164, instant, need, need_list, zone
+from portal.setup_as_code.vendors._common import e164, final_window, instant, need, need_list, zone
 
 METHODS = {"sms_contact_method": "sms", "phone_contact_method": "voice", "email_contact_method": "email"}
 
@@ -33,8 +31,8 @@ def read(source, *, now) -> Plan:
     for i, u in enumerate(source.get_list("/users", "users",
                                           params={"include[]": ["contact_methods", "notification_rules"]})):
         plan.people.append(_person(plan, u, f"/users [{i}]"))
-    window = {"since": (now - timedelta(days=FINAL_BACK_DAYS)).isoformat(),
-              "until": (now + timedelta(days=FINAL_AHEAD_DAYS)).isoformat()}
+    since, until = final_window(now)
+    window = {"since": since.isoformat(), "until": until.isoformat()}
     for i, listed in enumerate(source.get_list("/schedules", "schedules")):
         sid = str(need(listed, "id", f"/schedules [{i}]"))
         detail = source.get(f"/schedules/{sid}", params=window)
