@@ -153,6 +153,7 @@ def main() -> None:
     parser.add_argument("--person", type=int, default=10_000, help="messages to the person erased")
     parser.add_argument("--archive-rows", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--slowest", type=int, default=8, help="print this many of the slowest statements")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-erase-"))
     url = db_recreate(DB)
@@ -177,7 +178,11 @@ def main() -> None:
         writer = OtherWriter(url, args.messages)
         writer.start()
         time.sleep(1)
-        receipt = contact_erase(contact_id=Contact.objects.get(phone=PHONE).pk, requested_by="bench")
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            receipt = contact_erase(contact_id=Contact.objects.get(phone=PHONE).pk, requested_by="bench")
         time.sleep(1)
         writer.stop.set()
         writer.join()
@@ -188,6 +193,10 @@ def main() -> None:
               f"   total: {receipt.seconds:.2f} s   (messages to the person left: {left})")
         print(f"other writer meanwhile: {len(lat)} UPDATE+INSERT pairs, p50 {percentile(lat, 50) * 1000:.1f} ms, "
               f"p99 {percentile(lat, 99) * 1000:.1f} ms, max {lat[-1] * 1000:.1f} ms")
+        slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:args.slowest]
+        print(f"{len(queries.captured_queries)} statements; the slowest:")
+        for q in slowest:
+            print(f"  {float(q['time']):7.3f} s  {q['sql'][:220]}")
         print(f"load after: {uptime()}", flush=True)
     finally:
         if not args.keep:

@@ -8,7 +8,7 @@ the turn's index in the rotation and the override's id, never from the time of t
 calendar that fetches again updates events in place.
 
 Fetching costs three queries whatever the size: the feed with its schedule and person, the
-overrides of the window, and the members (bench/calendar.py).
+overrides of the window, and the members (bench/calendar_feed.py).
 
 Tokens: 256 random bits shown once in the link; only their SHA-256 is stored (as API keys,
 messaging/api/keys.py), so a database dump gives no one a feed. Deleting the row revokes it.
@@ -171,7 +171,7 @@ def _render(name: str, schedule_name: str, stamp: datetime, seed: str, events: t
         event.add("dtstamp", stamp)
         event.add("dtstart", e.start.astimezone(UTC))
         event.add("dtend", e.end.astimezone(UTC))
-        # Five properties only: writing lines is most of a fetch's time (bench/calendar.py).
+        # Five properties only: writing lines is most of a fetch's time (bench/calendar_feed.py).
         event.add("summary", f"{_who(e.person)} on call: {schedule_name}" + (" (override)" if e.override_id else ""))
         cal.add_component(event)
     return cal.to_ical()

@@ -1,7 +1,7 @@
 """Calendar feed fetches: a 20-member schedule with 50 overrides over the feed's 97 days.
 
-    .venv/bin/python bench/calendar.py                    # 500 fetches
-    .venv/bin/python bench/calendar.py --fetches 100 --turn-hours 12
+    .venv/bin/python bench/calendar_feed.py                    # 500 fetches
+    .venv/bin/python bench/calendar_feed.py --fetches 100 --turn-hours 12
 
 Creates its own PostgreSQL database (portal_bench_calendar), migrates it, makes the schedule, its
 overrides (spread over 7 days back to 90 ahead) and a feed token, then GETs
@@ -18,8 +18,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# Run as ``python bench/calendar.py``, this file's folder comes first on sys.path and its name
-# would hide the standard library's ``calendar`` from every later import: take the folder off first.
+# Named calendar_feed, not calendar: run as a script, this folder comes first on sys.path, and a
+# bench/calendar.py hid the standard library's ``calendar`` from every bench script. Take it off too.
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if p and Path(p).resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
