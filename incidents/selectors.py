@@ -42,8 +42,9 @@ def incident_get(*, pk: int) -> Incident | None:
 
 
 def incident_paged_phones(*, incident: Incident) -> list[str]:
-    """Numbers that actually got an SMS page for this incident, in the order they were paged."""
-    phones = (incident.events.filter(kind__in=PAGED_KINDS, message__channel=Channel.SMS)
+    """Numbers that actually got a page they can answer (an SMS, or a call that takes a key), in
+    the order they were paged."""
+    phones = (incident.events.filter(kind__in=PAGED_KINDS, message__channel__in=(Channel.SMS, Channel.VOICE))
               .order_by("at", "id").values_list("message__recipient", flat=True))
     return list(dict.fromkeys(phones))
 

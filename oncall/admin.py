@@ -15,12 +15,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from messaging.models import Contact
 from messaging.values import limits
 from messaging.values.instants import InstantFormField, instant_clamp
 from oncall import services
+from oncall.admin_feeds import SubscribeForm, subscribe_view
+from oncall.calendars import schedule_turns_ahead
+from oncall.hotline import hotline_change_text
 from oncall.models import Schedule, ScheduleMember, ScheduleOverride, TurnNotice
 from oncall.selectors import oncall_at, schedule_overrides_upcoming, schedule_zone
 from oncall.texts import local_time, zone_abbreviation, zone_label, zoned
@@ -68,7 +72,7 @@ class ScheduleForm(forms.ModelForm):
 
     class Meta:
         model = Schedule
-        fields = ["name", "time_zone", "handoff", "turn_hours", "notice_minutes"]
+        fields = ["name", "time_zone", "handoff", "turn_hours", "notice_minutes", "manager", "hotline"]
         help_texts = {"handoff": "When the first turn starts, in the schedule's time zone. Each later turn starts "
                                  "turn hours after the one before, on the schedule's local clock."}
 
@@ -104,8 +108,17 @@ class ScheduleAdmin(admin.ModelAdmin):
     list_display = ["name", "on_call_now", "time_zone", "turn_hours", "handoff_local"]
     search_fields = ["name"]
     inlines = [ScheduleMemberInline]
-    fields = ["name", "time_zone", "handoff", "turn_hours", "notice_minutes"]
+    fields = ["name", "time_zone", "handoff", "turn_hours", "notice_minutes", "manager", "hotline", "hotline_changes"]
+    readonly_fields = ["hotline_changes"]
+    autocomplete_fields = ["manager"]
     change_form_template = "admin/oncall/schedule/change_form.html"
+
+    @admin.display(description="hotline changes")
+    def hotline_changes(self, obj):
+        changes = list(obj.hotline_changes.select_related("schedule")[:10]) if obj.pk else []
+        if not changes:
+            return "—"
+        return format_html_join(mark_safe("<br>"), "{}", ((hotline_change_text(c),) for c in changes))
 
     @admin.display(description="first handoff", ordering="handoff")
     def handoff_local(self, obj):
@@ -117,7 +130,9 @@ class ScheduleAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         return [path("<int:pk>/add-override/", self.admin_site.admin_view(self.add_override_view),
-                     name="oncall_schedule_add_override"), *super().get_urls()]
+                     name="oncall_schedule_add_override"),
+                path("<int:pk>/subscribe/", self.admin_site.admin_view(lambda r, pk: subscribe_view(self, r, pk)),
+                     name="oncall_schedule_subscribe"), *super().get_urls()]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         schedule = self.get_object(request, object_id)
@@ -131,7 +146,12 @@ class ScheduleAdmin(admin.ModelAdmin):
                                     for o in schedule_overrides_upcoming(schedule=schedule)[:50]],
                 override_form=OverrideForm(zone=schedule.time_zone)
                 if request.user.has_perm("oncall.add_scheduleoverride") else None,
-                schedule_tz=tz, schedule_zone_label=zone_label(timezone.now(), tz=tz))
+                schedule_tz=tz, schedule_zone_label=zone_label(timezone.now(), tz=tz),
+                subscribe_form=SubscribeForm(schedule=schedule)
+                if request.user.has_perm("oncall.add_calendarfeed") else None,
+                # Each with an "ask for cover" button (a shifts page: cover by text, shifts/cover_asks.py).
+                upcoming_turns=[(t, _zoned_time(t.start, tz), _zoned_time(t.end, tz))
+                                for t in schedule_turns_ahead(schedule=schedule, now=timezone.now())])
         return super().change_view(request, object_id, form_url, extra_context=extra)
 
     def add_override_view(self, request, pk):

@@ -7,15 +7,19 @@ paging is what they are for.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from messaging.models import Contact
 from oncall import services
+from oncall.calendars import calendar_feed_create
 from oncall.selectors import oncall_at, schedule_get, schedule_zone
 from oncall.serializers import (
+    CalendarFeedCreateSerializer,
     OnCallQuerySerializer,
     OverrideCreateSerializer,
     ScheduleCreateSerializer,
@@ -83,3 +87,21 @@ class OverrideCreateView(APIView):
             schedule=schedule, phone=data["phone"], start=data["start"],
             end=data["end"], note=data["note"], created_by=f"API key {request.user}")
         return Response(override_json(override, schedule_zone(schedule=schedule)), status=status.HTTP_201_CREATED)
+
+
+class CalendarFeedCreateView(APIView):
+    api_scope = ONCALL_SCOPE
+
+    @extend_schema(request=CalendarFeedCreateSerializer, responses={201: dict})
+    def post(self, request, pk: int):
+        schedule = _schedule_or_404(pk)
+        ser = CalendarFeedCreateSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        phone = ser.validated_data.get("phone")
+        contact = None
+        if phone:
+            contact = Contact.objects.filter(phone=phone).first()
+            if contact is None:
+                raise ValidationError({"phone": f"{phone} is not on the schedule {schedule.name}."})
+        new = calendar_feed_create(schedule=schedule, contact=contact, created_by=f"API key {request.user}")
+        return Response({"url": request.build_absolute_uri(new.path())}, status=status.HTTP_201_CREATED)

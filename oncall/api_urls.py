@@ -7,4 +7,5 @@ urlpatterns = [
     path("schedules/<int:pk>/", api.ScheduleDetailView.as_view(), name="api-schedule"),
     path("schedules/<int:pk>/on-call/", api.OnCallView.as_view(), name="api-schedule-oncall"),
     path("schedules/<int:pk>/overrides/", api.OverrideCreateView.as_view(), name="api-schedule-overrides"),
+    path("schedules/<int:pk>/calendar/", api.CalendarFeedCreateView.as_view(), name="api-schedule-calendar"),
 ]

@@ -117,3 +117,8 @@ class OverrideCreateSerializer(serializers.Serializer):
 def override_json(override, tz) -> dict:
     return {"id": override.pk, "phone": override.contact.phone, "start": _local(override.start, tz),
             "end": _local(override.end, tz), "note": override.note}
+
+
+class CalendarFeedCreateSerializer(serializers.Serializer):
+    phone = E164Field(required=False, help_text="Only this person's turns (a member of the schedule); "
+                                                 "omitted: everyone's.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from oncall.hotline import hotline_sweep, hotline_sync
 from oncall.services import turn_notices_send
+from oncall.summaries import weekly_summaries_send
 
-__all__ = ["turn_notices_send"]
+__all__ = ["hotline_sweep", "hotline_sync", "turn_notices_send", "weekly_summaries_send"]

@@ -68,3 +68,18 @@ NOT_ON_A_SCHEDULE_REPLY = "You are not on any on-call schedule."
 
 def oncall_reply(lines: list[str]) -> str:
     return "On call now: " + "; ".join(lines) + "."
+
+
+def turn_span(start: datetime, end: datetime, *, tz: tzinfo) -> str:
+    """'Thu 08:00–Fri 08:00 PST' ('Thu 08:00–20:00 PST' within a day), on the ``tz`` clock."""
+    a, b = start.astimezone(tz), end.astimezone(tz)
+    until = f"{b:%H:%M}" if a.date() == b.date() else f"{b:%a %H:%M}"
+    return f"{a:%a %H:%M}–{until} {zone_abbreviation(end, tz=tz)}"
+
+
+def weekly_summary_text(*, turns: list[tuple], tz: tzinfo, now: datetime) -> str:
+    """'Your next turns: East gas Thu 08:00–Fri 08:00 PST, …' for (schedule, segment) pairs."""
+    if not turns:
+        return "Your next turns: none in the next 7 days."
+    parts = [f"{schedule.name} {turn_span(seg.start, seg.end, tz=tz)}" for schedule, seg in turns]
+    return zoned("Your next turns: " + ", ".join(parts), tz=tz) + "."

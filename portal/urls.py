@@ -25,4 +25,5 @@ urlpatterns = [
     path("api/v1/", include("shifts.api_urls")),
     path("api/v1/", include("oncall.api_urls")),
     path("", include("messaging.urls")),
+    path("", include("oncall.urls")),
 ]

@@ -17,7 +17,11 @@ from messaging.admin.badges import status_badge
 from messaging.audience.personal import contact_template_examples
 from messaging.outbound.parts import sms_parts
 from messaging.outbound.wording import line_breaks_normalize
-from shifts import selectors, services
+from shifts import (
+    admin_cover_asks,  # noqa: F401  (registers the cover requests' admin)
+    selectors,
+    services,
+)
 from shifts.admin_cover import cover_view
 from shifts.codes import shift_code_validate
 from shifts.models import CampaignStatus, Shift, ShiftCampaign

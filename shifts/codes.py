@@ -12,7 +12,7 @@ from messaging.consent.keywords import OPT_IN_KEYWORDS, OPT_OUT_KEYWORDS
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,19}$")
 # Words an employee texts that must never be read as a shift code: the SMS commands, the
 # consent keywords and the incident replies (those handlers run first and would take them).
-RESERVED_CODES = ({"REQUEST", "AGENT", "HELP", "YES", "NO", "ACK", "Y", "N", "ONCALL", "RESOLVE", "R"}
+RESERVED_CODES = ({"REQUEST", "AGENT", "HELP", "YES", "NO", "ACK", "Y", "N", "ONCALL", "RESOLVE", "R", "COVER"}
                   | OPT_OUT_KEYWORDS | OPT_IN_KEYWORDS)
 
 

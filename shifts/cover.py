@@ -8,6 +8,7 @@ away. Both run inside the booking's transaction, so a booking never exists witho
 from __future__ import annotations
 
 from oncall.services import override_add, override_remove
+from shifts.cover_asks import cover_ask_taken
 from shifts.models import Shift
 
 
@@ -19,6 +20,7 @@ def shift_cover_make(*, shift: Shift, phone: str) -> None:
                             note=f"shift {shift.code} booked by text", created_by=f"shift {shift.code}")
     Shift.objects.filter(pk=shift.pk).update(cover=override)
     shift.cover = override
+    cover_ask_taken(shift=shift)  # a turn someone asked cover for: tell them who took it
 
 
 def shift_cover_remove(*, shift: Shift) -> None:

@@ -1,4 +1,7 @@
-"""The shift SMS commands: a shift code, REQUEST, AGENT. The last inbound handler in the chain.
+"""The shift SMS commands: a shift code, REQUEST, AGENT, COVER. The last inbound handler in the chain.
+
+COVER (shifts/cover_by_text.py) is served to members of an on-call rotation, and a turn offered
+for cover may be booked by the members it was offered to, on the allow-list or not.
 
 Only numbers on the ``shifts`` allow-list are served; a command from any other number is taken,
 marked ignored on the inbound row, and answered with silence (the campaign composer counts such
@@ -16,6 +19,8 @@ from messaging.models import AllowListScope, Channel
 from messaging.outbound.send import message_send
 from messaging.transports import transport_supports
 from shifts import selectors, services, texts
+from shifts.codes import RESERVED_CODES
+from shifts.cover_by_text import cover_command, cover_offered_to, is_cover_command
 
 NOT_ALLOWED = "sender not on the shifts allow-list; ignored"
 
@@ -30,13 +35,21 @@ def callbacks_available() -> bool:
 
 def shift_command_handler(inbound) -> HandlerResult | None:
     text = " ".join((inbound.body or "").split()).upper()
+    if is_cover_command(text):
+        # Served to rotation members whatever the allow-list: being on the schedule is the right.
+        result = cover_command(inbound, text)
+        result.about_shifts = True
+        return result
+    if text in RESERVED_CODES and text not in ("REQUEST", "AGENT"):
+        # Another handler's word (ONCALL, YES…), offered here first as a reply to a shift's message.
+        return None
     if " " in text:
         return None  # a sentence is no shift command: a person reads it (messaging.inbound.router)
     context = reply_context(inbound)
     if context.owner_label and not (context.answers_the_portal or context.answers(*OWNERS) or _is_command(text)):
         return None  # "Omw" to an incident's page is no unknown code: the page's owner keeps it
     phone = inbound.origination_number
-    if not allow_listed(phone=phone, scope=AllowListScope.SHIFTS):
+    if not (allow_listed(phone=phone, scope=AllowListScope.SHIFTS) or cover_offered_to(phone=phone, code=text)):
         return HandlerResult(outcome=NOT_ALLOWED, ignored=True, about_shifts=True)
     result = _command(text, inbound)
     result.about_shifts = True
@@ -96,7 +109,7 @@ def _simulator_permissions(inbound) -> tuple[str, ...]:
     # A shift code books the shift: a shift manager's action, so in the simulator only a user who
     # may change shifts texts the shift commands as a phone. Text from a number off the
     # allow-list is taken only to be ignored, and acts for nobody.
-    return () if inbound.outcome == NOT_ALLOWED else ("shifts.change_shift",)
+    return () if inbound.outcome == NOT_ALLOWED else ("shifts.change_shift",)  # COVER offers a shift: the same
 
 
 shift_command_handler.simulator_permissions = _simulator_permissions

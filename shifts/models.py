@@ -113,3 +113,29 @@ class ShiftCampaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CoverAskOutcome(models.TextChoices):
+    OPEN = "open", "Offered"
+    TAKEN = "taken", "Taken"
+    UNFILLED = "unfilled", "Nobody took it"
+
+
+class CoverAsk(models.Model):
+    """A schedule member's turn offered to the others (COVER by text, or the schedule page's button):
+    the on-call shift that offers it, and who asked, to be told who took it or that nobody did."""
+
+    shift = models.OneToOneField(Shift, on_delete=models.CASCADE, related_name="cover_ask")
+    schedule = models.ForeignKey("oncall.Schedule", on_delete=models.CASCADE, related_name="+")
+    asker = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    outcome = models.CharField(max_length=16, choices=CoverAskOutcome.choices, default=CoverAskOutcome.OPEN)
+    offered_to = models.PositiveIntegerField(default=0, help_text="Members texted the offer.")
+    created_by = models.CharField(max_length=200, blank=True, help_text="'SMS', or the admin user who asked.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "cover request"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.asker} asks cover on {self.schedule} ({self.shift.code})"

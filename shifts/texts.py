@@ -122,3 +122,53 @@ def campaign_message_compose(*, shifts: list[Shift] | None = None) -> str:
     return shift_list_text(shifts=chosen, total=len(chosen), header="Open shifts:",
                            footer="Reply with a code to book, REQUEST for the list, AGENT for a call back.",
                            max_parts=REQUEST_MAX_PARTS)
+
+
+# COVER by text (shifts/cover_by_text.py, shifts/cover_asks.py).
+COVER_NOT_A_MEMBER_REPLY = ("You are not in the rotation of any on-call schedule, so there is no turn of yours to "
+                            "hand over.")
+COVER_NOT_OFFERED_REPLY = "Your turn could not be offered just now; text COVER again in a minute."
+COVER_BAD_DATE_REPLY = ("Text COVER for your next on-call turn, or COVER and a date as YYYY-MM-DD "
+                        "(e.g. COVER 2026-12-24).")
+
+
+def cover_turn(*, schedule_name: str, start, end, tz) -> str:
+    """'East gas, Thu 24 Dec 08:00 - Fri 25 Dec 08:00 PST' on the schedule's clock."""
+    a, b = start.astimezone(tz), end.astimezone(tz)
+    until = f"{b:%H:%M}" if a.date() == b.date() else f"{b:%a %d %b %H:%M}"
+    return f"{schedule_name}, {a:%a %d %b %H:%M} - {until} {b.tzname()}"
+
+
+def cover_no_turn_text(*, day=None) -> str:
+    if day is None:
+        return "You have no on-call turn coming up to hand over."
+    return f"You have no on-call turn on {day:%a %d %b %Y} that has not started yet."
+
+
+def cover_asked_text(*, turn: str, code: str, offered: int) -> str:
+    return (f"Asked {offered} other member(s) to cover your turn ({turn}), code {code}. "
+            "We will text you who takes it; until then you stay on call.")
+
+
+def cover_already_asked_text(*, turn: str, code: str) -> str:
+    return f"Your turn ({turn}) is already offered as {code}. We will text you who takes it."
+
+
+def cover_nobody_to_ask_text(*, schedule_name: str) -> str:
+    return f"There is nobody else on {schedule_name} to ask; you stay on call."
+
+
+def cover_offer_text(*, asker: str, turn: str, code: str) -> str:
+    return f"{asker} asks for cover on call: {turn}. Reply {code} to take it (you will be on call for it)."
+
+
+def cover_taken_text(*, booker: str, turn: str) -> str:
+    return f"{booker} took your on-call turn ({turn}). They are on call for it now, not you."
+
+
+def cover_unfilled_asker_text(*, turn: str) -> str:
+    return f"Nobody took your on-call turn ({turn}) before it started: you are on call."
+
+
+def cover_unfilled_manager_text(*, asker: str, turn: str) -> str:
+    return f"Nobody took {asker}'s on-call turn ({turn}) offered for cover; {asker} stays on call."

@@ -77,6 +77,7 @@ NOT_STORED = {
     "messaging.api.serializers.MessageLogQuerySerializer": {"recipient": "a filter", "status": "a filter"},
     "shifts.serializers.ShiftCampaignSerializer": {"tag": "names an existing tag", "shifts[]": "name shifts"},
     "oncall.serializers.ScheduleCreateSerializer": {"handoff": "parsed into a datetime"},
+    "oncall.serializers.CalendarFeedCreateSerializer": {"phone": "names an existing member"},
 }
 # Serializers that only describe replies (documentation for the schema); nothing is read through them.
 REPLIES = {

@@ -8,6 +8,7 @@ which imports this package, registers every area.
 from messaging.admin import (
     api_keys,
     bulk,
+    calls,
     consent,
     contacts,
     conversations,
@@ -20,5 +21,5 @@ from messaging.admin import (
 )
 from messaging.admin.badges import status_badge
 
-__all__ = ["api_keys", "bulk", "consent", "contacts", "conversations", "dispatches", "imports", "inbound",
+__all__ = ["api_keys", "bulk", "calls", "consent", "contacts", "conversations", "dispatches", "imports", "inbound",
            "message_log", "status_badge", "suppression", "timers"]

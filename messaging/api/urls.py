@@ -6,6 +6,7 @@ from messaging.conversations import api as conversations
 
 urlpatterns = [
     path("contacts/", views.ContactCreateView.as_view(), name="api-contacts"),
+    path("contacts/<int:pk>/erase/", views.ContactEraseView.as_view(), name="api-contact-erase"),
     path("contacts/import/", ContactsImportView.as_view(), name="api-contacts-import"),
     path("imports/<int:pk>/", ImportRunView.as_view(), name="api-import-run"),
     path("message-log/", views.MessageLogView.as_view(), name="api-message-log"),

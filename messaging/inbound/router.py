@@ -67,7 +67,8 @@ def inbound_sms_create(*, payload: dict, notification=None) -> InboundSms:
         body=str(payload.get("messageBody", "") or ""),
         previous_published_message_id=str(payload.get("previousPublishedMessageId", "") or ""),
         raw=payload, notification=notification,
-        channel=Channel.WHATSAPP if payload.get("channel") == Channel.WHATSAPP else Channel.SMS,
+        # WhatsApp replies, and keys pressed on a call (messaging.calls.keys), say their channel.
+        channel=payload["channel"] if payload.get("channel") in (Channel.WHATSAPP, Channel.VOICE) else Channel.SMS,
     )
     return InboundSms.objects.create(inbound_message_id=str(payload["inboundMessageId"]), **fields)
 
@@ -134,6 +135,8 @@ def _unclaimed(inbound: InboundSms, context: ReplyContext) -> HandlerResult:
 
 def _answer(inbound: InboundSms, result: HandlerResult) -> None:
     inbound.reply = result.reply
+    if inbound.channel == Channel.VOICE:
+        return  # a key pressed on a call: the contact flow has already spoken the outcome
     # The answer goes back the way the message came; WhatsApp sends from the configured
     # phone-number id, not from the number the person wrote to.
     whatsapp = inbound.channel == Channel.WHATSAPP

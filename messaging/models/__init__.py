@@ -18,9 +18,11 @@ from messaging.audience.models import (
 )
 from messaging.conversations.models import Conversation
 from messaging.history.models import ArchivedDay, DailyDeliveryTime
+from messaging.models.calls import CallAction, CallState, ConnectEvent, VoiceCall
 from messaging.models.consent import OptOut, Suppression, SuppressionReason
 from messaging.models.contacts import AllowListEntry, AllowListScope, Contact, NumberType, Tag
 from messaging.models.dispatches import AttemptRole, Dispatch, DispatchAttempt, DispatchUseCase, FallbackState
+from messaging.models.erasure import ErasureReceipt
 from messaging.models.inbound import (
     DeliveryEvent,
     EventType,
@@ -37,10 +39,11 @@ from messaging.models.timers import Timer, TimerState
 
 __all__ = [
     "STATUS_RANK", "AllowListEntry", "AllowListScope", "ApiKey", "ApiScope", "ArchivedDay", "AttemptRole", "BulkSend",
-    "BulkSendStatus", "Channel", "Contact", "Conversation", "DailyDeliveryTime", "DailyMessageCount", "DeliveryEvent",
-    "Dispatch", "DispatchAttempt", "DispatchUseCase", "EventType", "FallbackState", "ImportChunk", "ImportKind",
+    "BulkSendStatus", "CallAction", "CallState", "Channel", "ConnectEvent", "Contact", "Conversation",
+    "DailyDeliveryTime", "DailyMessageCount", "DeliveryEvent", "Dispatch", "DispatchAttempt", "DispatchUseCase",
+    "ErasureReceipt", "EventType", "FallbackState", "ImportChunk", "ImportKind",
     "ImportRun", "ImportStatus", "InboundSms", "InboundStatus", "MessageStatus", "NotificationKind",
     "NotificationStatus", "NumberType", "OptOut", "OutboundMessage", "OwnedQuerySet", "SenderPace", "SnsNotification",
-    "Suppression", "SuppressionReason", "Tag", "Timer", "TimerState", "WhatsAppOptOut", "owned_by_kind",
+    "Suppression", "SuppressionReason", "Tag", "Timer", "TimerState", "VoiceCall", "WhatsAppOptOut", "owned_by_kind",
     "owner_fields",
 ]

@@ -57,6 +57,8 @@ PAGES = [
     Page("messaging_contact_export", "GET", None, ("messaging.view_contact",)),
     Page("messaging_allowlistentry_export", "GET", None, ("messaging.view_allowlistentry",)),
     Page("oncall_schedule_add_override", "POST", "schedule", ("oncall.add_scheduleoverride",)),
+    Page("oncall_schedule_subscribe", "POST", "schedule", ("oncall.add_calendarfeed",)),
+    Page("shifts_coverask_ask", "POST", None, ("shifts.add_shift",)),
     Page("incidents_incident_preview", "GET", None, ("incidents.add_incident",)),
     Page("incidents_alertintegration_test", "POST", "integration", ("incidents.change_alertintegration",)),
     Page("shifts_shift_import", "GET", None, ("shifts.add_shift",)),
