@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from messaging.api.fields import E164Field
+from messaging.api.keys import api_key_sent_by
 from messaging.audience import quiet_hours
 from messaging.audience.bulk_reads import bulk_send_counts, bulk_send_rows
 from messaging.audience.bulk_sends import bulk_send_create
@@ -38,7 +39,7 @@ class QuietHoursSerializer(serializers.Serializer):
 
 
 class ConfirmSerializer(serializers.Serializer):
-    answers = serializers.ListField(child=serializers.RegexField(r"^[A-Za-z0-9]{1,20}$"), min_length=1,
+    answers = serializers.ListField(child=serializers.RegexField(r"^[A-Za-z0-9]{1,20}$", max_length=20), min_length=1,
                                     max_length=20, required=False)
     reply = serializers.CharField(max_length=1000, required=False, help_text="{answer} fills in.")
     reminders = serializers.IntegerField(min_value=0, max_value=10, default=0)
@@ -151,9 +152,16 @@ class BulkSendCreateView(APIView):
             template=data.get("template", ""), subject=data.get("subject", ""), tag=data.get("tag", ""),
             recipients=data.get("recipients"), send_at=data.get("send_at"), quiet=data.get("quiet_hours"),
             expires_at=data.get("expires_at"), purpose=data["purpose"], topic=data.get("topic", ""),
-            confirm=data.get("confirm"))
+            confirm=data.get("confirm"), api_key=request.auth)
         send.refresh_from_db()
         return Response(_summary(send), status=status.HTTP_201_CREATED)
+
+
+def _readable(request, pk: int) -> BulkSend:
+    """The send, if this key may read it (its own, or any with ``all_messages``), else 404."""
+    sends = BulkSend.objects.all()
+    sent_by = api_key_sent_by(key=request.auth)
+    return get_object_or_404(sends if sent_by is None else sends.filter(api_key=sent_by), pk=pk)
 
 
 class BulkSendView(APIView):
@@ -161,7 +169,7 @@ class BulkSendView(APIView):
 
     @extend_schema(responses={200: _COUNTS})
     def get(self, request, pk: int):
-        return Response(_summary(get_object_or_404(BulkSend, pk=pk)))
+        return Response(_summary(_readable(request, pk)))
 
 
 class BulkSendRecipientsView(APIView):
@@ -170,5 +178,4 @@ class BulkSendRecipientsView(APIView):
     @extend_schema(responses={200: inline_serializer("BulkSendRecipients", {
         "results": serializers.ListField(child=serializers.DictField())})})
     def get(self, request, pk: int):
-        send = get_object_or_404(BulkSend, pk=pk)
-        return Response({"results": bulk_send_rows(send=send)})
+        return Response({"results": bulk_send_rows(send=_readable(request, pk))})

@@ -18,14 +18,15 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, time, timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from messaging.audience import quiet_hours
-from messaging.audience.bulk_text import recipient_text, text_validate, topic_opted_out
+from messaging.audience.bulk_hold import quiet_window, recipient_zones
+from messaging.audience.bulk_text import recipient_text, template_find, text_validate, topic_opted_out
+from messaging.audience.confirmations import confirm_schedule, reminders_schedule
 from messaging.models import (
     BulkPurpose,
     BulkRecipient,
@@ -47,17 +48,6 @@ PLACE_CHUNK = 5000
 # A release instant this close to now is now: a timer is not worth a few milliseconds.
 NOW_SLACK = timedelta(milliseconds=500)
 DONE = (BulkSendStatus.SENT, BulkSendStatus.CANCELLED, BulkSendStatus.FAILED)
-
-
-def quiet_window(send: BulkSend) -> tuple[time, time] | None:
-    """The send's own window, else the promotional default (BULK_PROMOTIONAL_QUIET_HOURS), else none."""
-    if send.quiet_start is not None and send.quiet_end is not None:
-        return send.quiet_start, send.quiet_end
-    default = settings.BULK_PROMOTIONAL_QUIET_HOURS
-    if send.purpose == BulkPurpose.PROMOTIONAL and default:
-        start, end = default.split("-")
-        return quiet_hours.window_parse(start), quiet_hours.window_parse(end)
-    return None
 
 
 # --- writing a send ----------------------------------------------------------------------------
@@ -88,11 +78,8 @@ def bulk_send_create(*, name: str, channel: str = Channel.SMS, message: str = ""
                      send_at: datetime | None = None, quiet: tuple[time, time] | None = None,
                      expires_at: datetime | None = None, purpose: str = BulkPurpose.TRANSACTIONAL,
                      topic: str = "", confirm: dict | None = None, source: str = "api", created_by=None,
-                     now: datetime | None = None) -> BulkSend:
+                     api_key=None, now: datetime | None = None) -> BulkSend:
     """Write a send and its recipients and begin it; ValidationError naming each bad field."""
-    from messaging.audience.bulk_text import template_find
-    from messaging.audience.confirmations import confirm_schedule
-
     now = now or timezone.now()
     if template and template_find(name=template) is None:
         raise ValidationError({"template": f"Unknown template {template!r}."})
@@ -111,7 +98,8 @@ def bulk_send_create(*, name: str, channel: str = Channel.SMS, message: str = ""
         name=name[:1100], template=message, template_name=template, subject=subject, channel=channel,
         source=source, tag=found if tag else None, send_at=send_at, purpose=purpose, topic=topic,
         quiet_start=quiet[0] if quiet else None, quiet_end=quiet[1] if quiet else None, expires_at=expires_at,
-        confirm=confirm or {}, created_by=created_by, recipients=len(rows), status=BulkSendStatus.SENDING)
+        confirm=confirm or {}, created_by=created_by, api_key=api_key, recipients=len(rows),
+        status=BulkSendStatus.SENDING)
     recipients_add(send=send, rows=rows)
     bulk_send_begin(send=send, now=now)
     confirm_schedule(send=send, now=now)
@@ -148,13 +136,6 @@ def _release_timer(*, send: BulkSend, at: datetime, label: str) -> None:
                        owner=send, label=label)
 
 
-def _zones(send: BulkSend, r: BulkRecipient) -> tuple[str, ...]:
-    contact = r.contact
-    address = r.address if send.channel != Channel.EMAIL else (contact.phone if contact else "")
-    return quiet_hours.zones_for(address=address, time_zone=contact.time_zone if contact else "",
-                                 fallback=settings.TIME_ZONE)
-
-
 @transaction.atomic
 def bulk_send_place(*, bulk_id: int, now: datetime | None = None) -> int:
     """Log the messages of the recipients due at ``now``, hold the rest; returns how many were logged."""
@@ -170,7 +151,7 @@ def bulk_send_place(*, bulk_id: int, now: datetime | None = None) -> int:
     for r in due:
         if window:
             try:
-                at = release(zones=_zones(send, r), start=window[0], end=window[1], now=now)
+                at = release(zones=recipient_zones(send, r), start=window[0], end=window[1], now=now)
             except quiet_hours.NoCommonHour as exc:
                 failed.append((r, f"Never sent: {exc}."))
                 continue
@@ -200,8 +181,6 @@ def bulk_send_place(*, bulk_id: int, now: datetime | None = None) -> int:
 
 def _write(*, send: BulkSend, recipients: list[BulkRecipient], now: datetime) -> None:
     """Log one message per recipient (suppressed ones too, as the send service does) and link it."""
-    from messaging.audience.confirmations import reminders_schedule
-
     if not recipients:
         return
     opted_out = topic_opted_out(topic=send.topic, channel=send.channel,

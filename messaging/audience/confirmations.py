@@ -12,6 +12,7 @@ message), and at ``deadline`` texts or mails ``summary_to`` who did not confirm.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -19,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from messaging.audience import quiet_hours
+from messaging.audience.bulk_hold import quiet_window, recipient_zones
 from messaging.models import BulkRecipient, BulkSend, Channel, InboundSms, MessageStatus, RecipientStatus
 from messaging.outbound.send import message_send
 from messaging.scheduling.timers import timer_schedule
@@ -41,9 +43,9 @@ def expected_answers(send: BulkSend) -> tuple[str, ...]:
 
 
 def answer_of(send: BulkSend, body: str) -> str:
-    """The expected answer ``body`` gives (its first word, any case), or ""."""
-    words = reply_text(body).split()
-    return words[0] if words and words[0] in expected_answers(send) else ""
+    """The expected answer ``body`` gives (its first word, any case, "Taken, thanks" too), or ""."""
+    first = re.match(r"\W*(\w+)", reply_text(body))
+    return first.group(1) if first and first.group(1) in expected_answers(send) else ""
 
 
 def reply_record(*, inbound: InboundSms, send: BulkSend) -> tuple[BulkRecipient | None, str]:
@@ -102,8 +104,6 @@ def bulk_send_remind(*, bulk_id: int, wave: str, round: int) -> int:  # noqa: A0
     send = BulkSend.objects.select_for_update().filter(pk=bulk_id).first()
     if send is None or send.status == "cancelled":
         return 0
-    from messaging.audience.bulk_sends import _zones, quiet_window
-
     now, window = timezone.now(), quiet_window(send)
     rows = (_not_confirmed(send).filter(released_at=datetime.fromisoformat(wave), reminders__lt=round)
             .exclude(message__status__in=[MessageStatus.FAILED, MessageStatus.SUPPRESSED])
@@ -112,13 +112,20 @@ def bulk_send_remind(*, bulk_id: int, wave: str, round: int) -> int:  # noqa: A0
         "{answers}", " or ".join(expected_answers(send)))
     sent = 0
     for row in rows:
-        if window and quiet_hours.release_at(zones=_zones(send, row), start=window[0], end=window[1], now=now) > now:
+        if window and _held(recipient_zones(send, row), window, now):
             continue
         message_send(channel=send.channel, recipient=row.address, body=text,
                      subject="Reminder" if send.channel == Channel.EMAIL else "", owner=send)
         BulkRecipient.objects.filter(pk=row.pk).update(reminders=round)
         sent += 1
     return sent
+
+
+def _held(zones: tuple[str, ...], window, now: datetime) -> bool:
+    try:
+        return quiet_hours.release_at(zones=zones, start=window[0], end=window[1], now=now) > now
+    except quiet_hours.NoCommonHour:
+        return True
 
 
 def summary_text(send: BulkSend) -> str:

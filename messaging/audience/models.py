@@ -153,6 +153,8 @@ class BulkSend(models.Model):
     notification = models.ForeignKey("messaging.SnsNotification", null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="bulk_sends")
     created_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The API key that made it: a key reads its own sends, or every send with ``all_messages``.
+    api_key = models.ForeignKey("messaging.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
