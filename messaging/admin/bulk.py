@@ -23,12 +23,26 @@ from messaging.audience.bulk_sends import bulk_send_cancel
 from messaging.audience.csv_stream import ImportInvalid
 from messaging.audience.import_runs import bulk_send_confirm
 from messaging.audience.receive import bulk_send_receive
+from messaging.values.instants import InstantFormField
 
 
 class BulkUploadForm(forms.Form):
     message = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 80}), help_text=(
         "Placeholders are the file's columns, e.g. Hi {name}, {shift} is yours if you reply YES."))
     file = CsvUploadField(help_text="CSV, UTF-8, with a phone column and any others, e.g. phone,name,shift.")
+    send_at = InstantFormField(required=False, help_text="Empty: once you press Send now. Else not before this.")
+    quiet_start = forms.TimeField(required=False, help_text="Quiet hours in each recipient's own zone, e.g. 21:00")
+    quiet_end = forms.TimeField(required=False, help_text="e.g. 08:00")
+    purpose = forms.ChoiceField(choices=m.BulkPurpose.choices, initial=m.BulkPurpose.TRANSACTIONAL, required=False,
+                                help_text=(
+        "Promotional sends without quiet hours wait out BULK_PROMOTIONAL_QUIET_HOURS (21:00-08:00) locally."))
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("quiet_start"), data.get("quiet_end")
+        if (start is None) != (end is None) or (start is not None and start == end):
+            raise forms.ValidationError("Give both ends of the quiet hours, and different ones, or neither.")
+        return data
 
 
 @admin.register(m.BulkSend)
@@ -83,8 +97,11 @@ class BulkSendAdmin(admin.ModelAdmin):
         form = BulkUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
-            bulk = bulk_send_receive(name=upload.name, template=form.cleaned_data["message"], pieces=upload.chunks(),
-                                     created_by=request.user)
+            data = form.cleaned_data
+            bulk = bulk_send_receive(name=upload.name, template=data["message"], pieces=upload.chunks(),
+                                     created_by=request.user, send_at=data["send_at"],
+                                     purpose=data["purpose"] or m.BulkPurpose.TRANSACTIONAL,
+                                     quiet=(data["quiet_start"], data["quiet_end"]) if data["quiet_start"] else None)
             return redirect(reverse("admin:messaging_bulksend_change", args=[bulk.pk]))
         return TemplateResponse(request, "admin/messaging/importrun/upload.html", {
             **self.admin_site.each_context(request), "opts": self.model._meta, "form": form,

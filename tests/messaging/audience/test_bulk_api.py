@@ -246,12 +246,13 @@ def test_an_opted_out_recipient_is_suppressed(api, post):
 
 
 def test_a_large_send_is_placed_in_chunks_each_in_its_own_transaction(api, post, monkeypatch):
-    monkeypatch.setattr(bulk_sends, "PLACE_CHUNK", 3)
+    monkeypatch.setattr(bulk_sends, "PLACE_BATCH", 3)
+    monkeypatch.setattr(bulk_sends, "PLACE_SECONDS", 0)  # one batch per transaction
     made = post("/api/v1/bulk-sends/", {"name": "big", "message": "Hi",
                                         "recipients": [{"phone": f"+1206555{i:04d}"} for i in range(8)]})
     # The first chunk in the request, the rest on timers due at once (run after the commit here).
     assert counts(api, made["id"])["sent"] == 8 and counts(api, made["id"])["status"] == "sent"
-    assert Timer.objects.filter(label__contains="the next").count() == 2
+    assert Timer.objects.filter(label__contains="the next").count() == 2  # 3 + 3 + 2
 
 
 def test_contacts_take_and_return_an_iana_time_zone(api, post):
@@ -279,3 +280,32 @@ def test_the_admin_cancels_a_scheduled_send(api, post, client, django_user_model
     page = client.get(f"/admin/messaging/bulksend/{made['id']}/change/").content.decode()
     assert "1 failed" in page
     assert client.get(f"/admin/messaging/bulkrecipient/?bulk__id__exact={made['id']}").status_code == 200
+
+
+def test_whatsapp_sends_go_to_the_listed_numbers_on_whatsapp(api, post):
+    made = post("/api/v1/bulk-sends/", {"name": "wa", "channel": "whatsapp", "message": "Hi {site}",
+                                        "recipients": [{"phone": ANA, "site": "Dock 3"}]})
+    message = OutboundMessage.objects.get()
+    assert (message.channel, message.recipient, message.body) == ("whatsapp", ANA, "Hi Dock 3")
+    assert rows(api, made["id"])[ANA]["status"] in ("sent", "failed")  # failed: outside WhatsApp's 24-hour window
+
+
+def test_a_csv_uploaded_in_the_admin_is_sent_by_the_same_service_and_read_by_the_api(api, client, django_user_model,
+                                                                                     django_capture_on_commit_callbacks):
+    from django.contrib.auth.models import Group
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    user = django_user_model.objects.create_user("mgr", password="pw", is_staff=True)
+    user.groups.add(Group.objects.get(name="shift manager"))
+    client.force_login(user)
+    contact_upsert(name="Ana Lima", phone=ANA)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/admin/messaging/bulksend/add/", {
+            "message": "Hi {first_name}, {shift} is yours",
+            "file": SimpleUploadedFile("w.csv", f"phone,shift\n{ANA},Sat\n{BEN},Sun\n".encode(), "text/csv")})
+    send = BulkSend.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/admin/messaging/bulksend/{send.pk}/send/")
+    assert dict(OutboundMessage.objects.values_list("recipient", "body")) == {
+        ANA: "Hi Ana, Sat is yours", BEN: "Hi , Sun is yours"}
+    assert counts(api, send.pk)["sent"] == 2 and set(rows(api, send.pk)) == {ANA, BEN}
