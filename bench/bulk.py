@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import signal
 import sys
 import time
 from collections import defaultdict
@@ -73,6 +74,7 @@ def wait_until(predicate, deadline: float, poll: float = 0.2) -> float:
 
 def main() -> int:
     args = parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # a stopped run still stops its clusters
     url = db_recreate(DB)
     env = bench_env(url, SMS_RATE_LIMIT=0, Q_WORKERS=args.workers, SIMULATOR_AUTO_DELIVER="false")
     migrate(env)

@@ -309,3 +309,29 @@ def test_a_csv_uploaded_in_the_admin_is_sent_by_the_same_service_and_read_by_the
     assert dict(OutboundMessage.objects.values_list("recipient", "body")) == {
         ANA: "Hi Ana, Sat is yours", BEN: "Hi , Sun is yours"}
     assert counts(api, send.pk)["sent"] == 2 and set(rows(api, send.pk)) == {ANA, BEN}
+
+
+def test_the_admin_upload_can_hold_its_send_until_send_at(api, client, django_user_model,
+                                                         django_capture_on_commit_callbacks, fire):
+    from django.contrib.auth.models import Group
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    user = django_user_model.objects.create_user("mgr", password="pw", is_staff=True)
+    user.groups.add(Group.objects.get(name="shift manager"))
+    client.force_login(user)
+    at = (timezone.now() + timedelta(hours=3)).replace(second=0, microsecond=0)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/admin/messaging/bulksend/add/", {
+            "message": "Hi", "send_at": at.strftime("%Y-%m-%d %H:%M:%S"), "quiet_start": "", "quiet_end": "",
+            "file": SimpleUploadedFile("w.csv", f"phone\n{ANA}\n".encode(), "text/csv")})
+    send = BulkSend.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/admin/messaging/bulksend/{send.pk}/send/")
+    assert BulkSend.objects.get(pk=send.pk).status == "scheduled" and not OutboundMessage.objects.exists()
+    fire(at)
+    assert OutboundMessage.objects.filter(recipient=ANA).exists()
+    # Half a quiet window is refused with the reason, and nothing is stored.
+    response = client.post("/admin/messaging/bulksend/add/", {
+        "message": "Hi", "quiet_start": "21:00", "quiet_end": "",
+        "file": SimpleUploadedFile("w.csv", f"phone\n{ANA}\n".encode(), "text/csv")})
+    assert "Give both ends of the quiet hours" in response.content.decode() and BulkSend.objects.count() == 1
