@@ -23,6 +23,7 @@ from time import monotonic
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from messaging.audience import quiet_hours
@@ -70,7 +71,9 @@ def listed_recipients(*, recipients: list[dict], channel: str) -> list[tuple[str
     key = "email" if channel == Channel.EMAIL else "phone"
     addresses = [str(r[key]).lower() if key == "email" else str(r[key]) for r in recipients]
     if key == "email":
-        known = {c.email.lower(): c for c in Contact.objects.filter(email__in=addresses).order_by("-pk")}
+        # Contacts keep an email as typed (Ana@Example.com); addresses compare without case.
+        known = {c.email.lower(): c for c in Contact.objects.annotate(address=Lower("email"))
+                 .filter(address__in=addresses).order_by("-pk")}
     else:
         known = {c.phone: c for c in Contact.objects.filter(phone__in=addresses)}
     return [(a, known.get(a), {k: v for k, v in r.items() if k not in ("phone", "email")})

@@ -235,6 +235,10 @@ def test_a_tag_by_email_fills_contact_fields_and_a_contact_without_an_address_fa
     got = counts(api, made["id"])
     assert got["sent"] == 1 and got["failed"] == 1
     assert "ana@example.com" in rows(api, made["id"])
+    # Listed by email in another case, Ana is still the contact whose fields fill in.
+    post("/api/v1/bulk-sends/", {"name": "mail", "channel": "email", "subject": "Hi",
+                                 "message": "Dear {name}", "recipients": [{"email": "ANA@example.COM"}]})
+    assert OutboundMessage.objects.latest("id").body == "Dear Ana Lima"
 
 
 def test_an_opted_out_recipient_is_suppressed(api, post):
