@@ -101,3 +101,14 @@ def test_the_contacts_own_zone_wins_and_an_unplaceable_address_uses_the_fallback
     assert zones_for(address="+447700900123", fallback="Europe/London") == ("Europe/London",)  # Etc/Unknown
     assert zones_for(address="ana@example.com", fallback="UTC") == ("UTC",)
     assert time_zone_valid("America/Chicago") and not time_zone_valid("Mars/Olympus") and not time_zone_valid("")
+
+
+@pytest.mark.parametrize(("value", "ok"), [("21:00-08:00", True), ("", True), ("21-08", False),
+                                           ("21:00-21:00", False), ("21:00", False), ("25:00-08:00", False)])
+def test_a_bad_promotional_window_is_an_error_at_start_up(settings, value, ok):
+    from messaging.checks import promotional_quiet_hours_check
+
+    settings.BULK_PROMOTIONAL_QUIET_HOURS = value
+    errors = promotional_quiet_hours_check(None)
+    assert (errors == []) is ok
+    assert ok or errors[0].id == "messaging.E011"
