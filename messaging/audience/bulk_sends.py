@@ -53,6 +53,8 @@ PLACE_BATCH = 1000
 PLACE_SECONDS = 4.0
 # A release instant this close to now is now: a timer is not worth a few milliseconds.
 NOW_SLACK = timedelta(milliseconds=500)
+# A due recipient this long without a pending timer is one the sweep places.
+SWEEP_GRACE = timedelta(minutes=2)
 DONE = (BulkSendStatus.SENT, BulkSendStatus.CANCELLED, BulkSendStatus.FAILED)
 
 
@@ -248,6 +250,26 @@ def bulk_send_release(*, bulk_id: int, at: str = "") -> int:
     due = datetime.fromisoformat(at) if at else None
     now = timezone.now()
     return bulk_send_place(bulk_id=bulk_id, now=max(now, due) if due else now)
+
+
+def bulk_sends_sweep(*, now: datetime | None = None) -> int:
+    """Scheduled every minute: place again any running send whose due recipients have no pending
+    timer (one that failed its three attempts, or a queue purged by hand), so that nobody stays
+    held for good. Returns how many sends it placed."""
+    now = now or timezone.now()
+    overdue = now - SWEEP_GRACE
+    placed = 0
+    for send in BulkSend.objects.filter(status__in=[BulkSendStatus.SENDING, BulkSendStatus.SCHEDULED]).only("pk"):
+        due = send.recipient_rows.filter(released_at__isnull=True).filter(
+            Q(status=RecipientStatus.DEFERRED, release_at__lte=overdue)
+            | Q(status=RecipientStatus.QUEUED, bulk__send_at__isnull=True)
+            | Q(status=RecipientStatus.QUEUED, bulk__send_at__lte=overdue))
+        waiting = Timer.objects.owned_by(send).filter(state=TimerState.PENDING, callback=RELEASE_TASK,
+                                                      due_at__lte=now)
+        if due.exists() and not waiting.exists():
+            bulk_send_place(bulk_id=send.pk, now=now)
+            placed += 1
+    return placed
 
 
 # --- ending a send -----------------------------------------------------------------------------

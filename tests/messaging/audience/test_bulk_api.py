@@ -339,3 +339,21 @@ def test_the_admin_upload_can_hold_its_send_until_send_at(api, client, django_us
         "message": "Hi", "quiet_start": "21:00", "quiet_end": "",
         "file": SimpleUploadedFile("w.csv", f"phone\n{ANA}\n".encode(), "text/csv")})
     assert "Give both ends of the quiet hours" in response.content.decode() and BulkSend.objects.count() == 1
+
+
+def test_a_held_recipient_whose_timer_was_lost_is_released_by_the_minute_sweep(api, post,
+                                                                              django_capture_on_commit_callbacks):
+    from django_q.models import Schedule
+
+    from messaging.audience.bulk_sends import bulk_sends_sweep
+
+    assert Schedule.objects.filter(func="messaging.tasks.bulk_sends_sweep").exists()  # made by the migration
+    made = post("/api/v1/bulk-sends/", {"name": "quiet", "message": "Hi",
+                                        "quiet_hours": window_around_now("America/Los_Angeles", inside=True),
+                                        "recipients": [{"phone": ANA}]})
+    release = BulkSend.objects.get(pk=made["id"]).recipient_rows.get().release_at
+    Timer.objects.filter(state=TimerState.PENDING).update(state=TimerState.FAILED)  # three failed attempts
+    assert bulk_sends_sweep(now=release) == 0  # not yet overdue: a timer may still be on its way
+    with django_capture_on_commit_callbacks(execute=True):
+        assert bulk_sends_sweep(now=release + timedelta(minutes=3)) == 1
+    assert counts(api, made["id"])["sent"] == 1
