@@ -56,6 +56,7 @@ ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("messaging", "importrun", ("view", "add")),
         # A message to everyone in a CSV file, sent like a campaign.
         ("messaging", "bulksend", ("view", "add")),
+        ("messaging", "bulkrecipient", ("view",)),
         # The inbox, for threads about shifts only (messaging.conversations.selectors).
         ("messaging", "conversation", ("shiftreply",)),
     ],

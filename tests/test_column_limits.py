@@ -43,7 +43,15 @@ WRITES = {
         "externalURL": "incidents.Alert.body"},
     "messaging.api.serializers.ContactSerializer": {
         "name": "messaging.Contact.name", "phone": "messaging.Contact.phone", "email": "messaging.Contact.email",
-        "whatsapp": "messaging.Contact.whatsapp", "tags[]": "messaging.Tag.name"},
+        "whatsapp": "messaging.Contact.whatsapp", "tags[]": "messaging.Tag.name",
+        "time_zone": "messaging.Contact.time_zone"},
+    "messaging.audience.bulk_api.BulkSendCreateSerializer": {
+        "name": "messaging.BulkSend.name", "message": "messaging.BulkSend.template",
+        "template": "messaging.BulkSend.template_name", "subject": "messaging.BulkSend.subject",
+        "topic": "messaging.BulkSend.topic"},
+    "messaging.audience.bulk_api.ConfirmSerializer": {
+        "answers[]": "messaging.BulkRecipient.answer", "reply": "messaging.BulkSend.confirm",
+        "reminder_message": "messaging.BulkSend.confirm", "summary_to": "messaging.BulkSend.confirm"},
     "shifts.serializers.AllowListSerializer": {"phone": "messaging.AllowListEntry.phone"},
     "messaging.omnichannel.serializers.EmailPartSerializer": {
         "subject": "messaging.OutboundMessage.subject", "text": "messaging.OutboundMessage.body",
@@ -74,6 +82,8 @@ WRITES = {
 }
 # Text fields that are written to no column, and why.
 NOT_STORED = {
+    "messaging.audience.bulk_api.BulkSendCreateSerializer": {"tag": "names an existing tag"},
+    "messaging.audience.bulk_api.QuietHoursSerializer": {"start": "parsed into a time", "end": "parsed into a time"},
     "messaging.api.serializers.MessageLogQuerySerializer": {"recipient": "a filter", "status": "a filter"},
     "shifts.serializers.ShiftCampaignSerializer": {"tag": "names an existing tag", "shifts[]": "name shifts"},
     "oncall.serializers.ScheduleCreateSerializer": {"handoff": "parsed into a datetime"},

@@ -10,12 +10,14 @@ message is deleted by hand. Opt-outs and suppressions keep their place under the
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from messaging.erasure.keys import erased_key
 from messaging.erasure.subject import ErasureSubject
 from messaging.history.archive.plan import archive_plan
 from messaging.models import (
     AllowListEntry,
+    BulkRecipient,
     BulkSend,
     Channel,
     ConnectEvent,
@@ -183,6 +185,9 @@ def messaging_erase(subject: ErasureSubject) -> dict[str, int]:
     counts.update(consent_erase(subject))
     counts["conversations"] = Conversation.objects.filter(phone__in=subject.phones).delete()[0]
     counts["allow_list"] = AllowListEntry.objects.filter(phone__in=subject.phones).delete()[0]
+    # Their row of a bulk send (its columns and reply are theirs); the send's counts keep them.
+    counts["bulk_recipients"] = BulkRecipient.objects.filter(
+        Q(address__in=subject.identities) | Q(contact_id=subject.contact_id)).delete()[0]
     counts.update(uploads_erase(subject))
     return counts
 

@@ -8,12 +8,15 @@ app. Table names, app labels and class names are those of the one module this us
 # The audience's and the history's models live beside their code; re-exported so that Django
 # registers them with this app and callers find every model here.
 from messaging.audience.models import (
+    BulkPurpose,
+    BulkRecipient,
     BulkSend,
     BulkSendStatus,
     ImportChunk,
     ImportKind,
     ImportRun,
     ImportStatus,
+    RecipientStatus,
     WhatsAppOptOut,
 )
 from messaging.conversations.models import Conversation
@@ -38,12 +41,12 @@ from messaging.models.owned import Channel, OwnedQuerySet, owned_by_kind, owner_
 from messaging.models.timers import Timer, TimerState
 
 __all__ = [
-    "STATUS_RANK", "AllowListEntry", "AllowListScope", "ApiKey", "ApiScope", "ArchivedDay", "AttemptRole", "BulkSend",
-    "BulkSendStatus", "CallAction", "CallState", "Channel", "ConnectEvent", "Contact", "Conversation",
-    "DailyDeliveryTime", "DailyMessageCount", "DeliveryEvent", "Dispatch", "DispatchAttempt", "DispatchUseCase",
-    "ErasureReceipt", "EventType", "FallbackState", "ImportChunk", "ImportKind",
-    "ImportRun", "ImportStatus", "InboundSms", "InboundStatus", "MessageStatus", "NotificationKind",
-    "NotificationStatus", "NumberType", "OptOut", "OutboundMessage", "OwnedQuerySet", "SenderPace", "SnsNotification",
+    "STATUS_RANK", "AllowListEntry", "AllowListScope", "ApiKey", "ApiScope", "ArchivedDay", "AttemptRole",
+    "BulkPurpose", "BulkRecipient", "BulkSend", "BulkSendStatus", "CallAction", "CallState", "Channel", "ConnectEvent",
+    "Contact", "Conversation", "DailyDeliveryTime", "DailyMessageCount", "DeliveryEvent", "Dispatch", "DispatchAttempt",
+    "DispatchUseCase", "ErasureReceipt", "EventType", "FallbackState", "ImportChunk", "ImportKind", "ImportRun",
+    "ImportStatus", "InboundSms", "InboundStatus", "MessageStatus", "NotificationKind", "NotificationStatus",
+    "NumberType", "OptOut", "OutboundMessage", "OwnedQuerySet", "RecipientStatus", "SenderPace", "SnsNotification",
     "Suppression", "SuppressionReason", "Tag", "Timer", "TimerState", "VoiceCall", "WhatsAppOptOut", "owned_by_kind",
     "owner_fields",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from messaging.audience.quiet_hours import time_zone_validate
 from messaging.phones import validate_e164
 
 
@@ -38,6 +39,10 @@ class Contact(models.Model):
     email = models.EmailField(blank=True)
     whatsapp = models.CharField("WhatsApp number", max_length=16, blank=True, validators=[validate_e164])
     tags = models.ManyToManyField(Tag, blank=True, related_name="contacts")
+    # IANA zone (Europe/Berlin). Quiet hours of bulk sends use it; without it, the zones the
+    # number can be in (phonenumbers) count.
+    time_zone = models.CharField(max_length=64, blank=True, validators=[time_zone_validate],
+                                 help_text="IANA time zone, e.g. America/Chicago")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Is it a mobile? Offline from phonenumbers by default, from AWS's CarrierLookup with

@@ -33,6 +33,11 @@ SIMULATOR_ORIGINATION_NUMBER = env.str("SIMULATOR_ORIGINATION_NUMBER", default="
 # is refused with 413 (the admin's uploads too).
 CONTACT_IMPORT_SYNC_ROWS = env.int("CONTACT_IMPORT_SYNC_ROWS", default=5000)
 CONTACT_IMPORT_MAX_BYTES = env.int("CONTACT_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+# Bulk sends marked "promotional" with no quiet_hours of their own are held during this window
+# in each recipient's zone ("HH:MM-HH:MM"; empty turns it off). The US TCPA allows telephone
+# solicitation only from 8 a.m. to 9 p.m. at the called party's location. Transactional sends,
+# incident pages and on-call texts are never held.
+BULK_PROMOTIONAL_QUIET_HOURS = env.str("BULK_PROMOTIONAL_QUIET_HOURS", default="21:00-08:00")
 
 # Message parts per second per sender (origination identity); 0 means no limit.
 # 1 for a 10DLC number, 3 for US toll-free, 100 for a short code.

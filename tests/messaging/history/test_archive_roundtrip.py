@@ -31,6 +31,7 @@ from messaging.history.archive import (
 from messaging.history.archive import plan as plan_module
 from messaging.models import (
     ArchivedDay,
+    BulkRecipient,
     BulkSend,
     Channel,
     Contact,
@@ -97,8 +98,10 @@ def day_with_every_kind_of_row(api, run) -> dict:
     schedule = OncallSchedule.objects.create(name="Ops", handoff=timezone.now())
     TurnNotice.objects.create(schedule=schedule, contact=contact, turn_start=timezone.now(), message=sent)
     ImportRun.objects.create(kind="contacts", source="s3", name="s3://b/k.csv", notification=_notification("imp"))
-    BulkSend.objects.create(name="s3://b/send.csv", template="Hi {name}", source="s3",
-                            notification=_notification("bulk"))
+    bulk = BulkSend.objects.create(name="s3://b/send.csv", template="Hi {name}", source="s3",
+                                   notification=_notification("bulk"))
+    BulkRecipient.objects.create(bulk=bulk, address=sent.recipient, contact=contact, message=sent,
+                                 released_at=timezone.now(), reply="YES")  # its row keeps the message's link
     timer_schedule(callback="tests.messaging.timer_callbacks.record", due_at=timezone.now() + timedelta(days=1),
                    owner=sent, kwargs={"message_id": sent.pk})
     # Everything above happened DAYS_AGO; the second retry the day after.
@@ -160,7 +163,7 @@ def test_a_day_of_every_kind_of_row_comes_back_exactly_as_it_was(api, run, setti
                                                                           if r not in before[label]]
             for label in before}
     assert {label: rows for label, rows in diff.items() if rows} == {}
-    assert restored["links"] >= 6  # timeline x2, notice, import, bulk send, the next day's retry
+    assert restored["links"] >= 7  # timeline x2, notice, import, bulk send and its recipient, the next day's retry
     assert api.get(f"{URL}{refs['dispatch']}/").json() == detail_before
     assert ArchivedDay.objects.get().restored_at is not None
 
