@@ -12,6 +12,7 @@ from messaging.admin import (
     contacts,
     conversations,
     dispatches,
+    email_in,
     imports,
     inbound,
     message_log,
@@ -20,5 +21,5 @@ from messaging.admin import (
 )
 from messaging.admin.badges import status_badge
 
-__all__ = ["api_keys", "bulk", "consent", "contacts", "conversations", "dispatches", "imports", "inbound",
+__all__ = ["api_keys", "bulk", "consent", "contacts", "conversations", "dispatches", "email_in", "imports", "inbound",
            "message_log", "status_badge", "suppression", "timers"]

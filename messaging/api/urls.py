@@ -3,6 +3,7 @@ from django.urls import include, path
 from messaging.api import views
 from messaging.audience.api import ContactsImportView, ImportRunView
 from messaging.conversations import api as conversations
+from messaging.email_in.api import EmailAutoReplyCreateView
 
 urlpatterns = [
     path("contacts/", views.ContactCreateView.as_view(), name="api-contacts"),
@@ -14,5 +15,6 @@ urlpatterns = [
     path("conversations/<str:phone>/messages/", conversations.ConversationAnswerView.as_view(),
          name="api-conversation-answer"),
     path("conversations/<str:phone>/done/", conversations.ConversationDoneView.as_view(), name="api-conversation-done"),
+    path("email-auto-replies/", EmailAutoReplyCreateView.as_view(), name="api-email-auto-replies"),
     path("", include("messaging.omnichannel.urls")),
 ]

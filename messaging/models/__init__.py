@@ -17,6 +17,7 @@ from messaging.audience.models import (
     WhatsAppOptOut,
 )
 from messaging.conversations.models import Conversation
+from messaging.email_in.models import AutoReplySent, EmailAutoReply, InboundEmail
 from messaging.history.models import ArchivedDay, DailyDeliveryTime
 from messaging.models.consent import OptOut, Suppression, SuppressionReason
 from messaging.models.contacts import AllowListEntry, AllowListScope, Contact, NumberType, Tag
@@ -36,7 +37,8 @@ from messaging.models.owned import Channel, OwnedQuerySet, owned_by_kind, owner_
 from messaging.models.timers import Timer, TimerState
 
 __all__ = [
-    "STATUS_RANK", "AllowListEntry", "AllowListScope", "ApiKey", "ApiScope", "ArchivedDay", "AttemptRole", "BulkSend",
+    "STATUS_RANK", "AllowListEntry", "AllowListScope", "ApiKey", "ApiScope", "ArchivedDay", "AttemptRole",
+    "AutoReplySent", "EmailAutoReply", "InboundEmail", "BulkSend",
     "BulkSendStatus", "Channel", "Contact", "Conversation", "DailyDeliveryTime", "DailyMessageCount", "DeliveryEvent",
     "Dispatch", "DispatchAttempt", "DispatchUseCase", "EventType", "FallbackState", "ImportChunk", "ImportKind",
     "ImportRun", "ImportStatus", "InboundSms", "InboundStatus", "MessageStatus", "NotificationKind",
