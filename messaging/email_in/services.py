@@ -139,8 +139,9 @@ def _route_if_reply(row: InboundEmail, email: ParsedEmail) -> bool:
     if contact is None or not contact.phone:
         return False
     if row.routed_id is None:
+        # Matched as of now, not SES's timestamp: its clock (and its whole seconds) may be behind ours.
         answered = answered_email(address=email.from_address, ses_ids=ses_ids(email.in_reply_to, email.references),
-                                  subject=email.subject, now=row.received_at)
+                                  subject=email.subject, now=timezone.now())
         if answered is None or _is_auto_reply(answered):
             return False
         with transaction.atomic():
