@@ -27,7 +27,8 @@ pytestmark = pytest.mark.django_db
 def ses(settings, monkeypatch, tmp_path):
     """The real EmailTransport with a Stubber-wrapped sesv2 client: botocore checks every parameter."""
     for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+                        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+                        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
                         "AWS_EC2_METADATA_DISABLED": "true"}.items():
         monkeypatch.setenv(name, value)
     settings.EMAIL_TRANSPORT = "aws"
