@@ -45,6 +45,9 @@ WRITES = {
         "name": "messaging.Contact.name", "phone": "messaging.Contact.phone", "email": "messaging.Contact.email",
         "whatsapp": "messaging.Contact.whatsapp", "tags[]": "messaging.Tag.name"},
     "shifts.serializers.AllowListSerializer": {"phone": "messaging.AllowListEntry.phone"},
+    "messaging.email_in.api.AutoReplySerializer": {
+        "match": "messaging.EmailAutoReply.match", "subject_prefix": "messaging.EmailAutoReply.subject_prefix",
+        "text": "messaging.EmailAutoReply.text", "html": "messaging.EmailAutoReply.html"},
     "messaging.omnichannel.serializers.EmailPartSerializer": {
         "subject": "messaging.OutboundMessage.subject", "text": "messaging.OutboundMessage.body",
         "html": "messaging.OutboundMessage.options", "template": "messaging.OutboundMessage.options",
