@@ -7,6 +7,9 @@ row lock (``messaging.email_in.services``).
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
 from messaging.email_in.parse import ParsedEmail, address_parts
 
 # Local parts that are machines or lists, never a person waiting for an answer.
@@ -36,6 +39,10 @@ def no_reply_reason(email: ParsedEmail, *, own_addresses: set[str]) -> str:
     source = email.source.strip().strip("<>").strip()
     if not source or not email.from_address:
         return "empty sender (a bounce or a notification)"
+    try:
+        validate_email(email.from_address)
+    except ValidationError:
+        return f"the From address {email.from_address!r} is not one mail can be sent to"
     for address in (source.lower(), email.from_address):
         if reason := _robot(address):
             return reason

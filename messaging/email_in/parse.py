@@ -124,11 +124,15 @@ def _header_text(msg: EmailMessage, name: str) -> str:
 def _body(msg: EmailMessage, kind: str) -> str:
     try:
         part = msg.get_body(preferencelist=(kind,))
-        return _text(part.get_content(), TEXT_MAX) if part is not None else ""
+    except Exception:  # a structure the parser gave up on: no body of this kind
+        return ""
+    if part is None:
+        return ""
+    try:
+        return _text(part.get_content(), TEXT_MAX)
     except Exception:  # an unknown charset or a broken transfer encoding: what can be read
-        part = msg.get_body(preferencelist=(kind,))
-        payload = part.get_payload(decode=True) if part is not None else b""
-        return _text((payload or b"").decode("utf-8", "replace"), TEXT_MAX)
+        payload = part.get_payload(decode=True)
+        return _text(payload.decode("utf-8", "replace") if isinstance(payload, bytes) else "", TEXT_MAX)
 
 
 def mime_parse(email: ParsedEmail, raw: bytes | None) -> ParsedEmail:

@@ -197,3 +197,19 @@ def test_a_receipt_is_not_taken_for_a_sending_event(post_sns):
 
     post_sns.message(receipt(mime()))
     assert DeliveryEvent.objects.count() == 0
+
+
+def test_the_admin_refuses_an_unknown_placeholder_and_shows_a_received_email(receive, rule, locmem, admin_client):
+    response = admin_client.post("/admin/messaging/emailautoreply/add/", {
+        "match": "@portal.example", "subject_prefix": "Re:", "text": "Hi {first_name}", "html": "", "enabled": "on"})
+    assert response.status_code == 200 and "Unknown placeholder {first_name}" in response.content.decode()
+    email = receive(mime(subject="Broken boiler", headers={"X-Mailer": "Tests"}))
+    page = admin_client.get(f"/admin/messaging/inboundemail/{email.pk}/change/").content.decode()
+    assert "Broken boiler" in page and "X-Mailer" in page and "spam PASS" in page and "Auto-replied" in page
+
+
+def test_a_from_address_mail_cannot_be_sent_to_gets_no_reply_and_no_error(receive, rule, locmem):
+    raw = (b'From: "Quote\\" <x@y.z>\r\nTo: help@portal.example\r\nSubject: odd\r\nMessage-ID: <q@y.z>\r\n\r\nHi\r\n')
+    email = receive(raw, source="x@y.z")
+    assert locmem.outbox == [] and "not one mail can be sent to" in email.outcome
+    assert email.notification.status == NotificationStatus.PROCESSED
