@@ -38,6 +38,7 @@ from messaging.models import (
     Dispatch,
     DispatchAttempt,
     ImportRun,
+    InboundEmail,
     InboundSms,
     OutboundMessage,
     SnsNotification,
@@ -90,6 +91,9 @@ def day_with_every_kind_of_row(api, run) -> dict:
     inbound = InboundSms.objects.create(inbound_message_id="in-1", origination_number="+14255550100", body="YES",
                                         notification=_notification("inbound"), raw={"a": [1]}, answers=sent)
     contact = Contact.objects.create(name="Ana", phone="+14255550100")
+    # An email that came in: its notification, the auto-reply it got and the reply it was routed as.
+    InboundEmail.objects.create(ses_message_id="ses-1", notification=_notification("email"), subject="Hi",
+                                auto_reply=OutboundMessage.objects.filter(channel="email").first(), routed=inbound)
     incident = Incident.objects.create(description="Gas smell")
     IncidentEvent.objects.create(incident=incident, kind="notified", contact=contact, message=sent)
     IncidentEvent.objects.create(incident=incident, kind="acknowledged", contact=contact, inbound=inbound)
