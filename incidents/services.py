@@ -361,7 +361,8 @@ def incident_resolve_by_reply(*, incident_id: int, contact: Contact, inbound: In
     if incident.status == IncidentStatus.RESOLVED:
         return ReplyOutcome(f"Incident #{ref} is already resolved.", texts.REPLY_ALREADY_RESOLVED.format(ref=ref))
     incident_resolve(incident_id=incident_id, resolved_by=contact.name or contact.phone, except_phone=contact.phone)
-    return ReplyOutcome(f"Incident #{ref} resolved by {contact.name} (SMS).",
+    how = "email" if inbound is not None and inbound.channel == Channel.EMAIL else "SMS"
+    return ReplyOutcome(f"Incident #{ref} resolved by {contact.name} ({how}).",
                         texts.REPLY_RESOLVED.format(ref=ref, name=contact.name), changed=True)
 
 

@@ -67,9 +67,9 @@ def test_yes_in_reply_to_the_page_email_acknowledges_the_incident_and_is_answere
 
 def test_without_threading_headers_the_sender_and_subject_find_the_page(post_sns, unacknowledged):
     incident, page = unacknowledged
-    email_in(post_sns, "resolve - valve closed", subject=f"RE: {page.subject}")
+    email = email_in(post_sns, "resolve - valve closed", subject=f"RE: {page.subject}")
     incident.refresh_from_db()
-    assert incident.status == IncidentStatus.RESOLVED
+    assert incident.status == IncidentStatus.RESOLVED and "resolved by Cleo (email)" in email.outcome
 
 
 def test_an_out_of_office_answer_acknowledges_nothing(post_sns, unacknowledged):
@@ -96,3 +96,11 @@ def test_free_text_answering_the_page_goes_on_the_timeline(post_sns, unacknowled
     assert incident.status == IncidentStatus.UNACKNOWLEDGED
     assert incident.events.filter(kind="replied", inbound=email.routed).exists()
     assert email.routed.body == "Who is looking at this?"
+
+
+def test_stop_by_email_is_no_sms_opt_out(post_sns, unacknowledged):
+    from messaging.consent.optouts import phone_is_opted_out
+
+    incident, page = unacknowledged
+    email_in(post_sns, "STOP", in_reply_to=f"<{page.provider_message_id}@email.amazonses.com>")
+    assert not phone_is_opted_out(phone=CLEO)
