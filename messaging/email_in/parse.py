@@ -72,6 +72,8 @@ def receipt_read(message: dict) -> ParsedEmail:
         raise ReceiptRefused("The receipt's mail has no messageId.")
     action = receipt.get("action") if isinstance(receipt.get("action"), dict) else {}
     kind = _text(action.get("type"), 20).upper()
+    if not kind and "content" in message:  # no action named, but the MIME is here: an SNS action's
+        kind = "SNS"
     if kind not in ("SNS", "S3"):
         raise ReceiptRefused(f"Receipt action {kind or 'none'!r}: only SNS (content inline) and S3 are read.")
     recipients = [str(r).strip().lower() for r in receipt.get("recipients") or mail.get("destination") or []
@@ -100,6 +102,11 @@ def content_bytes(message: dict, email: ParsedEmail) -> bytes | None:
             return base64.b64decode(content, validate=False)
         except (binascii.Error, ValueError) as exc:
             raise ReceiptRefused(f"The receipt's content is not Base64: {exc}") from exc
+    if not email.action.encoding:  # not said: Base64 when it is exactly that, else the MIME as text
+        try:
+            return base64.b64decode(content, validate=True)
+        except (binascii.Error, ValueError):
+            pass
     # UTF8: SES wrote the MIME as text; a body that is not UTF-8 was replaced on its side.
     return content.encode("utf-8", "surrogatepass")
 

@@ -213,3 +213,12 @@ def test_a_from_address_mail_cannot_be_sent_to_gets_no_reply_and_no_error(receiv
     email = receive(raw, source="x@y.z")
     assert locmem.outbox == [] and "not one mail can be sent to" in email.outcome
     assert email.notification.status == NotificationStatus.PROCESSED
+
+
+@pytest.mark.parametrize("encoding", ["BASE64", "UTF8"])
+def test_a_receipt_that_names_no_action_is_read_from_its_content_either_way(post_sns, rule, locmem, encoding):
+    message = receipt(mime(text="No action named"), encoding=encoding)
+    del message["receipt"]["action"]
+    response, _ = post_sns.message(message)
+    assert response.status_code == 200
+    assert InboundEmail.objects.get().text_body.strip() == "No action named" and len(locmem.outbox) == 1
