@@ -43,6 +43,8 @@ def timeline_event(incident: Incident, kind: str, *, contact_id: int | None = No
     same statement as the entry.
     """
     contact = Subquery(Contact.objects.filter(pk=contact_id).values("pk")[:1]) if contact_id else None
+    if inbound is not None and inbound.channel == Channel.VOICE:  # a key pressed on a call (messaging.calls)
+        note = "; ".join(n for n in ("by phone", note) if n)
     IncidentEvent.objects.create(
         incident=incident, kind=kind, contact_id=contact, message=message, inbound=inbound, note=note[:300],
         level=level if level is not None else incident.level, round=incident.round, at=at or timezone.now())

@@ -43,14 +43,15 @@ def incident_get(*, pk: int) -> Incident | None:
 
 
 def incident_paged_phones(*, incident: Incident) -> list[str]:
-    """Numbers that actually got an SMS page for this incident, in the order they were paged."""
-    phones = (incident.events.filter(kind__in=PAGED_KINDS, message__channel=Channel.SMS)
+    """Numbers that actually got a page they can answer (an SMS, or a call that takes a key), in
+    the order they were paged."""
+    phones = (incident.events.filter(kind__in=PAGED_KINDS, message__channel__in=(Channel.SMS, Channel.VOICE))
               .order_by("at", "id").values_list("message__recipient", flat=True))
     return list(dict.fromkeys(phones))
 
 
 def incident_reply_counts(*, incident: Incident, contact: Contact, inbound: InboundSms | None) -> bool:
-    """Whether a reply from ``contact`` may change ``incident``: it was paged by SMS on this
+    """Whether a reply from ``contact`` may change ``incident``: it was paged by SMS or a call on this
     number, or (an email answering one of ours) the email it answers is this incident's and went
     to this contact's address, e.g. the final action's email to the duty manager."""
     if contact.phone in incident_paged_phones(incident=incident):

@@ -52,6 +52,7 @@ from incidents.snapshots import (
     snapshot_levels,
     snapshot_repeat,
 )
+from messaging.audience.number_types import number_is_landline
 from messaging.contacts import contacts_get_or_create
 from messaging.models import Channel, Contact, InboundSms
 from messaging.scheduling.timers import timer_schedule, timers_cancel_for
@@ -138,7 +139,7 @@ def _note_paged(incident: Incident, *, text: str, kind: str, except_phone: str =
     """One short note to everyone who was paged (bar ``except_phone``)."""
     by_phone = {contact.phone: contact for contact in snapshot_contacts(incident=incident)}
     for phone in incident_paged_phones(incident=incident):
-        if phone == except_phone:
+        if phone == except_phone or number_is_landline(phone):  # a landline was called: no SMS reaches it
             continue
         contact = by_phone.get(phone) or SnapshotContact(id=None, phone=phone)
         page_send(incident, channel=Channel.SMS, contact=contact, body=text, kind=kind)
@@ -227,8 +228,9 @@ def incident_acknowledge(*, incident_id: int, contact: Contact, inbound: Inbound
                          by: str = "") -> ReplyOutcome:
     """``contact`` accepts the incident: timers stop, everyone paged is told who took it.
 
-    A reply (``inbound``) only counts from a number that was paged by SMS, or by email from the
-    address one of the incident's emails went to (``incident_reply_counts``); a dispatcher (``by``)
+    A reply (``inbound``: a text, a key pressed on a call, or an email) only counts from a number
+    that was paged by SMS or by a call, or by email from the address one of the incident's emails
+    went to (``incident_reply_counts``); a dispatcher (``by``)
     acknowledges on behalf of someone the timeline shows was paged (on any channel), never of
     a contact who was not reached or has nothing to do with the incident.
     """
@@ -360,8 +362,11 @@ def incident_resolve_by_reply(*, incident_id: int, contact: Contact, inbound: In
         return ReplyOutcome(f"{contact.phone} was not paged for incident #{ref}; nothing changed.")
     if incident.status == IncidentStatus.RESOLVED:
         return ReplyOutcome(f"Incident #{ref} is already resolved.", texts.REPLY_ALREADY_RESOLVED.format(ref=ref))
-    incident_resolve(incident_id=incident_id, resolved_by=contact.name or contact.phone, except_phone=contact.phone)
-    how = "email" if inbound is not None and inbound.channel == Channel.EMAIL else "SMS"
+    by_phone = inbound is not None and inbound.channel == Channel.VOICE  # a key pressed on a call
+    by_email = inbound is not None and inbound.channel == Channel.EMAIL
+    resolved_by = f"{contact.name or contact.phone}{' by phone' if by_phone else ''}"
+    incident_resolve(incident_id=incident_id, resolved_by=resolved_by, except_phone=contact.phone)
+    how = "phone" if by_phone else "email" if by_email else "SMS"
     return ReplyOutcome(f"Incident #{ref} resolved by {contact.name} ({how}).",
                         texts.REPLY_RESOLVED.format(ref=ref, name=contact.name), changed=True)
 

@@ -128,7 +128,8 @@ def level_contacts(*, incident: Incident) -> list[SnapshotContact]:
     started (once each, by number)."""
     level = snapshot_level(incident=incident)
     oncall = [SnapshotContact._from_json(e) for e in incident.level_oncall or []]
-    by_phone = {c.phone: c for c in [*level.contacts, *oncall]}
+    # An erased contact keeps its place in the chain with no number: nobody to page.
+    by_phone = {c.phone: c for c in [*level.contacts, *oncall] if c.phone}
     return list(by_phone.values())
 
 
@@ -152,3 +153,24 @@ def snapshot_final_action(*, incident: Incident) -> tuple[str, SnapshotContact |
     final = incident.snapshot.get("final_action") or {}
     entry = final.get("contact")
     return final.get("kind", FinalAction.NONE), SnapshotContact._from_json(entry) if entry else None
+
+
+def snapshot_contact_erase(*, incident: Incident, contact_id: int, phones: tuple[str, ...], name: str) -> bool:
+    """Put ``name`` (the erased-contact label) in place of every copy of the contact in the
+    incident's snapshot and ``level_oncall``, matched by id or number; returns whether any was."""
+    def erased(entry: dict | None) -> bool:
+        return bool(entry) and (entry.get("id") == contact_id or entry.get("phone") in phones)
+
+    blank = {"id": None, "phone": "", "name": name, "email": ""}
+    changed = False
+    for level in incident.snapshot.get("levels", []):
+        for i, entry in enumerate(level.get("contacts", [])):
+            if erased(entry):
+                level["contacts"][i], changed = dict(blank), True
+    final = incident.snapshot.get("final_action") or {}
+    if erased(final.get("contact")):
+        final["contact"], changed = dict(blank), True
+    for i, entry in enumerate(incident.level_oncall or []):
+        if erased(entry):
+            incident.level_oncall[i], changed = {**entry, **blank}, True
+    return changed

@@ -15,10 +15,13 @@ class MessagingConfig(AppConfig):
         "messaging.outbound.send", "messaging.outbound.parts", "messaging.outbound.wording",  # sending
         "messaging.scheduling.timers",  # durable timers
         "messaging.transports",  # can a channel place this send (transport_supports)
+        "messaging.transports.clients",  # the one boto3 factory (the on-call hotline's Connect calls)
+        "messaging.calls.setup",  # create or update an Amazon Connect flow (the hotline's, in setup_aws)
         "messaging.inbound.handlers", "messaging.inbound.context",  # the inbound handler contract
         "messaging.consent.optouts", "messaging.consent.keywords",  # who opted out; reserved words
         "messaging.audience.personal", "messaging.audience.number_types",  # placeholders; landlines
         "messaging.history.rollups",  # another app's daily rollup joins the refresh
+        "messaging.erasure.subject",  # who an app's PERSONAL_DATA_ERASERS entry erases
         "messaging.reports",  # percentiles for the report
         "messaging.api.fields", "messaging.api.scopes",  # the API's phone field; scopes
         "messaging.admin.badges", "messaging.admin.pagination",  # admin helpers for big tables

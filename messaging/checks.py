@@ -56,6 +56,16 @@ def history_rollups_check(app_configs, **kwargs):
 
 
 @register()
+def aws_setup_steps_check(app_configs, **kwargs):
+    return _paths_check("AWS_SETUP_STEPS", "messaging.E005", "a setup_aws step")
+
+
+@register()
+def personal_data_erasers_check(app_configs, **kwargs):
+    return _paths_check("PERSONAL_DATA_ERASERS", "messaging.E006", "a personal-data eraser")
+
+
+@register()
 def transports_check(app_configs, **kwargs):
     errors = []
     for channel, setting in TRANSPORT_SETTINGS.items():

@@ -9,6 +9,7 @@ does), so it may import from every stage without making a circle.
 from messaging.audience.import_runs import import_run_task, import_runs_sweep
 from messaging.audience.number_types import numbers_lookup
 from messaging.audience.s3_drop import s3_import_run
+from messaging.calls.connect import connect_call_poll
 from messaging.history.archive import history_archive_run
 from messaging.history.rollups import history_rollup_refresh
 from messaging.inbound.notifications import notifications_resume
@@ -19,6 +20,7 @@ from messaging.scheduling.timers import timer_fire, timers_sweep
 from messaging.simulator.events import simulator_emit_event
 
 __all__ = [
+    "connect_call_poll",
     "dispatch_fallback_due",
     "import_run_task",
     "import_runs_sweep",

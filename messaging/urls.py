@@ -1,11 +1,15 @@
 from django.conf import settings
 from django.urls import path
 
+from messaging.calls import views as call_views
 from messaging.inbound import views
+from messaging.simulator import call_views as simulator_call_views
 from messaging.simulator import views as simulator_views
 
 urlpatterns = [
     path("sns/", views.sns_endpoint, name="sns"),
+    # 404 on its own while CONNECT_EVENTS_TOKEN is empty (messaging.calls.views).
+    path("connect/events/", call_views.connect_events_endpoint, name="connect-events"),
 ]
 
 # Not mounted at all unless every channel is simulated (SIMULATOR_ENABLED); the views also
@@ -16,6 +20,10 @@ if settings.SIMULATOR_ENABLED:
         path("simulator/api/phones/", simulator_views.simulator_phones_json, name="simulator-phones"),
         path("simulator/api/conversation/", simulator_views.simulator_conversation_json,
              name="simulator-conversation"),
+        path("simulator/calls/<str:provider_message_id>/keys/", simulator_call_views.simulator_call_keys_view,
+             name="simulator-call-keys"),
+        path("simulator/calls/<str:provider_message_id>/hang-up/", simulator_call_views.simulator_call_hang_up_view,
+             name="simulator-call-hang-up"),
         path("simulator/api/reply/", simulator_views.simulator_reply_json, name="simulator-reply"),
         path("simulator/api/mark/", simulator_views.simulator_mark_json, name="simulator-mark"),
     ]

@@ -15,12 +15,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from messaging.models import Contact
 from messaging.values import limits
 from messaging.values.instants import InstantFormField, instant_clamp
 from oncall import services
+from oncall.hotline import hotline_change_text
 from oncall.models import Schedule, ScheduleMember, ScheduleOverride, TurnNotice
 from oncall.selectors import oncall_at, schedule_overrides_upcoming, schedule_zone
 from oncall.texts import local_time, zone_abbreviation, zone_label, zoned
@@ -68,7 +70,7 @@ class ScheduleForm(forms.ModelForm):
 
     class Meta:
         model = Schedule
-        fields = ["name", "time_zone", "handoff", "turn_hours", "notice_minutes"]
+        fields = ["name", "time_zone", "handoff", "turn_hours", "notice_minutes", "hotline"]
         help_texts = {"handoff": "When the first turn starts, in the schedule's time zone. Each later turn starts "
                                  "turn hours after the one before, on the schedule's local clock."}
 
@@ -104,8 +106,16 @@ class ScheduleAdmin(admin.ModelAdmin):
     list_display = ["name", "on_call_now", "time_zone", "turn_hours", "handoff_local"]
     search_fields = ["name"]
     inlines = [ScheduleMemberInline]
-    fields = ["name", "time_zone", "handoff", "turn_hours", "notice_minutes"]
+    fields = ["name", "time_zone", "handoff", "turn_hours", "notice_minutes", "hotline", "hotline_changes"]
+    readonly_fields = ["hotline_changes"]
     change_form_template = "admin/oncall/schedule/change_form.html"
+
+    @admin.display(description="hotline changes")
+    def hotline_changes(self, obj):
+        changes = list(obj.hotline_changes.select_related("schedule")[:10]) if obj.pk else []
+        if not changes:
+            return "—"
+        return format_html_join(mark_safe("<br>"), "{}", ((hotline_change_text(c),) for c in changes))
 
     @admin.display(description="first handoff", ordering="handoff")
     def handoff_local(self, obj):

@@ -44,6 +44,13 @@ class Schedule(models.Model):
     notice_minutes = models.PositiveIntegerField(
         null=True, blank=True, validators=[MaxValueValidator(limits.NOTICE_MINUTES_MAX)],
         help_text="Text the incoming person this many minutes before their turn starts (empty: no text).")
+    # One number that reaches whoever is on call (oncall/hotline.py): setup_aws creates the Amazon
+    # Connect quick connect and inbound flow and fills in their ids; the portal keeps both dialling
+    # the on-call person's phone.
+    hotline = models.BooleanField(default=False, help_text="Keep an Amazon Connect hotline dialling whoever is on "
+                                                           "call (run manage.py setup_aws once after turning it on).")
+    hotline_quick_connect_id = models.CharField(max_length=100, blank=True, editable=False)
+    hotline_flow_id = models.CharField(max_length=100, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -107,3 +114,23 @@ class TurnNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.schedule}: {self.contact} at {self.turn_start:%Y-%m-%d %H:%M}"
+
+
+class HotlineChange(models.Model):
+    """The hotline of a schedule was pointed at a person's phone: "hotline → Ben from 08:00"."""
+
+    schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="hotline_changes")
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    name = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=32)
+    effective_at = models.DateTimeField(help_text="When that person's time on call began.")
+    applied_at = models.DateTimeField(auto_now_add=True)
+    ok = models.BooleanField(default=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-applied_at", "-id"]
+        indexes = [models.Index(fields=["schedule", "-applied_at"], name="oncall_hotline_change_idx")]
+
+    def __str__(self) -> str:
+        return f"hotline → {self.name or self.phone}"

@@ -18,6 +18,7 @@ from messaging.contacts import contact_get_or_create, contacts_get_or_create
 from messaging.models import Channel, Contact
 from messaging.outbound.send import message_send
 from oncall import texts
+from oncall.hotline import hotline_override_changed
 from oncall.models import Schedule, ScheduleMember, ScheduleOverride, TurnNotice
 from oncall.selectors import oncall_at, schedule_changes_between, schedule_zone
 
@@ -67,12 +68,17 @@ def override_add(*, schedule: Schedule, start: datetime, end: datetime, contact:
                                 created_by=created_by[:200])
     override.full_clean()
     override.save()
+    hotline_override_changed(schedule=schedule, start=start, end=end)
     return override
 
 
 def override_remove(*, override_id: int | None) -> bool:
     if override_id is None:
         return False
+    override = ScheduleOverride.objects.select_related("schedule").filter(pk=override_id).first()
+    if override is None:
+        return False
+    hotline_override_changed(schedule=override.schedule, start=override.start, end=override.end)
     return ScheduleOverride.objects.filter(pk=override_id).delete()[0] > 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from oncall.hotline import hotline_sweep, hotline_sync
 from oncall.services import turn_notices_send
 
-__all__ = ["turn_notices_send"]
+__all__ = ["hotline_sweep", "hotline_sync", "turn_notices_send"]

@@ -27,6 +27,8 @@ ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("messaging", "deliveryevent", ("view",)),
         # Replying as a phone in the simulator records an inbound SMS.
         ("messaging", "inboundsms", ("view", "add")),
+        # What became of each call that takes a key (the page's keys act like replies).
+        ("messaging", "voicecall", ("view",)),
         ("messaging", "timer", ("view",)),
         ("messaging", "optout", ("view",)),
         ("messaging", "suppression", ("view",)),

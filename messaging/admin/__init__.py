@@ -8,6 +8,7 @@ which imports this package, registers every area.
 from messaging.admin import (
     api_keys,
     bulk,
+    calls,
     consent,
     contacts,
     conversations,
@@ -21,5 +22,5 @@ from messaging.admin import (
 )
 from messaging.admin.badges import status_badge
 
-__all__ = ["api_keys", "bulk", "consent", "contacts", "conversations", "dispatches", "email_in", "imports", "inbound",
-           "message_log", "status_badge", "suppression", "timers"]
+__all__ = ["api_keys", "bulk", "calls", "consent", "contacts", "conversations", "dispatches", "email_in", "imports",
+           "inbound", "message_log", "status_badge", "suppression", "timers"]

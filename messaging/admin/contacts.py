@@ -1,11 +1,13 @@
 """The address book: contacts, their tags and the allow-list."""
 
 from django.contrib import admin, messages
+from django.template.response import TemplateResponse
 from import_export.admin import ExportMixin
 
 from messaging import models as m
 from messaging.audience.resources import AllowListResource, ContactResource
 from messaging.contacts import contacts_send_test
+from messaging.erasure.services import contact_erase
 
 
 @admin.register(m.Tag)
@@ -29,7 +31,25 @@ class ContactAdmin(ExportMixin, admin.ModelAdmin):
     readonly_fields = ["number_type", "carrier", "number_checked_at"]
     search_fields = ["name", "phone", "email"]
     filter_horizontal = ["tags"]
-    actions = ["send_test_sms"]
+    actions = ["send_test_sms", "erase_contacts"]
+
+    def has_erase_permission(self, request):
+        return request.user.has_perm("messaging.erase_contact")
+
+    @admin.action(description="Erase the selected contacts and every trace of them", permissions=["erase"])
+    def erase_contacts(self, request, queryset):
+        if "apply" not in request.POST:
+            return TemplateResponse(request, "admin/messaging/contact/erase.html", {
+                **self.admin_site.each_context(request), "title": "Erase contacts", "contacts": queryset,
+                "opts": self.model._meta, "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME})
+        for contact_id in list(queryset.values_list("pk", flat=True)):
+            receipt = contact_erase(contact_id=contact_id, requested_by=request.user.get_username())
+            counts = receipt.counts
+            self.message_user(request, (
+                f"Erased {receipt.contact_ref}: {counts.get('messages', 0)} messages, {counts.get('inbound', 0)} "
+                f"texts in, {counts.get('events', 0)} delivery events, {counts.get('archived', 0)} archived rows "
+                f"in {receipt.archive_files} files (receipt #{receipt.pk})."), messages.SUCCESS)
+        return None
 
     @admin.action(description="Send a test SMS to the selected contacts", permissions=["change"])
     def send_test_sms(self, request, queryset):
@@ -51,3 +71,21 @@ class AllowListEntryAdmin(ExportMixin, admin.ModelAdmin):
     list_display = ["phone", "scope", "created_at"]
     list_filter = ["scope"]
     search_fields = ["phone"]
+
+
+@admin.register(m.ErasureReceipt)
+class ErasureReceiptAdmin(admin.ModelAdmin):
+    """The record of each erasure; it names no phone or address, and nobody edits it."""
+
+    list_display = ["erased_at", "contact_ref", "requested_by", "counts", "archive_files", "seconds",
+                    "archive_seconds"]
+    readonly_fields = list_display
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

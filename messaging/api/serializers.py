@@ -21,6 +21,18 @@ class ContactSerializer(serializers.Serializer):
                 "whatsapp": instance.whatsapp, "tags": sorted(t.name for t in instance.tags.all())}
 
 
+class ErasedCountsSerializer(serializers.Serializer):
+    messages = serializers.IntegerField(default=0)
+    inbound = serializers.IntegerField(default=0)
+    events = serializers.IntegerField(default=0)
+    archived = serializers.IntegerField(default=0)
+
+
+class ContactErasedSerializer(serializers.Serializer):
+    erased = ErasedCountsSerializer()
+    receipt = serializers.IntegerField(help_text="The erasure receipt's id (it names no phone or address).")
+
+
 class MessageLogSerializer(serializers.ModelSerializer):
     class Meta:
         model = OutboundMessage

@@ -7,6 +7,7 @@ from messaging.email_in.api import EmailAutoReplyCreateView
 
 urlpatterns = [
     path("contacts/", views.ContactCreateView.as_view(), name="api-contacts"),
+    path("contacts/<int:pk>/erase/", views.ContactEraseView.as_view(), name="api-contact-erase"),
     path("contacts/import/", ContactsImportView.as_view(), name="api-contacts-import"),
     path("imports/<int:pk>/", ImportRunView.as_view(), name="api-import-run"),
     path("message-log/", views.MessageLogView.as_view(), name="api-message-log"),

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from messaging.api.keys import api_key_sent_by
 from messaging.api.serializers import (
+    ContactErasedSerializer,
     ContactSerializer,
     MessageLogQuerySerializer,
     MessageLogSerializer,
 )
 from messaging.contacts import contact_upsert
-from messaging.models import ApiScope
+from messaging.erasure.services import contact_erase
+from messaging.models import ApiScope, Contact
 from messaging.selectors import message_log_list
 
 
@@ -28,6 +31,20 @@ class ContactCreateView(APIView):
         contact, created = contact_upsert(**ser.validated_data)
         return Response(ContactSerializer(contact).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class ContactEraseView(APIView):
+    """Erase a contact and every trace of them; their opt-outs keep holding (README, "Erasing a person")."""
+
+    api_scope = ApiScope.CONTACTS
+
+    @extend_schema(request=None, responses={200: ContactErasedSerializer})
+    def post(self, request, pk: int):
+        try:
+            receipt = contact_erase(contact_id=pk, requested_by=f"API key {request.user}")
+        except Contact.DoesNotExist:
+            raise NotFound("No contact with that id.") from None
+        return Response(ContactErasedSerializer({"erased": receipt.counts, "receipt": receipt.pk}).data)
 
 
 class MessageLogView(APIView):

@@ -14,6 +14,7 @@ from django.conf import settings
 
 from messaging.consent.optouts import optout_record
 from messaging.consent.suppression import suppression_add
+from messaging.erasure.keys import PREFIX, erased_key
 from messaging.models import OptOut, Suppression, SuppressionReason
 from messaging.transports import clients
 
@@ -42,14 +43,17 @@ def optouts_sync_to_aws(*, client=None, list_name: str = "", remove_opted_in: bo
     client = client or clients.aws_client("pinpoint-sms-voice-v2")
     list_name = list_name or settings.SMS_OPT_OUT_LIST
     result = OptOutSyncResult()
-    for phone in OptOut.objects.filter(active=True).order_by("phone").values_list("phone", flat=True):
+    # An erased person's opt-out holds only a keyed hash (messaging/erasure/keys.py): nothing to push,
+    # and AWS's list keeps the number it already has, which the portal cannot erase.
+    mine = OptOut.objects.exclude(phone__startswith=PREFIX).order_by("phone")
+    for phone in mine.filter(active=True).values_list("phone", flat=True):
         try:
             client.put_opted_out_number(OptOutListName=list_name, OptedOutNumber=phone)
             result.pushed.append(phone)
         except (ClientError, BotoCoreError) as exc:
             result.errors.append(f"put {phone}: {exc}")
     if remove_opted_in:
-        for phone in OptOut.objects.filter(active=False).order_by("phone").values_list("phone", flat=True):
+        for phone in mine.filter(active=False).values_list("phone", flat=True):
             try:
                 client.delete_opted_out_number(OptOutListName=list_name, OptedOutNumber=phone)
                 result.removed.append(phone)
@@ -70,7 +74,8 @@ def optouts_sync_to_aws(*, client=None, list_name: str = "", remove_opted_in: bo
                 break
             for item in page.get("OptedOutNumbers", []):
                 phone = item.get("OptedOutNumber", "")
-                if phone and phone not in known:
+                # An erased number's list entry is not pulled back in the clear: its key already holds.
+                if phone and phone not in known and erased_key(phone, length=32) not in known:
                     optout_record(phone=phone, keyword="", source="sync")
                     result.pulled.append(phone)
             if not page.get("NextToken"):
@@ -106,7 +111,7 @@ def suppressions_sync(*, client, push: bool = True, pull: bool = True, dry_run: 
     local = dict(Suppression.objects.values_list("address", "reason"))
     if push:
         for address, reason in sorted(local.items()):
-            if address in remote:
+            if address in remote or address.startswith(PREFIX):
                 continue
             if reason not in SES_REASONS:
                 result.skipped.append(address)
@@ -116,7 +121,7 @@ def suppressions_sync(*, client, push: bool = True, pull: bool = True, dry_run: 
             result.pushed.append(address)
     if pull:
         for address, reason in sorted(remote.items()):
-            if address in local:
+            if address in local or erased_key(address) in local:
                 continue
             if not dry_run:
                 suppression_add(address=address, reason=LOCAL_REASONS.get(reason, SuppressionReason.BOUNCE),

@@ -9,23 +9,33 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from messaging.erasure.keys import address_keys, phone_keys
 from messaging.models import Channel, OptOut, Suppression, WhatsAppOptOut
+
+# Every check looks for the number (or address) and for the keyed hash an erasure left in its
+# place (messaging/erasure/keys.py), in the same one query: an erased person's STOP still holds.
 
 
 def phone_is_opted_out(*, phone: str) -> bool:
-    return OptOut.objects.filter(phone=phone, active=True).exists()
+    return OptOut.objects.filter(phone__in=phone_keys(phone), active=True).exists()
+
+
+def _keyed(recipients: list[str], keys_of) -> dict[str, str]:
+    return {key: recipient for recipient in recipients for key in keys_of(recipient)}
 
 
 def suppressed_among(*, channel: str, recipients: list[str]) -> set[str]:
     """The recipients that must not be sent to, in one query (bulk sends)."""
-    if channel in (Channel.SMS, Channel.VOICE):
-        return set(OptOut.objects.filter(active=True, phone__in=recipients).values_list("phone", flat=True))
-    if channel == Channel.WHATSAPP:
-        return set(WhatsAppOptOut.objects.filter(active=True, phone__in=recipients).values_list("phone", flat=True))
-    if channel == Channel.EMAIL:
-        return set(Suppression.objects.filter(address__in=[r.lower() for r in recipients])
-                   .values_list("address", flat=True))
-    return set()
+    if channel in (Channel.SMS, Channel.VOICE, Channel.WHATSAPP):
+        model = WhatsAppOptOut if channel == Channel.WHATSAPP else OptOut
+        keyed = _keyed(recipients, phone_keys)
+        found = model.objects.filter(active=True, phone__in=list(keyed)).values_list("phone", flat=True)
+    elif channel == Channel.EMAIL:
+        keyed = _keyed(recipients, address_keys)
+        found = Suppression.objects.filter(address__in=list(keyed)).values_list("address", flat=True)
+    else:
+        return set()
+    return {keyed[value] for value in found}
 
 
 def optout_record(*, phone: str, keyword: str, source: str) -> tuple[OptOut, bool]:
@@ -50,13 +60,15 @@ def optout_record(*, phone: str, keyword: str, source: str) -> tuple[OptOut, boo
 
 def optin_record(*, phone: str) -> bool:
     """Opt ``phone`` back in. Returns whether it had been opted out."""
-    return OptOut.objects.filter(phone=phone, active=True).update(active=False, opted_in_at=timezone.now()) == 1
+    # START from an erased number opts its keyed row back in too: the STOP it lifts was theirs.
+    return OptOut.objects.filter(phone__in=phone_keys(phone), active=True).update(
+        active=False, opted_in_at=timezone.now()) >= 1
 
 
 # WhatsApp keeps its own consent: a STOP written on WhatsApp stops WhatsApp (Meta's opt-out is per
 # channel), and texts keep going to the same number until it says STOP by SMS too.
 def whatsapp_is_opted_out(*, phone: str) -> bool:
-    return WhatsAppOptOut.objects.filter(phone=phone, active=True).exists()
+    return WhatsAppOptOut.objects.filter(phone__in=phone_keys(phone), active=True).exists()
 
 
 def whatsapp_optout_record(*, phone: str, keyword: str) -> tuple[WhatsAppOptOut, bool]:
@@ -74,5 +86,5 @@ def whatsapp_optout_record(*, phone: str, keyword: str) -> tuple[WhatsAppOptOut,
 
 
 def whatsapp_optin_record(*, phone: str) -> bool:
-    return WhatsAppOptOut.objects.filter(phone=phone, active=True).update(
-        active=False, opted_in_at=timezone.now()) == 1
+    return WhatsAppOptOut.objects.filter(phone__in=phone_keys(phone), active=True).update(
+        active=False, opted_in_at=timezone.now()) >= 1

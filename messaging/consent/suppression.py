@@ -12,11 +12,13 @@ from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
 
+from messaging.erasure.keys import address_keys
 from messaging.models import Channel, EventType, Suppression, SuppressionReason
 
 
 def email_is_suppressed(*, address: str) -> bool:
-    return Suppression.objects.filter(address=address.lower()).exists()
+    # The address, or the keyed hash an erasure left in its place (messaging/erasure/keys.py).
+    return Suppression.objects.filter(address__in=address_keys(address)).exists()
 
 
 def suppression_add(*, address: str, reason: str, raw: dict | None = None) -> tuple[Suppression, bool]:

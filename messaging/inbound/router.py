@@ -68,7 +68,8 @@ def inbound_sms_create(*, payload: dict, notification=None) -> InboundSms:
         body=str(payload.get("messageBody", "") or ""),
         previous_published_message_id=str(payload.get("previousPublishedMessageId", "") or ""),
         raw=payload, notification=notification,
-        channel=Channel.WHATSAPP if payload.get("channel") == Channel.WHATSAPP else Channel.SMS,
+        # WhatsApp replies, and keys pressed on a call (messaging.calls.keys), say their channel.
+        channel=payload["channel"] if payload.get("channel") in (Channel.WHATSAPP, Channel.VOICE) else Channel.SMS,
     )
     return InboundSms.objects.create(inbound_message_id=str(payload["inboundMessageId"]), **fields)
 
@@ -138,6 +139,8 @@ def _unclaimed(inbound: InboundSms, context: ReplyContext) -> HandlerResult:
 
 def _answer(inbound: InboundSms, result: HandlerResult) -> None:
     inbound.reply = result.reply
+    if inbound.channel == Channel.VOICE:
+        return  # a key pressed on a call: the contact flow has already spoken the outcome
     if inbound.channel == Channel.EMAIL:  # an email answering one of ours: answered by email, in its thread
         email_answer_send(inbound=inbound, body=result.reply, owner=result.owner or inbound)
         return

@@ -19,9 +19,11 @@ from messaging.audience.models import (
 from messaging.conversations.models import Conversation
 from messaging.email_in.models import AutoReplySent, EmailAutoReply, InboundEmail
 from messaging.history.models import ArchivedDay, DailyDeliveryTime
+from messaging.models.calls import CallAction, CallState, ConnectEvent, VoiceCall
 from messaging.models.consent import OptOut, Suppression, SuppressionReason
 from messaging.models.contacts import AllowListEntry, AllowListScope, Contact, NumberType, Tag
 from messaging.models.dispatches import AttemptRole, Dispatch, DispatchAttempt, DispatchUseCase, FallbackState
+from messaging.models.erasure import ErasureReceipt
 from messaging.models.inbound import (
     DeliveryEvent,
     EventType,
@@ -38,11 +40,12 @@ from messaging.models.timers import Timer, TimerState
 
 __all__ = [
     "STATUS_RANK", "AllowListEntry", "AllowListScope", "ApiKey", "ApiScope", "ArchivedDay", "AttemptRole",
-    "AutoReplySent", "EmailAutoReply", "InboundEmail", "BulkSend",
-    "BulkSendStatus", "Channel", "Contact", "Conversation", "DailyDeliveryTime", "DailyMessageCount", "DeliveryEvent",
-    "Dispatch", "DispatchAttempt", "DispatchUseCase", "EventType", "FallbackState", "ImportChunk", "ImportKind",
+    "AutoReplySent", "BulkSend", "BulkSendStatus", "CallAction", "CallState", "Channel", "ConnectEvent", "Contact",
+    "Conversation", "DailyDeliveryTime", "DailyMessageCount", "DeliveryEvent", "Dispatch", "DispatchAttempt",
+    "DispatchUseCase", "EmailAutoReply", "ErasureReceipt", "EventType", "FallbackState", "ImportChunk", "ImportKind",
+    "InboundEmail",
     "ImportRun", "ImportStatus", "InboundSms", "InboundStatus", "MessageStatus", "NotificationKind",
     "NotificationStatus", "NumberType", "OptOut", "OutboundMessage", "OwnedQuerySet", "SenderPace", "SnsNotification",
-    "Suppression", "SuppressionReason", "Tag", "Timer", "TimerState", "WhatsAppOptOut", "owned_by_kind",
+    "Suppression", "SuppressionReason", "Tag", "Timer", "TimerState", "VoiceCall", "WhatsAppOptOut", "owned_by_kind",
     "owner_fields",
 ]

@@ -49,6 +49,8 @@ class Contact(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # Erasing a person reaches every app's rows and the archive: no role has it by default.
+        permissions = [("erase_contact", "Can erase a contact and every trace of them")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.phone})"

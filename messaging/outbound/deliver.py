@@ -15,6 +15,7 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -141,7 +142,7 @@ def _deliver_batch(message_ids: list[int]) -> dict[str, int]:
                 break
         transport = transports.setdefault(msg.channel, get_transport(msg.channel))
         outgoing = OutgoingMessage(log_id=msg.pk, channel=msg.channel, recipient=msg.recipient, body=msg.body,
-                                   subject=msg.subject, sender=msg.sender, options=msg.options)
+                                   subject=msg.subject, sender=msg.sender, options=msg.options, about=_about(msg))
         try:
             result = transport.send(outgoing)
         except (TransientError, PermanentError) as exc:
@@ -151,6 +152,14 @@ def _deliver_batch(message_ids: list[int]) -> dict[str, int]:
         transport.sent(msg.pk)
         tally("sent")
     return counts
+
+
+def _about(msg: OutboundMessage) -> str:
+    """"app_label.model:id" of the message's owner, or "" (ContentType caches the lookup)."""
+    if msg.owner_type_id is None:
+        return ""
+    ct = ContentType.objects.get_for_id(msg.owner_type_id)
+    return f"{ct.app_label}.{ct.model}:{msg.owner_id}"
 
 
 def _hand_back(rows: list[OutboundMessage], *, due_at) -> int:

@@ -37,6 +37,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from messaging.models import Channel, OutboundMessage
 from messaging.phones import phone_normalize
+from messaging.simulator.calls import simulator_ringing_calls
 from messaging.simulator.phone import (
     SimulatorRefused,
     simulator_conversation,
@@ -143,6 +144,7 @@ def simulator_page(request):
         **admin.site.each_context(request), "title": "Phone simulator",
         "can_act": request.user.has_perm(ACT_PERMISSION),
         "selected": request.GET.get("phone", ""),
+        "calls": simulator_ringing_calls(),  # rendered with forms: the keypad works without JavaScript
     })
 
 

@@ -9,7 +9,10 @@ there POST /sns/):
 - optionally SES email receiving: the receipt rule set ``SES_RECEIPT_RULE_SET``, made active, and its
   rule publishing received email to SNS (``messaging.email_in.aws_setup``);
 - optionally the WhatsApp Business Account ``WHATSAPP_WABA_ID``'s event destination
-  (socialmessaging), keeping any other destinations it already has.
+  (socialmessaging), keeping any other destinations it already has;
+- with ``CONNECT_INSTANCE_ID``, the Amazon Connect flow of calls that take a key and the
+  EventBridge rule that brings their events to /connect/events/ (messaging.calls.setup);
+- then each step named in ``AWS_SETUP_STEPS`` (the on-call hotline: oncall.hotline).
 
 Each step reads the current state first and only writes what differs, so a second run changes
 nothing. With ``dry_run`` the reads still happen and the plan is reported; nothing is written.
@@ -22,7 +25,9 @@ from dataclasses import dataclass, field
 
 from botocore.exceptions import ClientError
 from django.conf import settings
+from django.utils.module_loading import import_string
 
+from messaging.calls.setup import connect_setup
 from messaging.email_in.aws_setup import receiving_setup
 
 # SES events the portal acts on or records (Open/Click/Subscription are not delivery outcomes).
@@ -121,10 +126,21 @@ def _whatsapp(plan: Plan, client, *, waba_id: str, topic_arn: str) -> None:
 def aws_setup(*, client_for: Callable[[str], object], dry_run: bool = False) -> list[str]:
     """Make the AWS event plumbing match the settings. Returns what was (or would be) done."""
     topic_arn = settings.SNS_EVENTS_TOPIC_ARN
-    if not topic_arn:
+    if not topic_arn and not settings.CONNECT_INSTANCE_ID:
         raise ValueError("SNS_EVENTS_TOPIC_ARN is not set: it is where every delivery event is published.")
     destination_name = settings.AWS_EVENT_DESTINATION_NAME
     plan = Plan(dry_run=dry_run)
+    if topic_arn:
+        _delivery_events(plan, client_for, topic_arn=topic_arn, destination_name=destination_name)
+    else:
+        plan.do("Delivery events: skipped (SNS_EVENTS_TOPIC_ARN is not set)")
+    connect_setup(plan, client_for)
+    for path in settings.AWS_SETUP_STEPS:  # other apps' steps (the on-call hotline), named in settings
+        import_string(path)(plan, client_for)
+    return plan.lines
+
+
+def _delivery_events(plan: Plan, client_for, *, topic_arn: str, destination_name: str) -> None:
     if settings.SES_CONFIGURATION_SET:
         _ses(plan, client_for("sesv2"), name=settings.SES_CONFIGURATION_SET, topic_arn=topic_arn,
              destination_name=destination_name)
@@ -144,4 +160,3 @@ def aws_setup(*, client_for: Callable[[str], object], dry_run: bool = False) -> 
         _whatsapp(plan, client_for("socialmessaging"), waba_id=settings.WHATSAPP_WABA_ID, topic_arn=topic_arn)
     else:
         plan.do("WhatsApp: skipped (WHATSAPP_WABA_ID is not set)")
-    return plan.lines

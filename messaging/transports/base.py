@@ -22,6 +22,9 @@ class OutgoingMessage:
     # "template_data", "configuration_set"}; whatsapp {"template": {...}}; voice {"kind":
     # "callback"} for an Amazon Connect call-back instead of a text-to-speech call.
     options: dict = field(default_factory=dict)
+    # What the message belongs to, "app_label.model:id" (e.g. "incidents.incident:12"), or "":
+    # a Connect page call carries it in its attributes, so the call is traceable in Connect too.
+    about: str = ""
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 audience, alerts, on call, history. Read from the environment like ``framework``.
 """
 
-from portal.settings.framework import BASE_DIR, env
+from portal.settings.framework import BASE_DIR, SECRET_KEY, env
 
 # --- Messaging ---
 SMS_TRANSPORT = env.str("SMS_TRANSPORT", default="simulator")
@@ -62,6 +62,19 @@ CONNECT_INSTANCE_ID = env.str("CONNECT_INSTANCE_ID", default="")
 CONNECT_CONTACT_FLOW_ID = env.str("CONNECT_CONTACT_FLOW_ID", default="")
 CONNECT_QUEUE_ID = env.str("CONNECT_QUEUE_ID", default="")
 CONNECT_SOURCE_PHONE_NUMBER = env.str("CONNECT_SOURCE_PHONE_NUMBER", default="")
+# VOICE_TRANSPORT=connect: voice pages are Connect calls through the flow that takes a key
+# (setup_aws creates it and prints its id), ringing at most CONNECT_RING_TIMEOUT_SECONDS.
+CONNECT_PAGE_FLOW_ID = env.str("CONNECT_PAGE_FLOW_ID", default="")
+CONNECT_RING_TIMEOUT_SECONDS = env.int("CONNECT_RING_TIMEOUT_SECONDS", default=30)
+# POST /connect/events/ exists only with a token: EventBridge's connection sends it as a bearer.
+CONNECT_EVENTS_TOKEN = env.str("CONNECT_EVENTS_TOKEN", default="")
+# Where EventBridge's API destination posts (https://<host>/connect/events/); setup_aws needs it.
+CONNECT_EVENTS_URL = env.str("CONNECT_EVENTS_URL", default="")
+# The role EventBridge assumes to invoke that API destination (events:InvokeApiDestination).
+CONNECT_EVENTS_ROLE_ARN = env.str("CONNECT_EVENTS_ROLE_ARN", default="")
+# Other apps' steps of `manage.py setup_aws`, each called with (plan, client_for) after messaging's:
+# the on-call hotline's quick connects and inbound flows.
+AWS_SETUP_STEPS = env.list("AWS_SETUP_STEPS", default=["oncall.hotline.hotline_aws_setup"])
 SNS_EVENTS_TOPIC_ARN = env.str("SNS_EVENTS_TOPIC_ARN", default="")
 # `manage.py setup_aws`: the WhatsApp Business Account whose events go to SNS_EVENTS_TOPIC_ARN
 # (optional), and the names of the event destinations it creates.
@@ -128,6 +141,12 @@ UNHANDLED_REPLY_TEXT = env.str(
 # Other apps' daily rollups, rebuilt by messaging's history refresh with its own (a
 # messaging.history.rollups.Rollup each): the report reads a year of them in a few hundred rows.
 HISTORY_ROLLUPS = ["incidents.rollups.INCIDENT_ROLLUP"]
+# Other apps' erasers of a person's rows (messaging.erasure.services.contact_erase runs
+# messaging's own first, then these, then deletes the contact and rewrites the archive).
+PERSONAL_DATA_ERASERS = ["incidents.erasure.incidents_erase", "shifts.erasure.shifts_erase"]
+# The key of the hash an erased number or address keeps, so its STOP or bounce still holds
+# (messaging/erasure/keys.py). Changing it forgets every erased person's opt-out.
+ERASURE_KEY = env.str("ERASURE_KEY", default="") or SECRET_KEY
 # Other apps hear about delivery outcomes through these hooks (called with a DeliveryEvent).
 DELIVERY_OUTCOME_HOOKS = env.list("DELIVERY_OUTCOME_HOOKS", default=[
     "messaging.omnichannel.services.dispatch_on_delivery_outcome",  # omnichannel fallback

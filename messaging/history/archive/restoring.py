@@ -34,7 +34,8 @@ _AS_IS = (models.CharField, models.TextField, models.IntegerField, models.Boolea
           models.ForeignKey, models.AutoField)
 
 
-def _table_keys(store, table: Table, day: date) -> list[str]:
+def table_keys(store, table: Table, day: date) -> list[str]:
+    """Every file of ``table`` for ``day``: the first version's one file, then the batches'."""
     legacy = f"{table.name}/{day.isoformat()}.jsonl.gz"
     return [legacy] + store.keys(f"{table.name}/{day.isoformat()}/")
 
@@ -134,7 +135,7 @@ def archive_restore(*, day: date, store=None) -> dict[str, int]:
         before = dict(pending)
         for table in plan.tables:
             restored[table.name] = 0
-            for key in _table_keys(store, table, day):
+            for key in table_keys(store, table, day):
                 inserted, skipped = _rows_restore(table, rows_decode(store.get(key)), pending)
                 restored[table.name] += inserted
                 if skipped:

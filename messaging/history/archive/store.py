@@ -39,6 +39,10 @@ class LocalStore:
             os.fsync(f.fileno())
         os.replace(tmp, path)  # a reader sees the old file or the new one, never half of one
 
+    def versions_forget(self, key: str) -> int:
+        """A folder keeps no older versions of a file: ``put`` replaced it."""
+        return 0
+
     def keys(self, prefix: str) -> list[str]:
         """Every key under the folder ``prefix`` (ending in "/"), sorted."""
         folder = self.folder / prefix
@@ -63,6 +67,18 @@ class S3Store:
     def put(self, key: str, data: bytes) -> None:
         self.client.put_object(Bucket=self.bucket, Key=self.prefix + key, Body=data,
                                ContentType="application/x-ndjson", ContentEncoding="gzip")
+
+    def versions_forget(self, key: str) -> int:
+        """Delete every version of ``key`` but the newest (a versioned bucket keeps what ``put``
+        replaced, so an erased row would live on in it); returns how many went."""
+        gone = 0
+        for page in self.client.get_paginator("list_object_versions").paginate(Bucket=self.bucket,
+                                                                              Prefix=self.prefix + key):
+            for version in page.get("Versions", []) + page.get("DeleteMarkers", []):
+                if version["Key"] == self.prefix + key and not version.get("IsLatest"):
+                    self.client.delete_object(Bucket=self.bucket, Key=version["Key"], VersionId=version["VersionId"])
+                    gone += 1
+        return gone
 
     def keys(self, prefix: str) -> list[str]:
         found = []
@@ -93,15 +109,20 @@ def rows_decode(data: bytes | None) -> list[dict]:
     return [json.loads(line) for line in gzip.decompress(data).decode().splitlines() if line]
 
 
+def lines_decode(data: bytes | None) -> list[str]:
+    """A file's JSON lines, as stored."""
+    return [line for line in gzip.decompress(data).decode().splitlines() if line] if data else []
+
+
 def row_encode(row: dict) -> str:
     return json.dumps(row, cls=_Encoder, ensure_ascii=False)
 
 
 def rows_encode(rows: list[dict]) -> bytes:
-    return _lines_encode([row_encode(row) for row in rows])
+    return lines_encode([row_encode(row) for row in rows])
 
 
-def _lines_encode(lines: list[str]) -> bytes:
+def lines_encode(lines: list[str]) -> bytes:
     # Level 6, not 9: as small within a few per cent, and several times faster to write.
     return gzip.compress("".join(line + "\n" for line in lines).encode(), compresslevel=6, mtime=0)
 
@@ -116,7 +137,7 @@ def rows_merge(store, key: str, lines: dict[Hashable, str], *, key_of: Callable[
     merged = {key_of(json.loads(line)): line for line in gzip.decompress(old).decode().splitlines() if line} \
         if old else {}
     merged.update(lines)
-    data = _lines_encode([merged[k] for k in sorted(merged)])
+    data = lines_encode([merged[k] for k in sorted(merged)])
     store.put(key, data)
     if store.get(key) != data:  # read back what was stored, not what was meant
         raise ArchiveCheckFailed(f"{key}: the file read back is not the one written")

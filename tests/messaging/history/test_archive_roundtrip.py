@@ -43,6 +43,7 @@ from messaging.models import (
     OutboundMessage,
     SnsNotification,
     Timer,
+    VoiceCall,
 )
 from messaging.scheduling.timers import timer_schedule
 from oncall.models import Schedule as OncallSchedule
@@ -94,6 +95,9 @@ def day_with_every_kind_of_row(api, run) -> dict:
     # An email that came in: its notification, the auto-reply it got and the reply it was routed as.
     InboundEmail.objects.create(ses_message_id="ses-1", notification=_notification("email"), subject="Hi",
                                 auto_reply=OutboundMessage.objects.filter(channel="email").first(), routed=inbound)
+    # A call that took a key (Amazon Connect): it points at its message and at the reply it made.
+    VoiceCall.objects.create(provider_message_id="c-1", message=OutboundMessage.objects.filter(channel="voice").first(),
+                             inbound=inbound, digits="4")
     incident = Incident.objects.create(description="Gas smell")
     IncidentEvent.objects.create(incident=incident, kind="notified", contact=contact, message=sent)
     IncidentEvent.objects.create(incident=incident, kind="acknowledged", contact=contact, inbound=inbound)
