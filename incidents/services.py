@@ -34,7 +34,12 @@ from incidents.models import (
     IncidentStatus,
 )
 from incidents.paging import level_oncall_resolve, level_page, page_send, timeline_event
-from incidents.selectors import incident_contact_ids, incident_paged_contact_ids, incident_paged_phones
+from incidents.selectors import (
+    incident_contact_ids,
+    incident_paged_contact_ids,
+    incident_paged_phones,
+    incident_reply_counts,
+)
 from incidents.snapshots import (
     SnapshotContact,
     level_contacts,
@@ -223,15 +228,16 @@ def incident_acknowledge(*, incident_id: int, contact: Contact, inbound: Inbound
                          by: str = "") -> ReplyOutcome:
     """``contact`` accepts the incident: timers stop, everyone paged is told who took it.
 
-    A reply (``inbound``: a text, or a key pressed on a call) only counts from a number that was
-    paged by SMS or by a call; a dispatcher (``by``)
+    A reply (``inbound``: a text, a key pressed on a call, or an email) only counts from a number
+    that was paged by SMS or by a call, or by email from the address one of the incident's emails
+    went to (``incident_reply_counts``); a dispatcher (``by``)
     acknowledges on behalf of someone the timeline shows was paged (on any channel), never of
     a contact who was not reached or has nothing to do with the incident.
     """
     with transaction.atomic():
         incident = _lock(incident_id)
         ref = incident.reference
-        if inbound is not None and contact.phone not in incident_paged_phones(incident=incident):
+        if inbound is not None and not incident_reply_counts(incident=incident, contact=contact, inbound=inbound):
             return ReplyOutcome(f"{contact.phone} was not paged for incident #{ref}; nothing changed.")
         if inbound is None and contact.pk not in incident_paged_contact_ids(incident=incident):
             return ReplyOutcome(f"{contact.name} was not paged for incident #{ref}; nothing changed.")
@@ -257,7 +263,7 @@ def incident_decline(*, incident_id: int, contact: Contact, inbound: InboundSms 
     with transaction.atomic():
         incident = _lock(incident_id)
         ref = incident.reference
-        if contact.phone not in incident_paged_phones(incident=incident):
+        if not incident_reply_counts(incident=incident, contact=contact, inbound=inbound):
             return ReplyOutcome(f"{contact.phone} was not paged for incident #{ref}; nothing changed.")
         # Accepted by this very contact or another, a NO gets the same "already taken" answer.
         if closed := _closed_outcome(incident):
@@ -352,14 +358,16 @@ def incident_resolve_by_reply(*, incident_id: int, contact: Contact, inbound: In
     """
     incident = Incident.objects.get(pk=incident_id)
     ref = incident.reference
-    if contact.phone not in incident_paged_phones(incident=incident):
+    if not incident_reply_counts(incident=incident, contact=contact, inbound=inbound):
         return ReplyOutcome(f"{contact.phone} was not paged for incident #{ref}; nothing changed.")
     if incident.status == IncidentStatus.RESOLVED:
         return ReplyOutcome(f"Incident #{ref} is already resolved.", texts.REPLY_ALREADY_RESOLVED.format(ref=ref))
     by_phone = inbound is not None and inbound.channel == Channel.VOICE  # a key pressed on a call
+    by_email = inbound is not None and inbound.channel == Channel.EMAIL
     resolved_by = f"{contact.name or contact.phone}{' by phone' if by_phone else ''}"
     incident_resolve(incident_id=incident_id, resolved_by=resolved_by, except_phone=contact.phone)
-    return ReplyOutcome(f"Incident #{ref} resolved by {contact.name} ({'phone' if by_phone else 'SMS'}).",
+    how = "phone" if by_phone else "email" if by_email else "SMS"
+    return ReplyOutcome(f"Incident #{ref} resolved by {contact.name} ({how}).",
                         texts.REPLY_RESOLVED.format(ref=ref, name=contact.name), changed=True)
 
 

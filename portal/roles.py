@@ -37,6 +37,10 @@ ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("messaging", "importrun", ("view", "add")),
         # The inbox: read every thread, answer it, mark it done.
         ("messaging", "conversation", ("view", "reply")),
+        # Email in: what arrived, and the auto-reply rules of the addresses people write to.
+        ("messaging", "inboundemail", ("view",)),
+        ("messaging", "emailautoreply", ("view", "add", "change")),
+        ("messaging", "autoreplysent", ("view",)),
     ],
     SHIFT_MANAGER: [
         ("shifts", "*", ("view", "add", "change", "delete", "send")),

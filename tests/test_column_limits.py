@@ -53,6 +53,9 @@ WRITES = {
         "answers[]": "messaging.BulkRecipient.answer", "reply": "messaging.BulkSend.confirm",
         "reminder_message": "messaging.BulkSend.confirm", "summary_to": "messaging.BulkSend.confirm"},
     "shifts.serializers.AllowListSerializer": {"phone": "messaging.AllowListEntry.phone"},
+    "messaging.email_in.api.AutoReplySerializer": {
+        "match": "messaging.EmailAutoReply.match", "subject_prefix": "messaging.EmailAutoReply.subject_prefix",
+        "text": "messaging.EmailAutoReply.text", "html": "messaging.EmailAutoReply.html"},
     "messaging.omnichannel.serializers.EmailPartSerializer": {
         "subject": "messaging.OutboundMessage.subject", "text": "messaging.OutboundMessage.body",
         "html": "messaging.OutboundMessage.options", "template": "messaging.OutboundMessage.options",

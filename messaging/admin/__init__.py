@@ -13,6 +13,7 @@ from messaging.admin import (
     contacts,
     conversations,
     dispatches,
+    email_in,
     imports,
     inbound,
     message_log,
@@ -21,5 +22,5 @@ from messaging.admin import (
 )
 from messaging.admin.badges import status_badge
 
-__all__ = ["api_keys", "bulk", "calls", "consent", "contacts", "conversations", "dispatches", "imports", "inbound",
-           "message_log", "status_badge", "suppression", "timers"]
+__all__ = ["api_keys", "bulk", "calls", "consent", "contacts", "conversations", "dispatches", "email_in", "imports",
+           "inbound", "message_log", "status_badge", "suppression", "timers"]

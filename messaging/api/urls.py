@@ -4,6 +4,7 @@ from messaging.api import views
 from messaging.audience import bulk_api
 from messaging.audience.api import ContactsImportView, ImportRunView
 from messaging.conversations import api as conversations
+from messaging.email_in.api import EmailAutoReplyCreateView
 
 urlpatterns = [
     path("contacts/", views.ContactCreateView.as_view(), name="api-contacts"),
@@ -19,5 +20,6 @@ urlpatterns = [
     path("conversations/<str:phone>/messages/", conversations.ConversationAnswerView.as_view(),
          name="api-conversation-answer"),
     path("conversations/<str:phone>/done/", conversations.ConversationDoneView.as_view(), name="api-conversation-done"),
+    path("email-auto-replies/", EmailAutoReplyCreateView.as_view(), name="api-email-auto-replies"),
     path("", include("messaging.omnichannel.urls")),
 ]

@@ -17,6 +17,7 @@ from messaging.erasure.subject import ErasureSubject
 from messaging.history.archive.plan import archive_plan
 from messaging.models import (
     AllowListEntry,
+    AutoReplySent,
     BulkRecipient,
     BulkSend,
     Channel,
@@ -28,6 +29,7 @@ from messaging.models import (
     ImportChunk,
     ImportRun,
     ImportStatus,
+    InboundEmail,
     InboundSms,
     OptOut,
     OutboundMessage,
@@ -122,6 +124,21 @@ def inbound_erase(subject: ErasureSubject) -> dict[str, int]:
     return erased
 
 
+def emails_erase(subject: ErasureSubject) -> dict[str, int]:
+    """Email they sent in (from their address, or matched to them) with its SNS bodies, and the
+    record of when they were last auto-answered."""
+    emails = tuple(dict.fromkeys(e.lower() for e in subject.emails))
+    theirs = InboundEmail._base_manager.filter(Q(from_address__in=emails) | Q(contact_id=subject.contact_id))
+    erased = {"emails": 0, "notifications": 0}
+    for first, last in _ranges(theirs):
+        with transaction.atomic():
+            batch = theirs.filter(pk__gte=first, pk__lte=last)
+            erased["notifications"] += _notifications_delete(batch)
+            erased["emails"] += _raw_delete(batch)
+    erased["emails"] += AutoReplySent.objects.filter(sender__in=emails).delete()[0]
+    return erased
+
+
 def _rekey(model, field: str, values: tuple[str, ...], length: int, **also) -> int:
     """Replace ``values`` in ``model.field`` by their keyed hash; a row already keyed (the same
     number erased before) wins, and the clear one goes."""
@@ -180,7 +197,7 @@ def uploads_erase(subject: ErasureSubject) -> dict[str, int]:
 
 def messaging_erase(subject: ErasureSubject) -> dict[str, int]:
     counts = {**messages_erase(subject)}
-    for key, value in inbound_erase(subject).items():
+    for key, value in [*inbound_erase(subject).items(), *emails_erase(subject).items()]:
         counts[key] = counts.get(key, 0) + value
     counts.update(consent_erase(subject))
     counts["conversations"] = Conversation.objects.filter(phone__in=subject.phones).delete()[0]

@@ -20,6 +20,7 @@ from messaging.audience.models import (
     WhatsAppOptOut,
 )
 from messaging.conversations.models import Conversation
+from messaging.email_in.models import AutoReplySent, EmailAutoReply, InboundEmail
 from messaging.history.models import ArchivedDay, DailyDeliveryTime
 from messaging.models.calls import CallAction, CallState, ConnectEvent, VoiceCall
 from messaging.models.consent import OptOut, Suppression, SuppressionReason
@@ -42,11 +43,12 @@ from messaging.models.timers import Timer, TimerState
 
 __all__ = [
     "STATUS_RANK", "AllowListEntry", "AllowListScope", "ApiKey", "ApiScope", "ArchivedDay", "AttemptRole",
-    "BulkPurpose", "BulkRecipient", "BulkSend", "BulkSendStatus", "CallAction", "CallState", "Channel", "ConnectEvent",
-    "Contact", "Conversation", "DailyDeliveryTime", "DailyMessageCount", "DeliveryEvent", "Dispatch", "DispatchAttempt",
-    "DispatchUseCase", "ErasureReceipt", "EventType", "FallbackState", "ImportChunk", "ImportKind", "ImportRun",
-    "ImportStatus", "InboundSms", "InboundStatus", "MessageStatus", "NotificationKind", "NotificationStatus",
-    "NumberType", "OptOut", "OutboundMessage", "OwnedQuerySet", "RecipientStatus", "SenderPace", "SnsNotification",
+    "AutoReplySent", "BulkPurpose", "BulkRecipient", "BulkSend", "BulkSendStatus", "CallAction", "CallState",
+    "Channel", "ConnectEvent", "Contact", "Conversation", "DailyDeliveryTime", "DailyMessageCount", "DeliveryEvent",
+    "Dispatch", "DispatchAttempt", "DispatchUseCase", "EmailAutoReply", "ErasureReceipt", "EventType",
+    "FallbackState", "ImportChunk", "ImportKind", "ImportRun", "ImportStatus", "InboundEmail", "InboundSms",
+    "InboundStatus", "MessageStatus", "NotificationKind", "NotificationStatus", "NumberType", "OptOut",
+    "OutboundMessage", "OwnedQuerySet", "RecipientStatus", "SenderPace", "SnsNotification",
     "Suppression", "SuppressionReason", "Tag", "Timer", "TimerState", "VoiceCall", "WhatsAppOptOut", "owned_by_kind",
     "owner_fields",
 ]

@@ -126,6 +126,19 @@ REPLY_WINDOW_HOURS = env.float("REPLY_WINDOW_HOURS", default=24.0)
 # Text no handler takes gets at most one help answer per number in this many hours, counting
 # every reply the portal sent that number: an auto-responder at the other end cannot start a loop.
 HELP_ANSWER_HOURS = env.float("HELP_ANSWER_HOURS", default=24.0)
+# Email in (messaging/email_in/): a sender gets at most one auto-reply in this many days (RFC 3834).
+AUTO_REPLY_DAYS = env.float("AUTO_REPLY_DAYS", default=4.0)
+# An email answering one of ours whose first word is one of these is routed as that word (and a
+# reference after it): the incident replies' words, so "YES, on my way" acknowledges.
+EMAIL_REPLY_WORDS = env.list("EMAIL_REPLY_WORDS", default=["YES", "Y", "ACK", "NO", "N", "RESOLVE", "R"])
+# The only bucket a receipt rule's S3 action (large email) is read from.
+SES_RECEIPT_S3_BUCKET = env.str("SES_RECEIPT_S3_BUCKET", default="")
+# `manage.py setup_aws`: the receipt rule set (made active) and rule that send received email to
+# SES_RECEIPT_TOPIC_ARN (default SNS_EVENTS_TOPIC_ARN); empty skips email receiving.
+SES_RECEIPT_RULE_SET = env.str("SES_RECEIPT_RULE_SET", default="")
+SES_RECEIPT_RULE_NAME = env.str("SES_RECEIPT_RULE_NAME", default="portal-inbound")
+SES_RECEIPT_RECIPIENTS = env.list("SES_RECEIPT_RECIPIENTS", default=[])
+SES_RECEIPT_TOPIC_ARN = env.str("SES_RECEIPT_TOPIC_ARN", default="")
 UNHANDLED_REPLY_TEXT = env.str(
     "UNHANDLED_REPLY_TEXT",
     default="We got your message and a person will read it. Reply HELP for help, STOP to opt out.",

@@ -39,10 +39,12 @@ from messaging.models import (
     Dispatch,
     DispatchAttempt,
     ImportRun,
+    InboundEmail,
     InboundSms,
     OutboundMessage,
     SnsNotification,
     Timer,
+    VoiceCall,
 )
 from messaging.scheduling.timers import timer_schedule
 from oncall.models import Schedule as OncallSchedule
@@ -91,6 +93,12 @@ def day_with_every_kind_of_row(api, run) -> dict:
     inbound = InboundSms.objects.create(inbound_message_id="in-1", origination_number="+14255550100", body="YES",
                                         notification=_notification("inbound"), raw={"a": [1]}, answers=sent)
     contact = Contact.objects.create(name="Ana", phone="+14255550100")
+    # An email that came in: its notification, the auto-reply it got and the reply it was routed as.
+    InboundEmail.objects.create(ses_message_id="ses-1", notification=_notification("email"), subject="Hi",
+                                auto_reply=OutboundMessage.objects.filter(channel="email").first(), routed=inbound)
+    # A call that took a key (Amazon Connect): it points at its message and at the reply it made.
+    VoiceCall.objects.create(provider_message_id="c-1", message=OutboundMessage.objects.filter(channel="voice").first(),
+                             inbound=inbound, digits="4")
     incident = Incident.objects.create(description="Gas smell")
     IncidentEvent.objects.create(incident=incident, kind="notified", contact=contact, message=sent)
     IncidentEvent.objects.create(incident=incident, kind="acknowledged", contact=contact, inbound=inbound)
