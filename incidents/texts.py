@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from incidents.models import FinalAction, Incident
 from messaging.outbound.wording import sentence
+from messaging.templates.builtin import BuiltinTemplate, BuiltinVariant
+from messaging.templates.render import Variant, builtin_variants, template_render, template_variants
 
 # Replies to a YES or NO, sent back to whoever answered; ``{ref}`` is the incident's reference.
 REPLY_ALREADY_RESOLVED = "[#{ref}] Already resolved. Thanks."
@@ -36,18 +38,62 @@ def _url_suffix(incident: Incident) -> str:
     return f" {incident.url}" if incident.url else ""
 
 
-def incident_page_text(*, incident: Incident, reminder: bool = False) -> str:
-    ref = incident.reference
-    prefix = "Reminder: " if reminder else ""
+# The page, the reminder and the call are default templates (messaging/templates/builtin.py):
+# an operator may reword any variant in the admin, under the same name. YES and NO stay English
+# in every language: they are the keywords the reply handler reads.
+PAGE_PLACEHOLDERS = ("ref", "description", "url")
+BUILTIN_TEMPLATES = (
+    BuiltinTemplate("incident.page", "The first page of an incident (SMS)", PAGE_PLACEHOLDERS, (
+        BuiltinVariant("sms", "[#{ref}] {description} {url}\nReply YES {ref} to accept, NO {ref} to decline"),
+        BuiltinVariant("sms", "[#{ref}] {description} {url}\nResponda YES {ref} para aceptar, NO {ref} para rechazar",
+                       locale="es"),
+    )),
+    BuiltinTemplate("incident.reminder", "A reminder of an incident nobody accepted yet (SMS)", PAGE_PLACEHOLDERS, (
+        BuiltinVariant("sms", "[#{ref}] Reminder: {description} {url}\nReply YES {ref} to accept, NO {ref} to decline"),
+        BuiltinVariant("sms", "[#{ref}] Recordatorio: {description} {url}\n"
+                              "Responda YES {ref} para aceptar, NO {ref} para rechazar", locale="es"),
+    )),
+    BuiltinTemplate("incident.voice", "The page read aloud (a call)", ("ref", "description"), (
+        BuiltinVariant("voice", "Incident {ref}. {description} "
+                                "To accept, reply YES {ref} by text message. To decline, reply NO {ref}."),
+        BuiltinVariant("voice", "Incidente {ref}. {description} "
+                                "Para aceptar, responda YES {ref} por mensaje de texto. Para rechazar, responda NO {ref}.",
+                       locale="es"),
+    )),
+)
+
+
+def _lines_trimmed(text: str) -> str:
+    # "{url}" is empty without a URL: the space before it must not end the line.
+    return "\n".join(line.rstrip() for line in text.split("\n"))
+
+
+def incident_wording(*, reminder: bool = False) -> list[Variant]:
+    """The page's (or reminder's) and the call's variants as an operator left them: read from the
+    database (cached per process), for ``incident_page_text`` and ``incident_voice_text``."""
+    return [*template_variants("incident.reminder" if reminder else "incident.page"),
+            *template_variants("incident.voice")]
+
+
+def incident_page_text(*, incident: Incident, reminder: bool = False, locale: str = "",
+                       variants: list[Variant] | None = None) -> str:
+    """The page in ``locale``, worded by ``variants`` (from ``incident_wording``); without them,
+    the built-in wording, reading nothing."""
+    name = "incident.reminder" if reminder else "incident.page"
     # The description is the caller's words: a line of its own, so it never runs into "Reply YES".
-    return (f"[#{ref}] {prefix}{text_short(incident.description)}{_url_suffix(incident)}\n"
-            f"Reply YES {ref} to accept, NO {ref} to decline")
+    rendered = template_render(
+        template_name=name, channel="sms", locale=locale, variants=variants if variants is not None else builtin_variants(name),
+        context={"ref": incident.reference, "description": text_short(incident.description), "url": incident.url})
+    return _lines_trimmed(rendered.body)
 
 
-def incident_voice_text(*, incident: Incident) -> str:
-    ref = incident.reference
-    return (f"Incident {ref}. {sentence(text_short(incident.description, 200))} "
-            f"To accept, reply YES {ref} by text message. To decline, reply NO {ref}.")
+def incident_voice_text(*, incident: Incident, locale: str = "", variants: list[Variant] | None = None) -> str:
+    if variants is None:
+        variants = builtin_variants("incident.voice")
+    rendered = template_render(template_name="incident.voice", channel="voice", locale=locale, variants=variants,
+                               context={"ref": incident.reference,
+                                        "description": sentence(text_short(incident.description, 200))})
+    return rendered.body
 
 
 def incident_unacknowledged_text(*, incident: Incident, kind: str) -> str:

@@ -18,6 +18,8 @@ class MessagingConfig(AppConfig):
         "messaging.inbound.handlers", "messaging.inbound.context",  # the inbound handler contract
         "messaging.consent.optouts", "messaging.consent.keywords",  # who opted out; reserved words
         "messaging.audience.personal", "messaging.audience.number_types",  # placeholders; landlines
+        "messaging.templates.render", "messaging.templates.builtin",  # templates; the apps' own texts
+        "messaging.topics.preferences", "messaging.topics.links",  # who wants a topic; signed links
         "messaging.history.rollups",  # another app's daily rollup joins the refresh
         "messaging.reports",  # percentiles for the report
         "messaging.api.fields", "messaging.api.scopes",  # the API's phone field; scopes

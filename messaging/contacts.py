@@ -51,17 +51,19 @@ def contacts_get_or_create(*, phones: list[str]) -> list[Contact]:
 
 @transaction.atomic
 def contact_upsert(*, name: str, phone: str, email: str = "", whatsapp: str = "",
-                   tags: list[str] | None = None) -> tuple[Contact, bool]:
+                   tags: list[str] | None = None, locale: str | None = None) -> tuple[Contact, bool]:
     """Create the contact for ``phone``, or update the one that has it. Returns (contact, created)."""
     phone = phone_normalize(phone)
     contact, created = Contact.objects.select_for_update().get_or_create(
         phone=phone, defaults={"name": name, "email": email or "", "whatsapp": whatsapp or "",
-                               "number_type": number_type_offline(phone)})
+                               "number_type": number_type_offline(phone), "locale": locale or ""})
     if not created:
         contact.name = name
         contact.email = email or ""
         if whatsapp:
             contact.whatsapp = whatsapp
+        if locale is not None:
+            contact.locale = locale
         contact.save()
     if tags is not None:
         contact.tags.set(tags_resolve(names=tags))

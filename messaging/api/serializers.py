@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from messaging.api.fields import E164Field
 from messaging.models import Channel, OutboundMessage
 from messaging.values import limits
+from messaging.values.locales import LOCALE_MAX_LENGTH, locale_normalize
 
 
 class ContactSerializer(serializers.Serializer):
@@ -15,10 +17,19 @@ class ContactSerializer(serializers.Serializer):
     email = serializers.EmailField(required=False, allow_blank=True, default="", max_length=254)
     whatsapp = E164Field(required=False, allow_blank=True, default="")
     tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
+    # BCP 47; absent leaves a known contact's locale as it is.
+    locale = serializers.CharField(required=False, allow_blank=True, max_length=LOCALE_MAX_LENGTH)
+
+    def validate_locale(self, value):
+        try:
+            return locale_normalize(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
 
     def to_representation(self, instance):
         return {"id": instance.pk, "name": instance.name, "phone": instance.phone, "email": instance.email,
-                "whatsapp": instance.whatsapp, "tags": sorted(t.name for t in instance.tags.all())}
+                "whatsapp": instance.whatsapp, "tags": sorted(t.name for t in instance.tags.all()),
+                "locale": instance.locale}
 
 
 class MessageLogSerializer(serializers.ModelSerializer):

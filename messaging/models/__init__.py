@@ -34,9 +34,12 @@ from messaging.models.keys import ApiKey, ApiScope
 from messaging.models.messages import STATUS_RANK, DailyMessageCount, MessageStatus, OutboundMessage, SenderPace
 from messaging.models.owned import Channel, OwnedQuerySet, owned_by_kind, owner_fields
 from messaging.models.timers import Timer, TimerState
+from messaging.templates.models import Template, TemplateChannel, TemplateVariant, WhatsAppTemplate
+from messaging.topics.models import ContactPreference, Topic
 
 __all__ = [
-    "STATUS_RANK", "AllowListEntry", "AllowListScope", "ApiKey", "ApiScope", "ArchivedDay", "AttemptRole", "BulkSend",
+    "STATUS_RANK", "AllowListEntry", "ContactPreference", "Template", "TemplateChannel", "TemplateVariant", "Topic",
+    "WhatsAppTemplate", "AllowListScope", "ApiKey", "ApiScope", "ArchivedDay", "AttemptRole", "BulkSend",
     "BulkSendStatus", "Channel", "Contact", "Conversation", "DailyDeliveryTime", "DailyMessageCount", "DeliveryEvent",
     "Dispatch", "DispatchAttempt", "DispatchUseCase", "EventType", "FallbackState", "ImportChunk", "ImportKind",
     "ImportRun", "ImportStatus", "InboundSms", "InboundStatus", "MessageStatus", "NotificationKind",
