@@ -114,8 +114,8 @@ def level_page(incident: Incident, *, reminder: bool, note: str = "", opening: b
             continue
         source = level_oncall_note(incident=incident, contact=contact)
         if number_is_landline(contact.phone or ""):  # no SMS reaches a fixed line: call it instead
-            if page_send(incident, channel=Channel.VOICE, contact=contact,
-                         body=texts.incident_voice_text(incident=incident, locale=contact.locale, variants=wording), kind=kind,
+            if page_send(incident, channel=Channel.VOICE, contact=contact, kind=kind,
+                         body=texts.incident_voice_text(incident=incident, locale=contact.locale, variants=wording),
                          note="; ".join(n for n in (source, "landline: a call instead of SMS") if n)):
                 reached += 1
             continue
@@ -123,7 +123,7 @@ def level_page(incident: Incident, *, reminder: bool, note: str = "", opening: b
                      note="; ".join(n for n in (source, note) if n)):
             reached += 1
             if level.voice and not reminder:
-                page_send(incident, channel=Channel.VOICE, contact=contact,
-                          body=texts.incident_voice_text(incident=incident, locale=contact.locale, variants=wording), kind=kind,
+                page_send(incident, channel=Channel.VOICE, contact=contact, kind=kind,
+                          body=texts.incident_voice_text(incident=incident, locale=contact.locale, variants=wording),
                           note="voice call")
     return reached

@@ -57,7 +57,8 @@ BUILTIN_TEMPLATES = (
         BuiltinVariant("voice", "Incident {ref}. {description} "
                                 "To accept, reply YES {ref} by text message. To decline, reply NO {ref}."),
         BuiltinVariant("voice", "Incidente {ref}. {description} "
-                                "Para aceptar, responda YES {ref} por mensaje de texto. Para rechazar, responda NO {ref}.",
+                                "Para aceptar, responda YES {ref} por mensaje de texto. "
+                                "Para rechazar, responda NO {ref}.",
                        locale="es"),
     )),
 )
@@ -81,8 +82,10 @@ def incident_page_text(*, incident: Incident, reminder: bool = False, locale: st
     the built-in wording, reading nothing."""
     name = "incident.reminder" if reminder else "incident.page"
     # The description is the caller's words: a line of its own, so it never runs into "Reply YES".
+    if variants is None:
+        variants = builtin_variants(name)
     rendered = template_render(
-        template_name=name, channel="sms", locale=locale, variants=variants if variants is not None else builtin_variants(name),
+        template_name=name, channel="sms", locale=locale, variants=variants,
         context={"ref": incident.reference, "description": text_short(incident.description), "url": incident.url})
     return _lines_trimmed(rendered.body)
 

@@ -3,9 +3,13 @@ from django.urls import path
 
 from messaging.inbound import views
 from messaging.simulator import views as simulator_views
+from messaging.topics import views as topic_views
 
 urlpatterns = [
     path("sns/", views.sns_endpoint, name="sns"),
+    # A person's own page and the one-click unsubscribe: the signed token is the credential.
+    path("preferences/unsubscribe/<str:token>/", topic_views.unsubscribe, name="unsubscribe"),
+    path("preferences/<str:token>/", topic_views.preferences_page, name="preferences"),
 ]
 
 # Not mounted at all unless every channel is simulated (SIMULATOR_ENABLED); the views also

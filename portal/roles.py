@@ -35,6 +35,12 @@ ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("messaging", "importrun", ("view", "add")),
         # The inbox: read every thread, answer it, mark it done.
         ("messaging", "conversation", ("view", "reply")),
+        # The page's wording (incident.page, …) is a template a dispatcher may reword.
+        ("messaging", "template", ("view", "add", "change")),
+        ("messaging", "templatevariant", ("view", "add", "change", "delete")),
+        ("messaging", "whatsapptemplate", ("view",)),
+        ("messaging", "topic", ("view",)),
+        ("messaging", "contactpreference", ("view",)),
     ],
     SHIFT_MANAGER: [
         ("shifts", "*", ("view", "add", "change", "delete", "send")),
@@ -56,6 +62,12 @@ ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("messaging", "bulksend", ("view", "add")),
         # The inbox, for threads about shifts only (messaging.conversations.selectors).
         ("messaging", "conversation", ("shiftreply",)),
+        # Campaign and bulk wording per channel and language; who wants which topic.
+        ("messaging", "template", ("view", "add", "change")),
+        ("messaging", "templatevariant", ("view", "add", "change", "delete")),
+        ("messaging", "whatsapptemplate", ("view",)),
+        ("messaging", "topic", ("view", "add", "change")),
+        ("messaging", "contactpreference", ("view", "add", "change", "delete")),
     ],
     # Reads everything the portal records; changes nothing. API keys stay with superusers.
     ANALYST: [

@@ -16,9 +16,10 @@ from messaging.admin import (
     inbound,
     message_log,
     suppression,
+    templates,
     timers,
 )
 from messaging.admin.badges import status_badge
 
 __all__ = ["api_keys", "bulk", "consent", "contacts", "conversations", "dispatches", "imports", "inbound",
-           "message_log", "status_badge", "suppression", "timers"]
+           "message_log", "status_badge", "suppression", "templates", "timers"]

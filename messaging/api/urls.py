@@ -3,6 +3,8 @@ from django.urls import include, path
 from messaging.api import views
 from messaging.audience.api import ContactsImportView, ImportRunView
 from messaging.conversations import api as conversations
+from messaging.templates import api as templates
+from messaging.topics import api as topics
 
 urlpatterns = [
     path("contacts/", views.ContactCreateView.as_view(), name="api-contacts"),
@@ -14,5 +16,8 @@ urlpatterns = [
     path("conversations/<str:phone>/messages/", conversations.ConversationAnswerView.as_view(),
          name="api-conversation-answer"),
     path("conversations/<str:phone>/done/", conversations.ConversationDoneView.as_view(), name="api-conversation-done"),
+    path("templates/", templates.TemplateListView.as_view(), name="api-templates"),
+    path("templates/<int:pk>/", templates.TemplateDetailView.as_view(), name="api-template"),
+    path("topics/", topics.TopicListView.as_view(), name="api-topics"),
     path("", include("messaging.omnichannel.urls")),
 ]

@@ -30,8 +30,8 @@ from messaging.audience.csv_stream import (
 from messaging.audience.number_types import NUMBERS_LOOKUP_TASK, number_type_offline
 from messaging.models import Contact, Tag
 from messaging.phones import phone_normalize_national
-from messaging.values.locales import locale_normalize
 from messaging.scheduling.queue import enqueue_with
+from messaging.values.locales import locale_normalize
 
 COLUMNS = ("name", "phone", "email", "whatsapp", "tags", "locale")
 # What the columns hold, read from them so that a wider or narrower column moves the check too.

@@ -51,12 +51,14 @@ def unsubscribe_url(*, contact, topic, channel: str = "email") -> str:
     return _absolute(reverse("unsubscribe", args=[_token({"c": contact.pk, "t": topic.pk, "ch": channel})]))
 
 
-def list_unsubscribe_headers(*, contact, topic) -> dict[str, str]:
+def list_unsubscribe_headers(*, contact, topic) -> list[dict[str, str]]:
     """RFC 2369 and RFC 8058 headers for a bulk email about ``topic``: an https link that a
-    one-click POST acts on at once, and a mailto fallback whose subject carries the same token."""
+    one-click POST acts on at once, and a mailto fallback whose subject carries the same token.
+    In the shape the email transport takes in ``options["headers"]`` (SES's ``Headers``)."""
     url = unsubscribe_url(contact=contact, topic=topic)
     links = [f"<{url}>"]
     if settings.UNSUBSCRIBE_MAILTO:
         token = url.rstrip("/").rsplit("/", 1)[-1]
         links.append(f"<mailto:{settings.UNSUBSCRIBE_MAILTO}?subject={quote('unsubscribe ' + token)}>")
-    return {"List-Unsubscribe": ", ".join(links), "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    return [{"Name": "List-Unsubscribe", "Value": ", ".join(links)},
+            {"Name": "List-Unsubscribe-Post", "Value": "List-Unsubscribe=One-Click"}]

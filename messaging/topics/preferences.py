@@ -57,8 +57,8 @@ def topic_allowed_ids(contacts: list[Contact], topic: Topic | None, channel: str
     if topic is not None:
         wanted |= Q(topic=topic, channel__in=[channel, ""])
     prefs: dict[int, dict] = {}
-    for contact_id, topic_id, ch, allowed in ContactPreference.objects.filter(
-            wanted, contact_id__in=[c.pk for c in contacts]).values_list("contact_id", "topic_id", "channel", "allowed"):
+    rows = ContactPreference.objects.filter(wanted, contact_id__in=[c.pk for c in contacts])
+    for contact_id, topic_id, ch, allowed in rows.values_list("contact_id", "topic_id", "channel", "allowed"):
         prefs.setdefault(contact_id, {})[(topic_id, ch)] = allowed
     return {c.pk for c in contacts if c.pk not in blocked_ids and _decide(prefs.get(c.pk, {}), topic, channel)}
 
@@ -85,3 +85,15 @@ def preference_table(contact: Contact) -> list[dict]:
         rows.append({"topic": topic, "channels": [
             {"channel": ch, "allowed": _decide(prefs, topic, ch)} for ch in CHANNELS if contact_address(contact, ch)]})
     return rows
+
+
+def preferences_save(*, contact: Contact, checked: set[str]) -> None:
+    """The page's form: every optional topic on every channel the person has, yes where ``checked``
+    holds "<topic id>:<channel>", no elsewhere."""
+    for row in preference_table(contact):
+        topic = row["topic"]
+        if topic.required:
+            continue
+        for cell in row["channels"]:
+            preference_set(contact=contact, topic=topic, channel=cell["channel"],
+                           allowed=f"{topic.pk}:{cell['channel']}" in checked)
