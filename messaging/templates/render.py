@@ -9,18 +9,18 @@ Placeholders are ``{name}`` as everywhere (messaging/audience/placeholders.py): 
 fields, ``{preferences_url}`` (a signed link to the person's own page, made only when used),
 and whatever the caller puts in ``context``.
 
-Built-in names sit on the incident path (each new alert pages), so their rows are cached per
-process for ``TEMPLATE_CACHE_SECONDS`` and dropped at once when a template is saved in the same
-process; other processes see an edit within that time. Other templates are read each time, in
-one query.
+Built-in names sit on the incident path (each new alert pages), so their rows are kept in
+Django's default cache for ``TEMPLATE_CACHE_SECONDS`` and dropped when a template is saved. The
+default cache is per process (LocMemCache): another process sees an edit within that time, at
+once with a shared cache (CACHES). Other templates are read each time, in one query.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models.signals import post_delete, post_save
 
@@ -70,11 +70,13 @@ class Rendered:
         return self.variant.locale
 
 
-_CACHE: dict[str, tuple[float, list[Variant]]] = {}
+_CACHE_KEY = "templates:builtin:{}"
+_MISSING = "none"  # cached too: the usual case is no row at all
 
 
 def template_cache_clear(**_kwargs) -> None:
-    _CACHE.clear()
+    """Drop the cached rows of every built-in name (a save may have renamed a template)."""
+    cache.delete_many([_CACHE_KEY.format(name) for name in builtin_templates()])
 
 
 for _model in (Template, TemplateVariant):
@@ -100,11 +102,13 @@ def template_variants(name: str) -> list[Variant]:
         if stored is None:
             raise TemplateNotFound({"template": [f"No template is named {name!r}."]}, code="not_found")
         return stored
-    hit = _CACHE.get(name)
-    if hit is None or time.monotonic() - hit[0] > settings.TEMPLATE_CACHE_SECONDS:
-        hit = (time.monotonic(), _stored(name) or [])
-        _CACHE[name] = hit
-    stored = hit[1]
+    key = _CACHE_KEY.format(name)
+    stored = cache.get(key)
+    if stored is None:
+        stored = _stored(name) or []
+        cache.set(key, stored or _MISSING, settings.TEMPLATE_CACHE_SECONDS)
+    elif stored == _MISSING:
+        stored = []
     have = {(v.channel, v.locale) for v in stored}
     return stored + [v for v in builtin_variants(name) if (v.channel, v.locale) not in have]
 

@@ -20,7 +20,7 @@ from messaging.values.locales import locale_normalize
 
 
 class TemplateInvalid(ValidationError):
-    """Bad input, with ``detail`` in the API's shape: {"variants": [{field: [why]} per variant], …}."""
+    """Bad input, with ``detail`` in the API's shape: {"variants": {"<index>": {field: [why]}}, …}."""
 
     def __init__(self, detail: dict):
         self.detail = detail
@@ -61,7 +61,7 @@ def variant_errors(variant: dict, *, allowed: tuple[str, ...]) -> dict[str, list
 
 
 def variants_check(*, name: str, variants: list[dict], declared: list[str] | tuple[str, ...] = ()) -> list[dict]:
-    """The variants with canonical locales, or TemplateInvalid({"variants": [errors per variant]})."""
+    """The variants with canonical locales, or TemplateInvalid naming each bad variant's fields."""
     allowed = template_allowed_placeholders(name=name, declared=declared)
     per_variant, seen, clean = [], set(), []
     for variant in variants:
@@ -75,8 +75,8 @@ def variants_check(*, name: str, variants: list[dict], declared: list[str] | tup
         clean.append({**{f: variant.get(f) for f in VARIANT_FIELDS if variant.get(f) is not None}, "locale": locale})
     if not variants:
         raise TemplateInvalid({"variants": ["A template needs at least one variant."]})
-    if any(per_variant):
-        raise TemplateInvalid({"variants": per_variant})
+    if any(per_variant):  # the API's shape for a bad item of a list: its index, as DRF's own errors
+        raise TemplateInvalid({"variants": {str(i): e for i, e in enumerate(per_variant) if e}})
     return clean
 
 
