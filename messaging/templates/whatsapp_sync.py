@@ -16,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from messaging.models import WhatsAppTemplate
-from messaging.transports.clients import aws_client
+from messaging.transports import clients
 
 
 @dataclass
@@ -42,7 +42,7 @@ def whatsapp_templates_sync(*, waba_id: str = "", client=None) -> SyncResult:
     waba_id = waba_id or settings.WHATSAPP_WABA_ID
     if not waba_id:
         raise ImproperlyConfigured("Set WHATSAPP_WABA_ID (or pass --waba) to sync WhatsApp templates.")
-    client = client or aws_client("socialmessaging")
+    client = client or clients.aws_client("socialmessaging")
     result, now, kept = SyncResult(), timezone.now(), set()
     for summary in _listed(client, waba_id):
         name, language = summary.get("templateName") or "", summary.get("templateLanguage") or ""
