@@ -43,7 +43,18 @@ WRITES = {
         "externalURL": "incidents.Alert.body"},
     "messaging.api.serializers.ContactSerializer": {
         "name": "messaging.Contact.name", "phone": "messaging.Contact.phone", "email": "messaging.Contact.email",
-        "whatsapp": "messaging.Contact.whatsapp", "tags[]": "messaging.Tag.name"},
+        "whatsapp": "messaging.Contact.whatsapp", "tags[]": "messaging.Tag.name", "locale": "messaging.Contact.locale"},
+    "messaging.templates.api.TemplateSerializer": {
+        "name": "messaging.Template.name", "description": "messaging.Template.description",
+        "placeholders[]": "messaging.Template.placeholders"},
+    "messaging.templates.api.VariantSerializer": {
+        "locale": "messaging.TemplateVariant.locale", "body": "messaging.TemplateVariant.body",
+        "subject": "messaging.TemplateVariant.subject", "html": "messaging.TemplateVariant.html",
+        "whatsapp_template": "messaging.TemplateVariant.whatsapp_template",
+        "whatsapp_language": "messaging.TemplateVariant.whatsapp_language",
+        "whatsapp_parameters[]": "messaging.TemplateVariant.whatsapp_parameters"},
+    "messaging.topics.api.TopicSerializer": {
+        "name": "messaging.Topic.name", "description": "messaging.Topic.description"},
     "shifts.serializers.AllowListSerializer": {"phone": "messaging.AllowListEntry.phone"},
     "messaging.omnichannel.serializers.EmailPartSerializer": {
         "subject": "messaging.OutboundMessage.subject", "text": "messaging.OutboundMessage.body",
