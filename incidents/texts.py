@@ -64,6 +64,32 @@ BUILTIN_TEMPLATES = (
 )
 
 
+# The answers to YES, NO and RESOLVE, sent to whoever answered: default templates too, named
+# incident.answer.<what>, with their English wording above and Spanish beside it. The Spanish
+# SMS leave out á, í, ó and ú: they are not GSM-7, and one would make the SMS UCS-2 (70 a part).
+ANSWERS = {
+    "already_resolved": (REPLY_ALREADY_RESOLVED, "[#{ref}] Ya estaba resuelto. Gracias."),
+    "already_yours": (REPLY_ALREADY_YOURS, "[#{ref}] Ya es suyo."),
+    "already_taken": (REPLY_ALREADY_TAKEN, "[#{ref}] Ya lo tomo {name}. No hace falta hacer nada."),
+    "accepted": (REPLY_ACCEPTED, "[#{ref}] Gracias {name}, es suyo."),
+    "already_escalated": (REPLY_ALREADY_ESCALATED, "[#{ref}] Gracias, ya se escalo."),
+    "already_declined": (REPLY_ALREADY_DECLINED, "[#{ref}] Anotado, gracias."),
+    "decline_noted": (REPLY_DECLINE_NOTED, "[#{ref}] Gracias, anotado."),
+    "passed_on": (REPLY_PASSED_ON, "[#{ref}] Gracias, se paso al siguiente."),
+    "resolved": (REPLY_RESOLVED, "[#{ref}] Resuelto. Gracias {name}."),
+}
+BUILTIN_TEMPLATES += tuple(
+    BuiltinTemplate(f"incident.answer.{key}", f"The answer to a reply: {key.replace('_', ' ')} (SMS)", ("ref", "name"),
+                    (BuiltinVariant("sms", english), BuiltinVariant("sms", spanish, locale="es")))
+    for key, (english, spanish) in ANSWERS.items())
+
+
+def incident_answer_text(answer: str, *, contact=None, ref: int, name: str = "") -> str:
+    """The answer ``answer`` (a key of ANSWERS) in the language of ``contact`` (who replied)."""
+    return template_render(template_name=f"incident.answer.{answer}", channel="sms",
+                           locale=getattr(contact, "locale", "") or "", context={"ref": ref, "name": name}).body
+
+
 def _lines_trimmed(text: str) -> str:
     # "{url}" is empty without a URL: the space before it must not end the line.
     return "\n".join(line.rstrip() for line in text.split("\n"))
