@@ -76,7 +76,8 @@ WRITES = {
     "shifts.serializers.ShiftSerializer": {
         "code": "shifts.Shift.code", "info": "shifts.Shift.info", "location": "shifts.Shift.location"},
     "shifts.serializers.ShiftCampaignSerializer": {
-        "name": "shifts.ShiftCampaign.name", "message": "shifts.ShiftCampaign.message"},
+        "name": "shifts.ShiftCampaign.name", "message": "shifts.ShiftCampaign.message",
+        "template": "shifts.ShiftCampaign.template"},
     "oncall.serializers.ScheduleCreateSerializer": {
         "name": "oncall.Schedule.name", "time_zone": "oncall.Schedule.time_zone",
         "members[]": "messaging.Contact.phone"},
@@ -86,7 +87,8 @@ WRITES = {
 # Text fields that are written to no column, and why.
 NOT_STORED = {
     "messaging.api.serializers.MessageLogQuerySerializer": {"recipient": "a filter", "status": "a filter"},
-    "shifts.serializers.ShiftCampaignSerializer": {"tag": "names an existing tag", "shifts[]": "name shifts"},
+    "shifts.serializers.ShiftCampaignSerializer": {"tag": "names an existing tag", "shifts[]": "name shifts",
+                                                   "topic": "names an existing topic"},
     "oncall.serializers.ScheduleCreateSerializer": {"handoff": "parsed into a datetime"},
 }
 # Serializers that only describe replies (documentation for the schema); nothing is read through them.
