@@ -132,7 +132,8 @@ SMS_HELP_TEXT = env.str(
 # --- Templates, topics and preferences (messaging.templates, messaging.topics) ---
 # The portal's own texts as default templates (each a sequence of BuiltinTemplate); a Template
 # row of the same name overrides them per variant.
-BUILTIN_TEMPLATES = ["incidents.texts.BUILTIN_TEMPLATES"]
+BUILTIN_TEMPLATES = ["incidents.texts.BUILTIN_TEMPLATES", "oncall.texts.BUILTIN_TEMPLATES",
+                     "shifts.texts.BUILTIN_TEMPLATES"]
 # Built-in templates' rows are cached this long per process (an edit elsewhere shows after it).
 TEMPLATE_CACHE_SECONDS = env.float("TEMPLATE_CACHE_SECONDS", default=30.0)
 # Links sent to people ({preferences_url}, List-Unsubscribe) start with this; no trailing slash.

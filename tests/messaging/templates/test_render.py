@@ -93,3 +93,17 @@ def test_the_incident_page_is_a_default_template_with_a_spanish_variant_and_a_ro
 def test_a_reserved_name_takes_only_its_own_placeholders():
     with pytest.raises(TemplateInvalid):
         template_save(name="incident.page", variants=[{"channel": "sms", "body": "{ref} {shift}"}])
+
+
+def test_the_on_call_and_shift_texts_are_default_templates_an_operator_can_reword():
+    from oncall.texts import not_on_a_schedule_text
+    from shifts.texts import shift_reply_text
+
+    assert not_on_a_schedule_text() == "You are not on any on-call schedule."
+    assert "not a valid shift code" in shift_reply_text("unknown_code")
+    template_save(name="shift.unknown_code", variants=[
+        {"channel": "sms", "locale": "es", "body": "Ese no es un codigo de turno (not a valid shift code)."}])
+
+    assert shift_reply_text("unknown_code", locale="es-MX").startswith("Ese no es")
+    assert "not a valid shift code" in shift_reply_text("unknown_code")  # English stays built in
+    assert not_on_a_schedule_text(locale="es") == "Usted no esta en ningun turno de guardia."
