@@ -120,6 +120,11 @@ def builtin_variants(name: str) -> list[Variant]:
             for b in (builtin.variants if builtin else ())]
 
 
+def template_exists(*, name: str) -> bool:
+    """Whether ``name`` names a template (a row, or a built-in text)."""
+    return name in builtin_templates() or Template.objects.filter(name=name).exists()
+
+
 def variant_choose(variants: list[Variant], *, channel: str, locale: str) -> Variant | None:
     """Exact locale, else its language, else the default (no locale); None when the channel has none."""
     mine = {v.locale: v for v in variants if v.channel == channel}

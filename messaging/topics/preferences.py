@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from messaging.consent.optouts import suppressed_among
 from messaging.models import Contact, ContactPreference, Topic
@@ -53,14 +54,39 @@ def topic_allowed_ids(contacts: list[Contact], topic: Topic | None, channel: str
         blocked_ids = {pk for a, pk in by_address.items() if a in blocked}
     if topic is not None and topic.required:
         return {c.pk for c in contacts} - blocked_ids
+    prefs = _preferences_for([c.pk for c in contacts], topic, channel)
+    return {c.pk for c in contacts if c.pk not in blocked_ids and _decide(prefs.get(c.pk, {}), topic, channel)}
+
+
+def topic_opted_out(*, topic: str, channel: str, addresses: list[str]) -> set[str]:
+    """Those of ``addresses`` (phones, or emails for ``channel`` email) whose contact said no to the
+    topic named ``topic`` on ``channel``: what a bulk send skips. An address with no contact has
+    no preferences (its legal opt-outs are the send path's own check); an unknown topic, none."""
+    topic_row = Topic.objects.filter(name=topic).first()
+    if topic_row is None or topic_row.required or not addresses:
+        return set()
+    if channel == "email":
+        lowered = {a.lower(): a for a in addresses}
+        # An address matches its contact whatever the case of either.
+        contacts = Contact.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=list(lowered))
+        by_pk = {c.pk: lowered[c.email_lower] for c in contacts}
+    else:
+        field = "whatsapp" if channel == "whatsapp" else "phone"
+        contacts = list(Contact.objects.filter(**{f"{field}__in": addresses}))
+        by_pk = {c.pk: getattr(c, field) for c in contacts}
+    prefs = _preferences_for(list(by_pk), topic_row, channel)
+    return {by_pk[pk] for pk in by_pk if not _decide(prefs.get(pk, {}), topic_row, channel)}
+
+
+def _preferences_for(contact_ids: list[int], topic: Topic | None, channel: str) -> dict[int, dict]:
     wanted = Q(topic__isnull=True, channel=channel)
     if topic is not None:
         wanted |= Q(topic=topic, channel__in=[channel, ""])
     prefs: dict[int, dict] = {}
-    rows = ContactPreference.objects.filter(wanted, contact_id__in=[c.pk for c in contacts])
+    rows = ContactPreference.objects.filter(wanted, contact_id__in=contact_ids)
     for contact_id, topic_id, ch, allowed in rows.values_list("contact_id", "topic_id", "channel", "allowed"):
         prefs.setdefault(contact_id, {})[(topic_id, ch)] = allowed
-    return {c.pk for c in contacts if c.pk not in blocked_ids and _decide(prefs.get(c.pk, {}), topic, channel)}
+    return prefs
 
 
 def preference_set(*, contact: Contact, topic: Topic | None, channel: str, allowed: bool) -> None:

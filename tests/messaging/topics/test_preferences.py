@@ -140,3 +140,15 @@ def test_the_preferences_url_placeholder_in_an_sms_is_a_working_link(client, ana
     url = message.body.split(": ", 1)[1]
     assert client.get(_path(url)).status_code == 200
     assert OutboundMessage.objects.get().recipient == ana.phone
+
+
+def test_topic_opted_out_names_the_addresses_a_bulk_send_skips(ana, news):
+    ben = Contact.objects.create(name="Ben", phone="+12065550102", email="Ben@Example.org")
+    preference_set(contact=ben, topic=news, channel="email", allowed=False)
+    preference_set(contact=ana, topic=news, channel="sms", allowed=False)
+    from messaging.topics.preferences import topic_opted_out
+
+    assert topic_opted_out(topic="newsletter", channel="email",
+                           addresses=["ana@example.org", "ben@example.org", "x@example.org"]) == {"ben@example.org"}
+    assert topic_opted_out(topic="newsletter", channel="sms", addresses=[ana.phone, ben.phone]) == {ana.phone}
+    assert topic_opted_out(topic="no such topic", channel="sms", addresses=[ana.phone]) == set()
