@@ -56,6 +56,12 @@ def history_rollups_check(app_configs, **kwargs):
 
 
 @register()
+def builtin_templates_check(app_configs, **kwargs):
+    # messaging.E020: other branches number their checks from E005 upwards.
+    return _paths_check("BUILTIN_TEMPLATES", "messaging.E020", "a module's default templates")
+
+
+@register()
 def transports_check(app_configs, **kwargs):
     errors = []
     for channel, setting in TRANSPORT_SETTINGS.items():

@@ -107,3 +107,12 @@ def test_the_on_call_and_shift_texts_are_default_templates_an_operator_can_rewor
     assert shift_reply_text("unknown_code", locale="es-MX").startswith("Ese no es")
     assert "not a valid shift code" in shift_reply_text("unknown_code")  # English stays built in
     assert not_on_a_schedule_text(locale="es") == "Usted no esta en ningun turno de guardia."
+
+
+def test_a_default_templates_module_that_does_not_import_is_named_at_start_up(settings):
+    from messaging.checks import builtin_templates_check
+
+    assert builtin_templates_check(None) == []
+    settings.BUILTIN_TEMPLATES = ["incidents.texts.BUILTIN_TEMPLATES", "incidents.texts.NO_SUCH"]
+    errors = builtin_templates_check(None)
+    assert [e.id for e in errors] == ["messaging.E020"] and "incidents.texts.NO_SUCH" in errors[0].msg
