@@ -244,7 +244,7 @@ class IncidentAdmin(LargeTableAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="SMS preview")
     def sms_preview(self, obj):
-        text = texts.incident_page_text(incident=obj)
+        text = texts.incident_page_text(incident=obj, variants=texts.incident_wording())
         count = sms_parts(text)
         return format_html("{}<br><small>SMS preview: {} part{} ({}, {} units)</small>", text, count.parts,
                            "" if count.parts == 1 else "s", count.encoding, count.units)

@@ -31,7 +31,7 @@ from incidents.snapshots import (
     snapshot_level_count,
     snapshot_levels,
 )
-from incidents.texts import incident_page_text
+from incidents.texts import incident_page_text, incident_wording
 from messaging.models import Channel, Contact, InboundSms, Timer, TimerState
 
 # The timeline kinds that put an SMS page on someone's phone.
@@ -126,7 +126,7 @@ def incident_draft_page_text(*, description: str, url: str) -> str:
     draft = Incident(description=description, url=url)
     # The reference is the id, whose width counts towards the length; the next id is close.
     draft.pk = (Incident.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
-    return incident_page_text(incident=draft)
+    return incident_page_text(incident=draft, variants=incident_wording())
 
 
 def incident_alert_count(*, incident: Incident) -> int:

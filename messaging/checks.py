@@ -67,6 +67,11 @@ def personal_data_erasers_check(app_configs, **kwargs):
 
 
 @register()
+def builtin_templates_check(app_configs, **kwargs):
+    return _paths_check("BUILTIN_TEMPLATES", "messaging.E020", "a module's default templates")
+
+
+@register()
 def transports_check(app_configs, **kwargs):
     errors = []
     for channel, setting in TRANSPORT_SETTINGS.items():

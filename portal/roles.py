@@ -41,6 +41,12 @@ ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("messaging", "inboundemail", ("view",)),
         ("messaging", "emailautoreply", ("view", "add", "change")),
         ("messaging", "autoreplysent", ("view",)),
+        # The page's wording (incident.page, …) is a template a dispatcher may reword.
+        ("messaging", "template", ("view", "add", "change")),
+        ("messaging", "templatevariant", ("view", "add", "change", "delete")),
+        ("messaging", "whatsapptemplate", ("view",)),
+        ("messaging", "topic", ("view",)),
+        ("messaging", "contactpreference", ("view",)),
     ],
     SHIFT_MANAGER: [
         ("shifts", "*", ("view", "add", "change", "delete", "send")),
@@ -63,6 +69,12 @@ ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("messaging", "bulkrecipient", ("view",)),
         # The inbox, for threads about shifts only (messaging.conversations.selectors).
         ("messaging", "conversation", ("shiftreply",)),
+        # Campaign and bulk wording per channel and language; who wants which topic.
+        ("messaging", "template", ("view", "add", "change")),
+        ("messaging", "templatevariant", ("view", "add", "change", "delete")),
+        ("messaging", "whatsapptemplate", ("view",)),
+        ("messaging", "topic", ("view", "add", "change")),
+        ("messaging", "contactpreference", ("view", "add", "change", "delete")),
     ],
     # Reads everything the portal records; changes nothing. API keys stay with superusers.
     ANALYST: [

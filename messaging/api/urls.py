@@ -5,6 +5,8 @@ from messaging.audience import bulk_api
 from messaging.audience.api import ContactsImportView, ImportRunView
 from messaging.conversations import api as conversations
 from messaging.email_in.api import EmailAutoReplyCreateView
+from messaging.templates import api as templates
+from messaging.topics import api as topics
 
 urlpatterns = [
     path("contacts/", views.ContactCreateView.as_view(), name="api-contacts"),
@@ -21,5 +23,8 @@ urlpatterns = [
          name="api-conversation-answer"),
     path("conversations/<str:phone>/done/", conversations.ConversationDoneView.as_view(), name="api-conversation-done"),
     path("email-auto-replies/", EmailAutoReplyCreateView.as_view(), name="api-email-auto-replies"),
+    path("templates/", templates.TemplateListView.as_view(), name="api-templates"),
+    path("templates/<int:pk>/", templates.TemplateDetailView.as_view(), name="api-template"),
+    path("topics/", topics.TopicListView.as_view(), name="api-topics"),
     path("", include("messaging.omnichannel.urls")),
 ]

@@ -28,7 +28,13 @@ from django.utils import timezone
 
 from messaging.audience import quiet_hours
 from messaging.audience.bulk_hold import quiet_window, recipient_zones
-from messaging.audience.bulk_text import recipient_text, template_find, text_validate, topic_opted_out
+from messaging.audience.bulk_text import (
+    recipient_message,
+    template_find,
+    template_validate,
+    text_validate,
+    topic_opted_out,
+)
 from messaging.audience.confirmations import confirm_schedule, reminders_schedule
 from messaging.models import (
     BulkPurpose,
@@ -41,6 +47,7 @@ from messaging.models import (
     Tag,
     Timer,
     TimerState,
+    Topic,
 )
 from messaging.outbound.send import messages_send_bulk
 from messaging.scheduling.timers import timer_schedule, timers_cancel_for
@@ -100,8 +107,11 @@ def bulk_send_create(*, name: str, channel: str = Channel.SMS, message: str = ""
         rows = _tag_recipients(tag=found, channel=channel)
     else:
         rows = listed_recipients(recipients=recipients or [], channel=channel)
-    if not template:
-        text_validate(message=message, subject=subject, columns=[r[2] for r in rows] if not tag else [])
+    columns = [r[2] for r in rows] if not tag else []
+    if template:
+        template_validate(name=template, columns=columns)
+    else:
+        text_validate(message=message, subject=subject, columns=columns)
     if expires_at and expires_at <= (send_at or now):
         raise ValidationError({"expires_at": "Give a time after send_at (or after now)."})
     send = BulkSend.objects.create(
@@ -216,14 +226,15 @@ def _write(*, send: BulkSend, recipients: list[BulkRecipient], now: datetime) ->
         BulkRecipient.objects.filter(pk=r.pk).update(status=RecipientStatus.SUPPRESSED,
                                                      error=f"Opted out of the topic {send.topic!r}.")
     recipients = [r for r in recipients if r.address not in opted_out]
-    texts = [recipient_text(send, r) for r in recipients]
+    topic = Topic.objects.filter(name=send.topic).first() if send.topic else None
+    texts = [recipient_message(send, r, topic=topic) for r in recipients]
     by_subject: dict[str, list[int]] = defaultdict(list)  # one subject per bulk INSERT
-    for i, (subject, _) in enumerate(texts):
+    for i, (subject, _, _) in enumerate(texts):
         by_subject[subject].append(i)
     for subject, idx in by_subject.items():
         ids = messages_send_bulk(channel=send.channel, recipients=[recipients[i].address for i in idx],
                                  body=texts[idx[0]][1], bodies=[texts[i][1] for i in idx], subject=subject,
-                                 owner=send, batch_size=200)
+                                 owner=send, batch_size=200, options_each=[texts[i][2] for i in idx])
         _link([(recipients[i].pk, message_id) for i, message_id in zip(idx, ids, strict=True)], now=now)
     if recipients:
         reminders_schedule(send=send, released_at=now)

@@ -40,15 +40,18 @@ from messaging.models.keys import ApiKey, ApiScope
 from messaging.models.messages import STATUS_RANK, DailyMessageCount, MessageStatus, OutboundMessage, SenderPace
 from messaging.models.owned import Channel, OwnedQuerySet, owned_by_kind, owner_fields
 from messaging.models.timers import Timer, TimerState
+from messaging.templates.models import Template, TemplateChannel, TemplateVariant, WhatsAppTemplate
+from messaging.topics.models import ContactPreference, Topic
 
 __all__ = [
     "STATUS_RANK", "AllowListEntry", "AllowListScope", "ApiKey", "ApiScope", "ArchivedDay", "AttemptRole",
     "AutoReplySent", "BulkPurpose", "BulkRecipient", "BulkSend", "BulkSendStatus", "CallAction", "CallState",
-    "Channel", "ConnectEvent", "Contact", "Conversation", "DailyDeliveryTime", "DailyMessageCount", "DeliveryEvent",
-    "Dispatch", "DispatchAttempt", "DispatchUseCase", "EmailAutoReply", "ErasureReceipt", "EventType",
-    "FallbackState", "ImportChunk", "ImportKind", "ImportRun", "ImportStatus", "InboundEmail", "InboundSms",
-    "InboundStatus", "MessageStatus", "NotificationKind", "NotificationStatus", "NumberType", "OptOut",
-    "OutboundMessage", "OwnedQuerySet", "RecipientStatus", "SenderPace", "SnsNotification",
-    "Suppression", "SuppressionReason", "Tag", "Timer", "TimerState", "VoiceCall", "WhatsAppOptOut", "owned_by_kind",
+    "Channel", "ConnectEvent", "Contact", "ContactPreference", "Conversation", "DailyDeliveryTime",
+    "DailyMessageCount", "DeliveryEvent", "Dispatch", "DispatchAttempt", "DispatchUseCase", "EmailAutoReply",
+    "ErasureReceipt", "EventType", "FallbackState", "ImportChunk", "ImportKind", "ImportRun", "ImportStatus",
+    "InboundEmail", "InboundSms", "InboundStatus", "MessageStatus", "NotificationKind", "NotificationStatus",
+    "NumberType", "OptOut", "OutboundMessage", "OwnedQuerySet", "RecipientStatus", "SenderPace", "SnsNotification",
+    "Suppression", "SuppressionReason", "Tag", "Template", "TemplateChannel", "TemplateVariant", "Timer", "TimerState",
+    "Topic", "VoiceCall", "WhatsAppOptOut", "WhatsAppTemplate", "owned_by_kind",
     "owner_fields",
 ]

@@ -6,6 +6,7 @@ from django.db import models
 
 from messaging.audience.quiet_hours import time_zone_validate
 from messaging.phones import validate_e164
+from messaging.values.locales import LOCALE_MAX_LENGTH, locale_normalize, validate_locale
 
 
 class Tag(models.Model):
@@ -43,6 +44,9 @@ class Contact(models.Model):
     # number can be in (phonenumbers) count.
     time_zone = models.CharField(max_length=64, blank=True, validators=[time_zone_validate],
                                  help_text="IANA time zone, e.g. America/Chicago")
+    # BCP 47 (es-MX): which variant of a template this person gets; blank takes the default.
+    locale = models.CharField(max_length=LOCALE_MAX_LENGTH, blank=True, default="", validators=[validate_locale],
+                              help_text="BCP 47 language tag, for example es or es-MX; blank for the default")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Is it a mobile? Offline from phonenumbers by default, from AWS's CarrierLookup with
@@ -59,6 +63,10 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.phone})"
+
+    def clean(self):
+        super().clean()
+        self.locale = locale_normalize(self.locale)  # ES-mx and es-MX are one locale
 
 
 class AllowListScope(models.TextChoices):

@@ -167,6 +167,20 @@ SMS_HELP_TEXT = env.str(
     default="Operations portal alerts. Reply STOP to opt out, START to opt back in. Msg&data rates may apply.",
 )
 
+# --- Templates, topics and preferences (messaging.templates, messaging.topics) ---
+# The portal's own texts as default templates (each a sequence of BuiltinTemplate); a Template
+# row of the same name overrides them per variant.
+BUILTIN_TEMPLATES = ["incidents.texts.BUILTIN_TEMPLATES", "oncall.texts.BUILTIN_TEMPLATES",
+                     "shifts.texts.BUILTIN_TEMPLATES"]
+# Built-in templates' rows are cached this long per process (an edit elsewhere shows after it).
+TEMPLATE_CACHE_SECONDS = env.float("TEMPLATE_CACHE_SECONDS", default=30.0)
+# Links sent to people ({preferences_url}, List-Unsubscribe) start with this; no trailing slash.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+# A preferences or unsubscribe link stops working after this many days.
+PREFERENCES_LINK_DAYS = env.int("PREFERENCES_LINK_DAYS", default=60)
+# The mailto: of List-Unsubscribe (a mailbox an operator reads); empty: the https link only.
+UNSUBSCRIBE_MAILTO = env.str("UNSUBSCRIBE_MAILTO", default="")
+
 # --- The audience (messaging.audience) ---
 # National numbers in imported files (no "+") are read in this region (ISO 3166 code, e.g. "US",
 # "GB"); empty: every number must be E.164.
