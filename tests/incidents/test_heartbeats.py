@@ -10,7 +10,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from incidents.heartbeats.models import Heartbeat, HeartbeatState
-from incidents.heartbeats.services import DEADLINE_CALLBACK, heartbeat_create, heartbeat_pause, heartbeat_ping, heartbeat_resume
+from incidents.heartbeats.services import (
+    DEADLINE_CALLBACK,
+    heartbeat_create,
+    heartbeat_pause,
+    heartbeat_ping,
+    heartbeat_resume,
+)
 from incidents.models import Incident, IncidentStatus
 from messaging.models import Timer, TimerState
 from messaging.scheduling.timers import timers_fire_due
