@@ -92,8 +92,8 @@ def _arm(heartbeat: Heartbeat, *, now: datetime) -> None:
 
 def _schedule(heartbeat: Heartbeat, *, due_at: datetime) -> None:
     timer_schedule(callback=DEADLINE_CALLBACK, due_at=due_at, owner=heartbeat,
-                   label=f"heartbeat {heartbeat.name}"[:200], kwargs={"heartbeat_id": heartbeat.pk, "generation": heartbeat.generation,
-                           "due": due_at.isoformat()})
+                   label=f"heartbeat {heartbeat.name}"[:200],
+                   kwargs={"heartbeat_id": heartbeat.pk, "generation": heartbeat.generation, "due": due_at.isoformat()})
 
 
 def heartbeat_deadline(*, heartbeat_id: int, generation: int, due: str) -> str:
