@@ -34,6 +34,7 @@ from messaging.models.keys import ApiKey, ApiScope
 from messaging.models.messages import STATUS_RANK, DailyMessageCount, MessageStatus, OutboundMessage, SenderPace
 from messaging.models.owned import Channel, OwnedQuerySet, owned_by_kind, owner_fields
 from messaging.models.timers import Timer, TimerState
+from messaging.selftest.models import SelfTestRun, SelfTestState
 
 __all__ = [
     "STATUS_RANK", "AllowListEntry", "AllowListScope", "ApiKey", "ApiScope", "ArchivedDay", "AttemptRole", "BulkSend",
@@ -42,5 +43,5 @@ __all__ = [
     "ImportRun", "ImportStatus", "InboundSms", "InboundStatus", "MessageStatus", "NotificationKind",
     "NotificationStatus", "NumberType", "OptOut", "OutboundMessage", "OwnedQuerySet", "SenderPace", "SnsNotification",
     "Suppression", "SuppressionReason", "Tag", "Timer", "TimerState", "WhatsAppOptOut", "owned_by_kind",
-    "owner_fields",
+    "owner_fields", "SelfTestRun", "SelfTestState",
 ]
