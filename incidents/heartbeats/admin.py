@@ -7,7 +7,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from incidents.heartbeats.models import Heartbeat
-from incidents.heartbeats.services import heartbeat_pause, heartbeat_resume, heartbeat_token
+from incidents.heartbeats.services import (
+    heartbeat_pause,
+    heartbeat_resume,
+    heartbeat_timeout_changed,
+    heartbeat_token,
+)
 
 
 @admin.register(Heartbeat)
@@ -25,6 +30,8 @@ class HeartbeatAdmin(admin.ModelAdmin):
         if not obj.token:
             obj.token = heartbeat_token()
         super().save_model(request, obj, form, change)
+        if change and "timeout_seconds" in form.changed_data:
+            heartbeat_timeout_changed(heartbeat=obj)
 
     @admin.display(description="ping URL")
     def ping_url(self, obj):

@@ -134,6 +134,21 @@ def _alert(heartbeat: Heartbeat, *, status: str, summary: str) -> int | None:
     return outcome.incident_id
 
 
+def heartbeat_timeout_changed(*, heartbeat: Heartbeat) -> None:
+    """After an edit of the timeout: an armed heartbeat's timer waits for the new deadline.
+
+    A longer timeout needs nothing (the old timer would find the deadline moved), a shorter one
+    would be seen only at the old deadline, so the heartbeat is armed again from its last ping.
+    """
+    with transaction.atomic():
+        heartbeat = Heartbeat.objects.select_for_update().get(pk=heartbeat.pk)
+        if heartbeat.state != HeartbeatState.UP:
+            return
+        heartbeat.generation += 1
+        heartbeat.save(update_fields=["generation"])
+        _schedule(heartbeat, due_at=heartbeat.deadline)
+
+
 def heartbeat_pause(*, heartbeat: Heartbeat) -> Heartbeat:
     """No incident while paused; its pending timer sees the new generation and stops."""
     with transaction.atomic():

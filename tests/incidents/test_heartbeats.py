@@ -169,3 +169,30 @@ def test_a_body_that_is_not_an_object_is_a_400(api):
 def test_the_api_needs_a_key(client, policy):
     response = client.post("/api/v1/heartbeats/", {"name": "x", "policy": policy.pk, "timeout_seconds": 60})
     assert response.status_code in (401, 403)
+
+
+def test_the_admin_lists_state_last_ping_and_deadline_pauses_and_rearms_on_a_shorter_timeout(admin_client, heartbeat):
+    heartbeat_ping(token=heartbeat.token, now=T0)
+    page = admin_client.get("/admin/incidents/heartbeat/").content.decode()
+    assert "nightly backup" in page and "Up" in page
+    response = admin_client.get(f"/admin/incidents/heartbeat/{heartbeat.pk}/change/")
+    assert f"/heartbeat/{heartbeat.token}" in response.content.decode()
+    response = admin_client.post(f"/admin/incidents/heartbeat/{heartbeat.pk}/change/", {
+        "name": "nightly backup", "policy": heartbeat.policy_id, "timeout_seconds": 20})
+    assert response.status_code == 302
+    # The shorter timeout counts from the last ping at once, not at the old deadline.
+    timers_fire_due(now=T0 + timedelta(seconds=20))
+    assert "nightly backup" in Incident.objects.get().description
+    admin_client.post("/admin/incidents/heartbeat/", {"action": "pause", "_selected_action": [heartbeat.pk]})
+    heartbeat.refresh_from_db()
+    assert heartbeat.state == HeartbeatState.PAUSED
+    admin_client.post("/admin/incidents/heartbeat/", {"action": "resume", "_selected_action": [heartbeat.pk]})
+    heartbeat.refresh_from_db()
+    assert heartbeat.state == HeartbeatState.NEW
+
+
+def test_a_heartbeat_made_in_the_admin_gets_a_token(admin_client, policy):
+    response = admin_client.post("/admin/incidents/heartbeat/add/", {"name": "db dump", "policy": policy.pk,
+                                                                     "timeout_seconds": 300})
+    assert response.status_code == 302
+    assert len(Heartbeat.objects.get(name="db dump").token) == 32
