@@ -19,6 +19,7 @@ from django.utils.html import format_html
 
 from incidents import selectors, services, texts
 from incidents.alerts import admin as alerts_admin  # noqa: F401  (registers the alerts' admin, in its own module)
+from incidents.heartbeats import admin as heartbeats_admin  # noqa: F401  (likewise the heartbeats')
 from incidents.models import EscalationLevel, EscalationPolicy, Incident, IncidentEvent, IncidentStatus
 from incidents.snapshots import snapshot_level_count, snapshot_repeat
 from messaging.admin.badges import status_badge

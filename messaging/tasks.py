@@ -19,6 +19,8 @@ from messaging.omnichannel.services import dispatch_fallback_due
 from messaging.outbound.deliver import message_deliver, messages_deliver_batch, messages_requeue_stale
 from messaging.outbound.sms_retry import sms_retry_send
 from messaging.scheduling.timers import timer_fire, timers_sweep
+from messaging.selftest.services import self_test_deadline, self_test_tick
+from messaging.simulator.echo import simulator_echo
 from messaging.simulator.events import simulator_emit_event
 
 __all__ = [
@@ -39,6 +41,9 @@ __all__ = [
     "notifications_resume",
     "numbers_lookup",
     "s3_import_run",
+    "self_test_deadline",
+    "self_test_tick",
+    "simulator_echo",
     "simulator_emit_event",
     "sms_retry_send",
     "timer_fire",

@@ -84,6 +84,7 @@ WRITES = {
     "incidents.api.IncidentResolveSerializer": {"resolved_by": "incidents.Incident.resolved_by"},
     "incidents.api.PolicyLevelSerializer": {"contacts[]": "messaging.Contact.phone"},
     "incidents.api.PolicyCreateSerializer": {"name": "incidents.EscalationPolicy.name"},
+    "incidents.heartbeats.api.HeartbeatCreateSerializer": {"name": "incidents.Heartbeat.name"},
     "shifts.serializers.ShiftSerializer": {
         "code": "shifts.Shift.code", "info": "shifts.Shift.info", "location": "shifts.Shift.location"},
     "shifts.serializers.ShiftCampaignSerializer": {
@@ -114,6 +115,8 @@ REPLIES = {
     "incidents.alerts.api.AlertReplySerializer",
     "incidents.alerts.api.AlertAcceptedSerializer",
     "incidents.api.IncidentSerializer",
+    "incidents.heartbeats.api.HeartbeatCreatedSerializer",
+    "incidents.heartbeats.api.HeartbeatSerializer",
     "shifts.serializers.ShiftCampaignCreatedSerializer",
     "messaging.audience.api.ImportRunSerializer",
 }

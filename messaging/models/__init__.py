@@ -40,6 +40,7 @@ from messaging.models.keys import ApiKey, ApiScope
 from messaging.models.messages import STATUS_RANK, DailyMessageCount, MessageStatus, OutboundMessage, SenderPace
 from messaging.models.owned import Channel, OwnedQuerySet, owned_by_kind, owner_fields
 from messaging.models.timers import Timer, TimerState
+from messaging.selftest.models import SelfTestRun, SelfTestState
 from messaging.templates.models import Template, TemplateChannel, TemplateVariant, WhatsAppTemplate
 from messaging.topics.models import ContactPreference, Topic
 
@@ -51,7 +52,8 @@ __all__ = [
     "ErasureReceipt", "EventType", "FallbackState", "ImportChunk", "ImportKind", "ImportRun", "ImportStatus",
     "InboundEmail", "InboundSms", "InboundStatus", "MessageStatus", "NotificationKind", "NotificationStatus",
     "NumberType", "OptOut", "OutboundMessage", "OwnedQuerySet", "RecipientStatus", "SenderPace", "SnsNotification",
-    "Suppression", "SuppressionReason", "Tag", "Template", "TemplateChannel", "TemplateVariant", "Timer", "TimerState",
+    "SelfTestRun", "SelfTestState", "Suppression", "SuppressionReason", "Tag", "Template", "TemplateChannel",
+    "TemplateVariant", "Timer", "TimerState",
     "Topic", "VoiceCall", "WhatsAppOptOut", "WhatsAppTemplate", "owned_by_kind",
     "owner_fields",
 ]

@@ -99,6 +99,8 @@ SNS_AUTO_CONFIRM = env.bool("SNS_AUTO_CONFIRM", default=True)
 # one we sent (messaging.inbound.context) is offered first to the handler of that message's
 # owner (the handler's ``owners``), right after the consent keywords.
 INBOUND_SMS_HANDLERS = [
+    # The self-test's echo first: its text must not be read as a keyword or a shift code.
+    "messaging.selftest.handler.self_test_handler",
     "messaging.consent.consent_handler",
     "incidents.inbound.incident_reply_handler",
     # Takes only replies to a bulk send, which have no other handler.
@@ -119,6 +121,7 @@ MESSAGE_OWNERS = {
     "messaging.inboundsms": "answer to an inbound SMS",
     "messaging.contact": "test SMS to a contact",
     "messaging.conversation": "answer in a conversation",
+    "messaging.selftestrun": "pager self-test",
 }
 # A reply with no previousPublishedMessageId answers the latest message sent to that number on
 # that channel within this many hours; after that it answers nothing.
@@ -222,3 +225,13 @@ ARCHIVE_S3_BUCKET = env.str("ARCHIVE_S3_BUCKET", default="")
 ARCHIVE_S3_PREFIX = env.str("ARCHIVE_S3_PREFIX", default="portal-archive/")
 ARCHIVE_DIR = env.str("ARCHIVE_DIR", default=str(BASE_DIR / "archive"))
 ARCHIVE_BATCH_SIZE = env.int("ARCHIVE_BATCH_SIZE", default=500)
+
+# The pager watches itself (messaging/selftest/): with SELF_TEST_NUMBER set, a test SMS with a nonce
+# goes there every SELF_TEST_MINUTES and must come back inbound (through /sns/) within
+# SELF_TEST_TIMEOUT_SECONDS; a failure is emailed to SELF_TEST_ALERT_EMAILS, and SELF_TEST_ALERT_PHONES
+# are called when VOICE_TRANSPORT is connect. The simulator echoes SMS sent to SELF_TEST_NUMBER.
+SELF_TEST_NUMBER = env.str("SELF_TEST_NUMBER", default="")
+SELF_TEST_MINUTES = env.int("SELF_TEST_MINUTES", default=15)
+SELF_TEST_TIMEOUT_SECONDS = env.int("SELF_TEST_TIMEOUT_SECONDS", default=120)
+SELF_TEST_ALERT_EMAILS = env.list("SELF_TEST_ALERT_EMAILS", default=[])
+SELF_TEST_ALERT_PHONES = env.list("SELF_TEST_ALERT_PHONES", default=[])
