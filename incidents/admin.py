@@ -19,6 +19,7 @@ from django.utils.html import format_html
 
 from incidents import selectors, services, texts
 from incidents.alerts import admin as alerts_admin  # noqa: F401  (registers the alerts' admin, in its own module)
+from incidents.heartbeats import admin as heartbeats_admin  # noqa: F401  (likewise the heartbeats')
 from incidents.models import EscalationLevel, EscalationPolicy, Incident, IncidentEvent, IncidentStatus
 from incidents.snapshots import snapshot_level_count, snapshot_repeat
 from messaging.admin.badges import status_badge
@@ -244,7 +245,7 @@ class IncidentAdmin(LargeTableAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="SMS preview")
     def sms_preview(self, obj):
-        text = texts.incident_page_text(incident=obj)
+        text = texts.incident_page_text(incident=obj, variants=texts.incident_wording())
         count = sms_parts(text)
         return format_html("{}<br><small>SMS preview: {} part{} ({}, {} units)</small>", text, count.parts,
                            "" if count.parts == 1 else "s", count.encoding, count.units)

@@ -338,3 +338,8 @@ class DailyAckTime(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.tenths / 10} s: {self.incidents}"
+
+
+# Heartbeats keep their model in their own package (incidents/heartbeats/); importing it here is
+# what makes it a model of this app, with its migrations here.
+from incidents.heartbeats.models import Heartbeat, HeartbeatState  # noqa: E402,F401

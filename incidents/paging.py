@@ -88,7 +88,8 @@ def level_oncall_resolve(incident: Incident) -> None:
         timeline_event(incident, EventKind.NOBODY_ON_CALL, note=f"Nobody on call on {schedule.name}.")
         return
     person = answer.person
-    level_oncall_set(incident=incident, contact=SnapshotContact(id=person.id, phone=person.phone, name=person.name),
+    level_oncall_set(incident=incident, contact=SnapshotContact(id=person.id, phone=person.phone, name=person.name,
+                                                                 locale=getattr(person, "locale", "")),
                      schedule_name=schedule.name, override=answer.override)
 
 
@@ -98,7 +99,16 @@ def level_page(incident: Incident, *, reminder: bool, note: str = "", opening: b
     # When the incident is opening nobody can have declined yet: the read is saved on the path
     # every new alert takes.
     declined = set() if opening else incident_contact_ids(incident=incident, kind=EventKind.DECLINED)
-    body = texts.incident_page_text(incident=incident, reminder=reminder)
+    # The wording as stored (cached per process) or built in, read once; one rendering per locale.
+    wording = texts.incident_wording(reminder=reminder)
+    bodies: dict[str, str] = {}
+
+    def body(locale: str) -> str:
+        if locale not in bodies:
+            bodies[locale] = texts.incident_page_text(incident=incident, reminder=reminder, locale=locale,
+                                                      variants=wording)
+        return bodies[locale]
+
     kind = EventKind.REMINDED if reminder else EventKind.NOTIFIED
     reached = 0
     for contact in level_contacts(incident=incident):
@@ -106,15 +116,16 @@ def level_page(incident: Incident, *, reminder: bool, note: str = "", opening: b
             continue
         source = level_oncall_note(incident=incident, contact=contact)
         if number_is_landline(contact.phone or ""):  # no SMS reaches a fixed line: call it instead
-            if page_send(incident, channel=Channel.VOICE, contact=contact,
-                         body=texts.incident_voice_text(incident=incident), kind=kind,
+            if page_send(incident, channel=Channel.VOICE, contact=contact, kind=kind,
+                         body=texts.incident_voice_text(incident=incident, locale=contact.locale, variants=wording),
                          note="; ".join(n for n in (source, "landline: a call instead of SMS") if n)):
                 reached += 1
             continue
-        if page_send(incident, channel=Channel.SMS, contact=contact, body=body, kind=kind,
+        if page_send(incident, channel=Channel.SMS, contact=contact, body=body(contact.locale), kind=kind,
                      note="; ".join(n for n in (source, note) if n)):
             reached += 1
             if level.voice and not reminder:
-                page_send(incident, channel=Channel.VOICE, contact=contact,
-                          body=texts.incident_voice_text(incident=incident), kind=kind, note="voice call")
+                page_send(incident, channel=Channel.VOICE, contact=contact, kind=kind,
+                          body=texts.incident_voice_text(incident=incident, locale=contact.locale, variants=wording),
+                          note="voice call")
     return reached

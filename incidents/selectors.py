@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Max, QuerySet
 
 from incidents.models import (
@@ -30,8 +31,8 @@ from incidents.snapshots import (
     snapshot_level_count,
     snapshot_levels,
 )
-from incidents.texts import incident_page_text
-from messaging.models import Channel, Contact, Timer, TimerState
+from incidents.texts import incident_page_text, incident_wording
+from messaging.models import Channel, Contact, InboundSms, Timer, TimerState
 
 # The timeline kinds that put an SMS page on someone's phone.
 PAGED_KINDS = (EventKind.NOTIFIED, EventKind.REMINDED)
@@ -47,6 +48,18 @@ def incident_paged_phones(*, incident: Incident) -> list[str]:
     phones = (incident.events.filter(kind__in=PAGED_KINDS, message__channel__in=(Channel.SMS, Channel.VOICE))
               .order_by("at", "id").values_list("message__recipient", flat=True))
     return list(dict.fromkeys(phones))
+
+
+def incident_reply_counts(*, incident: Incident, contact: Contact, inbound: InboundSms | None) -> bool:
+    """Whether a reply from ``contact`` may change ``incident``: it was paged by SMS or a call on this
+    number, or (an email answering one of ours) the email it answers is this incident's and went
+    to this contact's address, e.g. the final action's email to the duty manager."""
+    if contact.phone in incident_paged_phones(incident=incident):
+        return True
+    answered = inbound.answers if inbound is not None and inbound.channel == Channel.EMAIL else None
+    return (answered is not None and answered.channel == Channel.EMAIL and answered.owner_id == incident.pk
+            and answered.owner_type_id == ContentType.objects.get_for_model(Incident).pk
+            and answered.recipient == (contact.email or "").strip().lower())
 
 
 def incident_contact_ids(*, incident: Incident, kind: str) -> set[int]:
@@ -113,7 +126,7 @@ def incident_draft_page_text(*, description: str, url: str) -> str:
     draft = Incident(description=description, url=url)
     # The reference is the id, whose width counts towards the length; the next id is close.
     draft.pk = (Incident.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
-    return incident_page_text(incident=draft)
+    return incident_page_text(incident=draft, variants=incident_wording())
 
 
 def incident_alert_count(*, incident: Incident) -> int:

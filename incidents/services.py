@@ -34,7 +34,12 @@ from incidents.models import (
     IncidentStatus,
 )
 from incidents.paging import level_oncall_resolve, level_page, page_send, timeline_event
-from incidents.selectors import incident_contact_ids, incident_paged_contact_ids, incident_paged_phones
+from incidents.selectors import (
+    incident_contact_ids,
+    incident_paged_contact_ids,
+    incident_paged_phones,
+    incident_reply_counts,
+)
 from incidents.snapshots import (
     SnapshotContact,
     level_contacts,
@@ -207,15 +212,16 @@ def _closed_outcome(incident: Incident, *, contact: Contact | None = None) -> Re
     """The polite answer to a reply about a resolved or already accepted incident, if it is one."""
     ref = incident.reference
     if incident.status == IncidentStatus.RESOLVED:
-        return ReplyOutcome(f"Incident #{ref} is already resolved.", texts.REPLY_ALREADY_RESOLVED.format(ref=ref))
+        return ReplyOutcome(f"Incident #{ref} is already resolved.",
+                            texts.incident_answer_text("already_resolved", contact=contact, ref=ref))
     if incident.status == IncidentStatus.ACKNOWLEDGED:
         taker = incident.acknowledged_by
         if contact is not None and taker and taker.pk == contact.pk:
             return ReplyOutcome(f"Incident #{ref} already acknowledged by this contact.",
-                                texts.REPLY_ALREADY_YOURS.format(ref=ref))
+                                texts.incident_answer_text("already_yours", contact=contact, ref=ref))
         name = taker.name if taker else "someone else"
         return ReplyOutcome(f"Incident #{ref} already acknowledged by {name}.",
-                            texts.REPLY_ALREADY_TAKEN.format(ref=ref, name=name))
+                            texts.incident_answer_text("already_taken", contact=contact, ref=ref, name=name))
     return None
 
 
@@ -223,15 +229,16 @@ def incident_acknowledge(*, incident_id: int, contact: Contact, inbound: Inbound
                          by: str = "") -> ReplyOutcome:
     """``contact`` accepts the incident: timers stop, everyone paged is told who took it.
 
-    A reply (``inbound``: a text, or a key pressed on a call) only counts from a number that was
-    paged by SMS or by a call; a dispatcher (``by``)
+    A reply (``inbound``: a text, a key pressed on a call, or an email) only counts from a number
+    that was paged by SMS or by a call, or by email from the address one of the incident's emails
+    went to (``incident_reply_counts``); a dispatcher (``by``)
     acknowledges on behalf of someone the timeline shows was paged (on any channel), never of
     a contact who was not reached or has nothing to do with the incident.
     """
     with transaction.atomic():
         incident = _lock(incident_id)
         ref = incident.reference
-        if inbound is not None and contact.phone not in incident_paged_phones(incident=incident):
+        if inbound is not None and not incident_reply_counts(incident=incident, contact=contact, inbound=inbound):
             return ReplyOutcome(f"{contact.phone} was not paged for incident #{ref}; nothing changed.")
         if inbound is None and contact.pk not in incident_paged_contact_ids(incident=incident):
             return ReplyOutcome(f"{contact.name} was not paged for incident #{ref}; nothing changed.")
@@ -249,7 +256,8 @@ def incident_acknowledge(*, incident_id: int, contact: Contact, inbound: Inbound
                     kind=EventKind.STOOD_DOWN, except_phone=contact.phone)
         incident.save()
         return ReplyOutcome(f"Incident #{ref} acknowledged by {contact.name}.",
-                            texts.REPLY_ACCEPTED.format(ref=ref, name=contact.name), changed=True)
+                            texts.incident_answer_text("accepted", contact=contact, ref=ref, name=contact.name),
+                            changed=True)
 
 
 def incident_decline(*, incident_id: int, contact: Contact, inbound: InboundSms | None = None) -> ReplyOutcome:
@@ -257,7 +265,7 @@ def incident_decline(*, incident_id: int, contact: Contact, inbound: InboundSms 
     with transaction.atomic():
         incident = _lock(incident_id)
         ref = incident.reference
-        if contact.phone not in incident_paged_phones(incident=incident):
+        if not incident_reply_counts(incident=incident, contact=contact, inbound=inbound):
             return ReplyOutcome(f"{contact.phone} was not paged for incident #{ref}; nothing changed.")
         # Accepted by this very contact or another, a NO gets the same "already taken" answer.
         if closed := _closed_outcome(incident):
@@ -265,11 +273,11 @@ def incident_decline(*, incident_id: int, contact: Contact, inbound: InboundSms 
         current = {c.id for c in level_contacts(incident=incident)}
         if incident.status == IncidentStatus.UNACKNOWLEDGED or contact.pk not in current:
             return ReplyOutcome(f"NO from {contact.phone} for #{ref}: their level was already passed.",
-                                texts.REPLY_ALREADY_ESCALATED.format(ref=ref))
+                                texts.incident_answer_text("already_escalated", contact=contact, ref=ref))
         declined = incident_contact_ids(incident=incident, kind=EventKind.DECLINED)
         if contact.pk in declined:
             return ReplyOutcome(f"{contact.phone} had already declined #{ref}.",
-                                texts.REPLY_ALREADY_DECLINED.format(ref=ref))
+                                texts.incident_answer_text("already_declined", contact=contact, ref=ref))
         now = timezone.now()
         timeline_event(incident, EventKind.DECLINED, contact_id=contact.pk, inbound=inbound)
         waiting = current - declined - {contact.pk}
@@ -278,12 +286,13 @@ def incident_decline(*, incident_id: int, contact: Contact, inbound: InboundSms 
         if waiting - skipped:
             # Not a transition: the level's pending step stays valid (its reminder skips decliners).
             return ReplyOutcome(f"{contact.name} declined #{ref}; others on level {incident.level} still paged.",
-                                texts.REPLY_DECLINE_NOTED.format(ref=ref), changed=True)
+                                texts.incident_answer_text("decline_noted", contact=contact, ref=ref), changed=True)
         incident.step += 1
         _timers_cancel(incident)
         _advance(incident, base=now, note=f"{contact.name} declined.")
         incident.save()
-        return ReplyOutcome(f"{contact.name} declined #{ref}; escalated.", texts.REPLY_PASSED_ON.format(ref=ref),
+        return ReplyOutcome(f"{contact.name} declined #{ref}; escalated.",
+                            texts.incident_answer_text("passed_on", contact=contact, ref=ref),
                             changed=True)
 
 
@@ -352,15 +361,19 @@ def incident_resolve_by_reply(*, incident_id: int, contact: Contact, inbound: In
     """
     incident = Incident.objects.get(pk=incident_id)
     ref = incident.reference
-    if contact.phone not in incident_paged_phones(incident=incident):
+    if not incident_reply_counts(incident=incident, contact=contact, inbound=inbound):
         return ReplyOutcome(f"{contact.phone} was not paged for incident #{ref}; nothing changed.")
     if incident.status == IncidentStatus.RESOLVED:
-        return ReplyOutcome(f"Incident #{ref} is already resolved.", texts.REPLY_ALREADY_RESOLVED.format(ref=ref))
+        return ReplyOutcome(f"Incident #{ref} is already resolved.",
+                            texts.incident_answer_text("already_resolved", contact=contact, ref=ref))
     by_phone = inbound is not None and inbound.channel == Channel.VOICE  # a key pressed on a call
+    by_email = inbound is not None and inbound.channel == Channel.EMAIL
     resolved_by = f"{contact.name or contact.phone}{' by phone' if by_phone else ''}"
     incident_resolve(incident_id=incident_id, resolved_by=resolved_by, except_phone=contact.phone)
-    return ReplyOutcome(f"Incident #{ref} resolved by {contact.name} ({'phone' if by_phone else 'SMS'}).",
-                        texts.REPLY_RESOLVED.format(ref=ref, name=contact.name), changed=True)
+    how = "phone" if by_phone else "email" if by_email else "SMS"
+    return ReplyOutcome(f"Incident #{ref} resolved by {contact.name} ({how}).",
+                        texts.incident_answer_text("resolved", contact=contact, ref=ref, name=contact.name),
+                        changed=True)
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ A level's schedule is kept by id and name only: who is on call is asked when the
 Shape::
 
     {"policy": {"id", "name"} | None,
-     "levels": [{"contacts": [{"id", "phone", "name", "email"}], "schedule": {"id", "name"} | None,
+     "levels": [{"contacts": [{"id", "phone", "name", "email", "locale"}], "schedule": {"id", "name"} | None,
                  "wait_seconds", "reminders", "voice"}],
      "repeat": int,
      "final_action": {"kind": FinalAction, "contact": {"id", "phone", "name", "email"} | None}}
@@ -34,15 +34,16 @@ class SnapshotContact:
     phone: str
     name: str = ""
     email: str = ""
+    locale: str = ""  # which variant of the page they get (absent from snapshots taken before it)
 
     @classmethod
     def of(cls, contact: Contact) -> SnapshotContact:
-        return cls(id=contact.pk, phone=contact.phone, name=contact.name, email=contact.email)
+        return cls(id=contact.pk, phone=contact.phone, name=contact.name, email=contact.email, locale=contact.locale)
 
     @classmethod
     def _from_json(cls, entry: dict) -> SnapshotContact:
         return cls(id=entry.get("id"), phone=entry.get("phone") or "", name=entry.get("name") or "",
-                   email=entry.get("email") or "")
+                   email=entry.get("email") or "", locale=entry.get("locale") or "")
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from incidents import services
 from incidents.alerts import retry
+from incidents.heartbeats import services as heartbeats
 
 
 def incident_step_fire(*, incident_id: int, step: int) -> str:
@@ -28,3 +29,8 @@ def maintenance_window_end(*, window_id: int) -> str:
 def alerts_retry_failed() -> int:
     """Every minute: act again on alerts that were stored but failed (incidents.alerts.retry)."""
     return retry.alerts_retry_failed()
+
+
+def heartbeat_deadline(*, heartbeat_id: int, generation: int, due: str) -> str:
+    """A heartbeat's deadline timer fired: schedule the next one if a ping moved it, else open the incident."""
+    return heartbeats.heartbeat_deadline(heartbeat_id=heartbeat_id, generation=generation, due=due)

@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from incidents.models import FinalAction, Incident
 from messaging.outbound.wording import sentence
+from messaging.templates.builtin import BuiltinTemplate, BuiltinVariant
+from messaging.templates.render import Variant, builtin_variants, template_render, template_variants
 
 # Replies to a YES or NO, sent back to whoever answered; ``{ref}`` is the incident's reference.
 REPLY_ALREADY_RESOLVED = "[#{ref}] Already resolved. Thanks."
@@ -36,18 +38,91 @@ def _url_suffix(incident: Incident) -> str:
     return f" {incident.url}" if incident.url else ""
 
 
-def incident_page_text(*, incident: Incident, reminder: bool = False) -> str:
-    ref = incident.reference
-    prefix = "Reminder: " if reminder else ""
+# The page, the reminder and the call are default templates (messaging/templates/builtin.py):
+# an operator may reword any variant in the admin, under the same name. YES and NO stay English
+# in every language: they are the keywords the reply handler reads.
+PAGE_PLACEHOLDERS = ("ref", "description", "url")
+BUILTIN_TEMPLATES = (
+    BuiltinTemplate("incident.page", "The first page of an incident (SMS)", PAGE_PLACEHOLDERS, (
+        BuiltinVariant("sms", "[#{ref}] {description} {url}\nReply YES {ref} to accept, NO {ref} to decline"),
+        BuiltinVariant("sms", "[#{ref}] {description} {url}\nResponda YES {ref} para aceptar, NO {ref} para rechazar",
+                       locale="es"),
+    )),
+    BuiltinTemplate("incident.reminder", "A reminder of an incident nobody accepted yet (SMS)", PAGE_PLACEHOLDERS, (
+        BuiltinVariant("sms", "[#{ref}] Reminder: {description} {url}\nReply YES {ref} to accept, NO {ref} to decline"),
+        BuiltinVariant("sms", "[#{ref}] Recordatorio: {description} {url}\n"
+                              "Responda YES {ref} para aceptar, NO {ref} para rechazar", locale="es"),
+    )),
+    BuiltinTemplate("incident.voice", "The page read aloud (a call)", ("ref", "description"), (
+        BuiltinVariant("voice", "Incident {ref}. {description} "
+                                "To accept, reply YES {ref} by text message. To decline, reply NO {ref}."),
+        BuiltinVariant("voice", "Incidente {ref}. {description} "
+                                "Para aceptar, responda YES {ref} por mensaje de texto. "
+                                "Para rechazar, responda NO {ref}.",
+                       locale="es"),
+    )),
+)
+
+
+# The answers to YES, NO and RESOLVE, sent to whoever answered: default templates too, named
+# incident.answer.<what>, with their English wording above and Spanish beside it. The Spanish
+# SMS leave out á, í, ó and ú: they are not GSM-7, and one would make the SMS UCS-2 (70 a part).
+ANSWERS = {
+    "already_resolved": (REPLY_ALREADY_RESOLVED, "[#{ref}] Ya estaba resuelto. Gracias."),
+    "already_yours": (REPLY_ALREADY_YOURS, "[#{ref}] Ya es suyo."),
+    "already_taken": (REPLY_ALREADY_TAKEN, "[#{ref}] Ya lo tomo {name}. No hace falta hacer nada."),
+    "accepted": (REPLY_ACCEPTED, "[#{ref}] Gracias {name}, es suyo."),
+    "already_escalated": (REPLY_ALREADY_ESCALATED, "[#{ref}] Gracias, ya se escalo."),
+    "already_declined": (REPLY_ALREADY_DECLINED, "[#{ref}] Anotado, gracias."),
+    "decline_noted": (REPLY_DECLINE_NOTED, "[#{ref}] Gracias, anotado."),
+    "passed_on": (REPLY_PASSED_ON, "[#{ref}] Gracias, se paso al siguiente."),
+    "resolved": (REPLY_RESOLVED, "[#{ref}] Resuelto. Gracias {name}."),
+}
+BUILTIN_TEMPLATES += tuple(
+    BuiltinTemplate(f"incident.answer.{key}", f"The answer to a reply: {key.replace('_', ' ')} (SMS)", ("ref", "name"),
+                    (BuiltinVariant("sms", english), BuiltinVariant("sms", spanish, locale="es")))
+    for key, (english, spanish) in ANSWERS.items())
+
+
+def incident_answer_text(answer: str, *, contact=None, ref: int, name: str = "") -> str:
+    """The answer ``answer`` (a key of ANSWERS) in the language of ``contact`` (who replied)."""
+    return template_render(template_name=f"incident.answer.{answer}", channel="sms",
+                           locale=getattr(contact, "locale", "") or "", context={"ref": ref, "name": name}).body
+
+
+def _lines_trimmed(text: str) -> str:
+    # "{url}" is empty without a URL: the space before it must not end the line.
+    return "\n".join(line.rstrip() for line in text.split("\n"))
+
+
+def incident_wording(*, reminder: bool = False) -> list[Variant]:
+    """The page's (or reminder's) and the call's variants as an operator left them: read from the
+    database (cached per process), for ``incident_page_text`` and ``incident_voice_text``."""
+    return [*template_variants("incident.reminder" if reminder else "incident.page"),
+            *template_variants("incident.voice")]
+
+
+def incident_page_text(*, incident: Incident, reminder: bool = False, locale: str = "",
+                       variants: list[Variant] | None = None) -> str:
+    """The page in ``locale``, worded by ``variants`` (from ``incident_wording``); without them,
+    the built-in wording, reading nothing."""
+    name = "incident.reminder" if reminder else "incident.page"
     # The description is the caller's words: a line of its own, so it never runs into "Reply YES".
-    return (f"[#{ref}] {prefix}{text_short(incident.description)}{_url_suffix(incident)}\n"
-            f"Reply YES {ref} to accept, NO {ref} to decline")
+    if variants is None:
+        variants = builtin_variants(name)
+    rendered = template_render(
+        template_name=name, channel="sms", locale=locale, variants=variants,
+        context={"ref": incident.reference, "description": text_short(incident.description), "url": incident.url})
+    return _lines_trimmed(rendered.body)
 
 
-def incident_voice_text(*, incident: Incident) -> str:
-    ref = incident.reference
-    return (f"Incident {ref}. {sentence(text_short(incident.description, 200))} "
-            f"To accept, reply YES {ref} by text message. To decline, reply NO {ref}.")
+def incident_voice_text(*, incident: Incident, locale: str = "", variants: list[Variant] | None = None) -> str:
+    if variants is None:
+        variants = builtin_variants("incident.voice")
+    rendered = template_render(template_name="incident.voice", channel="voice", locale=locale, variants=variants,
+                               context={"ref": incident.reference,
+                                        "description": sentence(text_short(incident.description, 200))})
+    return rendered.body
 
 
 def incident_unacknowledged_text(*, incident: Incident, kind: str) -> str:

@@ -20,6 +20,9 @@ class MessagingConfig(AppConfig):
         "messaging.inbound.handlers", "messaging.inbound.context",  # the inbound handler contract
         "messaging.consent.optouts", "messaging.consent.keywords",  # who opted out; reserved words
         "messaging.audience.personal", "messaging.audience.number_types",  # placeholders; landlines
+        "messaging.templates.render", "messaging.templates.builtin",  # templates; the apps' own texts
+        "messaging.templates.sending",  # a template to many, per language and topic
+        "messaging.topics.preferences", "messaging.topics.links",  # who wants a topic; signed links
         "messaging.history.rollups",  # another app's daily rollup joins the refresh
         "messaging.erasure.subject",  # who an app's PERSONAL_DATA_ERASERS entry erases
         "messaging.reports",  # percentiles for the report

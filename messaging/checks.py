@@ -13,6 +13,7 @@ from django.core.checks import Error, Tags, Warning, register
 from django.db import DatabaseError
 from django.utils.module_loading import import_string
 
+from messaging.audience.quiet_hours import window_parse
 from messaging.history.archive.plan import ArchivePlanError, archive_plan
 from messaging.legacy_paths import legacy_prefixes
 from messaging.transports import TRANSPORT_SETTINGS, transport_path
@@ -63,6 +64,11 @@ def aws_setup_steps_check(app_configs, **kwargs):
 @register()
 def personal_data_erasers_check(app_configs, **kwargs):
     return _paths_check("PERSONAL_DATA_ERASERS", "messaging.E006", "a personal-data eraser")
+
+
+@register()
+def builtin_templates_check(app_configs, **kwargs):
+    return _paths_check("BUILTIN_TEMPLATES", "messaging.E020", "a module's default templates")
 
 
 @register()
@@ -145,4 +151,20 @@ def archive_plan_check(app_configs, **kwargs):
         archive_plan()
     except ArchivePlanError as exc:
         return [Error(str(exc), id="messaging.E010")]
+    return []
+
+
+@register()
+def promotional_quiet_hours_check(app_configs, **kwargs):
+    # A typo here would fail the first promotional send, on a worker; say so at start-up.
+    value = settings.BULK_PROMOTIONAL_QUIET_HOURS
+    if not value:
+        return []
+    try:
+        start, end = (window_parse(part) for part in value.split("-"))
+        if start == end:
+            raise ValueError("start and end are the same time")
+    except ValueError as exc:
+        return [Error(f"BULK_PROMOTIONAL_QUIET_HOURS={value!r} is not HH:MM-HH:MM ({exc}); empty turns it off.",
+                      obj="BULK_PROMOTIONAL_QUIET_HOURS", id="messaging.E011")]
     return []

@@ -6,6 +6,8 @@ modules behind them may move freely. Nothing of ours imports this module (only i
 does), so it may import from every stage without making a circle.
 """
 
+from messaging.audience.bulk_sends import bulk_send_expire, bulk_send_release, bulk_sends_sweep
+from messaging.audience.confirmations import bulk_send_remind, bulk_send_summary
 from messaging.audience.import_runs import import_run_task, import_runs_sweep
 from messaging.audience.number_types import numbers_lookup
 from messaging.audience.s3_drop import s3_import_run
@@ -17,9 +19,16 @@ from messaging.omnichannel.services import dispatch_fallback_due
 from messaging.outbound.deliver import message_deliver, messages_deliver_batch, messages_requeue_stale
 from messaging.outbound.sms_retry import sms_retry_send
 from messaging.scheduling.timers import timer_fire, timers_sweep
+from messaging.selftest.services import self_test_deadline, self_test_tick
+from messaging.simulator.echo import simulator_echo
 from messaging.simulator.events import simulator_emit_event
 
 __all__ = [
+    "bulk_send_expire",
+    "bulk_send_release",
+    "bulk_send_remind",
+    "bulk_send_summary",
+    "bulk_sends_sweep",
     "connect_call_poll",
     "dispatch_fallback_due",
     "import_run_task",
@@ -32,6 +41,9 @@ __all__ = [
     "notifications_resume",
     "numbers_lookup",
     "s3_import_run",
+    "self_test_deadline",
+    "self_test_tick",
+    "simulator_echo",
     "simulator_emit_event",
     "sms_retry_send",
     "timer_fire",

@@ -5,11 +5,15 @@ from messaging.calls import views as call_views
 from messaging.inbound import views
 from messaging.simulator import call_views as simulator_call_views
 from messaging.simulator import views as simulator_views
+from messaging.topics import views as topic_views
 
 urlpatterns = [
     path("sns/", views.sns_endpoint, name="sns"),
     # 404 on its own while CONNECT_EVENTS_TOKEN is empty (messaging.calls.views).
     path("connect/events/", call_views.connect_events_endpoint, name="connect-events"),
+    # A person's own page and the one-click unsubscribe: the signed token is the credential.
+    path("preferences/unsubscribe/<str:token>/", topic_views.unsubscribe, name="unsubscribe"),
+    path("preferences/<str:token>/", topic_views.preferences_page, name="preferences"),
 ]
 
 # Not mounted at all unless every channel is simulated (SIMULATOR_ENABLED); the views also

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from messaging.inbound.handlers import HandlerResult
-from messaging.models import AllowListEntry
+from messaging.models import AllowListEntry, Contact
 from oncall import texts
 from oncall.selectors import oncall_at, schedule_zone, schedules_for_phone
 
@@ -25,7 +25,9 @@ def oncall_command_handler(inbound) -> HandlerResult | None:
         return HandlerResult(outcome="ONCALL from a number not on the allow-list; ignored", ignored=True)
     schedules = list(schedules_for_phone(phone=phone))
     if not schedules:
-        return HandlerResult(outcome="ONCALL: sender is on no schedule", reply=texts.NOT_ON_A_SCHEDULE_REPLY)
+        locale = Contact.objects.filter(phone=phone).values_list("locale", flat=True).first() or ""
+        return HandlerResult(outcome="ONCALL: sender is on no schedule",
+                             reply=texts.not_on_a_schedule_text(locale=locale))
     now = timezone.now()
     lines = []
     for schedule in schedules:

@@ -90,6 +90,7 @@ def turn_notices_send(*, now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     sent = 0
+    wording = None  # read once, when a notice is due
     for schedule in Schedule.objects.filter(notice_minutes__isnull=False):
         horizon = now + timedelta(minutes=schedule.notice_minutes)
         tz = schedule_zone(schedule=schedule)
@@ -101,11 +102,13 @@ def turn_notices_send(*, now: datetime | None = None) -> int:
                 with transaction.atomic():
                     notice = TurnNotice.objects.create(schedule=schedule, contact_id=person.id,
                                                        turn_start=segment.start)
+                    wording = wording if wording is not None else texts.turn_notice_wording()
                     notice.message = message_send(
                         channel=Channel.SMS, recipient=person.phone, owner=schedule,
                         body=texts.turn_notice_text(schedule_name=schedule.name, start=segment.start,
                                                     until=oncall_at(schedule=schedule, at=segment.start).until,
-                                                    tz=tz, now=now))
+                                                    tz=tz, now=now, variants=wording,
+                                                    locale=getattr(person, "locale", "") or ""))
                     notice.save(update_fields=["message"])
                     sent += 1
             except IntegrityError:

@@ -6,6 +6,23 @@ from datetime import datetime, tzinfo
 
 from django.utils import timezone
 
+from messaging.templates.builtin import BuiltinTemplate, BuiltinVariant
+from messaging.templates.render import Variant, builtin_variants, template_render, template_variants
+
+NOT_ON_A_SCHEDULE_REPLY = "You are not on any on-call schedule."
+# The texts a person gets are default templates (messaging/templates/builtin.py), editable in the
+# admin under these names. Times are filled in already written ("Mon 08:00 PST"); {zone} is
+# " (America/Los_Angeles)", or nothing in UTC.
+BUILTIN_TEMPLATES = (
+    BuiltinTemplate("oncall.turn", "The notice before a turn on call (SMS)", ("schedule", "start", "until", "zone"),
+                    (BuiltinVariant("sms", "You are on call for {schedule} from {start} until {until}{zone}."),
+                     BuiltinVariant("sms", "Usted esta de guardia en {schedule} desde {start} hasta {until}{zone}.",
+                                    locale="es"))),
+    BuiltinTemplate("oncall.not_on_a_schedule", "The answer to ONCALL from someone on no schedule (SMS)", (),
+                    (BuiltinVariant("sms", NOT_ON_A_SCHEDULE_REPLY),
+                     BuiltinVariant("sms", "Usted no esta en ningun turno de guardia.", locale="es"))),
+)
+
 
 def zone_abbreviation(at: datetime, *, tz: tzinfo) -> str:
     """'PST', 'CEST', 'UTC'; zones whose abbreviation is only an offset say 'UTC+03'."""
@@ -49,9 +66,22 @@ def zoned(text: str, *, tz: tzinfo) -> str:
 
 
 def turn_notice_text(*, schedule_name: str, start: datetime, until: datetime | None, tz: tzinfo,
-                     now: datetime | None = None) -> str:
-    return zoned(f"You are on call for {schedule_name} from {local_time(start, tz=tz, now=now)} "
-                 f"until {local_time(until, tz=tz, now=now)}", tz=tz) + "."
+                     now: datetime | None = None, locale: str = "", variants: list[Variant] | None = None) -> str:
+    """The notice in ``locale``, worded by ``variants`` (``turn_notice_wording()``); without
+    them the built-in wording, reading nothing."""
+    return template_render(
+        template_name="oncall.turn", channel="sms", locale=locale,
+        variants=variants if variants is not None else builtin_variants("oncall.turn"),
+        context={"schedule": schedule_name, "start": local_time(start, tz=tz, now=now),
+                 "until": local_time(until, tz=tz, now=now), "zone": zoned("", tz=tz)}).body
+
+
+def turn_notice_wording() -> list[Variant]:
+    return template_variants("oncall.turn")
+
+
+def not_on_a_schedule_text(*, locale: str = "") -> str:
+    return template_render(template_name="oncall.not_on_a_schedule", channel="sms", locale=locale).body
 
 
 def oncall_line(*, schedule_name: str, name: str | None, phone: str | None, until: datetime | None,
@@ -62,8 +92,6 @@ def oncall_line(*, schedule_name: str, name: str | None, phone: str | None, unti
     line = f"{schedule_name}: {name or phone} ({phone}) until {local_time(until, tz=tz, now=now)}"
     return zoned(line, tz=tz) if until else line
 
-
-NOT_ON_A_SCHEDULE_REPLY = "You are not on any on-call schedule."
 
 
 def oncall_reply(lines: list[str]) -> str:

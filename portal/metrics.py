@@ -27,6 +27,7 @@ from prometheus_client.core import CollectorRegistry, GaugeMetricFamily, Histogr
 
 from incidents.models import OPEN_STATUSES, Incident
 from messaging.models import OutboundMessage, SenderPace, SnsNotification, Timer, TimerState
+from messaging.selftest.selectors import self_test_last_failure, self_test_last_success
 
 METRICS_WINDOW = timedelta(hours=24)
 # Seconds late a timer fired; "within about one second" is the contract, so the buckets are fine there.
@@ -48,6 +49,7 @@ class PortalCollector:
         yield self._notifications(since)
         yield self._open_incidents()
         yield from self._senders(now)
+        yield from self._self_test()
 
     def _queue(self, now):
         # django-q2's ORM broker hands a row out once its lock time has passed: that is "due".
@@ -119,6 +121,23 @@ class PortalCollector:
         rate = GaugeMetricFamily("portal_sms_rate_limit", "The configured SMS pace in parts per second (0: none).")
         rate.add_metric([], float(settings.SMS_RATE_LIMIT or 0))
         yield rate
+
+
+    def _self_test(self):
+        # The pager's own round trip (messaging/selftest/); 0 while it never succeeded or failed.
+        ok, failed = self_test_last_success(), self_test_last_failure()
+        last = GaugeMetricFamily("portal_self_test_last_success_timestamp_seconds",
+                                 "Unix time the last self-test SMS came back in time (0: never).")
+        last.add_metric([], ok.answered_at.timestamp() if ok else 0.0)
+        yield last
+        trip = GaugeMetricFamily("portal_self_test_round_trip_seconds",
+                                 "Seconds the last successful self-test SMS took to come back.")
+        trip.add_metric([], ok.round_trip_seconds if ok else 0.0)
+        yield trip
+        failure = GaugeMetricFamily("portal_self_test_last_failure_timestamp_seconds",
+                                    "Unix time of the last self-test that did not come back in time (0: never).")
+        failure.add_metric([], failed.sent_at.timestamp() if failed else 0.0)
+        yield failure
 
 
 def metrics_render(now: datetime | None = None) -> bytes:

@@ -37,6 +37,16 @@ ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("messaging", "importrun", ("view", "add")),
         # The inbox: read every thread, answer it, mark it done.
         ("messaging", "conversation", ("view", "reply")),
+        # Email in: what arrived, and the auto-reply rules of the addresses people write to.
+        ("messaging", "inboundemail", ("view",)),
+        ("messaging", "emailautoreply", ("view", "add", "change")),
+        ("messaging", "autoreplysent", ("view",)),
+        # The page's wording (incident.page, …) is a template a dispatcher may reword.
+        ("messaging", "template", ("view", "add", "change")),
+        ("messaging", "templatevariant", ("view", "add", "change", "delete")),
+        ("messaging", "whatsapptemplate", ("view",)),
+        ("messaging", "topic", ("view",)),
+        ("messaging", "contactpreference", ("view",)),
     ],
     SHIFT_MANAGER: [
         ("shifts", "*", ("view", "add", "change", "delete", "send")),
@@ -56,8 +66,15 @@ ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("messaging", "importrun", ("view", "add")),
         # A message to everyone in a CSV file, sent like a campaign.
         ("messaging", "bulksend", ("view", "add")),
+        ("messaging", "bulkrecipient", ("view",)),
         # The inbox, for threads about shifts only (messaging.conversations.selectors).
         ("messaging", "conversation", ("shiftreply",)),
+        # Campaign and bulk wording per channel and language; who wants which topic.
+        ("messaging", "template", ("view", "add", "change")),
+        ("messaging", "templatevariant", ("view", "add", "change", "delete")),
+        ("messaging", "whatsapptemplate", ("view",)),
+        ("messaging", "topic", ("view", "add", "change")),
+        ("messaging", "contactpreference", ("view", "add", "change", "delete")),
     ],
     # Reads everything the portal records; changes nothing. API keys stay with superusers.
     ANALYST: [

@@ -1,13 +1,17 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from incidents.heartbeats.api import heartbeat_ping_view
 from portal import exports, metrics, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("metrics", metrics.metrics_view, name="metrics"),
+    # A heartbeat's ping: GET or POST, no key; the trailing slash is optional, so that a job's
+    # POST is never redirected (incidents/heartbeats/).
+    re_path(r"^heartbeat/(?P<token>[A-Za-z0-9_-]{1,64})/?$", heartbeat_ping_view, name="heartbeat-ping"),
     path("admin/report/", views.report_page, name="report"),
     path("admin/report/<slug:chart>.csv", views.report_csv, name="report-csv"),
     path("admin/export/messages.csv", exports.message_log_csv, name="export-messages"),

@@ -70,7 +70,7 @@ def _command(text: str, inbound) -> HandlerResult:
 
 def _book(text: str, phone: str) -> HandlerResult:
     if not text:
-        return HandlerResult(outcome="not a shift code", reply=texts.UNKNOWN_CODE_REPLY)
+        return HandlerResult(outcome="not a shift code", reply=texts.shift_reply_text("unknown_code"))
     result = services.shift_book(code=text, phone=phone)
     shift = result.shift
     if result.outcome == "booked":
@@ -86,14 +86,14 @@ def _book(text: str, phone: str) -> HandlerResult:
     if result.outcome == "closed":
         return HandlerResult(outcome=f"shift {shift.code} is {shift.status}",
                              reply=texts.shift_closed_text(shift=shift), owner=shift)
-    return HandlerResult(outcome=f"unknown shift code {text[:20]}", reply=texts.UNKNOWN_CODE_REPLY)
+    return HandlerResult(outcome=f"unknown shift code {text[:20]}", reply=texts.shift_reply_text("unknown_code"))
 
 
 def _agent(inbound) -> HandlerResult:
     phone = inbound.origination_number
     if not callbacks_available():
         return HandlerResult(outcome="call-back requested, but Amazon Connect is not configured; told the sender",
-                             reply=texts.CALLBACK_UNAVAILABLE_REPLY)
+                             reply=texts.shift_reply_text("callback_unavailable"))
     # The token is stable per inbound message, so a redelivered SMS never rings the phone twice.
     call = message_send(
         channel=Channel.VOICE, recipient=phone, body="Call-back requested by SMS (shift booking).",
@@ -102,7 +102,7 @@ def _agent(inbound) -> HandlerResult:
         owner=inbound,
     )
     return HandlerResult(outcome=f"call-back requested (voice message #{call.pk})",
-                         reply=texts.CALLBACK_REPLY.format(phone=phone))
+                         reply=texts.shift_reply_text("callback", phone=phone))
 
 
 def _simulator_permissions(inbound) -> tuple[str, ...]:

@@ -94,6 +94,11 @@ class ShiftCampaign(models.Model):
     shifts = models.ManyToManyField(Shift, blank=True, related_name="campaigns",
                                     help_text="The shifts offered; the default message lists them.")
     message = models.TextField(blank=True, help_text="Leave empty to compose it from the selected shifts.")
+    # A template by name: each contact gets its SMS variant in their own language, instead of ``message``.
+    template = models.CharField(max_length=100, blank=True,
+                                help_text="A template's name; each contact gets its variant in their language.")
+    # A topic: contacts who opted out of it by SMS are skipped (messaging.topics.preferences).
+    topic = models.ForeignKey("messaging.Topic", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     send_at = models.DateTimeField(null=True, blank=True, validators=[instant_validate],
                                    help_text="Leave empty to send when you press Send.")
     status = models.CharField(max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT,

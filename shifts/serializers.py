@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from messaging.api.fields import E164Field
-from messaging.models import AllowListScope, Tag
+from messaging.models import AllowListScope, Tag, Topic
 from messaging.values import limits
 from messaging.values.instants import InstantField
 from oncall.models import Schedule
@@ -72,6 +72,18 @@ class ShiftCampaignSerializer(serializers.Serializer):
                                    max_length=200,
                                    help_text="Codes of the shifts offered (used to compose an empty message).")
 
+    template = serializers.CharField(required=False, allow_blank=True, default="", max_length=100,
+                                     help_text="A template's name, instead of message: each contact gets its "
+                                               "SMS variant in their language.")
+    topic = serializers.CharField(required=False, max_length=100,
+                                  help_text="A topic's name: contacts who opted out of it by SMS are skipped.")
+
+    def validate_topic(self, value):
+        topic = Topic.objects.filter(name=value.strip()).first()
+        if topic is None:
+            raise serializers.ValidationError(f"No topic named {value!r}.")
+        return topic
+
     def validate_tag(self, value):
         tag = Tag.objects.filter(name=value.strip()).first()
         if tag is None:
@@ -79,7 +91,10 @@ class ShiftCampaignSerializer(serializers.Serializer):
         return tag
 
     def validate(self, attrs):
-        if not attrs.get("message", "").strip() and not campaign_has_shifts_to_list(shifts=attrs.get("shifts")):
+        if attrs.get("template") and attrs.get("message", "").strip():
+            raise serializers.ValidationError({"template": "Send a message or a template, not both."})
+        if (not attrs.get("message", "").strip() and not attrs.get("template")
+                and not campaign_has_shifts_to_list(shifts=attrs.get("shifts"))):
             raise serializers.ValidationError({"message": "There are no open shifts to list; write the message."})
         return attrs
 

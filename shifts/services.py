@@ -24,10 +24,13 @@ from django.utils import timezone
 
 from messaging.audience.personal import contact_template_validate, messages_send_personal
 from messaging.contacts import allow_list_add_many
-from messaging.models import AllowListScope, Channel, Contact, Tag
-from messaging.outbound.send import message_send
+from messaging.models import AllowListScope, Channel, Contact, Tag, Topic
+from messaging.outbound.send import message_send, messages_send_bulk
 from messaging.outbound.wording import line_breaks_normalize
 from messaging.scheduling.timers import timer_schedule, timers_cancel_for
+from messaging.templates.render import template_placeholders
+from messaging.templates.sending import templated_messages
+from messaging.topics.preferences import topic_allowed_ids
 from shifts.codes import shift_code_normalize, shift_code_validate
 from shifts.cover import shift_cover_make, shift_cover_remove
 from shifts.models import CampaignStatus, NotifyChannel, Shift, ShiftCampaign, ShiftStatus
@@ -175,14 +178,32 @@ def campaign_send_at_validate(*, send_at: datetime | None) -> datetime | None:
     return send_at
 
 
+def campaign_template_validate(*, template: str) -> str:
+    """``template`` if it names a template a campaign can fill (a contact's fields only), else
+    ValidationError naming ``template``."""
+    try:
+        used = template_placeholders(template_name=template)
+    except ValidationError as exc:
+        raise ValidationError({"template": exc.messages}) from exc
+    extra = sorted(used - {"name", "first_name", "phone", "email", "preferences_url"})
+    if extra:
+        raise ValidationError({"template": f"A campaign fills only a contact's fields; the template also uses "
+                                           f"{', '.join('{' + n + '}' for n in extra)}."})
+    return template
+
+
 @transaction.atomic
 def campaign_create(*, name: str, tag: Tag, message: str = "", shifts: list[Shift] | None = None,
-                    send_at: datetime | None = None, created_by=None) -> ShiftCampaign:
+                    send_at: datetime | None = None, created_by=None, template: str = "",
+                    topic: Topic | None = None) -> ShiftCampaign:
     shifts = list(shifts or [])
-    message = (message or "").strip() or campaign_message_default(shifts=shifts or None)
+    if template:
+        campaign_template_validate(template=template)
+    else:
+        message = (message or "").strip() or campaign_message_default(shifts=shifts or None)
     campaign = ShiftCampaign.objects.create(
-        name=name, tag=tag, message=campaign_message_validate(message=message),
-        send_at=send_at, created_by=created_by)
+        name=name, tag=tag, message=campaign_message_validate(message=message or ""), template=template,
+        topic=topic, send_at=send_at, created_by=created_by)
     if shifts:
         campaign.shifts.set(shifts)
     return campaign
@@ -225,25 +246,47 @@ def campaign_send(*, campaign_id: int) -> int:
             status=CampaignStatus.SENDING, sent_at=timezone.now())
         if not claimed:
             return 0
-        campaign = ShiftCampaign.objects.select_related("tag").get(pk=campaign_id)
-        campaign.message = campaign_message_current(campaign=campaign)
-        # Here too, not only in campaign_create: the admin composer saves its own drafts. Raising
-        # rolls back the claim above, so the campaign stays a draft that can be shortened.
-        campaign_message_validate(message=campaign.message)
-        phones = campaign_audience(tag=campaign.tag)
-        for i in range(0, len(phones), CAMPAIGN_CHUNK):
-            messages_send_personal(channel=Channel.SMS, recipients=phones[i:i + CAMPAIGN_CHUNK],
-                                   template=campaign.message, owner=campaign, batch_size=200)
+        campaign = ShiftCampaign.objects.select_related("tag", "topic").get(pk=campaign_id)
+        if campaign.template:
+            phones = _campaign_send_templated(campaign=campaign)
+        else:
+            campaign.message = campaign_message_current(campaign=campaign)
+            # Here too, not only in campaign_create: the admin composer saves its own drafts. Raising
+            # rolls back the claim above, so the campaign stays a draft that can be shortened.
+            campaign_message_validate(message=campaign.message)
+            phones = campaign_audience(tag=campaign.tag)
+            if campaign.topic is not None:  # who said no to the topic by SMS gets nothing, not even a log row
+                allowed = topic_allowed_ids(list(Contact.objects.filter(phone__in=phones)), campaign.topic,
+                                            Channel.SMS)
+                phones = list(Contact.objects.filter(pk__in=allowed).order_by("pk").values_list("phone", flat=True))
+            for i in range(0, len(phones), CAMPAIGN_CHUNK):
+                messages_send_personal(channel=Channel.SMS, recipients=phones[i:i + CAMPAIGN_CHUNK],
+                                       template=campaign.message, owner=campaign, batch_size=200)
         ShiftCampaign.objects.filter(pk=campaign_id).update(
             status=CampaignStatus.SENT, recipients=len(phones), message=campaign.message)
     return len(phones)
 
 
+def _campaign_send_templated(*, campaign: ShiftCampaign) -> list[str]:
+    """Each contact of the tag gets the template's SMS variant in their own language; returns the phones sent to."""
+    contacts = list(Contact.objects.filter(tags=campaign.tag).order_by("pk").distinct())
+    sent: list[str] = []
+    for i in range(0, len(contacts), CAMPAIGN_CHUNK):
+        ready, _ = templated_messages(template_name=campaign.template, channel=Channel.SMS,
+                                      contacts=contacts[i:i + CAMPAIGN_CHUNK], topic=campaign.topic)
+        if ready:
+            messages_send_bulk(channel=Channel.SMS, recipients=[m.recipient for m in ready], body=campaign.template,
+                               bodies=[m.rendered.body for m in ready], owner=campaign, batch_size=200)
+        sent += [m.recipient for m in ready]
+    return sent
+
+
 @transaction.atomic
 def campaign_launch(*, name: str, tag: Tag, message: str = "", shifts: list[Shift] | None = None,
-                    created_by=None) -> tuple[ShiftCampaign, int]:
+                    created_by=None, template: str = "", topic: Topic | None = None) -> tuple[ShiftCampaign, int]:
     """Create and send a campaign in one go (the API). Returns (campaign, recipients)."""
-    campaign = campaign_create(name=name, tag=tag, message=message, shifts=shifts, created_by=created_by)
+    campaign = campaign_create(name=name, tag=tag, message=message, shifts=shifts, created_by=created_by,
+                               template=template, topic=topic)
     return campaign, campaign_send(campaign_id=campaign.pk)
 
 

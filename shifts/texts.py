@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from messaging.outbound.parts import sms_parts
 from messaging.outbound.wording import sentence
+from messaging.templates.builtin import BuiltinTemplate, BuiltinVariant
+from messaging.templates.render import template_render
 from shifts.models import Shift
 from shifts.selectors import shift_is_open, shifts_available
 
@@ -24,6 +26,31 @@ NO_SHIFTS_REPLY = "There are no open shifts right now. We will text you when new
 CALLBACK_REPLY = "Thanks. An agent will call you back shortly on {phone}."
 CALLBACK_UNAVAILABLE_REPLY = ("Sorry, call-backs are not available at the moment. Reply REQUEST to see the open "
                               "shifts, or a shift code to book one.")
+BOOKED_REPLY = "Confirmed: shift {code} is yours. {summary} Reply AGENT if you need to talk to someone."
+CLOSED_REPLY = "Shift {code} is no longer available. Reply REQUEST to view the open shifts."
+
+# The replies are default templates (messaging/templates/builtin.py), editable in the admin under
+# these names; the English wording above is the default. "not a valid shift code" is what the
+# contract promises a sender, so an operator's variant should keep it.
+BUILTIN_TEMPLATES = (
+    BuiltinTemplate("shift.unknown_code", "The answer to text that is no shift code (SMS)", (),
+                    (BuiltinVariant("sms", UNKNOWN_CODE_REPLY),)),
+    BuiltinTemplate("shift.no_shifts", "The answer to REQUEST when no shift is open (SMS)", (),
+                    (BuiltinVariant("sms", NO_SHIFTS_REPLY),)),
+    BuiltinTemplate("shift.callback", "The answer to AGENT (SMS)", ("phone",),
+                    (BuiltinVariant("sms", CALLBACK_REPLY),)),
+    BuiltinTemplate("shift.callback_unavailable", "The answer to AGENT without Amazon Connect (SMS)", (),
+                    (BuiltinVariant("sms", CALLBACK_UNAVAILABLE_REPLY),)),
+    BuiltinTemplate("shift.booked", "The confirmation of a booking (SMS)", ("code", "summary"),
+                    (BuiltinVariant("sms", BOOKED_REPLY),)),
+    BuiltinTemplate("shift.closed", "The answer to a code of a shift no longer open (SMS)", ("code",),
+                    (BuiltinVariant("sms", CLOSED_REPLY),)),
+)
+
+
+def shift_reply_text(name: str, *, locale: str = "", **values) -> str:
+    """The reply ``shift.<name>`` as an operator left it, in ``locale``."""
+    return template_render(template_name=f"shift.{name}", channel="sms", locale=locale, context=values).body
 
 
 def _zone(shift: Shift) -> zoneinfo.ZoneInfo:
@@ -77,7 +104,7 @@ def shifts_request_text(*, max_parts: int = REQUEST_MAX_PARTS) -> str:
     available = shifts_available()
     total = available.count()
     if not total:
-        return NO_SHIFTS_REPLY
+        return shift_reply_text("no_shifts")
     # More than could ever fit in three parts; the rest is summed up as "+N more".
     shifts = list(available[:40])
     return shift_list_text(shifts=shifts, total=total, header="Open shifts:",
@@ -95,8 +122,7 @@ def shift_taken_text(*, shift: Shift) -> str:
 
 
 def shift_booked_text(*, shift: Shift) -> str:
-    return (f"Confirmed: shift {shift.code} is yours. {sentence(shift_summary(shift))} "
-            f"Reply AGENT if you need to talk to someone.")
+    return shift_reply_text("booked", code=shift.code, summary=sentence(shift_summary(shift)))
 
 
 def shift_yours_text(*, shift: Shift) -> str:
@@ -104,7 +130,7 @@ def shift_yours_text(*, shift: Shift) -> str:
 
 
 def shift_closed_text(*, shift: Shift) -> str:
-    return f"Shift {shift.code} is no longer available. Reply REQUEST to view the open shifts."
+    return shift_reply_text("closed", code=shift.code)
 
 
 def shift_manager_text(*, shift: Shift) -> str:

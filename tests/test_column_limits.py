@@ -43,8 +43,30 @@ WRITES = {
         "externalURL": "incidents.Alert.body"},
     "messaging.api.serializers.ContactSerializer": {
         "name": "messaging.Contact.name", "phone": "messaging.Contact.phone", "email": "messaging.Contact.email",
-        "whatsapp": "messaging.Contact.whatsapp", "tags[]": "messaging.Tag.name"},
+        "whatsapp": "messaging.Contact.whatsapp", "tags[]": "messaging.Tag.name",
+        "time_zone": "messaging.Contact.time_zone", "locale": "messaging.Contact.locale"},
+    "messaging.audience.bulk_api.BulkSendCreateSerializer": {
+        "name": "messaging.BulkSend.name", "message": "messaging.BulkSend.template",
+        "template": "messaging.BulkSend.template_name", "subject": "messaging.BulkSend.subject",
+        "topic": "messaging.BulkSend.topic"},
+    "messaging.audience.bulk_api.ConfirmSerializer": {
+        "answers[]": "messaging.BulkRecipient.answer", "reply": "messaging.BulkSend.confirm",
+        "reminder_message": "messaging.BulkSend.confirm", "summary_to": "messaging.BulkSend.confirm"},
+    "messaging.templates.api.TemplateSerializer": {
+        "name": "messaging.Template.name", "description": "messaging.Template.description",
+        "placeholders[]": "messaging.Template.placeholders"},
+    "messaging.templates.api.VariantSerializer": {
+        "locale": "messaging.TemplateVariant.locale", "body": "messaging.TemplateVariant.body",
+        "subject": "messaging.TemplateVariant.subject", "html": "messaging.TemplateVariant.html",
+        "whatsapp_template": "messaging.TemplateVariant.whatsapp_template",
+        "whatsapp_language": "messaging.TemplateVariant.whatsapp_language",
+        "whatsapp_parameters[]": "messaging.TemplateVariant.whatsapp_parameters"},
+    "messaging.topics.api.TopicSerializer": {
+        "name": "messaging.Topic.name", "description": "messaging.Topic.description"},
     "shifts.serializers.AllowListSerializer": {"phone": "messaging.AllowListEntry.phone"},
+    "messaging.email_in.api.AutoReplySerializer": {
+        "match": "messaging.EmailAutoReply.match", "subject_prefix": "messaging.EmailAutoReply.subject_prefix",
+        "text": "messaging.EmailAutoReply.text", "html": "messaging.EmailAutoReply.html"},
     "messaging.omnichannel.serializers.EmailPartSerializer": {
         "subject": "messaging.OutboundMessage.subject", "text": "messaging.OutboundMessage.body",
         "html": "messaging.OutboundMessage.options", "template": "messaging.OutboundMessage.options",
@@ -62,10 +84,12 @@ WRITES = {
     "incidents.api.IncidentResolveSerializer": {"resolved_by": "incidents.Incident.resolved_by"},
     "incidents.api.PolicyLevelSerializer": {"contacts[]": "messaging.Contact.phone"},
     "incidents.api.PolicyCreateSerializer": {"name": "incidents.EscalationPolicy.name"},
+    "incidents.heartbeats.api.HeartbeatCreateSerializer": {"name": "incidents.Heartbeat.name"},
     "shifts.serializers.ShiftSerializer": {
         "code": "shifts.Shift.code", "info": "shifts.Shift.info", "location": "shifts.Shift.location"},
     "shifts.serializers.ShiftCampaignSerializer": {
-        "name": "shifts.ShiftCampaign.name", "message": "shifts.ShiftCampaign.message"},
+        "name": "shifts.ShiftCampaign.name", "message": "shifts.ShiftCampaign.message",
+        "template": "shifts.ShiftCampaign.template"},
     "oncall.serializers.ScheduleCreateSerializer": {
         "name": "oncall.Schedule.name", "time_zone": "oncall.Schedule.time_zone",
         "members[]": "messaging.Contact.phone"},
@@ -74,8 +98,11 @@ WRITES = {
 }
 # Text fields that are written to no column, and why.
 NOT_STORED = {
+    "messaging.audience.bulk_api.BulkSendCreateSerializer": {"tag": "names an existing tag"},
+    "messaging.audience.bulk_api.QuietHoursSerializer": {"start": "parsed into a time", "end": "parsed into a time"},
     "messaging.api.serializers.MessageLogQuerySerializer": {"recipient": "a filter", "status": "a filter"},
-    "shifts.serializers.ShiftCampaignSerializer": {"tag": "names an existing tag", "shifts[]": "name shifts"},
+    "shifts.serializers.ShiftCampaignSerializer": {"tag": "names an existing tag", "shifts[]": "name shifts",
+                                                   "topic": "names an existing topic"},
     "oncall.serializers.ScheduleCreateSerializer": {"handoff": "parsed into a datetime"},
     "oncall.serializers.CalendarFeedCreateSerializer": {"phone": "names an existing member"},
 }
@@ -88,6 +115,8 @@ REPLIES = {
     "incidents.alerts.api.AlertReplySerializer",
     "incidents.alerts.api.AlertAcceptedSerializer",
     "incidents.api.IncidentSerializer",
+    "incidents.heartbeats.api.HeartbeatCreatedSerializer",
+    "incidents.heartbeats.api.HeartbeatSerializer",
     "shifts.serializers.ShiftCampaignCreatedSerializer",
     "messaging.audience.api.ImportRunSerializer",
 }

@@ -13,13 +13,15 @@ from messaging.admin import (
     contacts,
     conversations,
     dispatches,
+    email_in,
     imports,
     inbound,
     message_log,
     suppression,
+    templates,
     timers,
 )
 from messaging.admin.badges import status_badge
 
-__all__ = ["api_keys", "bulk", "calls", "consent", "contacts", "conversations", "dispatches", "imports", "inbound",
-           "message_log", "status_badge", "suppression", "timers"]
+__all__ = ["api_keys", "bulk", "calls", "consent", "contacts", "conversations", "dispatches", "email_in", "imports",
+           "inbound", "message_log", "status_badge", "suppression", "templates", "timers"]

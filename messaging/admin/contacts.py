@@ -26,8 +26,8 @@ class ContactAdmin(ExportMixin, admin.ModelAdmin):
     resource_classes = [ContactResource]
     # Tags next to the name: they decide who a campaign or a policy reaches. The carrier is on the
     # contact's page; with it here the tags fell off a 1,366 px screen.
-    list_display = ["name", "phone", "tag_list", "email", "number_type", "whatsapp", "created_at"]
-    list_filter = ["number_type", "tags", "created_at"]
+    list_display = ["name", "phone", "tag_list", "email", "number_type", "whatsapp", "locale", "created_at"]
+    list_filter = ["number_type", "tags", "locale", "created_at"]
     readonly_fields = ["number_type", "carrier", "number_checked_at"]
     search_fields = ["name", "phone", "email"]
     filter_horizontal = ["tags"]

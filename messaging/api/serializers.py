@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from messaging.api.fields import E164Field
+from messaging.audience.quiet_hours import time_zone_valid
 from messaging.models import Channel, OutboundMessage
 from messaging.values import limits
+from messaging.values.locales import LOCALE_MAX_LENGTH, locale_normalize
 
 
 class ContactSerializer(serializers.Serializer):
@@ -15,10 +18,27 @@ class ContactSerializer(serializers.Serializer):
     email = serializers.EmailField(required=False, allow_blank=True, default="", max_length=254)
     whatsapp = E164Field(required=False, allow_blank=True, default="")
     tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
+    # IANA (America/Chicago); bulk sends' quiet hours use it. Left out: the contact keeps its zone.
+    time_zone = serializers.CharField(required=False, allow_blank=True, max_length=64)
+
+    def validate_time_zone(self, value):
+        if value and not time_zone_valid(value):
+            raise serializers.ValidationError(f"{value!r} is not an IANA time zone (e.g. America/Chicago).")
+        return value
+
+    # BCP 47; absent leaves a known contact's locale as it is.
+    locale = serializers.CharField(required=False, allow_blank=True, max_length=LOCALE_MAX_LENGTH)
+
+    def validate_locale(self, value):
+        try:
+            return locale_normalize(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
 
     def to_representation(self, instance):
         return {"id": instance.pk, "name": instance.name, "phone": instance.phone, "email": instance.email,
-                "whatsapp": instance.whatsapp, "tags": sorted(t.name for t in instance.tags.all())}
+                "whatsapp": instance.whatsapp, "tags": sorted(t.name for t in instance.tags.all()),
+                "time_zone": instance.time_zone or None, "locale": instance.locale}
 
 
 class ErasedCountsSerializer(serializers.Serializer):

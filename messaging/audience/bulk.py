@@ -14,19 +14,20 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from messaging.audience.bulk_sends import bulk_send_begin, listed_recipients, recipients_add
+from messaging.audience.bulk_text import allowed_placeholders, recipient_text
 from messaging.audience.csv_stream import ImportInvalid, LineError, csv_bytes_records, record_values
-from messaging.audience.placeholders import placeholders_fill, placeholders_validate
-from messaging.models import BulkSend, BulkSendStatus, Channel
+from messaging.audience.placeholders import placeholders_validate
+from messaging.models import BulkRecipient, BulkSend, BulkSendStatus
 from messaging.outbound.parts import sms_parts
-from messaging.outbound.send import messages_send_bulk
 from messaging.phones import phone_normalize_national
 
 PREVIEW = 5
-CHUNK = 5000
 
 
-def bulk_rows_parse(*, data: bytes, template: str) -> list[tuple[str, str]]:
-    """(phone, rendered message) for each line; ImportInvalid naming every bad line or column."""
+def bulk_rows_parse(*, data: bytes, template: str) -> list[dict[str, str]]:
+    """Each line's columns ({"phone": E.164, other columns…}); ImportInvalid naming every bad line
+    or a placeholder that is neither a column nor a contact field."""
     records = csv_bytes_records(data)
     first = next(records, None)
     if first is None:
@@ -35,7 +36,7 @@ def bulk_rows_parse(*, data: bytes, template: str) -> list[tuple[str, str]]:
     if "phone" not in names:
         raise ImportInvalid([LineError(1, "phone", "The header has no 'phone' column.")])
     try:
-        placeholders_validate(template, allowed=tuple(names))
+        placeholders_validate(template, allowed=allowed_placeholders(columns=[dict.fromkeys(names, "")]))
     except ValidationError as exc:
         raise ImportInvalid([LineError(1, "message", " ".join(exc.messages))]) from exc
     if not template.strip():
@@ -48,10 +49,14 @@ def bulk_rows_parse(*, data: bytes, template: str) -> list[tuple[str, str]]:
         except ValidationError as exc:
             errors.append(LineError(line, "phone", " ".join(exc.messages)))
             continue
-        rows.append((phone, placeholders_fill(template, values | {"phone": phone})))
+        rows.append(values | {"phone": phone})
     if errors:
         raise ImportInvalid(errors)
     return rows
+
+
+def _recipients(bulk: BulkSend, rows: list[dict]) -> list[tuple[str, object, dict]]:
+    return listed_recipients(recipients=rows, channel=bulk.channel)
 
 
 def bulk_send_check(*, name: str, template: str, data: bytes, source: str, created_by=None,
@@ -62,10 +67,12 @@ def bulk_send_check(*, name: str, template: str, data: bytes, source: str, creat
         bulk = BulkSend(name=name[:1100], template=template, source=source, created_by=created_by,
                         notification=notification)
     try:
-        rows = bulk_rows_parse(data=data, template=template)
+        rows = _recipients(bulk, bulk_rows_parse(data=data, template=template))
         bulk.status, bulk.recipients = BulkSendStatus.CHECKED, len(rows)
-        bulk.preview = [{"phone": p, "message": body} for p, body in rows[:PREVIEW]]
-        bulk.longest_parts = max((sms_parts(body).parts for _, body in rows), default=0)
+        bodies = [(address, recipient_text(bulk, BulkRecipient(address=address, contact=contact, columns=columns))[1])
+                  for address, contact, columns in rows]
+        bulk.preview = [{"phone": p, "message": body} for p, body in bodies[:PREVIEW]]
+        bulk.longest_parts = max((sms_parts(body).parts for _, body in bodies), default=0)
     except ImportInvalid as exc:
         bulk.status, bulk.errors = BulkSendStatus.FAILED, [e.as_dict() for e in exc.errors]
         bulk.error = f"{exc.count} problem(s); nothing was sent."
@@ -75,17 +82,14 @@ def bulk_send_check(*, name: str, template: str, data: bytes, source: str, creat
 
 @transaction.atomic
 def bulk_send_start(*, bulk: BulkSend, data: bytes | None = None) -> int:
-    """Send a checked bulk send now; returns how many messages were logged (0 if not waiting).
-
-    ``data`` is its file (kept by its import run); a bulk send checked before runs kept files
-    has it in ``bulk.data``."""
+    """Send a checked bulk send through the bulk-send service; returns how many recipients it
+    has (0 if it was not waiting). ``data`` is its file (kept by its import run); a bulk send
+    checked before runs kept files has it in ``bulk.data``."""
     if not BulkSend.objects.filter(pk=bulk.pk, status=BulkSendStatus.CHECKED).update(status=BulkSendStatus.SENDING):
         return 0
     bulk.refresh_from_db()
-    rows = bulk_rows_parse(data=bytes(bulk.data) if data is None else data, template=bulk.template)
-    for i in range(0, len(rows), CHUNK):
-        chunk = rows[i:i + CHUNK]
-        messages_send_bulk(channel=Channel.SMS, recipients=[p for p, _ in chunk], body=bulk.template,
-                           bodies=[b for _, b in chunk], owner=bulk, batch_size=200)
-    BulkSend.objects.filter(pk=bulk.pk).update(status=BulkSendStatus.SENT, sent_at=timezone.now(), data=b"")
+    rows = _recipients(bulk, bulk_rows_parse(data=bytes(bulk.data) if data is None else data, template=bulk.template))
+    recipients_add(send=bulk, rows=rows)
+    BulkSend.objects.filter(pk=bulk.pk).update(data=b"", recipients=len(rows))
+    bulk_send_begin(send=bulk, now=timezone.now())
     return len(rows)

@@ -31,8 +31,9 @@ from messaging.audience.number_types import NUMBERS_LOOKUP_TASK, number_type_off
 from messaging.models import Contact, Tag
 from messaging.phones import phone_normalize_national
 from messaging.scheduling.queue import enqueue_with
+from messaging.values.locales import locale_normalize
 
-COLUMNS = ("name", "phone", "email", "whatsapp", "tags")
+COLUMNS = ("name", "phone", "email", "whatsapp", "tags", "locale")
 # What the columns hold, read from them so that a wider or narrower column moves the check too.
 NAME_MAX = Contact._meta.get_field("name").max_length
 EMAIL_MAX = Contact._meta.get_field("email").max_length
@@ -49,6 +50,7 @@ class ContactRow:
     email: str | None
     whatsapp: str | None
     tags: list[str] | None
+    locale: str | None = None
 
 
 @dataclass
@@ -148,6 +150,9 @@ def _row(line: int, values: dict, present: set[str], region: str | None):
             text(TAG_MAX)(t)
         return found
 
+    def locale(value):
+        return locale_normalize(value)
+
     name = check("name", required_name)
     phone = check("phone", lambda v: _phone(v, region))
     row = ContactRow(
@@ -155,6 +160,7 @@ def _row(line: int, values: dict, present: set[str], region: str | None):
         email=check("email", email) if "email" in present else None,
         whatsapp=check("whatsapp", whatsapp) if "whatsapp" in present else None,
         tags=check("tags", tags) if "tags" in present else None,
+        locale=check("locale", locale) if "locale" in present else None,
     )
     return (None if phone is None else row), errors
 
@@ -177,7 +183,7 @@ def contacts_apply(*, rows: list[ContactRow], present: set[str], progress=None) 
         chunk = rows[i:i + CHUNK]
         known = dict(Contact.objects.filter(phone__in=[r.phone for r in chunk]).values_list("phone", "pk"))
         new = [Contact(name=r.name, phone=r.phone, email=r.email or "", whatsapp=r.whatsapp or "",
-                       number_type=number_type_offline(r.phone), created_at=now, updated_at=now)
+                       locale=r.locale or "", number_type=number_type_offline(r.phone), created_at=now, updated_at=now)
                for r in chunk if r.phone not in known]
         created = Contact.objects.bulk_create(new, batch_size=CHUNK)
         ids = {c.phone: c.pk for c in created} | known
@@ -206,8 +212,10 @@ def _update(rows: list[ContactRow], known: dict[str, int], present: set[str], no
         c = Contact(pk=known[r.phone], phone=r.phone, name=r.name, updated_at=now)
         c.email = r.email or ""
         c.whatsapp = r.whatsapp or ""
+        c.locale = r.locale or ""
         contacts.append(c)
-    fields = ["name", "updated_at"] + (["email"] if "email" in present else [])
+    fields = (["name", "updated_at"] + (["email"] if "email" in present else [])
+              + (["locale"] if "locale" in present else []))
     Contact.objects.bulk_update(contacts, fields, batch_size=CHUNK)
     # A blank WhatsApp cell keeps the number on file (as contact_upsert does).
     with_whatsapp = [c for c, r in zip(contacts, rows, strict=True) if r.whatsapp]

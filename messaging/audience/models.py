@@ -105,9 +105,18 @@ class ImportChunk(models.Model):
 class BulkSendStatus(models.TextChoices):
     CHECKING = "checking", "Being checked on a worker"
     CHECKED = "checked", "Checked, waiting for confirmation"
-    SENDING = "sending", "Sending"
+    SCHEDULED = "scheduled", "Waiting for its send_at"
+    SENDING = "sending", "Sending (some recipients may be held by quiet hours)"
     SENT = "sent", "Handed to the send queue"
     FAILED = "failed", "Refused"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class BulkPurpose(models.TextChoices):
+    # TCPA (47 CFR 64.1200(c)(1)) limits telephone solicitation to 8 a.m.-9 p.m. at the called
+    # party's location: promotional sends get BULK_PROMOTIONAL_QUIET_HOURS unless they name their own.
+    TRANSACTIONAL = "transactional", "Transactional"
+    PROMOTIONAL = "promotional", "Promotional"
 
 
 class BulkSend(models.Model):
@@ -120,8 +129,21 @@ class BulkSend(models.Model):
 
     name = models.CharField(max_length=1100, help_text="The file name, or s3://bucket/key.")
     template = models.TextField(help_text="e.g. Hi {name}, {shift} is yours if you reply YES")
-    source = models.CharField(max_length=16, help_text="admin or s3")
+    source = models.CharField(max_length=16, help_text="admin, s3 or api")
     status = models.CharField(max_length=12, choices=BulkSendStatus.choices, default=BulkSendStatus.CHECKED)
+    channel = models.CharField(max_length=16, default="sms", help_text="sms, whatsapp or email")
+    subject = models.CharField(max_length=998, blank=True, help_text="Email only; placeholders fill in.")
+    template_name = models.CharField(max_length=200, blank=True, help_text="A named template, filled per recipient.")
+    topic = models.CharField(max_length=200, blank=True, help_text="Recipients opted out of it are skipped.")
+    tag = models.ForeignKey("messaging.Tag", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    purpose = models.CharField(max_length=16, choices=BulkPurpose.choices, default=BulkPurpose.TRANSACTIONAL)
+    send_at = models.DateTimeField(null=True, blank=True, help_text="Nothing goes out before this.")
+    quiet_start = models.TimeField(null=True, blank=True, help_text="Quiet hours in each recipient's zone.")
+    quiet_end = models.TimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="What is still held then fails.")
+    # Confirmation sends (messaging.audience.confirmations): {"answers", "reply", "reminders",
+    # "reminder_minutes", "reminder_message", "deadline", "summary_to"}; empty for a plain send.
+    confirm = models.JSONField(default=dict, blank=True)
     recipients = models.PositiveIntegerField(default=0)
     preview = models.JSONField(default=list, blank=True)
     longest_parts = models.PositiveIntegerField(null=True, blank=True)
@@ -131,6 +153,8 @@ class BulkSend(models.Model):
     notification = models.ForeignKey("messaging.SnsNotification", null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="bulk_sends")
     created_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The API key that made it: a key reads its own sends, or every send with ``all_messages``.
+    api_key = models.ForeignKey("messaging.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -139,3 +163,44 @@ class BulkSend(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RecipientStatus(models.TextChoices):
+    """A recipient's own state until its message is written; then the message's status counts."""
+
+    QUEUED = "queued", "Queued"
+    DEFERRED = "deferred", "Held by quiet hours"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+    SUPPRESSED = "suppressed", "Suppressed"
+
+
+class BulkRecipient(models.Model):
+    """One recipient of a bulk send: its columns, its hold, its message and its answer."""
+
+    bulk = models.ForeignKey(BulkSend, on_delete=models.CASCADE, related_name="recipient_rows")
+    address = models.CharField(max_length=320, help_text="E.164 phone, or an email address.")
+    contact = models.ForeignKey("messaging.Contact", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+    columns = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=12, choices=RecipientStatus.choices, default=RecipientStatus.QUEUED)
+    release_at = models.DateTimeField(null=True, blank=True, help_text="Held until then (quiet hours).")
+    released_at = models.DateTimeField(null=True, blank=True, help_text="When its message was logged.")
+    # SET_NULL: archiving keeps the link in the archive (messaging.history.archive.plan) and the
+    # row stays; ``released_at``, not this, says whether the message was logged.
+    message = models.ForeignKey("messaging.OutboundMessage", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+    error = models.TextField(blank=True)
+    reply = models.TextField(blank=True, help_text="Their latest reply, as sent.")
+    replied_at = models.DateTimeField(null=True, blank=True)
+    answer = models.CharField(max_length=64, blank=True, help_text="The expected answer their reply gave.")
+    reminders = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["bulk", "id"]
+        indexes = [models.Index(fields=["bulk", "status", "release_at"], name="bulk_recipient_hold_idx"),
+                   models.Index(fields=["bulk", "address"], name="bulk_recipient_address_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.address} [{self.status}]"

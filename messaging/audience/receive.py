@@ -67,12 +67,15 @@ def import_run_receive(*, kind: str, pieces: Iterable[bytes], name: str, source:
     return run
 
 
-def bulk_send_receive(*, name: str, template: str, pieces: Iterable[bytes], created_by=None) -> BulkSend:
+def bulk_send_receive(*, name: str, template: str, pieces: Iterable[bytes], created_by=None, send_at=None,
+                      quiet=None, purpose: str = "transactional") -> BulkSend:
     """The admin's bulk send: the row now ("checking"), its file stored for the worker that checks
-    it; "Send now" (``bulk_send_confirm``) then has that worker send it."""
+    it; "Send now" (``bulk_send_confirm``) then has that worker send it, held until ``send_at``
+    and by ``quiet`` hours (start, end) as an API send is (``messaging.audience.bulk_sends``)."""
     with transaction.atomic():
         bulk = BulkSend.objects.create(name=name[:1100], template=template, source="admin", created_by=created_by,
-                                       status=BulkSendStatus.CHECKING)
+                                       status=BulkSendStatus.CHECKING, send_at=send_at, purpose=purpose,
+                                       quiet_start=quiet[0] if quiet else None, quiet_end=quiet[1] if quiet else None)
         import_run_receive(kind=ImportKind.BULK_SEND, pieces=pieces, name=name, source="admin",
                            created_by=created_by, confirm=True, options={"bulk_send": bulk.pk, "message": template})
     return bulk

@@ -30,7 +30,7 @@ class ContactResource(SafeExportResource):
 
     class Meta:
         model = Contact
-        fields = ["name", "phone", "email", "whatsapp", "tags", "number_type", "carrier"]
+        fields = ["name", "phone", "email", "whatsapp", "tags", "locale", "number_type", "carrier"]
         export_order = fields
 
     def dehydrate_tags(self, contact: Contact) -> str:

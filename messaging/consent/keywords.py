@@ -33,6 +33,9 @@ def first_word(body: str) -> str:
 
 def consent_handler(inbound):
     """STOP/START/HELP. Returns a HandlerResult when it took the message, else None."""
+    if getattr(inbound, "channel", Channel.SMS) == Channel.EMAIL:
+        # An email's STOP is no SMS opt-out: mail has the suppression list and unsubscribe links.
+        return None
     word = first_word(inbound.body)
     phone = inbound.origination_number
     whatsapp = getattr(inbound, "channel", Channel.SMS) == Channel.WHATSAPP  # consent is kept per channel

@@ -14,7 +14,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from messaging.conversations.models import Conversation
-from messaging.models import ApiKey, Channel, Contact, InboundSms, OutboundMessage
+from messaging.models import ApiKey, Channel, Contact, InboundEmail, InboundSms, OutboundMessage
 from messaging.selectors import messages_sent_by
 
 PHONE_CHANNELS = (Channel.SMS, Channel.WHATSAPP, Channel.VOICE)
@@ -150,10 +150,15 @@ def conversation_thread(*, phone: str, limit: int = THREAD_LIMIT, sent_by: ApiKe
     out = list(ours.filter(channel__in=PHONE_CHANNELS, recipient__in=numbers).order_by("-created_at", "-id")[:limit])
     if contact and contact.email:
         out += list(ours.filter(channel=Channel.EMAIL, recipient=contact.email).order_by("-created_at", "-id")[:limit])
-    inbound = list(InboundSms.objects.filter(origination_number=phone).select_related("answers")
-                   .order_by("-received_at", "-id")[:limit])
+    # An email routed as a reply has an inbound row too: the thread shows the email itself (below).
+    inbound = list(InboundSms.objects.filter(origination_number=phone).exclude(channel=Channel.EMAIL)
+                   .select_related("answers").order_by("-received_at", "-id")[:limit])
+    emails = list(InboundEmail.objects.filter(contact=contact).select_related("routed__answers")
+                  .order_by("-received_at", "-id")[:limit]) if contact else []
     pairs = {(m.owner_type_id, m.owner_id) for m in out}
     pairs |= {(i.answers.owner_type_id, i.answers.owner_id) for i in inbound if i.answers is not None}
+    answered = {e.pk: e.routed.answers for e in emails if e.routed is not None and e.routed.answers is not None}
+    pairs |= {(a.owner_type_id, a.owner_id) for a in answered.values()}
     abouts = _abouts(pairs)
     items = [{"direction": "out", "id": m.pk, "channel": m.channel, "body": m.body, "subject": m.subject,
               "at": m.created_at, "status": m.status, "about": abouts.get((m.owner_type_id, m.owner_id)),
@@ -162,6 +167,11 @@ def conversation_thread(*, phone: str, limit: int = THREAD_LIMIT, sent_by: ApiKe
                "at": i.received_at, "status": i.status, "outcome": i.outcome, "handled_by": i.handled_by,
                "about": abouts.get((i.answers.owner_type_id, i.answers.owner_id)) if i.answers else None}
               for i in inbound]
+    items += [{"direction": "in", "id": e.pk, "channel": Channel.EMAIL, "body": e.text_body[:5000],
+               "subject": e.subject, "at": e.received_at, "status": e.routed.status if e.routed else "received",
+               "outcome": e.outcome, "handled_by": e.routed.handled_by if e.routed else "",
+               "about": abouts.get((answered[e.pk].owner_type_id, answered[e.pk].owner_id)) if e.pk in answered
+               else None} for e in emails]
     items.sort(key=lambda x: (x["at"], x["direction"] == "out", x["id"]))
     return {"phone": phone, "contact": contact.name if contact else None, "contact_obj": contact,
             "needs_reply": bool(conversation and conversation.needs_reply), "conversation": conversation,

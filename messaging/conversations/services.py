@@ -28,8 +28,14 @@ def conversation_note_inbound(*, inbound: InboundSms, needs_reply: bool, about_s
     now waits for a person. A message that needs nothing leaves an earlier "needs a reply" as it is.
 
     One statement (INSERT … ON CONFLICT DO UPDATE): it runs on every inbound SMS."""
-    row = Conversation(phone=inbound.origination_number, last_at=inbound.received_at,
-                       last_body=_short(inbound.body), needs_reply=needs_reply, about_shifts=about_shifts)
+    conversation_note(phone=inbound.origination_number, at=inbound.received_at, body=inbound.body,
+                      needs_reply=needs_reply, about_shifts=about_shifts)
+
+
+def conversation_note(*, phone: str, at, body: str, needs_reply: bool = False, about_shifts: bool = False) -> None:
+    """A message in from ``phone`` (an SMS, or an email from its contact): its latest activity."""
+    row = Conversation(phone=phone, last_at=at, last_body=_short(body), needs_reply=needs_reply,
+                       about_shifts=about_shifts)
     update = ["last_at", "last_body"] + (["needs_reply"] if needs_reply else []) + (
         ["about_shifts"] if about_shifts else [])
     Conversation.objects.bulk_create([row], update_conflicts=True, unique_fields=["phone"], update_fields=update)

@@ -10,12 +10,15 @@ message is deleted by hand. Opt-outs and suppressions keep their place under the
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from messaging.erasure.keys import erased_key
 from messaging.erasure.subject import ErasureSubject
 from messaging.history.archive.plan import archive_plan
 from messaging.models import (
     AllowListEntry,
+    AutoReplySent,
+    BulkRecipient,
     BulkSend,
     Channel,
     ConnectEvent,
@@ -26,6 +29,7 @@ from messaging.models import (
     ImportChunk,
     ImportRun,
     ImportStatus,
+    InboundEmail,
     InboundSms,
     OptOut,
     OutboundMessage,
@@ -38,10 +42,12 @@ from messaging.models import (
 BATCH = 1000
 
 
-def _ranges(qs) -> list[tuple[int, int]]:
-    """The (first, last) id of each run of ``BATCH`` rows of ``qs``, lowest first."""
+def _chunks(qs) -> list[list[int]]:
+    """The ids of ``qs`` in runs of ``BATCH``, lowest first. Each statement of a batch names its
+    ids: a subquery on an id *range* instead let PostgreSQL walk the whole range of a 10-million
+    row table, since one person's rows are spread across it (bench/erase.py)."""
     ids = list(qs.order_by("pk").values_list("pk", flat=True))
-    return [(ids[i], ids[min(i + BATCH, len(ids)) - 1]) for i in range(0, len(ids), BATCH)]
+    return [ids[i:i + BATCH] for i in range(0, len(ids), BATCH)]
 
 
 def _links_null(model, rows, *, keep_from=None) -> None:
@@ -73,15 +79,13 @@ def _notifications_delete(carriers) -> int:
 def messages_erase(subject: ErasureSubject) -> dict[str, int]:
     """Every message to the person, with its events, its SNS bodies and its omnichannel dispatch.
 
-    Batches are id ranges of the person's messages, and every statement finds its rows by a
-    subquery on that range: no id list goes back and forth, and one batch is a few statements.
+    Each batch is a few statements, each finding its rows by the batch's ids through an index.
     """
     # channel IN (...) AND recipient IN (...) keeps to msg_recipient_idx (channel, recipient, ...).
     theirs = OutboundMessage._base_manager.filter(channel__in=Channel.values, recipient__in=subject.identities)
     erased = {"messages": 0, "events": 0, "notifications": 0, "dispatches": 0, "calls": 0}
-    for first, last in _ranges(theirs):
+    for batch in _chunks(theirs):
         with transaction.atomic():
-            batch = theirs.filter(pk__gte=first, pk__lte=last).values("pk")
             events = DeliveryEvent._base_manager.filter(message__in=batch)
             erased["notifications"] += _notifications_delete(events)
             # A call to the person: its Amazon Connect events (which carry their number) and itself.
@@ -96,12 +100,12 @@ def messages_erase(subject: ErasureSubject) -> dict[str, int]:
             erased["events"] += _raw_delete(events)
             _raw_delete(DispatchAttempt._base_manager.filter(message__in=batch))
             _links_null(OutboundMessage, batch)
-            erased["messages"] += _raw_delete(theirs.filter(pk__gte=first, pk__lte=last))
+            erased["messages"] += _raw_delete(OutboundMessage._base_manager.filter(pk__in=batch))
     # Events that never found their message (an unknown provider id) name the recipient only.
     stray = DeliveryEvent._base_manager.filter(message__isnull=True, recipient__in=subject.identities)
-    for first, last in _ranges(stray):
+    for batch in _chunks(stray):
         with transaction.atomic():
-            events = stray.filter(pk__gte=first, pk__lte=last)
+            events = DeliveryEvent._base_manager.filter(pk__in=batch)
             erased["notifications"] += _notifications_delete(events)
             _links_null(DeliveryEvent, events.values("pk"))
             erased["events"] += _raw_delete(events)
@@ -111,12 +115,28 @@ def messages_erase(subject: ErasureSubject) -> dict[str, int]:
 def inbound_erase(subject: ErasureSubject) -> dict[str, int]:
     theirs = InboundSms._base_manager.filter(origination_number__in=subject.phones)
     erased = {"inbound": 0, "notifications": 0}
-    for first, last in _ranges(theirs):
+    for chunk in _chunks(theirs):
         with transaction.atomic():
-            batch = theirs.filter(pk__gte=first, pk__lte=last)
+            batch = InboundSms._base_manager.filter(pk__in=chunk)
             erased["notifications"] += _notifications_delete(batch)
-            _links_null(InboundSms, batch.values("pk"))
+            _links_null(InboundSms, chunk)
             erased["inbound"] += _raw_delete(batch)
+    return erased
+
+
+def emails_erase(subject: ErasureSubject) -> dict[str, int]:
+    """Email they sent in (from their address, or matched to them) with its SNS bodies, and the
+    record of when they were last auto-answered."""
+    emails = tuple(dict.fromkeys(e.lower() for e in subject.emails))
+    theirs = InboundEmail._base_manager.filter(Q(from_address__in=emails) | Q(contact_id=subject.contact_id))
+    erased = {"emails": 0, "notifications": 0}
+    for chunk in _chunks(theirs):
+        with transaction.atomic():
+            batch = InboundEmail._base_manager.filter(pk__in=chunk)
+            erased["notifications"] += _notifications_delete(batch)
+            # Few rows: Django's collector, which lets go of whatever points at them.
+            erased["emails"] += batch.delete()[1].get("messaging.InboundEmail", 0)
+    erased["emails"] += AutoReplySent.objects.filter(sender__in=emails).delete()[0]
     return erased
 
 
@@ -178,11 +198,14 @@ def uploads_erase(subject: ErasureSubject) -> dict[str, int]:
 
 def messaging_erase(subject: ErasureSubject) -> dict[str, int]:
     counts = {**messages_erase(subject)}
-    for key, value in inbound_erase(subject).items():
+    for key, value in [*inbound_erase(subject).items(), *emails_erase(subject).items()]:
         counts[key] = counts.get(key, 0) + value
     counts.update(consent_erase(subject))
     counts["conversations"] = Conversation.objects.filter(phone__in=subject.phones).delete()[0]
     counts["allow_list"] = AllowListEntry.objects.filter(phone__in=subject.phones).delete()[0]
+    # Their row of a bulk send (its columns and reply are theirs); the send's counts keep them.
+    counts["bulk_recipients"] = BulkRecipient.objects.filter(
+        Q(address__in=subject.identities) | Q(contact_id=subject.contact_id)).delete()[0]
     counts.update(uploads_erase(subject))
     return counts
 

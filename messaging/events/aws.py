@@ -27,11 +27,21 @@ def classify(message) -> str:
         return NotificationKind.SMS_EVENT
     if "whatsAppWebhookEntry" in message:
         return NotificationKind.WHATSAPP_EVENT
+    # An SES receipt (an email that came in) also has "notificationType" and "mail": it is asked
+    # first, or it would be filed as a sending event about a message we never sent.
+    if is_ses_receipt(message):
+        return NotificationKind.INBOUND_EMAIL
     if ("eventType" in message or "notificationType" in message) and isinstance(message.get("mail"), dict):
         return NotificationKind.SES_EVENT
     if _is_s3_event(message):
         return NotificationKind.S3_EVENT
     return NotificationKind.OTHER
+
+
+def is_ses_receipt(message: dict) -> bool:
+    """A receipt rule's SNS or S3 action notification: ``"notificationType": "Received"`` with a
+    ``receipt`` (SES's own sending events never carry one)."""
+    return message.get("notificationType") == "Received" and isinstance(message.get("receipt"), dict)
 
 
 def _is_s3_event(message: dict) -> bool:

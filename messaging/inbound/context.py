@@ -13,6 +13,7 @@ never the one a reply belongs to.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -72,6 +73,34 @@ def answered_message(*, phone: str, channel: str, previous_id: str = "", now=Non
     # msg_recipient_idx (channel, recipient, -created_at): one index probe. Nothing sent after the
     # reply arrived can be what it answers (a re-run routes it later).
     return (sent.filter(channel=channel, recipient=phone, created_at__gte=since, created_at__lte=now)
+            .order_by("-created_at", "-id").first())
+
+
+_REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|aw|sv|fwd?|wg)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+
+
+def subject_answered(subject: str) -> str:
+    """The subject an email reply answers: "Re: Re: Incident #12" answers "Incident #12"."""
+    return " ".join(_REPLY_PREFIX.sub("", subject or "").split())
+
+
+def answered_email(*, address: str, ses_ids: list[str], subject: str, now=None) -> OutboundMessage | None:
+    """The email of ours that an email from ``address`` answers: the one whose SES message id its
+    In-Reply-To or References names, else the latest one sent to that address within
+    ``REPLY_WINDOW_HOURS`` with the subject it answers. The same rule as for an SMS reply, with
+    the email's own threading in place of ``previousPublishedMessageId``."""
+    sent = OutboundMessage.objects.exclude(status=MessageStatus.SUPPRESSED).filter(channel=Channel.EMAIL,
+                                                                                   recipient=address)
+    if ses_ids:
+        by_id = sent.filter(provider_message_id__in=ses_ids).order_by("-id").first()
+        if by_id is not None:
+            return by_id
+    base = subject_answered(subject)
+    if not base:
+        return None
+    now = now or timezone.now()
+    since = now - timedelta(hours=settings.REPLY_WINDOW_HOURS)
+    return (sent.filter(subject=base, created_at__gte=since, created_at__lte=now)
             .order_by("-created_at", "-id").first())
 
 

@@ -24,6 +24,7 @@ from django.db import DataError, IntegrityError, InterfaceError, OperationalErro
 from django.utils import timezone
 
 from messaging.audience.s3_drop import s3_event_act
+from messaging.email_in.services import email_receipt_act
 from messaging.events.apply import delivery_event_apply
 from messaging.events.aws import parse_provider_message, parse_whatsapp_messages
 from messaging.inbound.ingest_pg import event_notification_receive, fast_path_applies
@@ -234,6 +235,10 @@ def _act_s3(notification: SnsNotification, message: dict) -> tuple[str, str]:
     return s3_event_act(notification=notification, message=message)  # note: why it was refused, if it was
 
 
+def _act_email(notification: SnsNotification, message: dict) -> tuple[str, str]:
+    return email_receipt_act(notification=notification, message=message)
+
+
 def _act_subscription(notification: SnsNotification, message) -> tuple[str, str]:
     return _subscription_received(notification), ""
 
@@ -255,6 +260,7 @@ _ACTIONS = {
     NotificationKind.SES_EVENT: _act_events,
     NotificationKind.WHATSAPP_EVENT: _act_events,
     NotificationKind.S3_EVENT: _act_s3,
+    NotificationKind.INBOUND_EMAIL: _act_email,
     NotificationKind.SUBSCRIPTION: _act_subscription,
     NotificationKind.UNSUBSCRIBE: _act_recorded,
 }

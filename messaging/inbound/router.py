@@ -20,6 +20,7 @@ from django.utils.module_loading import import_string
 
 from messaging.conversations.selectors import help_answer_period, portal_replied_since
 from messaging.conversations.services import conversation_note_inbound
+from messaging.email_in.replies import email_answer_send
 from messaging.inbound.context import ReplyContext, reply_context
 from messaging.inbound.handlers import HandlerResult
 from messaging.models import Channel, InboundSms, InboundStatus
@@ -102,7 +103,10 @@ def inbound_sms_route(*, inbound: InboundSms, fresh: bool = False) -> InboundSms
                 result = _unclaimed(inbound, context)
 
             inbound.outcome = result.outcome
-            if result.reply and result.reply_at_most_daily and portal_replied_since(
+            if result.reply and result.reply_at_most_daily and inbound.channel == Channel.EMAIL:
+                # Mail gets its courtesy answers from the auto-reply rules, under RFC 3834's guards.
+                inbound.outcome += " No answer by email: courtesy answers to mail are the auto-reply rules'."
+            elif result.reply and result.reply_at_most_daily and portal_replied_since(
                     phone=inbound.origination_number, since=inbound.received_at - help_answer_period()):
                 inbound.outcome += " No answer: this number already had one from the portal today."
             elif result.reply:
@@ -137,6 +141,9 @@ def _answer(inbound: InboundSms, result: HandlerResult) -> None:
     inbound.reply = result.reply
     if inbound.channel == Channel.VOICE:
         return  # a key pressed on a call: the contact flow has already spoken the outcome
+    if inbound.channel == Channel.EMAIL:  # an email answering one of ours: answered by email, in its thread
+        email_answer_send(inbound=inbound, body=result.reply, owner=result.owner or inbound)
+        return
     # The answer goes back the way the message came; WhatsApp sends from the configured
     # phone-number id, not from the number the person wrote to.
     whatsapp = inbound.channel == Channel.WHATSAPP

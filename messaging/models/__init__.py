@@ -8,15 +8,19 @@ app. Table names, app labels and class names are those of the one module this us
 # The audience's and the history's models live beside their code; re-exported so that Django
 # registers them with this app and callers find every model here.
 from messaging.audience.models import (
+    BulkPurpose,
+    BulkRecipient,
     BulkSend,
     BulkSendStatus,
     ImportChunk,
     ImportKind,
     ImportRun,
     ImportStatus,
+    RecipientStatus,
     WhatsAppOptOut,
 )
 from messaging.conversations.models import Conversation
+from messaging.email_in.models import AutoReplySent, EmailAutoReply, InboundEmail
 from messaging.history.models import ArchivedDay, DailyDeliveryTime
 from messaging.models.calls import CallAction, CallState, ConnectEvent, VoiceCall
 from messaging.models.consent import OptOut, Suppression, SuppressionReason
@@ -36,14 +40,20 @@ from messaging.models.keys import ApiKey, ApiScope
 from messaging.models.messages import STATUS_RANK, DailyMessageCount, MessageStatus, OutboundMessage, SenderPace
 from messaging.models.owned import Channel, OwnedQuerySet, owned_by_kind, owner_fields
 from messaging.models.timers import Timer, TimerState
+from messaging.selftest.models import SelfTestRun, SelfTestState
+from messaging.templates.models import Template, TemplateChannel, TemplateVariant, WhatsAppTemplate
+from messaging.topics.models import ContactPreference, Topic
 
 __all__ = [
-    "STATUS_RANK", "AllowListEntry", "AllowListScope", "ApiKey", "ApiScope", "ArchivedDay", "AttemptRole", "BulkSend",
-    "BulkSendStatus", "CallAction", "CallState", "Channel", "ConnectEvent", "Contact", "Conversation",
-    "DailyDeliveryTime", "DailyMessageCount", "DeliveryEvent", "Dispatch", "DispatchAttempt", "DispatchUseCase",
-    "ErasureReceipt", "EventType", "FallbackState", "ImportChunk", "ImportKind",
-    "ImportRun", "ImportStatus", "InboundSms", "InboundStatus", "MessageStatus", "NotificationKind",
-    "NotificationStatus", "NumberType", "OptOut", "OutboundMessage", "OwnedQuerySet", "SenderPace", "SnsNotification",
-    "Suppression", "SuppressionReason", "Tag", "Timer", "TimerState", "VoiceCall", "WhatsAppOptOut", "owned_by_kind",
+    "STATUS_RANK", "AllowListEntry", "AllowListScope", "ApiKey", "ApiScope", "ArchivedDay", "AttemptRole",
+    "AutoReplySent", "BulkPurpose", "BulkRecipient", "BulkSend", "BulkSendStatus", "CallAction", "CallState",
+    "Channel", "ConnectEvent", "Contact", "ContactPreference", "Conversation", "DailyDeliveryTime",
+    "DailyMessageCount", "DeliveryEvent", "Dispatch", "DispatchAttempt", "DispatchUseCase", "EmailAutoReply",
+    "ErasureReceipt", "EventType", "FallbackState", "ImportChunk", "ImportKind", "ImportRun", "ImportStatus",
+    "InboundEmail", "InboundSms", "InboundStatus", "MessageStatus", "NotificationKind", "NotificationStatus",
+    "NumberType", "OptOut", "OutboundMessage", "OwnedQuerySet", "RecipientStatus", "SenderPace", "SnsNotification",
+    "SelfTestRun", "SelfTestState", "Suppression", "SuppressionReason", "Tag", "Template", "TemplateChannel",
+    "TemplateVariant", "Timer", "TimerState",
+    "Topic", "VoiceCall", "WhatsAppOptOut", "WhatsAppTemplate", "owned_by_kind",
     "owner_fields",
 ]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.db import models
 
+from messaging.audience.quiet_hours import time_zone_validate
 from messaging.phones import validate_e164
+from messaging.values.locales import LOCALE_MAX_LENGTH, locale_normalize, validate_locale
 
 
 class Tag(models.Model):
@@ -38,6 +40,13 @@ class Contact(models.Model):
     email = models.EmailField(blank=True)
     whatsapp = models.CharField("WhatsApp number", max_length=16, blank=True, validators=[validate_e164])
     tags = models.ManyToManyField(Tag, blank=True, related_name="contacts")
+    # IANA zone (Europe/Berlin). Quiet hours of bulk sends use it; without it, the zones the
+    # number can be in (phonenumbers) count.
+    time_zone = models.CharField(max_length=64, blank=True, validators=[time_zone_validate],
+                                 help_text="IANA time zone, e.g. America/Chicago")
+    # BCP 47 (es-MX): which variant of a template this person gets; blank takes the default.
+    locale = models.CharField(max_length=LOCALE_MAX_LENGTH, blank=True, default="", validators=[validate_locale],
+                              help_text="BCP 47 language tag, for example es or es-MX; blank for the default")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Is it a mobile? Offline from phonenumbers by default, from AWS's CarrierLookup with
@@ -54,6 +63,10 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.phone})"
+
+    def clean(self):
+        super().clean()
+        self.locale = locale_normalize(self.locale)  # ES-mx and es-MX are one locale
 
 
 class AllowListScope(models.TextChoices):

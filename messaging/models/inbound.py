@@ -13,6 +13,7 @@ class NotificationKind(models.TextChoices):
     INBOUND_SMS = "inbound_sms", "Inbound SMS"
     SMS_EVENT = "sms_event", "SMS/voice event"
     SES_EVENT = "ses_event", "SES event"
+    INBOUND_EMAIL = "inbound_email", "Inbound email"
     WHATSAPP_EVENT = "whatsapp_event", "WhatsApp event"
     S3_EVENT = "s3_event", "S3 event"
     SUBSCRIPTION = "subscription", "Subscription confirmation"

@@ -84,12 +84,13 @@ def message_send(*, channel: str, recipient: str, body: str = "", subject: str =
 
 def messages_send_bulk(*, channel: str, recipients: list[str], body: str, subject: str = "",
                        owner: models.Model | None = None, batch_size: int = 100,
-                       bodies: list[str] | None = None) -> list[int]:
+                       bodies: list[str] | None = None, options_each: list[dict] | None = None) -> list[int]:
     """Log one message per recipient in a few INSERTs and queue delivery in batches.
 
     Recipients must already be normalized (they come from Contact rows). Campaigns to tens of
     thousands of contacts use this; one task per batch keeps the queue short. ``bodies``, one
-    per recipient, replaces ``body`` for personal messages (messaging.audience.personal).
+    per recipient, replaces ``body`` for personal messages (messaging.audience.personal);
+    ``options_each``, one per recipient, their message's options (an email's html, its headers).
     """
     body = line_breaks_normalize(body)
     if bodies is not None:
@@ -107,6 +108,7 @@ def messages_send_bulk(*, channel: str, recipients: list[str], body: str, subjec
             channel=channel, recipient=r, body=body if bodies is None else bodies[i], subject=subject,
             parts=parts if bodies is None else part_counts[i], created_at=now,
             status=MessageStatus.SUPPRESSED if r in opted_out else MessageStatus.QUEUED, **fields_of_owner,
+            **({"options": options_each[i]} if options_each else {}),
         )
         for i, r in enumerate(recipients)
     ]

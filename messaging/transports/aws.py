@@ -273,10 +273,16 @@ class EmailTransport(AwsTransport):
             body["Text"] = {"Data": message.body, "Charset": "UTF-8"}
         if html:
             body["Html"] = {"Data": html, "Charset": "UTF-8"}
-        return {"Simple": {
+        simple: dict[str, Any] = {
             "Subject": {"Data": message.subject, "Charset": "UTF-8"},
             "Body": body,
-        }}
+        }
+        # Custom headers (In-Reply-To, References, Auto-Submitted for an answer to an email):
+        # up to 15, on Simple content only; SES sets Message-ID and Date itself.
+        headers = opts.get("headers")
+        if headers:
+            simple["Headers"] = [{"Name": str(h["Name"]), "Value": str(h["Value"])} for h in headers[:15]]
+        return {"Simple": simple}
 
 
 class WhatsAppTransport(AwsTransport):

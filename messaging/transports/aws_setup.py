@@ -6,6 +6,8 @@ there POST /sns/):
 - the SES configuration set ``SES_CONFIGURATION_SET`` and its SNS event destination (sesv2);
 - the SMS configuration set ``SMS_CONFIGURATION_SET`` and its SNS event destination
   (pinpoint-sms-voice-v2);
+- optionally SES email receiving: the receipt rule set ``SES_RECEIPT_RULE_SET``, made active, and its
+  rule publishing received email to SNS (``messaging.email_in.aws_setup``);
 - optionally the WhatsApp Business Account ``WHATSAPP_WABA_ID``'s event destination
   (socialmessaging), keeping any other destinations it already has;
 - with ``CONNECT_INSTANCE_ID``, the Amazon Connect flow of calls that take a key and the
@@ -26,6 +28,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from messaging.calls.setup import connect_setup
+from messaging.email_in.aws_setup import receiving_setup
 
 # SES events the portal acts on or records (Open/Click/Subscription are not delivery outcomes).
 SES_EVENT_TYPES = ["SEND", "REJECT", "BOUNCE", "COMPLAINT", "DELIVERY", "RENDERING_FAILURE", "DELIVERY_DELAY"]
@@ -148,6 +151,11 @@ def _delivery_events(plan: Plan, client_for, *, topic_arn: str, destination_name
              destination_name=destination_name)
     else:
         plan.do("SMS: skipped (SMS_CONFIGURATION_SET is not set)")
+    if settings.SES_RECEIPT_RULE_SET:
+        receiving_setup(plan, client_for("ses"), region=settings.AWS_REGION or "us-east-1",
+                        topic_arn=settings.SES_RECEIPT_TOPIC_ARN or topic_arn)
+    else:
+        plan.do("SES email receiving: skipped (SES_RECEIPT_RULE_SET is not set)")
     if settings.WHATSAPP_WABA_ID:
         _whatsapp(plan, client_for("socialmessaging"), waba_id=settings.WHATSAPP_WABA_ID, topic_arn=topic_arn)
     else:

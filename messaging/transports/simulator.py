@@ -38,6 +38,14 @@ class _SimulatorTransport(BaseTransport):
 class SmsTransport(_SimulatorTransport):
     channel = "sms"
 
+    def send(self, message: OutgoingMessage) -> SendResult:
+        result = super().send(message)
+        if settings.SELF_TEST_NUMBER and message.recipient == settings.SELF_TEST_NUMBER:
+            # The self-test's number echoes (messaging.simulator.echo), as the real one must.
+            enqueue("messaging.tasks.simulator_echo", phone=message.recipient, body=message.body,
+                    destination=result.sender)
+        return result
+
 
 class VoiceTransport(_SimulatorTransport):
     channel = "voice"

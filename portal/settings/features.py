@@ -33,6 +33,11 @@ SIMULATOR_ORIGINATION_NUMBER = env.str("SIMULATOR_ORIGINATION_NUMBER", default="
 # is refused with 413 (the admin's uploads too).
 CONTACT_IMPORT_SYNC_ROWS = env.int("CONTACT_IMPORT_SYNC_ROWS", default=5000)
 CONTACT_IMPORT_MAX_BYTES = env.int("CONTACT_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+# Bulk sends marked "promotional" with no quiet_hours of their own are held during this window
+# in each recipient's zone ("HH:MM-HH:MM"; empty turns it off). The US TCPA allows telephone
+# solicitation only from 8 a.m. to 9 p.m. at the called party's location. Transactional sends,
+# incident pages and on-call texts are never held.
+BULK_PROMOTIONAL_QUIET_HOURS = env.str("BULK_PROMOTIONAL_QUIET_HOURS", default="21:00-08:00")
 
 # Message parts per second per sender (origination identity); 0 means no limit.
 # 1 for a 10DLC number, 3 for US toll-free, 100 for a short code.
@@ -94,6 +99,8 @@ SNS_AUTO_CONFIRM = env.bool("SNS_AUTO_CONFIRM", default=True)
 # one we sent (messaging.inbound.context) is offered first to the handler of that message's
 # owner (the handler's ``owners``), right after the consent keywords.
 INBOUND_SMS_HANDLERS = [
+    # The self-test's echo first: its text must not be read as a keyword or a shift code.
+    "messaging.selftest.handler.self_test_handler",
     "messaging.consent.consent_handler",
     "incidents.inbound.incident_reply_handler",
     # Takes only replies to a bulk send, which have no other handler.
@@ -114,6 +121,7 @@ MESSAGE_OWNERS = {
     "messaging.inboundsms": "answer to an inbound SMS",
     "messaging.contact": "test SMS to a contact",
     "messaging.conversation": "answer in a conversation",
+    "messaging.selftestrun": "pager self-test",
 }
 # A reply with no previousPublishedMessageId answers the latest message sent to that number on
 # that channel within this many hours; after that it answers nothing.
@@ -121,6 +129,19 @@ REPLY_WINDOW_HOURS = env.float("REPLY_WINDOW_HOURS", default=24.0)
 # Text no handler takes gets at most one help answer per number in this many hours, counting
 # every reply the portal sent that number: an auto-responder at the other end cannot start a loop.
 HELP_ANSWER_HOURS = env.float("HELP_ANSWER_HOURS", default=24.0)
+# Email in (messaging/email_in/): a sender gets at most one auto-reply in this many days (RFC 3834).
+AUTO_REPLY_DAYS = env.float("AUTO_REPLY_DAYS", default=4.0)
+# An email answering one of ours whose first word is one of these is routed as that word (and a
+# reference after it): the incident replies' words, so "YES, on my way" acknowledges.
+EMAIL_REPLY_WORDS = env.list("EMAIL_REPLY_WORDS", default=["YES", "Y", "ACK", "NO", "N", "RESOLVE", "R"])
+# The only bucket a receipt rule's S3 action (large email) is read from.
+SES_RECEIPT_S3_BUCKET = env.str("SES_RECEIPT_S3_BUCKET", default="")
+# `manage.py setup_aws`: the receipt rule set (made active) and rule that send received email to
+# SES_RECEIPT_TOPIC_ARN (default SNS_EVENTS_TOPIC_ARN); empty skips email receiving.
+SES_RECEIPT_RULE_SET = env.str("SES_RECEIPT_RULE_SET", default="")
+SES_RECEIPT_RULE_NAME = env.str("SES_RECEIPT_RULE_NAME", default="portal-inbound")
+SES_RECEIPT_RECIPIENTS = env.list("SES_RECEIPT_RECIPIENTS", default=[])
+SES_RECEIPT_TOPIC_ARN = env.str("SES_RECEIPT_TOPIC_ARN", default="")
 UNHANDLED_REPLY_TEXT = env.str(
     "UNHANDLED_REPLY_TEXT",
     default="We got your message and a person will read it. Reply HELP for help, STOP to opt out.",
@@ -148,6 +169,20 @@ SMS_HELP_TEXT = env.str(
     "SMS_HELP_TEXT",
     default="Operations portal alerts. Reply STOP to opt out, START to opt back in. Msg&data rates may apply.",
 )
+
+# --- Templates, topics and preferences (messaging.templates, messaging.topics) ---
+# The portal's own texts as default templates (each a sequence of BuiltinTemplate); a Template
+# row of the same name overrides them per variant.
+BUILTIN_TEMPLATES = ["incidents.texts.BUILTIN_TEMPLATES", "oncall.texts.BUILTIN_TEMPLATES",
+                     "shifts.texts.BUILTIN_TEMPLATES"]
+# Built-in templates' rows are cached this long per process (an edit elsewhere shows after it).
+TEMPLATE_CACHE_SECONDS = env.float("TEMPLATE_CACHE_SECONDS", default=30.0)
+# Links sent to people ({preferences_url}, List-Unsubscribe) start with this; no trailing slash.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+# A preferences or unsubscribe link stops working after this many days.
+PREFERENCES_LINK_DAYS = env.int("PREFERENCES_LINK_DAYS", default=60)
+# The mailto: of List-Unsubscribe (a mailbox an operator reads); empty: the https link only.
+UNSUBSCRIBE_MAILTO = env.str("UNSUBSCRIBE_MAILTO", default="")
 
 # --- The audience (messaging.audience) ---
 # National numbers in imported files (no "+") are read in this region (ISO 3166 code, e.g. "US",
@@ -190,3 +225,13 @@ ARCHIVE_S3_BUCKET = env.str("ARCHIVE_S3_BUCKET", default="")
 ARCHIVE_S3_PREFIX = env.str("ARCHIVE_S3_PREFIX", default="portal-archive/")
 ARCHIVE_DIR = env.str("ARCHIVE_DIR", default=str(BASE_DIR / "archive"))
 ARCHIVE_BATCH_SIZE = env.int("ARCHIVE_BATCH_SIZE", default=500)
+
+# The pager watches itself (messaging/selftest/): with SELF_TEST_NUMBER set, a test SMS with a nonce
+# goes there every SELF_TEST_MINUTES and must come back inbound (through /sns/) within
+# SELF_TEST_TIMEOUT_SECONDS; a failure is emailed to SELF_TEST_ALERT_EMAILS, and SELF_TEST_ALERT_PHONES
+# are called when VOICE_TRANSPORT is connect. The simulator echoes SMS sent to SELF_TEST_NUMBER.
+SELF_TEST_NUMBER = env.str("SELF_TEST_NUMBER", default="")
+SELF_TEST_MINUTES = env.int("SELF_TEST_MINUTES", default=15)
+SELF_TEST_TIMEOUT_SECONDS = env.int("SELF_TEST_TIMEOUT_SECONDS", default=120)
+SELF_TEST_ALERT_EMAILS = env.list("SELF_TEST_ALERT_EMAILS", default=[])
+SELF_TEST_ALERT_PHONES = env.list("SELF_TEST_ALERT_PHONES", default=[])

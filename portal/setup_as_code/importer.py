@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 
 from django.db import transaction
 
+from incidents.heartbeats.models import Heartbeat
+from incidents.heartbeats.services import heartbeat_create, heartbeat_timeout_changed
 from incidents.models import AlertIntegration, EscalationLevel, EscalationPolicy
 from messaging.models import Contact
 from oncall.models import Schedule, ScheduleMember, ScheduleOverride
@@ -22,10 +24,11 @@ from portal.setup_as_code.final import overrides_from_final
 from portal.setup_as_code.neutral import HeartbeatSpec, Person, Plan, PolicySpec, ScheduleSpec
 
 KINDS = {"contact": Contact, "schedule": Schedule, "override": ScheduleOverride, "policy": EscalationPolicy,
-         "integration": AlertIntegration}
+         "integration": AlertIntegration, "heartbeat": Heartbeat}
 # A schedule with no rotation the portal can express still needs a handoff; nobody is in it.
 NO_ROTATION_HANDOFF = datetime(2000, 1, 1, tzinfo=UTC)
 NO_ROTATION_TURN_HOURS = 168
+HEARTBEAT_TIMEOUT_MIN = 10  # the portal's shortest heartbeat timeout (CONTRACT)
 
 
 @dataclass
@@ -46,13 +49,6 @@ def _apply_rules(contact: Contact, rules: list) -> bool:
     contact's rules with these when they differ, and return whether anything changed.
     """
     return False
-
-
-def _apply_heartbeat(spec: HeartbeatSpec, policy: EscalationPolicy | None) -> bool | None:
-    """Make or update the heartbeat ``spec`` pages ``policy``. None: heartbeats cannot be
-    imported yet (the Heartbeat model arrives on branch i23-heartbeat; the lead wires it here,
-    recording it in ImportedObject under kind ``heartbeat`` as the other kinds are)."""
-    return None
 
 
 class Importer:
@@ -96,12 +92,34 @@ class Importer:
         for spec in self.plan.integrations:
             self._integration(spec)
         for spec in self.plan.heartbeats:
-            policy = self.policies.get(spec.policy_id) if spec.policy_id else None
-            if _apply_heartbeat(spec, policy) is None:
-                timeout = f"{spec.timeout_seconds} s" if spec.timeout_seconds else "timeout not in the source"
-                self.report.unmapped.append(f"heartbeat {spec.name!r} ({timeout}) not mapped: the portal's "
-                                            f"heartbeats are not wired into the importer yet")
+            self._heartbeat(spec, self.policies.get(spec.policy_id) if spec.policy_id else None)
         return self.report
+
+    def _heartbeat(self, spec: HeartbeatSpec, policy: EscalationPolicy | None) -> None:
+        """A heartbeat pages the policy the source's heartbeat alerted; it is armed by its first
+        ping to the portal's own URL (monitors must be pointed there: the report says so)."""
+        if policy is None:
+            self.report.unmapped.append(f"heartbeat {spec.name!r} not mapped: it alerts no policy that was "
+                                        f"imported")
+            return
+        if not spec.timeout_seconds:
+            self.report.unmapped.append(f"heartbeat {spec.name!r} not mapped: the source does not give its "
+                                        f"timeout")
+            return
+        timeout = max(spec.timeout_seconds, HEARTBEAT_TIMEOUT_MIN)
+        heartbeat = self._mapped("heartbeat", spec.source_id)
+        if heartbeat is None:
+            heartbeat = heartbeat_create(name=spec.name[:200], policy=policy, timeout_seconds=timeout)
+            self.report.change(f"heartbeat {spec.name!r}: made ({timeout} s, policy {policy.name!r}); point the "
+                               f"job's pings at its new URL")
+        elif (heartbeat.name, heartbeat.policy_id, heartbeat.timeout_seconds) != (spec.name[:200], policy.pk, timeout):
+            heartbeat.name, heartbeat.policy, heartbeat.timeout_seconds = spec.name[:200], policy, timeout
+            heartbeat.save(update_fields=["name", "policy", "timeout_seconds"])
+            heartbeat_timeout_changed(heartbeat=heartbeat)
+            self.report.change(f"heartbeat {spec.name!r}: updated")
+        else:
+            self.report.unchanged += 1
+        self._remember("heartbeat", spec.source_id, heartbeat)
 
     def _person(self, p: Person) -> None:
         contact = self._mapped("contact", p.source_id)

@@ -15,6 +15,9 @@ from portal.demo import demo_seed
 
 DEMO_USER = "admin"
 DEMO_PASSWORD = "portal-demo"
+# On the simulator, the pager's self-test runs against a simulated number that echoes
+# (messaging.simulator.echo), so the demo shows it working; never with a real transport.
+DEMO_SELF_TEST = {"SELF_TEST_NUMBER": "+15550100199", "SELF_TEST_MINUTES": "5"}
 
 
 class Command(BaseCommand):
@@ -57,6 +60,12 @@ class Command(BaseCommand):
             self.stdout.write(f"  login:      {DEMO_USER} (password as set; demo default {DEMO_PASSWORD})")
         self.stdout.write(f"  transports: sms={settings.SMS_TRANSPORT} email={settings.EMAIL_TRANSPORT} "
                           f"whatsapp={settings.WHATSAPP_TRANSPORT} voice={settings.VOICE_TRANSPORT}")
+        env = os.environ.copy()
+        if settings.SIMULATOR_ENABLED and not settings.SELF_TEST_NUMBER:
+            env.update(DEMO_SELF_TEST)
+        if env.get("SELF_TEST_NUMBER"):
+            self.stdout.write(f"  self-test:  an SMS to {env['SELF_TEST_NUMBER']} every "
+                              f"{env.get('SELF_TEST_MINUTES') or settings.SELF_TEST_MINUTES} min, expected back")
         self.stdout.write("  Ctrl-C stops the web server and the worker.\n")
         self.stdout.flush()
         manage = [sys.executable, "manage.py"]
@@ -74,7 +83,7 @@ class Command(BaseCommand):
             # Each child leads its own process group, so a stop reaches the worker's sentinel
             # and workers too, never leaving them running after `make run` has returned.
             for command in ([*manage, "qcluster"], [*manage, "runserver", f"{host}:{port}", "--noreload"]):
-                procs.append(subprocess.Popen(command, env=os.environ.copy(), start_new_session=True))
+                procs.append(subprocess.Popen(command, env=env, start_new_session=True))
             while not stopping and all(p.poll() is None for p in procs):
                 time.sleep(0.3)
         finally:

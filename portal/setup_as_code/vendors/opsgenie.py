@@ -53,13 +53,19 @@ def read(source, *, now) -> Plan:
         names[person.email] = person.source_id
     for i, sch in enumerate(source.get_list("/v2/schedules", "data", params={"expand": "rotation"})):
         plan.schedules.append(_schedule(plan, source, sch, f"/v2/schedules [{i}]", names, now))
+    team_escalations: dict[str, list[str]] = {}
     for i, esc in enumerate(source.get_list("/v2/escalations", "data")):
-        plan.policies.append(_policy(plan, esc, f"/v2/escalations [{i}]", names))
+        policy = _policy(plan, esc, f"/v2/escalations [{i}]", names)
+        plan.policies.append(policy)
+        team_escalations.setdefault(str((esc.get("ownerTeam") or {}).get("id")), []).append(policy.source_id)
     for i, hb in enumerate(source.get_list("/v2/heartbeats", "data")):
         where = f"/v2/heartbeats [{i}]"
         seconds = int(hb.get("interval") or 10) * UNIT_SECONDS.get(hb.get("intervalUnit") or "minutes", 60)
+        # A missed heartbeat alerts its owner team, which its team's escalation routes: the
+        # portal's heartbeat pages that policy when the team has exactly one.
+        owned = team_escalations.get(str((hb.get("ownerTeam") or {}).get("id")), [])
         plan.heartbeats.append(HeartbeatSpec(source_id=str(need(hb, "name", where)), name=hb["name"],
-                                             timeout_seconds=seconds))
+                                             timeout_seconds=seconds, policy_id=owned[0] if len(owned) == 1 else None))
     return plan
 
 

@@ -24,10 +24,13 @@ from incidents.models import EscalationLevel, EscalationPolicy, Incident
 from messaging.consent.suppression import suppression_add
 from messaging.history.archive import messages_archive
 from messaging.models import (
+    AutoReplySent,
     ConnectEvent,
     Contact,
     DeliveryEvent,
+    EmailAutoReply,
     ErasureReceipt,
+    InboundEmail,
     InboundSms,
     MessageStatus,
     OptOut,
@@ -41,6 +44,7 @@ from shifts.models import Shift
 from tests.support.aws import sms_event
 from tests.support.incidents import two_way_sms
 from tests.support.omnichannel import SMS_TO_EMAIL
+from tests.support.ses_receipt import OURS, mime, receipt
 
 pytestmark = pytest.mark.django_db
 
@@ -105,6 +109,10 @@ def ana_everywhere(api, post_sns, locmem, archive_dir):
     request = copy.deepcopy(SMS_TO_EMAIL)
     request["pc"]["recipient"], request["fc"]["recipient"] = ANA_WA, ANA_MAIL
     assert api.post("/api/v1/messages/", request, format="json").status_code in (200, 201, 202)
+    # An email she sent in, auto-answered (the answer, her email and the SNS body all name her).
+    EmailAutoReply.objects.create(match=OURS, text="Thanks {name}")
+    post_sns.message(receipt(mime(sender=f"Ana Lopez <{ANA_MAIL}>", subject="Shift question")))
+    assert InboundEmail.objects.filter(contact=ana).exists() and AutoReplySent.objects.exists()
     suppression_add(address=ANA_MAIL, reason=SuppressionReason.BOUNCE, raw={"bouncedRecipients": [ANA_MAIL]})
     # A call that took a key, and the Amazon Connect event about it, which carries her number.
     call = message_send(channel="voice", recipient=ANA, body="Gas smell. Press 4 to acknowledge.")

@@ -31,6 +31,7 @@ from messaging.history.archive import (
 from messaging.history.archive import plan as plan_module
 from messaging.models import (
     ArchivedDay,
+    BulkRecipient,
     BulkSend,
     Channel,
     Contact,
@@ -38,10 +39,12 @@ from messaging.models import (
     Dispatch,
     DispatchAttempt,
     ImportRun,
+    InboundEmail,
     InboundSms,
     OutboundMessage,
     SnsNotification,
     Timer,
+    VoiceCall,
 )
 from messaging.scheduling.timers import timer_schedule
 from oncall.models import Schedule as OncallSchedule
@@ -90,6 +93,12 @@ def day_with_every_kind_of_row(api, run) -> dict:
     inbound = InboundSms.objects.create(inbound_message_id="in-1", origination_number="+14255550100", body="YES",
                                         notification=_notification("inbound"), raw={"a": [1]}, answers=sent)
     contact = Contact.objects.create(name="Ana", phone="+14255550100")
+    # An email that came in: its notification, the auto-reply it got and the reply it was routed as.
+    InboundEmail.objects.create(ses_message_id="ses-1", notification=_notification("email"), subject="Hi",
+                                auto_reply=OutboundMessage.objects.filter(channel="email").first(), routed=inbound)
+    # A call that took a key (Amazon Connect): it points at its message and at the reply it made.
+    VoiceCall.objects.create(provider_message_id="c-1", message=OutboundMessage.objects.filter(channel="voice").first(),
+                             inbound=inbound, digits="4")
     incident = Incident.objects.create(description="Gas smell")
     IncidentEvent.objects.create(incident=incident, kind="notified", contact=contact, message=sent)
     IncidentEvent.objects.create(incident=incident, kind="acknowledged", contact=contact, inbound=inbound)
@@ -97,8 +106,10 @@ def day_with_every_kind_of_row(api, run) -> dict:
     schedule = OncallSchedule.objects.create(name="Ops", handoff=timezone.now())
     TurnNotice.objects.create(schedule=schedule, contact=contact, turn_start=timezone.now(), message=sent)
     ImportRun.objects.create(kind="contacts", source="s3", name="s3://b/k.csv", notification=_notification("imp"))
-    BulkSend.objects.create(name="s3://b/send.csv", template="Hi {name}", source="s3",
-                            notification=_notification("bulk"))
+    bulk = BulkSend.objects.create(name="s3://b/send.csv", template="Hi {name}", source="s3",
+                                   notification=_notification("bulk"))
+    BulkRecipient.objects.create(bulk=bulk, address=sent.recipient, contact=contact, message=sent,
+                                 released_at=timezone.now(), reply="YES")  # its row keeps the message's link
     timer_schedule(callback="tests.messaging.timer_callbacks.record", due_at=timezone.now() + timedelta(days=1),
                    owner=sent, kwargs={"message_id": sent.pk})
     # Everything above happened DAYS_AGO; the second retry the day after.
@@ -160,7 +171,7 @@ def test_a_day_of_every_kind_of_row_comes_back_exactly_as_it_was(api, run, setti
                                                                           if r not in before[label]]
             for label in before}
     assert {label: rows for label, rows in diff.items() if rows} == {}
-    assert restored["links"] >= 6  # timeline x2, notice, import, bulk send, the next day's retry
+    assert restored["links"] >= 7  # timeline x2, notice, import, bulk send and its recipient, the next day's retry
     assert api.get(f"{URL}{refs['dispatch']}/").json() == detail_before
     assert ArchivedDay.objects.get().restored_at is not None
 

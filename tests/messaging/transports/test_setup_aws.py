@@ -144,4 +144,4 @@ def test_unset_names_are_skipped(aws, settings):
     clients, _ = aws
     settings.SES_CONFIGURATION_SET = settings.SMS_CONFIGURATION_SET = settings.WHATSAPP_WABA_ID = ""
     out = _run(clients)
-    assert out.count("skipped") == 3
+    assert out.count("skipped") == 4  # SES, SMS, SES email receiving, WhatsApp

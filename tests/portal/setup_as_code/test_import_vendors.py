@@ -66,6 +66,8 @@ def test_pagerduty_policy_levels_waits_and_repeats(tmp_path):
 
 
 def test_opsgenie_answers_as_opsgenie_on_calls_does_across_both_dst_changes(tmp_path):
+    from incidents.heartbeats.models import Heartbeat
+
     out = run_import("opsgenie", write_file(tmp_path, "opsgenie"))
     for answer in fixture("opsgenie")["oncalls"]:
         schedule = imported("opsgenie", "schedule", answer["schedule"])
@@ -74,7 +76,10 @@ def test_opsgenie_answers_as_opsgenie_on_calls_does_across_both_dst_changes(tmp_
         assert got.person.phone == _phone("opsgenie", who), answer["date"]
     assert "rotation 'Days' has a time restriction the portal cannot express" in out
     assert "recipient team Platform not mapped" in out
-    assert "heartbeat 'nightly-backup' (86400 s) not mapped" in out
+    # The heartbeat pages its owner team's escalation, with the source's interval.
+    heartbeat = Heartbeat.objects.get(name="nightly-backup")
+    assert (heartbeat.timeout_seconds, heartbeat.policy.name) == (86400, "Ops_escalation")
+    assert "heartbeat 'nightly-backup': made (86400 s, policy 'Ops_escalation')" in out
     assert "1 notification rules not mapped" in out
     assert "mobile contact not mapped" in out
     assert "person 'sam lee' <sam.lee@opsgenie.com>: no phone number" in out
@@ -111,7 +116,7 @@ def test_oncall_matches_users_by_email_and_answers_as_final_shifts(tmp_path):
     assert "person 'dana' <dana@example.com>: no phone number, and no contact has that email" in out
     assert "step 'notify_whole_channel' not mapped" in out and "it notifies Slack" in out
     assert "rule notify_by_slack not mapped" in out
-    assert "heartbeat 'Grafana :blush:' (timeout not in the source) not mapped" in out
+    assert "heartbeat 'Grafana :blush:' not mapped: the source does not give its timeout" in out
     assert "'important' rule notify_by_phone_call not mapped" in out
     assert "shift Weekends (recurrent_event, weekly, days ['SA', 'SU'])" in out
     weekend = imported("oncall", "schedule", "SWEEKEND0001")
