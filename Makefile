@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/portal
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-postgres test-sqlite lint venv browser postgres clean date-sweep
+.PHONY: run test test-postgres test-sqlite lint venv browser postgres clean date-sweep test-cluster
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -39,6 +39,12 @@ test-sqlite: venv browser
 	DATABASE_URL=sqlite:///$(CURDIR)/test-run.sqlite3 $(BIN)/pytest -q -m "not postgres" $(PYTEST_ARGS)
 
 test: lint test-postgres test-sqlite
+
+# Three hosts on this machine (network namespaces): PostgreSQL on one, gunicorn and a qcluster
+# on each of two more, a proxy in front; one host is cut off mid-campaign, then a rolling
+# restart (docs/deployment.md). Needs root and iproute2; not part of `make test`.
+test-cluster: venv postgres
+	DATABASE_URL=sqlite:///$(CURDIR)/test-run.sqlite3 $(BIN)/pytest -q -s -m cluster tests/cluster $(PYTEST_ARGS)
 
 # No test may depend on the day it runs: the loop and whole-suite days under faketime
 # (docs/testing.md). SWEEP_ARGS e.g. "--part loop --db sqlite --days 3".

@@ -165,3 +165,14 @@ def sns_certs(settings, tmp_path, no_network):
 @pytest.fixture
 def post_sns(client, sns_certs, db, django_capture_on_commit_callbacks):
     return SnsPoster(client, django_capture_on_commit_callbacks)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The three-host tests (tests/cluster/, ``make test-cluster``) run only when asked for by
+    ``-m cluster``: they need root and network namespaces, and take minutes of real time."""
+    if "cluster" in (config.getoption("markexpr") or ""):
+        return
+    chosen = [item for item in items if item.get_closest_marker("cluster") is None]
+    if len(chosen) != len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item.get_closest_marker("cluster")])
+        items[:] = chosen

@@ -46,6 +46,9 @@ class PgCluster:
         self.data = root / "data"
         self.log = root / "server.log"
         self.port = port
+        self.host = "127.0.0.1"
+        self.wrap: list[str] = []  # e.g. ["ip", "netns", "exec", "db"]: the server runs on another host
+        self.options = ""
 
     @classmethod
     def create(cls, port: int | None = None) -> PgCluster:
@@ -64,10 +67,21 @@ class PgCluster:
             raise
         return cluster
 
+    def on_host(self, address: str, wrap: list[str], network: str) -> None:
+        """Serve on ``address`` inside another network namespace, to clients of ``network``."""
+        self.host, self.wrap = address, wrap
+        # What docs/deployment.md sets: a client host that vanishes (cut off, not closed) is found
+        # dead within ~15 s and its session ended, so no lock it held outlives it for long.
+        self.options = ("-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=5 "
+                        "-c idle_in_transaction_session_timeout=30s")
+        with open(self.data / "pg_hba.conf", "a") as hba:
+            hba.write(f"host all all {network} trust\n")
+
     def _run(self, tool: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
         command = [str(BIN / tool), *args]
         if os.geteuid() == 0:
             command = ["runuser", "-u", RUN_AS, "--", *command]
+        command = [*self.wrap, *command]
         result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=self.root)
         if result.returncode != 0:
             raise RuntimeError(f"{tool} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}\n"
@@ -77,7 +91,8 @@ class PgCluster:
     def start(self) -> None:
         # Loopback TCP only, and the socket in our folder, so nothing touches the shared server's.
         # fsync off: the data is thrown away, and a fast restart is what the tests measure.
-        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off"
+        options = (f"-p {self.port} -c listen_addresses={self.host} -k {self.root} -c fsync=off "
+                   f"-c max_connections=200 {self.options}")
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "60", "start")
 
     def stop(self, mode: str = "fast") -> None:
@@ -90,7 +105,7 @@ class PgCluster:
         return subprocess.run(command, capture_output=True, timeout=30).returncode == 0
 
     def url(self, database: str = "postgres") -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+        return f"postgres://postgres@{self.host}:{self.port}/{database}"
 
     def create_database(self, name: str) -> str:
         import psycopg

@@ -27,6 +27,24 @@ class RecordingSmsTransport(SmsTransport):
         return super().send(message)
 
 
+class NetworkRecordingSmsTransport(SmsTransport):
+    """The provider over the network (``make test-cluster``): each call is an HTTP POST to
+    ``RECORDING_PROVIDER_URL``, a recorder in the machine's own namespace. A host cut off the
+    network cannot reach it, as it could not reach AWS: the call fails as a transient error,
+    as a timeout to AWS would, and the send is retried."""
+
+    def send(self, message):
+        import requests
+
+        from messaging.transports.base import TransientError
+
+        try:
+            requests.post(os.environ["RECORDING_PROVIDER_URL"], data=str(message.log_id), timeout=2).raise_for_status()
+        except requests.RequestException as exc:
+            raise TransientError(f"provider unreachable: {exc}", code="Unreachable") from exc
+        return super().send(message)
+
+
 def provider_calls(path: Path) -> Counter:
     """How many times the provider was called for each message-log id."""
     if not path.exists():
