@@ -23,6 +23,10 @@ from shifts.codes import RESERVED_CODES
 from shifts.cover_by_text import cover_command, cover_offered_to, is_cover_command
 
 NOT_ALLOWED = "sender not on the shifts allow-list; ignored"
+# Reserved words this handler still answers: its own commands, and an incident's reply words
+# sent to a shift's message, which no incident takes (CONTRACT: a YES to a campaign changes no
+# incident): the sender is told what to text instead.
+ANSWERED_HERE = {"REQUEST", "AGENT", "YES", "NO", "ACK", "Y", "N", "RESOLVE", "R"}
 
 
 def callbacks_available() -> bool:
@@ -40,8 +44,9 @@ def shift_command_handler(inbound) -> HandlerResult | None:
         result = cover_command(inbound, text)
         result.about_shifts = True
         return result
-    if text in RESERVED_CODES and text not in ("REQUEST", "AGENT"):
-        # Another handler's word (ONCALL, YES…), offered here first as a reply to a shift's message.
+    if text in RESERVED_CODES - ANSWERED_HERE:
+        # Another handler's word (ONCALL, HELP, STOP…), offered here first as a reply to a shift's
+        # message: that handler answers it.
         return None
     if " " in text:
         return None  # a sentence is no shift command: a person reads it (messaging.inbound.router)
