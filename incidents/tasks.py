@@ -9,7 +9,7 @@ rows written before migration 0002 rewrote them.
 
 from __future__ import annotations
 
-from incidents import services
+from incidents import page_cap, rules, services
 from incidents.alerts import retry
 
 
@@ -28,3 +28,15 @@ def maintenance_window_end(*, window_id: int) -> str:
 def alerts_retry_failed() -> int:
     """Every minute: act again on alerts that were stored but failed (incidents.alerts.retry)."""
     return retry.alerts_retry_failed()
+
+
+def incident_rule_fire(*, incident_id: int, contact_id: int, method: str, after_seconds: int, level: int,
+                       round: int) -> str:  # noqa: A002
+    """A person's notification rule is due: page them on its channel, if still wanted."""
+    return rules.incident_rule_fire(incident_id=incident_id, contact_id=contact_id, method=method,
+                                    after_seconds=after_seconds, level=level, round=round)
+
+
+def page_cap_summary_fire(*, number_id: int) -> str:
+    """The page cap's summary SMS to one number: the incidents whose pages it held."""
+    return page_cap.page_cap_summary_send(number_id=number_id)

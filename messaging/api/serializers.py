@@ -3,8 +3,16 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from messaging.api.fields import E164Field
-from messaging.models import Channel, OutboundMessage
+from messaging.models import Channel, OutboundMessage, RuleMethod, RuleUrgency
 from messaging.values import limits
+
+
+class NotificationRuleSerializer(serializers.Serializer):
+    """One of a contact's notification rules (messaging.models.NotificationRule)."""
+
+    method = serializers.ChoiceField(choices=RuleMethod.choices)
+    after_seconds = serializers.IntegerField(min_value=0, max_value=limits.RULE_AFTER_SECONDS_MAX)
+    urgency = serializers.ChoiceField(choices=RuleUrgency.choices, required=False, default=RuleUrgency.ANY)
 
 
 class ContactSerializer(serializers.Serializer):
@@ -15,10 +23,15 @@ class ContactSerializer(serializers.Serializer):
     email = serializers.EmailField(required=False, allow_blank=True, default="", max_length=254)
     whatsapp = E164Field(required=False, allow_blank=True, default="")
     tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
+    # Replaces the contact's rules when given ([] removes them); left out, they stay as they are.
+    rules = NotificationRuleSerializer(many=True, required=False, max_length=limits.RULES_MAX)
 
     def to_representation(self, instance):
-        return {"id": instance.pk, "name": instance.name, "phone": instance.phone, "email": instance.email,
+        data = {"id": instance.pk, "name": instance.name, "phone": instance.phone, "email": instance.email,
                 "whatsapp": instance.whatsapp, "tags": sorted(t.name for t in instance.tags.all())}
+        data["rules"] = [{"method": r.method, "after_seconds": r.after_seconds, "urgency": r.urgency}
+                         for r in instance.notification_rules.all()]
+        return data
 
 
 class MessageLogSerializer(serializers.ModelSerializer):

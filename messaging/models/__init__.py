@@ -19,7 +19,16 @@ from messaging.audience.models import (
 from messaging.conversations.models import Conversation
 from messaging.history.models import ArchivedDay, DailyDeliveryTime
 from messaging.models.consent import OptOut, Suppression, SuppressionReason
-from messaging.models.contacts import AllowListEntry, AllowListScope, Contact, NumberType, Tag
+from messaging.models.contacts import (
+    AllowListEntry,
+    AllowListScope,
+    Contact,
+    NotificationRule,
+    NumberType,
+    RuleMethod,
+    RuleUrgency,
+    Tag,
+)
 from messaging.models.dispatches import AttemptRole, Dispatch, DispatchAttempt, DispatchUseCase, FallbackState
 from messaging.models.inbound import (
     DeliveryEvent,
@@ -38,6 +47,7 @@ from messaging.models.timers import Timer, TimerState
 __all__ = [
     "STATUS_RANK", "AllowListEntry", "AllowListScope", "ApiKey", "ApiScope", "ArchivedDay", "AttemptRole", "BulkSend",
     "BulkSendStatus", "Channel", "Contact", "Conversation", "DailyDeliveryTime", "DailyMessageCount", "DeliveryEvent",
+    "NotificationRule", "RuleMethod", "RuleUrgency",
     "Dispatch", "DispatchAttempt", "DispatchUseCase", "EventType", "FallbackState", "ImportChunk", "ImportKind",
     "ImportRun", "ImportStatus", "InboundSms", "InboundStatus", "MessageStatus", "NotificationKind",
     "NotificationStatus", "NumberType", "OptOut", "OutboundMessage", "OwnedQuerySet", "SenderPace", "SnsNotification",
