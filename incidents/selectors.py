@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
 from incidents.models import (
     OPEN_STATUSES,
@@ -35,6 +35,9 @@ from messaging.models import Channel, Contact, Timer, TimerState
 
 # The timeline kinds that put an SMS page on someone's phone.
 PAGED_KINDS = (EventKind.NOTIFIED, EventKind.REMINDED)
+# The channels a page reaches a phone number on, whose owner may answer it by text: an SMS, a
+# call (it says "reply YES by text message") or WhatsApp (a notification rule's).
+PHONE_CHANNELS = (Channel.SMS, Channel.VOICE, Channel.WHATSAPP)
 
 
 def incident_get(*, pk: int) -> Incident | None:
@@ -42,10 +45,12 @@ def incident_get(*, pk: int) -> Incident | None:
 
 
 def incident_paged_phones(*, incident: Incident) -> list[str]:
-    """Numbers that actually got an SMS page for this incident, in the order they were paged."""
-    phones = (incident.events.filter(kind__in=PAGED_KINDS, message__channel=Channel.SMS)
-              .order_by("at", "id").values_list("message__recipient", flat=True))
-    return list(dict.fromkeys(phones))
+    """Numbers that got a page for this incident by SMS, call or WhatsApp, or whose page the page
+    cap held (the summary tells them to answer it), in the order they were paged."""
+    events = (incident.events.filter(Q(kind__in=PAGED_KINDS, message__channel__in=PHONE_CHANNELS)
+                                     | Q(kind=EventKind.HELD, contact__isnull=False))
+              .order_by("at", "id").values_list("message__recipient", "contact__phone"))
+    return list(dict.fromkeys(recipient or phone for recipient, phone in events))
 
 
 def incident_contact_ids(*, incident: Incident, kind: str) -> set[int]:
@@ -70,7 +75,8 @@ def incidents_open_for_phone(*, phone: str) -> list[Incident]:
     person, or that nobody answered, should not make every later bare YES ambiguous.
     """
     paged = list(Incident.objects.filter(status__in=OPEN_STATUSES, events__kind__in=PAGED_KINDS,
-                                         events__message__recipient=phone, events__message__channel=Channel.SMS)
+                                         events__message__recipient=phone,
+                                         events__message__channel__in=PHONE_CHANNELS)
                  .distinct().order_by("id"))
     paging_now = [i for i in paged if i.status == IncidentStatus.NOT_ACKNOWLEDGED
                   and phone in {c.phone for c in level_contacts(incident=i)}]
@@ -78,8 +84,8 @@ def incidents_open_for_phone(*, phone: str) -> list[Incident]:
 
 
 def incident_most_recent_paged(*, phone: str) -> Incident | None:
-    """The newest incident that paged ``phone`` by SMS, open or not."""
-    return (Incident.objects.filter(events__message__recipient=phone, events__message__channel=Channel.SMS,
+    """The newest incident that paged ``phone`` (SMS, call or WhatsApp), open or not."""
+    return (Incident.objects.filter(events__message__recipient=phone, events__message__channel__in=PHONE_CHANNELS,
                                     events__kind__in=PAGED_KINDS)
             .order_by("-id").first())
 

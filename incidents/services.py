@@ -48,6 +48,7 @@ from incidents.snapshots import (
     snapshot_levels,
     snapshot_repeat,
 )
+from messaging.audience.number_types import number_is_landline
 from messaging.contacts import contacts_get_or_create
 from messaging.models import Channel, Contact, InboundSms
 from messaging.scheduling.timers import timer_schedule, timers_cancel_for
@@ -127,7 +128,7 @@ def _note_paged(incident: Incident, *, text: str, kind: str, except_phone: str =
     """One short note to everyone who was paged (bar ``except_phone``)."""
     by_phone = {contact.phone: contact for contact in snapshot_contacts(incident=incident)}
     for phone in incident_paged_phones(incident=incident):
-        if phone == except_phone:
+        if phone == except_phone or number_is_landline(phone):  # a call's landline takes no SMS
             continue
         contact = by_phone.get(phone) or SnapshotContact(id=None, phone=phone)
         page_send(incident, channel=Channel.SMS, contact=contact, body=text, kind=kind)
@@ -204,7 +205,7 @@ def incident_acknowledge(*, incident_id: int, contact: Contact, inbound: Inbound
                          by: str = "") -> ReplyOutcome:
     """``contact`` accepts the incident: timers stop, everyone paged is told who took it.
 
-    A reply (``inbound``) only counts from a number that was paged by SMS; a dispatcher (``by``)
+    A reply (``inbound``) only counts from a number that was paged (SMS, call, WhatsApp); a dispatcher (``by``)
     acknowledges on behalf of someone the timeline shows was paged (on any channel), never of
     a contact who was not reached or has nothing to do with the incident.
     """
