@@ -1,5 +1,6 @@
 """The address book: contacts, their tags and the allow-list."""
 
+from django import forms
 from django.contrib import admin, messages
 from import_export.admin import ExportMixin
 
@@ -10,10 +11,18 @@ from messaging.notification_rules import notification_rules_summary, notificatio
 from messaging.values import limits
 
 
+class NotificationRuleForm(forms.ModelForm):
+    def has_changed(self):
+        # "SMS at once, any urgency" is every field's default: an added row that says it is a rule,
+        # not an untouched blank (the inline shows no blank rows: extra = 0).
+        return self.instance.pk is None or super().has_changed()
+
+
 class NotificationRuleInline(admin.TabularInline):
     """How this person wants to be paged: each rule a method, a delay and an urgency."""
 
     model = m.NotificationRule
+    form = NotificationRuleForm
     extra = 0
     max_num = limits.RULES_MAX
     fields = ["method", "after_seconds", "urgency"]
