@@ -132,7 +132,8 @@ def _rules_start(incident: Incident, *, cap: CapRows, contact: SnapshotContact, 
             continue
         timer_schedule(callback=RULE_CALLBACK, due_at=now + timedelta(seconds=rule.after_seconds), owner=incident,
                        kwargs={"incident_id": incident.pk, "contact_id": contact.id, "method": rule.method,
-                               "after_seconds": rule.after_seconds, "level": incident.level, "round": incident.round},
+                               "after_seconds": rule.after_seconds, "level": incident.level, "round": incident.round,
+                               "whatsapp": rule.contact.whatsapp},
                        label=f"incident #{incident.reference}: {notification_rules_summary([rule])} "
                              f"to {contact.name or contact.phone}")
     return True

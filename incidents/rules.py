@@ -20,15 +20,19 @@ from django.db import transaction
 from incidents.models import EventKind, Incident, IncidentStatus
 from incidents.page_cap import page_cap_lock
 from incidents.paging import rule_send
-from incidents.selectors import incident_contact_ids
+from incidents.selectors import incident_answer_kinds
 from incidents.snapshots import level_contacts
 from messaging.models import Contact, NotificationRule
 from messaging.notification_rules import notification_rules_summary
 
 
 def incident_rule_fire(*, incident_id: int, contact_id: int, method: str, after_seconds: int, level: int,
-                       round: int) -> str:  # noqa: A002 - the name the timeline and the model use
-    """Fire one rule for one person, or say why not (the Timer's callback returns it)."""
+                       round: int, whatsapp: str | None = None) -> str:  # noqa: A002 - the model's name
+    """Fire one rule for one person, or say why not (the Timer's callback returns it).
+
+    ``whatsapp`` is the contact's WhatsApp number when they were paged (None in rows written
+    before it was carried: then it is read now).
+    """
     with transaction.atomic():
         incident = Incident.objects.select_for_update().filter(pk=incident_id).first()
         if incident is None or incident.status != IncidentStatus.NOT_ACKNOWLEDGED:
@@ -38,12 +42,14 @@ def incident_rule_fire(*, incident_id: int, contact_id: int, method: str, after_
         contact = next((c for c in level_contacts(incident=incident) if c.id == contact_id), None)
         if contact is None:
             return "stale: not on this level"
-        if contact_id in incident_contact_ids(incident=incident, kind=EventKind.DECLINED):
+        answered = incident_answer_kinds(incident=incident, contact_id=contact_id)
+        if EventKind.DECLINED in answered:
             return "stale: declined"
-        if contact_id in incident_contact_ids(incident=incident, kind=EventKind.ACKNOWLEDGED):
+        if EventKind.ACKNOWLEDGED in answered:
             return "stale: acknowledged"
         cap = page_cap_lock(phones=[contact.phone])
-        whatsapp = Contact.objects.filter(pk=contact_id).values_list("whatsapp", flat=True).first() or ""
+        if whatsapp is None:
+            whatsapp = Contact.objects.filter(pk=contact_id).values_list("whatsapp", flat=True).first() or ""
         rule = NotificationRule(method=method, after_seconds=after_seconds)
         rule_send(incident, cap=cap, contact=contact, method=method, whatsapp=whatsapp,
                   note=f"rule: {notification_rules_summary([rule])}")

@@ -59,6 +59,12 @@ def incident_contact_ids(*, incident: Incident, kind: str) -> set[int]:
                .values_list("contact_id", flat=True))
 
 
+def incident_answer_kinds(*, incident: Incident, contact_id: int) -> set[str]:
+    """Whether ``contact_id`` declined or acknowledged on the level and round being paged now: one query."""
+    return set(incident.events.filter(kind__in=(EventKind.DECLINED, EventKind.ACKNOWLEDGED), contact_id=contact_id,
+                                      level=incident.level, round=incident.round).values_list("kind", flat=True))
+
+
 def incident_next_timer(*, incident: Incident) -> Timer | None:
     return Timer.objects.owned_by(incident).filter(state=TimerState.PENDING).order_by("due_at").first()
 

@@ -31,10 +31,10 @@ def alerts_retry_failed() -> int:
 
 
 def incident_rule_fire(*, incident_id: int, contact_id: int, method: str, after_seconds: int, level: int,
-                       round: int) -> str:  # noqa: A002
+                       round: int, whatsapp: str | None = None) -> str:  # noqa: A002
     """A person's notification rule is due: page them on its channel, if still wanted."""
     return rules.incident_rule_fire(incident_id=incident_id, contact_id=contact_id, method=method,
-                                    after_seconds=after_seconds, level=level, round=round)
+                                    after_seconds=after_seconds, level=level, round=round, whatsapp=whatsapp)
 
 
 def page_cap_summary_fire(*, number_id: int) -> str:
