@@ -20,7 +20,7 @@ from django.utils.html import format_html
 from incidents import selectors, services, texts
 from incidents.alerts import admin as alerts_admin  # noqa: F401  (registers the alerts' admin, in its own module)
 from incidents.heartbeats import admin as heartbeats_admin  # noqa: F401  (likewise the heartbeats')
-from incidents.models import EscalationLevel, EscalationPolicy, Incident, IncidentEvent, IncidentStatus
+from incidents.models import EscalationLevel, EscalationPolicy, Incident, IncidentEvent, IncidentStatus, Urgency
 from incidents.snapshots import snapshot_level_count, snapshot_repeat
 from messaging.admin.badges import status_badge
 from messaging.admin.pagination import LargeTableAdminMixin
@@ -45,13 +45,13 @@ class EscalationLevelInline(admin.TabularInline):
     form = EscalationLevelForm
     extra = 1
     autocomplete_fields = ["contacts", "schedule"]
-    fields = ["position", "contacts", "schedule", "wait_seconds", "reminders", "voice"]
+    fields = ["position", "contacts", "schedule", "wait_seconds", "reminders", "voice", "ack_all"]
     max_num = limits.LEVELS_MAX
 
 
 @admin.register(EscalationPolicy)
 class EscalationPolicyAdmin(admin.ModelAdmin):
-    list_display = ["name", "level_count", "repeat", "final_action", "final_contact", "updated_at"]
+    list_display = ["name", "level_count", "urgency", "repeat", "final_action", "final_contact", "updated_at"]
     search_fields = ["name"]
     autocomplete_fields = ["final_contact"]
     inlines = [EscalationLevelInline]
@@ -104,6 +104,8 @@ class IncidentAddForm(forms.ModelForm):
                                       help_text="With contacts only: seconds between reminders and escalations.")
     reminders = forms.IntegerField(initial=services.DEFAULT_REMINDERS, min_value=0, max_value=limits.REMINDERS_MAX,
                                    help_text="With contacts only: reminders before escalating.")
+    urgency = forms.ChoiceField(choices=[("", "The policy's (high without a policy)"), *Urgency.choices],
+                                required=False, help_text="Which of each person's notification rules run.")
 
     class Meta:
         model = Incident
@@ -139,12 +141,13 @@ class IncidentAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ["acknowledge_on_behalf", "resolve", "repage"]
     inlines = [IncidentEventInline]
-    readonly_fields = ["reference_display", "description", "url", "policy", "alerts_display", "status_badge",
+    readonly_fields = ["reference_display", "description", "url", "policy", "urgency", "alerts_display", "status_badge",
                        "level_display",
                        "next_timer", "sms_preview", "acknowledged_by", "acknowledged_at", "resolved_by",
                        "resolved_at", "created_by", "created_at", "snapshot_display"]
     fieldsets = [
-        (None, {"fields": ["reference_display", "description", "url", "policy", "alerts_display", "sms_preview"]}),
+        (None, {"fields": ["reference_display", "description", "url", "policy", "urgency", "alerts_display",
+                           "sms_preview"]}),
         ("Now", {"fields": ["status_badge", "level_display", "next_timer", "acknowledged_by", "acknowledged_at",
                             "resolved_by", "resolved_at"]}),
         ("Escalation chain (snapshot taken when it opened)",
@@ -173,7 +176,7 @@ class IncidentAdmin(LargeTableAdminMixin, admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
-            return [(None, {"fields": ["description", "url", "policy"]}),
+            return [(None, {"fields": ["description", "url", "policy", "urgency"]}),
                     ("Or page contacts directly", {"fields": ["contacts", "wait_seconds", "reminders"]})]
         return self.fieldsets
 
@@ -190,7 +193,8 @@ class IncidentAdmin(LargeTableAdminMixin, admin.ModelAdmin):
         incident = services.incident_open(
             description=data["description"], url=data.get("url") or "", policy=data.get("policy"),
             contacts=list(data.get("contacts") or []), wait_seconds=data.get("wait_seconds"),
-            reminders=data.get("reminders"), created_by=request.user.get_username())
+            reminders=data.get("reminders"), created_by=request.user.get_username(),
+            urgency=data.get("urgency") or None)
         obj.pk = incident.pk
         obj.refresh_from_db()
 

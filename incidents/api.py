@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from incidents.apps import INCIDENTS_SCOPE
-from incidents.models import EscalationPolicy, Incident
+from incidents.models import EscalationPolicy, Incident, Urgency
 from incidents.policies import LevelSpec, policy_create
 from incidents.selectors import incident_alert_count, incident_timeline, policy_is_pageable
 from incidents.services import (
@@ -56,6 +56,8 @@ class IncidentCreateSerializer(serializers.Serializer):
                                             default=DEFAULT_WAIT_SECONDS)
     reminders = serializers.IntegerField(required=False, min_value=0, max_value=limits.REMINDERS_MAX,
                                          default=DEFAULT_REMINDERS)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False,
+                                      help_text="Which notification rules run; default the policy's, else high.")
 
     def validate(self, attrs):
         phones = list(attrs.get("contacts") or [])
@@ -85,6 +87,7 @@ class IncidentSerializer(serializers.Serializer):
             "description": incident.description,
             "url": incident.url,
             "status": incident.status,
+            "urgency": incident.urgency,
             "level": incident.level,
             "round": incident.round,
             "acknowledged_by": incident.acknowledged_by.phone if incident.acknowledged_by else None,
@@ -116,11 +119,12 @@ class IncidentCreateView(APIView):
         data = ser.validated_data
         if data.get("policy") is not None:
             incident = incident_open(description=data["description"], url=data["url"], policy=data["policy"],
-                                     created_by=f"API key {request.user}")
+                                     created_by=f"API key {request.user}", urgency=data.get("urgency"))
         else:
             incident = incident_open_for_phones(
                 description=data["description"], url=data["url"], phones=data["phones"],
-                wait_seconds=data["wait_seconds"], reminders=data["reminders"], created_by=f"API key {request.user}")
+                wait_seconds=data["wait_seconds"], reminders=data["reminders"], created_by=f"API key {request.user}",
+                urgency=data.get("urgency"))
         body = {"id": incident.pk, "status": incident.status, "reference": incident.reference}
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -160,6 +164,8 @@ class PolicyLevelSerializer(serializers.Serializer):
                                             default=DEFAULT_WAIT_SECONDS)
     reminders = serializers.IntegerField(min_value=0, max_value=limits.REMINDERS_MAX, default=DEFAULT_REMINDERS)
     voice = serializers.BooleanField(required=False, default=False)
+    ack_all = serializers.BooleanField(required=False, default=False,
+                                       help_text="Acknowledged only once everyone on the level has acknowledged.")
 
     def validate(self, attrs):
         if not attrs["contacts"] and attrs["schedule"] is None:
@@ -171,6 +177,7 @@ class PolicyCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     levels = PolicyLevelSerializer(many=True, allow_empty=False, max_length=limits.LEVELS_MAX)
     repeat = serializers.IntegerField(min_value=0, max_value=limits.REPEAT_MAX, default=0)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False, default=Urgency.HIGH)
 
     def validate_name(self, value):
         if EscalationPolicy.objects.filter(name=value.strip()).exists():
@@ -180,10 +187,11 @@ class PolicyCreateSerializer(serializers.Serializer):
 
 def policy_json(policy: EscalationPolicy) -> dict:
     levels = policy.levels.prefetch_related("contacts").order_by("position", "id")
-    return {"id": policy.pk, "name": policy.name, "repeat": policy.repeat,
+    return {"id": policy.pk, "name": policy.name, "urgency": policy.urgency, "repeat": policy.repeat,
             "levels": [{"contacts": [c.phone for c in sorted(level.contacts.all(), key=lambda c: c.pk)],
                         "schedule": level.schedule_id, "wait_seconds": level.wait_seconds,
-                        "reminders": level.reminders, "voice": level.voice} for level in levels]}
+                        "reminders": level.reminders, "voice": level.voice, "ack_all": level.ack_all}
+                       for level in levels]}
 
 
 class PolicyCreateView(APIView):
@@ -196,8 +204,9 @@ class PolicyCreateView(APIView):
         data = ser.validated_data
         levels = [LevelSpec(phones=list(dict.fromkeys(level["contacts"])),
                             schedule=level["schedule"], wait_seconds=level["wait_seconds"],
-                            reminders=level["reminders"], voice=level["voice"]) for level in data["levels"]]
-        policy = policy_create(name=data["name"], levels=levels, repeat=data["repeat"])
+                            reminders=level["reminders"], voice=level["voice"], ack_all=level["ack_all"])
+                  for level in data["levels"]]
+        policy = policy_create(name=data["name"], levels=levels, repeat=data["repeat"], urgency=data["urgency"])
         return Response(policy_json(policy), status=status.HTTP_201_CREATED)
 
 

@@ -13,7 +13,7 @@ import re
 from django.db import transaction
 from django.db.models import Q
 
-from incidents.models import Incident, IncidentEvent
+from incidents.models import Incident, IncidentEvent, PageCapNumber
 from incidents.snapshots import snapshot_contact_erase
 from messaging.erasure.subject import ERASED_NAME, ErasureSubject
 
@@ -51,4 +51,6 @@ def incidents_erase(subject: ErasureSubject) -> dict[str, int]:
                 if note != event.note:
                     IncidentEvent.objects.filter(pk=event.pk).update(note=note)
                     notes += 1
-    return {"incidents": changed, "timeline_notes": notes}
+    # The page cap's window for their number (its phone, and the incidents it held for them).
+    capped = PageCapNumber.objects.filter(phone__in=subject.phones).delete()[0]
+    return {"incidents": changed, "timeline_notes": notes, "page_cap": capped}

@@ -25,8 +25,17 @@ class FinalAction(models.TextChoices):
     VOICE = "voice", "Voice call to the duty manager"
 
 
+class Urgency(models.TextChoices):
+    """Which of a person's notification rules run (messaging.models.RuleUrgency adds "any")."""
+
+    HIGH = "high", "High"
+    LOW = "low", "Low"
+
+
 class EscalationPolicy(models.Model):
     name = models.CharField(max_length=200, unique=True)
+    urgency = models.CharField(max_length=4, choices=Urgency.choices, default=Urgency.HIGH,
+                               help_text="Of its incidents, unless an alert's severity says high.")
     repeat = models.PositiveSmallIntegerField(
         default=0, validators=[MaxValueValidator(limits.REPEAT_MAX)],
         help_text="How many more times to run the whole chain before giving up (0 = once).")
@@ -59,6 +68,9 @@ class EscalationLevel(models.Model):
     reminders = models.PositiveSmallIntegerField(default=1, validators=[MaxValueValidator(limits.REMINDERS_MAX)])
     voice = models.BooleanField("also call", default=False,
                                 help_text="Also place a voice call that reads the incident aloud.")
+    ack_all = models.BooleanField("everyone acknowledges", default=False,
+                                  help_text="The incident is acknowledged only once every person on this level "
+                                            "has; the others keep being paged until then.")
 
     class Meta:
         ordering = ["position", "id"]
@@ -85,6 +97,7 @@ class Incident(models.Model):
                               default=IncidentStatus.NOT_ACKNOWLEDGED, db_index=True)
     policy = models.ForeignKey(EscalationPolicy, null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="incidents")
+    urgency = models.CharField(max_length=4, choices=Urgency.choices, default=Urgency.HIGH)
     snapshot = models.JSONField(default=dict, blank=True,
                                 help_text="The escalation chain as it was when the incident opened.")
     # Bumped on every transition; a timer carries the step it was scheduled for, so a stale or
@@ -140,6 +153,8 @@ class EventKind(models.TextChoices):
     IN_MAINTENANCE = "in_maintenance", "In maintenance (nobody paged)"
     # Free text in answer to a page ("Running 10 min late"): kept on the timeline for the dispatcher.
     REPLIED = "replied", "Replied"
+    # A page the page cap kept back (incidents/page_cap.py): counted here, named in the summary SMS.
+    HELD = "held", "Held by the page cap"
 
 
 class IncidentEvent(models.Model):
@@ -338,6 +353,26 @@ class DailyAckTime(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.tenths / 10} s: {self.incidents}"
+
+
+class PageCapNumber(models.Model):
+    """One phone number under the page cap (incidents/page_cap.py): every page to it locks this row.
+
+    The window is kept on the row (the times of the pages sent in the last 15 minutes, at most
+    the cap's worth) so that a page costs one locked read and one write, whatever the history.
+    """
+
+    phone = models.CharField(max_length=16, unique=True)
+    sent = models.JSONField(default=list, blank=True, help_text="When pages were sent in the last 15 minutes.")
+    held = models.JSONField(default=list, blank=True, help_text="Incidents whose pages wait for the summary.")
+    summary_due_at = models.DateTimeField(null=True, blank=True, help_text="A summary SMS is waiting for then.")
+    summary_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "page cap number"
+
+    def __str__(self) -> str:
+        return self.phone
 
 
 # Heartbeats keep their model in their own package (incidents/heartbeats/); importing it here is

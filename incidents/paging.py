@@ -4,18 +4,24 @@ Split from services.py, which keeps the transitions (when to page, escalate,
 give up); this module is how a level is paged: its fixed contacts and whoever its schedule says
 is on call when it starts, by SMS (a call for a known landline), each send on the timeline.
 Callers hold the incident's row lock.
+
+A person with notification rules (messaging.models.NotificationRule) is paged by their rules
+instead: each rule for the incident's urgency fires ``after_seconds`` after the level paged them,
+at once in this transaction for 0, else through one durable timer per firing (incidents/rules.py
+fires it). A person with no rules is paged exactly as before. Reminders are the level's, for
+everyone, as before. Every page passes the page cap (incidents/page_cap.py).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db.models import Subquery
 from django.utils import timezone
 
 from incidents import texts
-from incidents.models import EventKind, Incident, IncidentEvent
+from incidents.models import EventKind, Incident
+from incidents.page_cap import CapRows, page_cap_admit, page_cap_lock
 from incidents.selectors import incident_contact_ids
 from incidents.snapshots import (
     SnapshotContact,
@@ -25,35 +31,25 @@ from incidents.snapshots import (
     level_oncall_set,
     snapshot_level,
 )
+from incidents.timeline import timeline_event
 from messaging.audience.number_types import number_is_landline
-from messaging.models import Channel, Contact, InboundSms, MessageStatus, OutboundMessage
+from messaging.models import Channel, MessageStatus, NotificationRule, OutboundMessage, RuleUrgency
+from messaging.notification_rules import notification_rules_for, notification_rules_summary
 from messaging.outbound.send import message_send
+from messaging.scheduling.timers import timer_schedule
 from oncall.selectors import oncall_at
 
+__all__ = ["level_oncall_resolve", "level_page", "page_deliver", "page_send", "rule_send", "timeline_event"]
+
 SMS_OPTIONS = {"message_type": "TRANSACTIONAL"}
-
-
-def timeline_event(incident: Incident, kind: str, *, contact_id: int | None = None,
-                   message: OutboundMessage | None = None, inbound: InboundSms | None = None, note: str = "",
-                   level: int | None = None, at: datetime | None = None) -> None:
-    """The one writer of the incident timeline (paging, transitions, alerts, replies).
-
-    The contact comes from the incident's snapshot, copied when it opened, and may have been
-    deleted since: it is written as a subquery, so a deleted one is stored as no contact, in the
-    same statement as the entry.
-    """
-    contact = Subquery(Contact.objects.filter(pk=contact_id).values("pk")[:1]) if contact_id else None
-    if inbound is not None and inbound.channel == Channel.VOICE:  # a key pressed on a call (messaging.calls)
-        note = "; ".join(n for n in ("by phone", note) if n)
-    IncidentEvent.objects.create(
-        incident=incident, kind=kind, contact_id=contact, message=message, inbound=inbound, note=note[:300],
-        level=level if level is not None else incident.level, round=incident.round, at=at or timezone.now())
+# Stored in Timer rows: the stable name in incidents/tasks.py.
+RULE_CALLBACK = "incidents.tasks.incident_rule_fire"
 
 
 def page_send(incident: Incident, *, channel: str, contact: SnapshotContact, body: str, kind: str, note: str = "",
-              subject: str = "") -> OutboundMessage | None:
+              subject: str = "", recipient: str = "") -> OutboundMessage | None:
     """Send to one snapshot contact and put it on the timeline; an opt-out becomes ``skipped``."""
-    recipient = contact.email if channel == Channel.EMAIL else contact.phone
+    recipient = recipient or (contact.email if channel == Channel.EMAIL else contact.phone)
     try:
         msg = message_send(channel=channel, recipient=recipient or "", body=body, subject=subject, owner=incident,
                            options=SMS_OPTIONS if channel == Channel.SMS else None)
@@ -93,12 +89,66 @@ def level_oncall_resolve(incident: Incident) -> None:
                      schedule_name=schedule.name, override=answer.override)
 
 
+def page_deliver(incident: Incident, *, cap: CapRows, channel: str, contact: SnapshotContact, body: str, kind: str,
+                 note: str = "", subject: str = "", recipient: str = "") -> bool:
+    """A page (a level's, a reminder, a rule's) through the page cap (``cap``: the numbers
+    page_cap_lock locked): sent, or held and written on the timeline. Whether the person counts
+    as reached (a held page does: the summary names it)."""
+    if not page_cap_admit(rows=cap, incident=incident, phone=contact.phone):
+        timeline_event(incident, EventKind.HELD, contact_id=contact.id,
+                       note="; ".join(n for n in (f"{channel}: held by the page cap", note) if n))
+        return True
+    return page_send(incident, channel=channel, contact=contact, body=body, kind=kind, note=note, subject=subject,
+                     recipient=recipient) is not None
+
+
+def rule_send(incident: Incident, *, cap: CapRows, contact: SnapshotContact, method: str, note: str,
+              whatsapp: str = "") -> bool:
+    """One firing of a notification rule: a page on its channel (an SMS to a landline is a call)."""
+    channel = Channel(method)
+    if channel == Channel.SMS and number_is_landline(contact.phone or ""):
+        channel, note = Channel.VOICE, f"{note}; landline: a call instead of SMS"
+    body = (texts.incident_voice_text(incident=incident) if channel == Channel.VOICE
+            else texts.incident_page_text(incident=incident))
+    subject = texts.incident_email_subject(incident=incident) if channel == Channel.EMAIL else ""
+    recipient = (whatsapp or contact.phone) if channel == Channel.WHATSAPP else ""
+    return page_deliver(incident, cap=cap, channel=channel, contact=contact, body=body, kind=EventKind.NOTIFIED,
+                        note=note, subject=subject, recipient=recipient)
+
+
+def _rules_start(incident: Incident, *, cap: CapRows, contact: SnapshotContact, rules: list[NotificationRule],
+                 source: str) -> bool:
+    """Run ``contact``'s rules from now: 0 s at once, each later one a timer. Whether any matched."""
+    matching = [r for r in rules if r.urgency in (RuleUrgency.ANY, incident.urgency)]
+    if not matching:
+        timeline_event(incident, EventKind.SKIPPED, contact_id=contact.id,
+                       note=f"no notification rule for {incident.urgency} urgency")
+        return False
+    now = timezone.now()
+    for rule in matching:
+        note = "; ".join(n for n in (source, f"rule: {notification_rules_summary([rule])}") if n)
+        if rule.after_seconds == 0:
+            rule_send(incident, cap=cap, contact=contact, method=rule.method, note=note,
+                      whatsapp=rule.contact.whatsapp)
+            continue
+        timer_schedule(callback=RULE_CALLBACK, due_at=now + timedelta(seconds=rule.after_seconds), owner=incident,
+                       kwargs={"incident_id": incident.pk, "contact_id": contact.id, "method": rule.method,
+                               "after_seconds": rule.after_seconds, "level": incident.level, "round": incident.round,
+                               "whatsapp": rule.contact.whatsapp},
+                       label=f"incident #{incident.reference}: {notification_rules_summary([rule])} "
+                             f"to {contact.name or contact.phone}")
+    return True
+
+
 def level_page(incident: Incident, *, reminder: bool, note: str = "", opening: bool = False) -> int:
-    """SMS (and a call if the level says so) to the level's contacts; returns how many were reached."""
+    """Page the level's contacts (by their rules, else SMS, a call if the level says so); returns
+    how many were reached."""
     level = snapshot_level(incident=incident)
     # When the incident is opening nobody can have declined yet: the read is saved on the path
     # every new alert takes.
-    declined = set() if opening else incident_contact_ids(incident=incident, kind=EventKind.DECLINED)
+    skip = set() if opening else incident_contact_ids(incident=incident, kind=EventKind.DECLINED)
+    if reminder and level.ack_all:  # a reminder only to those who have not acknowledged
+        skip |= incident_contact_ids(incident=incident, kind=EventKind.ACKNOWLEDGED)
     # The wording as stored (cached per process) or built in, read once; one rendering per locale.
     wording = texts.incident_wording(reminder=reminder)
     bodies: dict[str, str] = {}
@@ -110,22 +160,28 @@ def level_page(incident: Incident, *, reminder: bool, note: str = "", opening: b
         return bodies[locale]
 
     kind = EventKind.REMINDED if reminder else EventKind.NOTIFIED
+    contacts = [c for c in level_contacts(incident=incident) if c.id not in skip]
+    cap = page_cap_lock(phones=[c.phone for c in contacts])
+    rules = {} if reminder else notification_rules_for(contact_ids=[c.id for c in contacts if c.id])
     reached = 0
-    for contact in level_contacts(incident=incident):
-        if contact.id in declined:
-            continue
+    for contact in contacts:
         source = level_oncall_note(incident=incident, contact=contact)
+        if contact.id in rules:
+            reached += _rules_start(incident, cap=cap, contact=contact, rules=rules[contact.id],
+                                    source="; ".join(n for n in (source, note) if n))
+            continue
         if number_is_landline(contact.phone or ""):  # no SMS reaches a fixed line: call it instead
-            if page_send(incident, channel=Channel.VOICE, contact=contact, kind=kind,
-                         body=texts.incident_voice_text(incident=incident, locale=contact.locale, variants=wording),
-                         note="; ".join(n for n in (source, "landline: a call instead of SMS") if n)):
+            if page_deliver(incident, cap=cap, channel=Channel.VOICE, contact=contact, kind=kind,
+                            body=texts.incident_voice_text(incident=incident, locale=contact.locale,
+                                                           variants=wording),
+                            note="; ".join(n for n in (source, "landline: a call instead of SMS") if n)):
                 reached += 1
             continue
-        if page_send(incident, channel=Channel.SMS, contact=contact, body=body(contact.locale), kind=kind,
-                     note="; ".join(n for n in (source, note) if n)):
+        if page_deliver(incident, cap=cap, channel=Channel.SMS, contact=contact, body=body(contact.locale),
+                        kind=kind, note="; ".join(n for n in (source, note) if n)):
             reached += 1
             if level.voice and not reminder:
-                page_send(incident, channel=Channel.VOICE, contact=contact, kind=kind,
-                          body=texts.incident_voice_text(incident=incident, locale=contact.locale, variants=wording),
-                          note="voice call")
+                page_deliver(incident, cap=cap, channel=Channel.VOICE, contact=contact, kind=kind,
+                             body=texts.incident_voice_text(incident=incident, locale=contact.locale,
+                                                            variants=wording), note="voice call")
     return reached

@@ -24,17 +24,18 @@ class LevelSpec:
     wait_seconds: int = 60
     reminders: int = 1
     voice: bool = False
+    ack_all: bool = False
 
 
 @transaction.atomic
-def policy_create(*, name: str, levels: list[LevelSpec], repeat: int = 0) -> EscalationPolicy:
+def policy_create(*, name: str, levels: list[LevelSpec], repeat: int = 0, urgency: str = "high") -> EscalationPolicy:
     """ValidationError naming the field: a taken name, no levels, or a level with nobody to page."""
     if not levels:
         raise ValidationError({"levels": "A policy needs at least one level."})
     for i, level in enumerate(levels):
         if not level.contacts and not level.phones and level.schedule is None:
             raise ValidationError({"levels": f"Level {i + 1} needs contacts, a schedule, or both."})
-    policy = EscalationPolicy(name=(name or "").strip(), repeat=repeat)
+    policy = EscalationPolicy(name=(name or "").strip(), repeat=repeat, urgency=urgency)
     policy.full_clean()
     try:
         with transaction.atomic():
@@ -44,6 +45,6 @@ def policy_create(*, name: str, levels: list[LevelSpec], repeat: int = 0) -> Esc
     for position, spec in enumerate(levels, start=1):
         level = EscalationLevel.objects.create(policy=policy, position=position, schedule=spec.schedule,
                                                wait_seconds=spec.wait_seconds, reminders=spec.reminders,
-                                               voice=spec.voice)
+                                               voice=spec.voice, ack_all=spec.ack_all)
         level.contacts.set([*spec.contacts, *contacts_get_or_create(phones=spec.phones)])
     return policy

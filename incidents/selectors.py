@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
 from incidents.models import (
     OPEN_STATUSES,
@@ -36,6 +36,9 @@ from messaging.models import Channel, Contact, InboundSms, Timer, TimerState
 
 # The timeline kinds that put an SMS page on someone's phone.
 PAGED_KINDS = (EventKind.NOTIFIED, EventKind.REMINDED)
+# The channels a page reaches a phone number on, whose owner may answer it by text: an SMS, a
+# call (it says "reply YES by text message") or WhatsApp (a notification rule's).
+PHONE_CHANNELS = (Channel.SMS, Channel.VOICE, Channel.WHATSAPP)
 
 
 def incident_get(*, pk: int) -> Incident | None:
@@ -43,11 +46,12 @@ def incident_get(*, pk: int) -> Incident | None:
 
 
 def incident_paged_phones(*, incident: Incident) -> list[str]:
-    """Numbers that actually got a page they can answer (an SMS, or a call that takes a key), in
-    the order they were paged."""
-    phones = (incident.events.filter(kind__in=PAGED_KINDS, message__channel__in=(Channel.SMS, Channel.VOICE))
-              .order_by("at", "id").values_list("message__recipient", flat=True))
-    return list(dict.fromkeys(phones))
+    """Numbers that got a page for this incident by SMS, call or WhatsApp, or whose page the page
+    cap held (the summary tells them to answer it), in the order they were paged."""
+    events = (incident.events.filter(Q(kind__in=PAGED_KINDS, message__channel__in=PHONE_CHANNELS)
+                                     | Q(kind=EventKind.HELD, contact__isnull=False))
+              .order_by("at", "id").values_list("message__recipient", "contact__phone"))
+    return list(dict.fromkeys(recipient or phone for recipient, phone in events))
 
 
 def incident_reply_counts(*, incident: Incident, contact: Contact, inbound: InboundSms | None) -> bool:
@@ -68,6 +72,12 @@ def incident_contact_ids(*, incident: Incident, kind: str) -> set[int]:
                .values_list("contact_id", flat=True))
 
 
+def incident_answer_kinds(*, incident: Incident, contact_id: int) -> set[str]:
+    """Whether ``contact_id`` declined or acknowledged on the level and round being paged now: one query."""
+    return set(incident.events.filter(kind__in=(EventKind.DECLINED, EventKind.ACKNOWLEDGED), contact_id=contact_id,
+                                      level=incident.level, round=incident.round).values_list("kind", flat=True))
+
+
 def incident_next_timer(*, incident: Incident) -> Timer | None:
     return Timer.objects.owned_by(incident).filter(state=TimerState.PENDING).order_by("due_at").first()
 
@@ -84,7 +94,8 @@ def incidents_open_for_phone(*, phone: str) -> list[Incident]:
     person, or that nobody answered, should not make every later bare YES ambiguous.
     """
     paged = list(Incident.objects.filter(status__in=OPEN_STATUSES, events__kind__in=PAGED_KINDS,
-                                         events__message__recipient=phone, events__message__channel=Channel.SMS)
+                                         events__message__recipient=phone,
+                                         events__message__channel__in=PHONE_CHANNELS)
                  .distinct().order_by("id"))
     paging_now = [i for i in paged if i.status == IncidentStatus.NOT_ACKNOWLEDGED
                   and phone in {c.phone for c in level_contacts(incident=i)}]
@@ -92,8 +103,8 @@ def incidents_open_for_phone(*, phone: str) -> list[Incident]:
 
 
 def incident_most_recent_paged(*, phone: str) -> Incident | None:
-    """The newest incident that paged ``phone`` by SMS, open or not."""
-    return (Incident.objects.filter(events__message__recipient=phone, events__message__channel=Channel.SMS,
+    """The newest incident that paged ``phone`` (SMS, call or WhatsApp), open or not."""
+    return (Incident.objects.filter(events__message__recipient=phone, events__message__channel__in=PHONE_CHANNELS,
                                     events__kind__in=PAGED_KINDS)
             .order_by("-id").first())
 

@@ -17,7 +17,6 @@ row stores is in tasks.py. The admin and the API call the functions below and de
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -25,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from incidents import texts
+from incidents.acks import ReplyOutcome, closed_outcome, level_ack_partial, level_ack_waiting
 from incidents.models import (
     OPEN_STATUSES,
     EscalationPolicy,
@@ -32,6 +32,7 @@ from incidents.models import (
     FinalAction,
     Incident,
     IncidentStatus,
+    Urgency,
 )
 from incidents.paging import level_oncall_resolve, level_page, page_send, timeline_event
 from incidents.selectors import (
@@ -67,13 +68,6 @@ DEFAULT_REMINDERS = 1
 # A step that fires this late (worker down, sweep caught it) re-bases the chain on now, so the
 # remaining steps do not all fire at once.
 LATE_REBASE = timedelta(seconds=2)
-
-
-@dataclass
-class ReplyOutcome:
-    outcome: str  # for the inbound row: what happened, or why nothing did
-    reply: str = ""  # SMS back to the sender
-    changed: bool = False
 
 
 def _lock(incident_id: int) -> Incident:
@@ -148,8 +142,11 @@ def _note_paged(incident: Incident, *, text: str, kind: str, except_phone: str =
 @transaction.atomic
 def incident_open(*, description: str, url: str = "", policy: EscalationPolicy | None = None,
                   contacts: list[Contact] | None = None, wait_seconds: int | None = None,
-                  reminders: int | None = None, created_by: str = "", snapshot: dict | None = None) -> Incident:
+                  reminders: int | None = None, created_by: str = "", snapshot: dict | None = None,
+                  urgency: str | None = None) -> Incident:
     """Open an incident and page level 1 at once, from a policy or from a list of contacts.
+
+    ``urgency`` (which notification rules run) defaults to the policy's, else high.
 
     ``wait_seconds`` and ``reminders`` (contacts only) fall back to the defaults when not given.
     ``snapshot`` is the policy's, when the caller has just taken it (the alert intake checks it).
@@ -165,7 +162,8 @@ def incident_open(*, description: str, url: str = "", policy: EscalationPolicy |
         raise ValidationError("The incident needs at least one contact to page.", code="no_contacts")
     now = timezone.now()
     incident = Incident.objects.create(description=description, url=url or "", policy=policy, snapshot=snapshot,
-                                       created_by=created_by, created_at=now, step=1)
+                                       created_by=created_by, created_at=now, step=1,
+                                       urgency=urgency or (policy.urgency if policy else Urgency.HIGH))
     _start_level(incident, base=now, opening=True)
     incident.save()
     return incident
@@ -173,7 +171,7 @@ def incident_open(*, description: str, url: str = "", policy: EscalationPolicy |
 
 @transaction.atomic
 def incident_open_for_phones(*, description: str, url: str, phones: list[str], wait_seconds: int, reminders: int,
-                             created_by: str) -> Incident:
+                             created_by: str, urgency: str | None = None) -> Incident:
     """Open an incident that pages these numbers in turn; a number without a contact gets one.
 
     A new contact is named after its number, and an existing one is left as it is: that is why
@@ -181,7 +179,7 @@ def incident_open_for_phones(*, description: str, url: str, phones: list[str], w
     """
     contacts = contacts_get_or_create(phones=phones)
     return incident_open(description=description, url=url, contacts=contacts, wait_seconds=wait_seconds,
-                         reminders=reminders, created_by=created_by)
+                         reminders=reminders, created_by=created_by, urgency=urgency)
 
 
 def incident_step_fire(*, incident_id: int, step: int) -> str:
@@ -208,29 +206,12 @@ def incident_step_fire(*, incident_id: int, step: int) -> str:
         return "fired"
 
 
-def _closed_outcome(incident: Incident, *, contact: Contact | None = None) -> ReplyOutcome | None:
-    """The polite answer to a reply about a resolved or already accepted incident, if it is one."""
-    ref = incident.reference
-    if incident.status == IncidentStatus.RESOLVED:
-        return ReplyOutcome(f"Incident #{ref} is already resolved.",
-                            texts.incident_answer_text("already_resolved", contact=contact, ref=ref))
-    if incident.status == IncidentStatus.ACKNOWLEDGED:
-        taker = incident.acknowledged_by
-        if contact is not None and taker and taker.pk == contact.pk:
-            return ReplyOutcome(f"Incident #{ref} already acknowledged by this contact.",
-                                texts.incident_answer_text("already_yours", contact=contact, ref=ref))
-        name = taker.name if taker else "someone else"
-        return ReplyOutcome(f"Incident #{ref} already acknowledged by {name}.",
-                            texts.incident_answer_text("already_taken", contact=contact, ref=ref, name=name))
-    return None
-
-
 def incident_acknowledge(*, incident_id: int, contact: Contact, inbound: InboundSms | None = None,
                          by: str = "") -> ReplyOutcome:
     """``contact`` accepts the incident: timers stop, everyone paged is told who took it.
 
     A reply (``inbound``: a text, a key pressed on a call, or an email) only counts from a number
-    that was paged by SMS or by a call, or by email from the address one of the incident's emails
+    that was paged (SMS, call, WhatsApp), or by email from the address one of the incident's emails
     went to (``incident_reply_counts``); a dispatcher (``by``)
     acknowledges on behalf of someone the timeline shows was paged (on any channel), never of
     a contact who was not reached or has nothing to do with the incident.
@@ -242,22 +223,31 @@ def incident_acknowledge(*, incident_id: int, contact: Contact, inbound: Inbound
             return ReplyOutcome(f"{contact.phone} was not paged for incident #{ref}; nothing changed.")
         if inbound is None and contact.pk not in incident_paged_contact_ids(incident=incident):
             return ReplyOutcome(f"{contact.name} was not paged for incident #{ref}; nothing changed.")
-        if closed := _closed_outcome(incident, contact=contact):
+        if closed := closed_outcome(incident, contact=contact):
             return closed
-        now = timezone.now()
-        incident.step += 1
-        _timers_cancel(incident)
-        incident.status = IncidentStatus.ACKNOWLEDGED
-        incident.acknowledged_by = contact
-        incident.acknowledged_at = now
         note = f"by {by} on behalf of {contact.name}" if by else ""
-        timeline_event(incident, EventKind.ACKNOWLEDGED, contact_id=contact.pk, inbound=inbound, note=note)
-        _note_paged(incident, text=texts.incident_taken_text(incident=incident, name=contact.name),
-                    kind=EventKind.STOOD_DOWN, except_phone=contact.phone)
-        incident.save()
+        if incident.status == IncidentStatus.NOT_ACKNOWLEDGED and snapshot_level(incident=incident).ack_all:
+            if partial := level_ack_partial(incident, contact=contact, inbound=inbound, note=note):
+                return partial  # others on the level still to answer: nothing is cancelled
+        _ack_complete(incident, contact=contact, inbound=inbound, note=note)
         return ReplyOutcome(f"Incident #{ref} acknowledged by {contact.name}.",
                             texts.incident_answer_text("accepted", contact=contact, ref=ref, name=contact.name),
                             changed=True)
+
+
+def _ack_complete(incident: Incident, *, contact: Contact, inbound: InboundSms | None = None, note: str = "") -> None:
+    """The incident is acknowledged (by ``contact``, or by the last of an ``ack_all`` level)."""
+    incident.step += 1
+    _timers_cancel(incident)
+    incident.status = IncidentStatus.ACKNOWLEDGED
+    incident.acknowledged_by = contact
+    incident.acknowledged_at = timezone.now()
+    if inbound is not None or note or not incident.events.filter(
+            kind=EventKind.ACKNOWLEDGED, contact_id=contact.pk, level=incident.level, round=incident.round).exists():
+        timeline_event(incident, EventKind.ACKNOWLEDGED, contact_id=contact.pk, inbound=inbound, note=note)
+    _note_paged(incident, text=texts.incident_taken_text(incident=incident, name=contact.name),
+                kind=EventKind.STOOD_DOWN, except_phone=contact.phone)
+    incident.save()
 
 
 def incident_decline(*, incident_id: int, contact: Contact, inbound: InboundSms | None = None) -> ReplyOutcome:
@@ -268,7 +258,7 @@ def incident_decline(*, incident_id: int, contact: Contact, inbound: InboundSms 
         if not incident_reply_counts(incident=incident, contact=contact, inbound=inbound):
             return ReplyOutcome(f"{contact.phone} was not paged for incident #{ref}; nothing changed.")
         # Accepted by this very contact or another, a NO gets the same "already taken" answer.
-        if closed := _closed_outcome(incident):
+        if closed := closed_outcome(incident):
             return closed
         current = {c.id for c in level_contacts(incident=incident)}
         if incident.status == IncidentStatus.UNACKNOWLEDGED or contact.pk not in current:
@@ -283,6 +273,14 @@ def incident_decline(*, incident_id: int, contact: Contact, inbound: InboundSms 
         waiting = current - declined - {contact.pk}
         # Opted-out contacts on the level cannot answer; do not wait for them.
         skipped = incident_contact_ids(incident=incident, kind=EventKind.SKIPPED)
+        if snapshot_level(incident=incident).ack_all:
+            waiting = {c.id for c in level_ack_waiting(incident, except_id=contact.pk)}
+            acked = incident.events.filter(kind=EventKind.ACKNOWLEDGED, level=incident.level, round=incident.round,
+                                           contact__isnull=False).order_by("-at", "-id").first()
+            if not waiting and acked:  # everyone else who can answer has said YES: the level has it
+                _ack_complete(incident, contact=acked.contact)
+                return ReplyOutcome(f"{contact.name} declined #{ref}; the others had acknowledged it.",
+                                    texts.incident_answer_text("decline_noted", contact=contact, ref=ref), changed=True)
         if waiting - skipped:
             # Not a transition: the level's pending step stays valid (its reminder skips decliners).
             return ReplyOutcome(f"{contact.name} declined #{ref}; others on level {incident.level} still paged.",
@@ -378,11 +376,11 @@ def incident_resolve_by_reply(*, incident_id: int, contact: Contact, inbound: In
 
 @transaction.atomic
 def incident_open_held(*, description: str, url: str, policy: EscalationPolicy, created_by: str,
-                       note: str, snapshot: dict | None = None) -> Incident:
+                       note: str, snapshot: dict | None = None, urgency: str | None = None) -> Incident:
     """Open an incident from ``policy`` that pages nobody yet (a maintenance window): see incident_release."""
     snapshot = snapshot if snapshot is not None else snapshot_from_policy(policy=policy)
     incident = Incident.objects.create(description=description, url=url, policy=policy, snapshot=snapshot,
-                                       created_by=created_by, step=1)
+                                       created_by=created_by, step=1, urgency=urgency or policy.urgency)
     timeline_event(incident, EventKind.IN_MAINTENANCE, note=note)
     return incident
 

@@ -13,7 +13,7 @@ Shape::
 
     {"policy": {"id", "name"} | None,
      "levels": [{"contacts": [{"id", "phone", "name", "email", "locale"}], "schedule": {"id", "name"} | None,
-                 "wait_seconds", "reminders", "voice"}],
+                 "wait_seconds", "reminders", "voice", "ack_all"?}],
      "repeat": int,
      "final_action": {"kind": FinalAction, "contact": {"id", "phone", "name", "email"} | None}}
 """
@@ -54,6 +54,7 @@ class SnapshotLevel:
     voice: bool
     schedule_id: int | None = None
     schedule_name: str = ""
+    ack_all: bool = False  # every person on it must acknowledge (absent from snapshots taken before)
 
     @classmethod
     def _from_json(cls, level: dict) -> SnapshotLevel:
@@ -61,7 +62,7 @@ class SnapshotLevel:
         return cls(contacts=[SnapshotContact._from_json(e) for e in level.get("contacts", [])],
                    wait_seconds=level["wait_seconds"], reminders=level["reminders"],
                    voice=bool(level.get("voice")), schedule_id=schedule.get("id"),
-                   schedule_name=schedule.get("name") or "")
+                   schedule_name=schedule.get("name") or "", ack_all=bool(level.get("ack_all")))
 
 
 def _contact_json(contact: Contact) -> dict:
@@ -76,7 +77,7 @@ def snapshot_from_policy(*, policy: EscalationPolicy) -> dict:
         if contacts or schedule:
             levels.append({"contacts": [_contact_json(c) for c in contacts], "schedule": schedule,
                            "wait_seconds": level.wait_seconds, "reminders": level.reminders,
-                           "voice": level.voice})
+                           "voice": level.voice, "ack_all": level.ack_all})
     final = {"kind": FinalAction.NONE, "contact": None}
     if policy.final_action != FinalAction.NONE and policy.final_contact_id:
         final = {"kind": policy.final_action, "contact": _contact_json(policy.final_contact)}

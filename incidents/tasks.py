@@ -9,7 +9,7 @@ rows written before migration 0002 rewrote them.
 
 from __future__ import annotations
 
-from incidents import services
+from incidents import page_cap, rules, services
 from incidents.alerts import retry
 from incidents.heartbeats import services as heartbeats
 
@@ -34,3 +34,15 @@ def alerts_retry_failed() -> int:
 def heartbeat_deadline(*, heartbeat_id: int, generation: int, due: str) -> str:
     """A heartbeat's deadline timer fired: schedule the next one if a ping moved it, else open the incident."""
     return heartbeats.heartbeat_deadline(heartbeat_id=heartbeat_id, generation=generation, due=due)
+
+
+def incident_rule_fire(*, incident_id: int, contact_id: int, method: str, after_seconds: int, level: int,
+                       round: int, whatsapp: str | None = None) -> str:  # noqa: A002
+    """A person's notification rule is due: page them on its channel, if still wanted."""
+    return rules.incident_rule_fire(incident_id=incident_id, contact_id=contact_id, method=method,
+                                    after_seconds=after_seconds, level=level, round=round, whatsapp=whatsapp)
+
+
+def page_cap_summary_fire(*, number_id: int) -> str:
+    """The page cap's summary SMS to one number: the incidents whose pages it held."""
+    return page_cap.page_cap_summary_send(number_id=number_id)

@@ -182,3 +182,21 @@ def incident_not_paged_text(*, answer: str, ref: int, paged: list[int]) -> str:
 def incident_reply_noted_text(*, incident: Incident) -> str:
     return (f"[#{incident.reference}] Thanks, your message is on the incident for the dispatcher. "
             "Reply YES to take it or NO to pass it on.")
+
+
+# A level where everyone acknowledges (EscalationLevel.ack_all): the answer to each YES but the last.
+REPLY_ACK_WAITING = "[#{ref}] Thanks {name}, noted. Still waiting for {waiting} to acknowledge."
+
+
+def incident_email_subject(*, incident: Incident) -> str:
+    """The subject of a page by email (a notification rule's)."""
+    return f"[#{incident.reference}] {text_short(incident.description, 60)}"
+
+
+def page_cap_summary_text(*, incidents: list[Incident], limit: int = 8) -> str:
+    """The page cap's one SMS: the incidents whose pages it held, and how to answer them."""
+    listed = "; ".join(f"#{i.reference} {text_short(i.description, 40)}" for i in incidents[:limit])
+    more = f"; and {len(incidents) - limit} more" if len(incidents) > limit else ""
+    ref = incidents[0].reference
+    return (f"Paging limit reached. Also waiting for you: {listed}{more}\n"
+            f"Reply YES <ref> to accept (e.g. YES {ref}), NO <ref> to decline")

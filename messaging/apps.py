@@ -9,6 +9,7 @@ class MessagingConfig(AppConfig):
     doors = (
         "messaging.models",  # the tables (a package that only re-exports)
         "messaging.contacts",  # get-or-create and look up contacts, the allow-list
+        "messaging.notification_rules",  # a person's notification rules: read and said in words
         "messaging.phones",  # E.164
         "messaging.values.instants", "messaging.values.limits", "messaging.values.senders",
         "messaging.values.spreadsheets", "messaging.values.storable",  # what a value may be

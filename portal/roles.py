@@ -22,6 +22,8 @@ ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         # Likewise a route of an alert integration.
         ("incidents", "alertroute", ("delete",)),
         ("messaging", "contact", ("view", "add", "change")),
+        # A contact's notification rules, edited on the contact's page.
+        ("messaging", "notificationrule", ("view", "add", "change", "delete")),
         ("messaging", "tag", ("view", "add")),
         ("messaging", "outboundmessage", ("view",)),
         ("messaging", "deliveryevent", ("view",)),
@@ -52,6 +54,8 @@ ROLES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("shifts", "*", ("view", "add", "change", "delete", "send")),
         ("oncall", "*", ("view", "add", "change", "delete")),
         ("messaging", "contact", ("view", "add", "change")),
+        # A contact's notification rules, edited on the contact's page.
+        ("messaging", "notificationrule", ("view", "add", "change", "delete")),
         ("messaging", "tag", ("view", "add", "change")),
         ("messaging", "allowlistentry", ("view", "add", "change", "delete")),
         ("messaging", "outboundmessage", ("view",)),

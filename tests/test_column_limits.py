@@ -33,7 +33,8 @@ TEXT = None  # a column without a length: TextField or JSONField
 WRITES = {
     "incidents.alerts.serializers.GenericAlertSerializer": {
         "summary": "incidents.Incident.description", "details": "incidents.Incident.description",
-        "url": "incidents.Incident.url", "dedup_key": "incidents.Alert.dedup_key"},
+        "url": "incidents.Incident.url", "dedup_key": "incidents.Alert.dedup_key",
+        "severity": "incidents.Alert.body"},
     "incidents.alerts.serializers.AlertmanagerSerializer": {
         # The body is stored whole; only the key gets a column of its own. The summary (an
         # annotation) is cut to fit the incident's description, and a URL reaches Incident.url

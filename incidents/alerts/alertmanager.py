@@ -29,6 +29,7 @@ class ParsedAlert:
     status: str
     firing: int
     resolved: int
+    severity: str = ""  # the ``severity`` label: critical or page make the incident high urgency
 
 
 def _labels_text(labels: dict, skip: dict) -> str:
@@ -57,8 +58,21 @@ def alertmanager_parse(body: dict) -> ParsedAlert:
     details = "\n".join(lines)
     links = [a.get("generatorURL") for a in alerts] + [body.get("externalURL")]
     url = next((u for u in links if isinstance(u, str) and u and len(u) <= MAX_URL), "")
+    severity = common_labels.get("severity") or next(
+        ((a.get("labels") or {}).get("severity") for a in firing if (a.get("labels") or {}).get("severity")), "")
     return ParsedAlert(summary=str(summary), details=details, url=str(url), dedup_key=body["groupKey"],
-                       status=body["status"], firing=len(firing), resolved=len(alerts) - len(firing))
+                       status=body["status"], firing=len(firing), resolved=len(alerts) - len(firing),
+                       severity=str(severity))
+
+
+# Severity labels that page as high urgency whatever the policy says (Alertmanager's and Grafana's
+# usual "critical", and the "page" some teams route on).
+HIGH_SEVERITIES = ("critical", "page")
+
+
+def alert_urgency(parsed: ParsedAlert) -> str | None:
+    """``high`` for a critical or paging severity, else None: the policy's urgency."""
+    return "high" if parsed.severity.strip().lower() in HIGH_SEVERITIES else None
 
 
 def alert_description(*, summary: str, details: str) -> str:

@@ -28,7 +28,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from incidents.alerts.alertmanager import ParsedAlert, alert_description, alertmanager_parse
+from incidents.alerts.alertmanager import ParsedAlert, alert_description, alert_urgency, alertmanager_parse
 from incidents.alerts.keys import dedup_key_hash
 from incidents.alerts.routing import integration_policy
 from incidents.alerts.selectors import alert_group_count_repeat, policy_for_alert, policy_storm_active
@@ -172,7 +172,7 @@ def _open(alert: Alert, policy_id: int, parsed: ParsedAlert) -> AlertOutcome:
         description = (f"Alert storm on {policy}: more than {limit} incidents in {minutes} min, so new alerts are "
                        f"grouped here. First: {description}")[:2000]
     incident = incident_open(description=description, url=parsed.url, policy=policy, snapshot=snapshot,
-                             created_by=f"alert ({source})")
+                             created_by=f"alert ({source})", urgency=alert_urgency(parsed))
     # A keyless alert gets a group of its own too: storms count groups, and find theirs by one.
     _group_create(alert, parsed, incident=incident, policy=policy, storm=storm, firing=parsed.firing,
                   last_alert_at=incident.created_at, opened_at=now)
@@ -190,7 +190,8 @@ def _open_held(alert: Alert, policy: EscalationPolicy, parsed: ParsedAlert, snap
     incident = incident_open_held(description=alert_description(summary=parsed.summary, details=parsed.details),
                                   url=parsed.url, policy=policy, snapshot=snapshot,
                                   created_by=f"alert ({AlertSource(alert.source).label})",
-                                  note=f"{window.reason[:120]}; pages at {ends} if still firing")
+                                  note=f"{window.reason[:120]}; pages at {ends} if still firing",
+                                  urgency=alert_urgency(parsed))
     # The window's end pages through the group, so a keyless alert needs one as well.
     _group_create(alert, parsed, incident=incident, policy=policy, maintenance=window, firing=parsed.firing,
                   last_alert_at=incident.created_at, opened_at=incident.created_at)

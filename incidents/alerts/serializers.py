@@ -56,6 +56,8 @@ class GenericAlertSerializer(serializers.Serializer):
     dedup_key = serializers.CharField(required=False, allow_blank=True, default="")
     status = serializers.ChoiceField(choices=AlertStatus.choices, required=False, default=AlertStatus.FIRING)
     policy = PolicyIdField()
+    # Alertmanager's label, also accepted here: critical or page open a high-urgency incident.
+    severity = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
 
     def validate(self, attrs):
         if attrs["status"] == AlertStatus.RESOLVED and not attrs["dedup_key"]:
@@ -67,7 +69,7 @@ class GenericAlertSerializer(serializers.Serializer):
         d = self.validated_data
         firing = d["status"] == AlertStatus.FIRING
         return ParsedAlert(summary=d["summary"], details=d["details"], url=d["url"], dedup_key=d["dedup_key"],
-                           status=d["status"], firing=int(firing), resolved=int(not firing))
+                           status=d["status"], firing=int(firing), resolved=int(not firing), severity=d["severity"])
 
 
 def _string_map(value, where: str) -> list[str]:

@@ -1,5 +1,6 @@
 """The address book: contacts, their tags and the allow-list."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from import_export.admin import ExportMixin
@@ -8,6 +9,27 @@ from messaging import models as m
 from messaging.audience.resources import AllowListResource, ContactResource
 from messaging.contacts import contacts_send_test
 from messaging.erasure.services import contact_erase
+from messaging.notification_rules import notification_rules_summary, notification_rules_warning
+from messaging.values import limits
+
+
+class NotificationRuleForm(forms.ModelForm):
+    def has_changed(self):
+        # "SMS at once, any urgency" is every field's default: an added row that says it is a rule,
+        # not an untouched blank (the inline shows no blank rows: extra = 0).
+        return self.instance.pk is None or super().has_changed()
+
+
+class NotificationRuleInline(admin.TabularInline):
+    """How this person wants to be paged: each rule a method, a delay and an urgency."""
+
+    model = m.NotificationRule
+    form = NotificationRuleForm
+    extra = 0
+    max_num = limits.RULES_MAX
+    fields = ["method", "after_seconds", "urgency"]
+    verbose_name = "notification rule"
+    verbose_name_plural = "notification rules (none: SMS at once, a call for a landline)"
 
 
 @admin.register(m.Tag)
@@ -26,9 +48,11 @@ class ContactAdmin(ExportMixin, admin.ModelAdmin):
     resource_classes = [ContactResource]
     # Tags next to the name: they decide who a campaign or a policy reaches. The carrier is on the
     # contact's page; with it here the tags fell off a 1,366 px screen.
-    list_display = ["name", "phone", "tag_list", "email", "number_type", "whatsapp", "locale", "created_at"]
+    list_display = ["name", "phone", "tag_list", "email", "number_type", "whatsapp", "locale", "rules_summary",
+                    "created_at"]
     list_filter = ["number_type", "tags", "locale", "created_at"]
-    readonly_fields = ["number_type", "carrier", "number_checked_at"]
+    readonly_fields = ["number_type", "carrier", "number_checked_at", "rules_summary"]
+    inlines = [NotificationRuleInline]
     search_fields = ["name", "phone", "email"]
     filter_horizontal = ["tags"]
     actions = ["send_test_sms", "erase_contacts"]
@@ -61,8 +85,28 @@ class ContactAdmin(ExportMixin, admin.ModelAdmin):
     def tag_list(self, obj):
         return ", ".join(t.name for t in obj.tags.all())
 
+    @admin.display(description="paged by")
+    def rules_summary(self, obj):
+        rules = list(obj.notification_rules.all()) if obj.pk else []
+        said = notification_rules_summary(rules) or "SMS at once (no rules)"
+        warning = notification_rules_warning(rules)
+        return f"{said}. ⚠ {warning}" if warning else said
+
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("tags")
+        return super().get_queryset(request).prefetch_related("tags", "notification_rules")
+
+    def _warn(self, request, contact):
+        if warning := notification_rules_warning(contact.notification_rules.all()):
+            self.message_user(request, f"{contact.name}: {warning}", messages.WARNING)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        self._warn(request, form.instance)  # as GoAlert does: a page nobody hears at once is a risk
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET" and (contact := self.get_object(request, object_id)) is not None:
+            self._warn(request, contact)
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(m.AllowListEntry)

@@ -5,9 +5,17 @@ from rest_framework import serializers
 
 from messaging.api.fields import E164Field
 from messaging.audience.quiet_hours import time_zone_valid
-from messaging.models import Channel, OutboundMessage
+from messaging.models import Channel, OutboundMessage, RuleMethod, RuleUrgency
 from messaging.values import limits
 from messaging.values.locales import LOCALE_MAX_LENGTH, locale_normalize
+
+
+class NotificationRuleSerializer(serializers.Serializer):
+    """One of a contact's notification rules (messaging.models.NotificationRule)."""
+
+    method = serializers.ChoiceField(choices=RuleMethod.choices)
+    after_seconds = serializers.IntegerField(min_value=0, max_value=limits.RULE_AFTER_SECONDS_MAX)
+    urgency = serializers.ChoiceField(choices=RuleUrgency.choices, required=False, default=RuleUrgency.ANY)
 
 
 class ContactSerializer(serializers.Serializer):
@@ -35,10 +43,15 @@ class ContactSerializer(serializers.Serializer):
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.messages) from exc
 
+    # Replaces the contact's rules when given ([] removes them); left out, they stay as they are.
+    rules = NotificationRuleSerializer(many=True, required=False, max_length=limits.RULES_MAX)
+
     def to_representation(self, instance):
         return {"id": instance.pk, "name": instance.name, "phone": instance.phone, "email": instance.email,
                 "whatsapp": instance.whatsapp, "tags": sorted(t.name for t in instance.tags.all()),
-                "time_zone": instance.time_zone or None, "locale": instance.locale}
+                "time_zone": instance.time_zone or None, "locale": instance.locale,
+                "rules": [{"method": r.method, "after_seconds": r.after_seconds, "urgency": r.urgency}
+                          for r in instance.notification_rules.all()]}
 
 
 class ErasedCountsSerializer(serializers.Serializer):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
@@ -18,6 +19,7 @@ from messaging.api.serializers import (
 from messaging.contacts import contact_upsert
 from messaging.erasure.services import contact_erase
 from messaging.models import ApiScope, Contact
+from messaging.notification_rules import notification_rules_set
 from messaging.selectors import message_log_list
 
 
@@ -28,7 +30,12 @@ class ContactCreateView(APIView):
     def post(self, request):
         ser = ContactSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        contact, created = contact_upsert(**ser.validated_data)
+        data = dict(ser.validated_data)
+        rules = data.pop("rules", None)
+        with transaction.atomic():
+            contact, created = contact_upsert(**data)
+            if rules is not None:
+                notification_rules_set(contact=contact, rules=rules)
         return Response(ContactSerializer(contact).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 

@@ -24,7 +24,16 @@ from messaging.email_in.models import AutoReplySent, EmailAutoReply, InboundEmai
 from messaging.history.models import ArchivedDay, DailyDeliveryTime
 from messaging.models.calls import CallAction, CallState, ConnectEvent, VoiceCall
 from messaging.models.consent import OptOut, Suppression, SuppressionReason
-from messaging.models.contacts import AllowListEntry, AllowListScope, Contact, NumberType, Tag
+from messaging.models.contacts import (
+    AllowListEntry,
+    AllowListScope,
+    Contact,
+    NotificationRule,
+    NumberType,
+    RuleMethod,
+    RuleUrgency,
+    Tag,
+)
 from messaging.models.dispatches import AttemptRole, Dispatch, DispatchAttempt, DispatchUseCase, FallbackState
 from messaging.models.erasure import ErasureReceipt
 from messaging.models.inbound import (
@@ -50,10 +59,9 @@ __all__ = [
     "Channel", "ConnectEvent", "Contact", "ContactPreference", "Conversation", "DailyDeliveryTime",
     "DailyMessageCount", "DeliveryEvent", "Dispatch", "DispatchAttempt", "DispatchUseCase", "EmailAutoReply",
     "ErasureReceipt", "EventType", "FallbackState", "ImportChunk", "ImportKind", "ImportRun", "ImportStatus",
-    "InboundEmail", "InboundSms", "InboundStatus", "MessageStatus", "NotificationKind", "NotificationStatus",
-    "NumberType", "OptOut", "OutboundMessage", "OwnedQuerySet", "RecipientStatus", "SenderPace", "SnsNotification",
-    "SelfTestRun", "SelfTestState", "Suppression", "SuppressionReason", "Tag", "Template", "TemplateChannel",
-    "TemplateVariant", "Timer", "TimerState",
-    "Topic", "VoiceCall", "WhatsAppOptOut", "WhatsAppTemplate", "owned_by_kind",
-    "owner_fields",
+    "InboundEmail", "InboundSms", "InboundStatus", "MessageStatus", "NotificationKind", "NotificationRule",
+    "NotificationStatus", "NumberType", "OptOut", "OutboundMessage", "OwnedQuerySet", "RecipientStatus", "RuleMethod",
+    "RuleUrgency", "SelfTestRun", "SelfTestState", "SenderPace", "SnsNotification", "Suppression",
+    "SuppressionReason", "Tag", "Template", "TemplateChannel", "TemplateVariant", "Timer", "TimerState", "Topic",
+    "VoiceCall", "WhatsAppOptOut", "WhatsAppTemplate", "owned_by_kind", "owner_fields",
 ]

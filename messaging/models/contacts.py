@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator
 from django.db import models
 
 from messaging.audience.quiet_hours import time_zone_validate
 from messaging.phones import validate_e164
+from messaging.values import limits
 from messaging.values.locales import LOCALE_MAX_LENGTH, locale_normalize, validate_locale
 
 
@@ -67,6 +69,38 @@ class Contact(models.Model):
     def clean(self):
         super().clean()
         self.locale = locale_normalize(self.locale)  # ES-mx and es-MX are one locale
+
+
+class RuleMethod(models.TextChoices):
+    SMS = "sms", "SMS"
+    VOICE = "voice", "Call"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    EMAIL = "email", "Email"
+
+
+class RuleUrgency(models.TextChoices):
+    ANY = "any", "Any urgency"
+    HIGH = "high", "High urgency only"
+    LOW = "low", "Low urgency only"
+
+
+class NotificationRule(models.Model):
+    """How one person wants to be reached when a level pages them: a method, that many seconds after
+    they were paged, for incidents of this urgency. A contact with no rules is paged as before (SMS
+    at once, a call for a landline); incidents/rules.py runs them."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="notification_rules")
+    method = models.CharField(max_length=8, choices=RuleMethod.choices, default=RuleMethod.SMS)
+    after_seconds = models.PositiveIntegerField(
+        "after (seconds)", default=0, validators=[MaxValueValidator(limits.RULE_AFTER_SECONDS_MAX)],
+        help_text="Seconds after this person was paged; 0 is at once.")
+    urgency = models.CharField(max_length=4, choices=RuleUrgency.choices, default=RuleUrgency.ANY)
+
+    class Meta:
+        ordering = ["after_seconds", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_method_display()} after {self.after_seconds} s ({self.urgency})"
 
 
 class AllowListScope(models.TextChoices):

@@ -20,6 +20,10 @@ REPEAT_MAX = 20
 # Levels a policy may have, and contacts a level (or an incident's ad-hoc chain) may page.
 LEVELS_MAX = 20
 CONTACTS_MAX = 100
+# A person's notification rules: a day after the page is past any escalation; twenty rules is
+# more than any responder keeps (GoAlert's users keep two to four).
+RULE_AFTER_SECONDS_MAX = 24 * 3600
+RULES_MAX = 20
 
 # On-call schedules: a turn longer than a year is a typo; a week's notice is the most anyone asked for.
 TURN_HOURS_MIN = 1

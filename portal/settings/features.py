@@ -25,6 +25,11 @@ SIMULATOR_DELIVERY_DELAY_SECONDS = env.float("SIMULATOR_DELIVERY_DELAY_SECONDS",
 # incident that pages once, instead of paging once each.
 ALERT_STORM_INCIDENTS = env.int("ALERT_STORM_INCIDENTS", default=10)
 ALERT_STORM_MINUTES = env.int("ALERT_STORM_MINUTES", default=5)
+# The cap on noise (incidents/page_cap.py): no number gets more than PAGE_CAP_PER_NUMBER incident
+# pages (any channel) in any 15 minutes (0: no cap); a held page is named in one summary SMS,
+# sent PAGE_CAP_SUMMARY_DELAY_SECONDS after the first page it holds, at most once per 15 minutes.
+PAGE_CAP_PER_NUMBER = env.int("PAGE_CAP_PER_NUMBER", default=5)
+PAGE_CAP_SUMMARY_DELAY_SECONDS = env.int("PAGE_CAP_SUMMARY_DELAY_SECONDS", default=5)
 SIMULATOR_ORIGINATION_NUMBER = env.str("SIMULATOR_ORIGINATION_NUMBER", default="+18005550100")
 
 # Contacts from CSV (POST /api/v1/contacts/import/, the admin, S3): a file of up to

@@ -259,6 +259,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "MessageStatusEnum": "messaging.models.MessageStatus",
         "AlertStatusEnum": "incidents.models.AlertStatus",
+        # Two "urgency" choice sets: an incident's (high, low) and a notification rule's (adds any).
+        "UrgencyEnum": "incidents.models.Urgency",
+        "RuleUrgencyEnum": "messaging.models.RuleUrgency",
     },
 }
 

@@ -18,6 +18,7 @@ from incidents.heartbeats.models import Heartbeat
 from incidents.heartbeats.services import heartbeat_create, heartbeat_timeout_changed
 from incidents.models import AlertIntegration, EscalationLevel, EscalationPolicy
 from messaging.models import Contact
+from messaging.notification_rules import notification_rules_set
 from oncall.models import Schedule, ScheduleMember, ScheduleOverride
 from portal.models import ImportedObject
 from portal.setup_as_code.final import overrides_from_final
@@ -42,13 +43,15 @@ class Report:
 
 
 def _apply_rules(contact: Contact, rules: list) -> bool:
-    """Give ``contact`` these notification rules (neutral.Rule: method, after_seconds, urgency).
-
-    The per-contact rules model arrives on branch i22-rules; until the lead wires it here this
-    returns False and the importer reports the rules as not applied. Wiring it: replace the
-    contact's rules with these when they differ, and return whether anything changed.
-    """
-    return False
+    """Give ``contact`` these notification rules (neutral.Rule: method, after_seconds, urgency),
+    replacing theirs when they differ; returns whether anything changed."""
+    wanted = sorted((r.method, r.after_seconds, r.urgency) for r in rules)
+    have = sorted(contact.notification_rules.values_list("method", "after_seconds", "urgency"))
+    if wanted == have:
+        return False
+    notification_rules_set(contact=contact, rules=[{"method": m, "after_seconds": a, "urgency": u}
+                                                   for m, a, u in wanted])
+    return True
 
 
 class Importer:
@@ -146,10 +149,9 @@ class Importer:
             self.report.unchanged += 1
         for extra in p.phones[1:]:
             self.report.unmapped.append(f"person {p.name!r}: second number {extra} not mapped (a contact has one)")
-        if p.rules and not _apply_rules(contact, p.rules):
-            self.report.unmapped.append(
-                f"person {p.name!r}: {len(p.rules)} notification rules not applied yet ("
-                + ", ".join(f"{r.method} after {r.after_seconds} s ({r.urgency})" for r in p.rules) + ")")
+        if p.rules and _apply_rules(contact, p.rules):
+            self.report.change(f"rules of {p.name!r}: "
+                               + ", ".join(f"{r.method} after {r.after_seconds} s ({r.urgency})" for r in p.rules))
         self.contacts[p.source_id] = contact
         self._remember("contact", p.source_id, contact)
 

@@ -16,6 +16,13 @@ from tests.support.threads import together
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def no_page_cap(settings):
+    # Each test pages the same numbers many times within seconds: races, not the cap on noise
+    # (tests/incidents/test_page_cap.py), are what is tested here.
+    settings.PAGE_CAP_PER_NUMBER = 0
+
+
 @pytest.fixture
 def crew(transactional_db):
     return [Contact.objects.create(name=n, phone=p) for n, p in [("Ana", ANA), ("Ben", BEN), ("Cleo", CLEO)]]

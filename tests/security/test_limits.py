@@ -29,7 +29,7 @@ def admin_open_incident(client, contact, **numbers):
 def admin_add_policy(client, contact, *, repeat=0, **level):
     fields = {"position": 1, "wait_seconds": 60, "reminders": 1, **level}
     return client.post("/admin/incidents/escalationpolicy/add/", {
-        "name": "North", "repeat": repeat, "final_action": "none",
+        "name": "North", "repeat": repeat, "final_action": "none", "urgency": "high",
         "levels-TOTAL_FORMS": "1", "levels-INITIAL_FORMS": "0", "levels-MIN_NUM_FORMS": "0",
         "levels-MAX_NUM_FORMS": "1000", "levels-0-contacts": [contact.pk],
         **{f"levels-0-{k}": str(v) for k, v in fields.items()}})

@@ -49,8 +49,9 @@ def test_pagerduty_answers_as_pagerduty_oncalls_does(tmp_path):
     assert "push_notification_contact_method not mapped" in out
     alice = Contact.objects.get(phone="+12065550101")
     assert (alice.name, alice.email) == ("Alice Ito", "alice@example.com")
-    assert ("3 notification rules not applied yet (sms after 0 s (high), voice after 300 s (high), "
-            "email after 0 s (low))") in out
+    assert ("rules of 'Alice Ito': sms after 0 s (high), voice after 300 s (high), email after 0 s (low)") in out
+    assert sorted(alice.notification_rules.values_list("method", "after_seconds", "urgency")) == [
+        ("email", 0, "low"), ("sms", 0, "high"), ("voice", 300, "high")]
 
 
 def test_pagerduty_policy_levels_waits_and_repeats(tmp_path):
