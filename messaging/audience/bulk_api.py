@@ -11,6 +11,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from messaging.api.attachments import attachments_field, attachments_save
 from messaging.api.fields import E164Field
 from messaging.api.keys import api_key_sent_by
 from messaging.audience import quiet_hours
@@ -79,6 +80,7 @@ class BulkSendCreateSerializer(serializers.Serializer):
     purpose = serializers.ChoiceField(choices=BulkPurpose.choices, default=BulkPurpose.TRANSACTIONAL)
     topic = serializers.CharField(required=False, max_length=200)
     confirm = ConfirmSerializer(required=False)
+    attachments = attachments_field(help_text="Email only: files every recipient's email carries.")
 
     def validate_recipients(self, rows):
         channel = self.initial_data.get("channel") or Channel.SMS
@@ -122,6 +124,8 @@ class BulkSendCreateSerializer(serializers.Serializer):
             errors["message"] = "Give either message or template."
         if ("tag" in attrs) == ("recipients" in attrs):
             errors["recipients"] = "Give either tag or recipients."
+        if attrs.get("attachments") and attrs.get("channel") != Channel.EMAIL:
+            errors["attachments"] = "Only email carries attachments."
         if attrs.get("send_at") and attrs["send_at"] <= timezone.now():
             errors["send_at"] = "Give a time in the future, or leave it out to send now."
         if errors:
@@ -152,7 +156,8 @@ class BulkSendCreateView(APIView):
             template=data.get("template", ""), subject=data.get("subject", ""), tag=data.get("tag", ""),
             recipients=data.get("recipients"), send_at=data.get("send_at"), quiet=data.get("quiet_hours"),
             expires_at=data.get("expires_at"), purpose=data["purpose"], topic=data.get("topic", ""),
-            confirm=data.get("confirm"), api_key=request.auth)
+            confirm=data.get("confirm"), api_key=request.auth,
+            attachments=attachments_save(data.get("attachments") or []))
         send.refresh_from_db()
         return Response(_summary(send), status=status.HTTP_201_CREATED)
 
