@@ -36,7 +36,6 @@ from messaging.audience.bulk_text import (
     topic_opted_out,
 )
 from messaging.audience.confirmations import confirm_schedule, reminders_schedule
-from messaging.outbound.attachments import attachments_check
 from messaging.models import (
     BulkPurpose,
     BulkRecipient,
@@ -50,6 +49,7 @@ from messaging.models import (
     TimerState,
     Topic,
 )
+from messaging.outbound.attachments import attachments_check
 from messaging.outbound.send import messages_send_bulk
 from messaging.scheduling.timers import timer_schedule, timers_cancel_for
 
@@ -121,8 +121,8 @@ def bulk_send_create(*, name: str, channel: str = Channel.SMS, message: str = ""
         name=name[:1100], template=message, template_name=template, subject=subject, channel=channel,
         source=source, tag=found if tag else None, send_at=send_at, purpose=purpose, topic=topic,
         quiet_start=quiet[0] if quiet else None, quiet_end=quiet[1] if quiet else None, expires_at=expires_at,
-        confirm=confirm or {}, created_by=created_by, api_key=api_key, recipients=len(rows), attachments=attachments or [],
-        status=BulkSendStatus.SENDING)
+        confirm=confirm or {}, created_by=created_by, api_key=api_key, recipients=len(rows),
+        attachments=attachments or [], status=BulkSendStatus.SENDING)
     recipients_add(send=send, rows=rows)
     bulk_send_begin(send=send, now=now)
     confirm_schedule(send=send, now=now)
