@@ -3,10 +3,10 @@ stable name in front of the service, which may move freely behind it."""
 
 from __future__ import annotations
 
+from portal.monthly_report import monthly_report_send
+
 
 def monthly_report_due() -> str:
     """Monthly, on the 1st: mail the previous month's report to REPORT_EMAILS, once per month."""
-    from portal.monthly_report import monthly_report_send  # the report imports every app; load it when run
-
     report = monthly_report_send()
     return f"sent {report}" if report else "nothing to send"

@@ -50,6 +50,9 @@ WRITES = {
         "name": "messaging.BulkSend.name", "message": "messaging.BulkSend.template",
         "template": "messaging.BulkSend.template_name", "subject": "messaging.BulkSend.subject",
         "topic": "messaging.BulkSend.topic"},
+    "messaging.api.attachments.AttachmentSerializer": {
+        "filename": "messaging.Attachment.filename", "content_type": "messaging.Attachment.content_type",
+        "content_base64": "messaging.Attachment.content"},
     "messaging.audience.bulk_api.ConfirmSerializer": {
         "answers[]": "messaging.BulkRecipient.answer", "reply": "messaging.BulkSend.confirm",
         "reminder_message": "messaging.BulkSend.confirm", "summary_to": "messaging.BulkSend.confirm"},
