@@ -102,7 +102,8 @@ WRITES = {
 }
 # Text fields that are written to no column, and why.
 NOT_STORED = {
-    "messaging.audience.bulk_api.BulkSendCreateSerializer": {"tag": "names an existing tag"},
+    "messaging.audience.bulk_api.BulkSendCreateSerializer": {"tag": "names an existing tag",
+                                                             "attachment_column": "names a recipients' column"},
     "messaging.audience.bulk_api.QuietHoursSerializer": {"start": "parsed into a time", "end": "parsed into a time"},
     "messaging.api.serializers.MessageLogQuerySerializer": {"recipient": "a filter", "status": "a filter"},
     "shifts.serializers.ShiftCampaignSerializer": {"tag": "names an existing tag", "shifts[]": "name shifts",
