@@ -6,8 +6,16 @@ tags.py, added to SECTIONS where its references allow (a heartbeat names a polic
 after policies, and ``--prune`` deletes it before the policy it names).
 """
 
-from portal.setup_as_code.config.sections import (heartbeats, integrations, people, policies, schedules, tags,
-                                                  templates, topics)
+from portal.setup_as_code.config.sections import (
+    heartbeats,
+    integrations,
+    people,
+    policies,
+    schedules,
+    tags,
+    templates,
+    topics,
+)
 
 SECTIONS = (people, tags, topics, templates, schedules, policies, heartbeats, integrations)
 MISSING = ("email_auto_replies", "sender_paces")

@@ -8,8 +8,7 @@ exists keeps its own. Heartbeats are matched by name.
 from __future__ import annotations
 
 from incidents.heartbeats.models import HEARTBEAT_TIMEOUT_MAX, HEARTBEAT_TIMEOUT_MIN, Heartbeat, HeartbeatState
-from incidents.heartbeats.services import (heartbeat_create, heartbeat_pause, heartbeat_resume,
-                                           heartbeat_timeout_changed)
+from incidents.heartbeats.services import heartbeat_create, heartbeat_pause, heartbeat_resume, heartbeat_timeout_changed
 from incidents.models import EscalationPolicy
 from portal.setup_as_code.config.base import NAME, Context, duplicates
 

@@ -22,7 +22,8 @@ VARIANT = {
     "type": "object", "additionalProperties": False, "required": ["channel"],
     "properties": {
         "channel": {"enum": TemplateChannel.values},
-        "locale": {"type": "string", "maxLength": LOCALE_MAX_LENGTH, "description": "BCP 47 (es, es-MX); none: the default"},
+        "locale": {"type": "string", "maxLength": LOCALE_MAX_LENGTH,
+                   "description": "BCP 47 (es, es-MX); none: the default"},
         "body": _TEXT,
         "subject": {"type": "string", "maxLength": 998, "description": "email only"},
         "html": {**_TEXT, "description": "email only: the HTML part"},

@@ -63,6 +63,7 @@ def prune(items: list[dict], ctx: Context) -> None:
         try:
             topic.delete()
         except ProtectedError:
-            ctx.error(KEY, f"topic {topic.name!r} is not in the file but a shift campaign uses it; it cannot be deleted")
+            ctx.error(KEY, f"topic {topic.name!r} is not in the file but a shift campaign uses it; "
+                           "it cannot be deleted")
             continue
         ctx.change("delete", "topic", topic.name)
