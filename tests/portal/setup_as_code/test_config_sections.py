@@ -15,7 +15,17 @@ from django.core.management import CommandError, call_command
 from incidents.heartbeats.models import Heartbeat, HeartbeatState
 from incidents.heartbeats.services import heartbeat_create, heartbeat_pause, heartbeat_ping
 from incidents.models import EscalationLevel, EscalationPolicy
-from messaging.models import Contact, NotificationRule, Template, TemplateVariant, Timer, TimerState, Topic
+from messaging.email_in.rules import auto_reply_create
+from messaging.models import (
+    Contact,
+    EmailAutoReply,
+    NotificationRule,
+    Template,
+    TemplateVariant,
+    Timer,
+    TimerState,
+    Topic,
+)
 from messaging.notification_rules import notification_rules_set
 from messaging.templates.services import template_save
 from tests.portal.setup_as_code.test_config import PHONES, _apply, _export, _setup, _state, _wipe
@@ -39,6 +49,8 @@ def _setup_all():
         {"channel": "sms", "locale": "es", "body": "Hola {first_name}, ¿trabajas el {shift_date}?"},
         {"channel": "email", "body": "Work on {shift_date}?", "subject": "Overtime {shift_date}",
          "html": "<p>Work on {shift_date}?</p>"}])
+    auto_reply_create(match="help@example.com", text="Dear {name}, we read every mail.", html="<p>Dear {name}</p>")
+    auto_reply_create(match="@example.org", text="Thanks ({message_id}).", subject_prefix="Auto:")
     backup = heartbeat_create(name="nightly-backup", policy=ops, timeout_seconds=3600)
     heartbeat_ping(token=backup.token, now=PING)  # armed: a deadline timer waits
     heartbeat_pause(heartbeat=heartbeat_create(name="weekly-report", policy=ops, timeout_seconds=86400))
@@ -50,6 +62,7 @@ def _wipe_all():
     _wipe()
     Template.objects.all().delete()
     Topic.objects.all().delete()
+    EmailAutoReply.objects.all().delete()
 
 
 def _state_all():
@@ -59,6 +72,7 @@ def _state_all():
             sorted(Template.objects.values_list("id", "name", "description", "placeholders", "updated_at")),
             sorted(TemplateVariant.objects.values_list("id", "channel", "locale", "body", "subject", "html")),
             sorted(Topic.objects.values_list("id", "name", "description", "required")),
+            sorted(EmailAutoReply.objects.values_list("id", "match", "subject_prefix", "text", "html", "enabled")),
             sorted(NotificationRule.objects.values_list("id", "method", "after_seconds", "urgency")),
             sorted(Contact.objects.values_list("phone", "time_zone", "locale")),
             sorted(EscalationPolicy.objects.values_list("name", "urgency")),
@@ -76,11 +90,12 @@ def test_export_then_apply_to_an_emptied_portal_gives_the_same_objects_and_no_to
     backup = _setup_all()
     text = _export()
     assert backup.token not in text and "token" not in text
-    assert "still to come): email_auto_replies, sender_paces\n" in text
     _wipe_all()
     out = _apply(_write(tmp_path, text))
     assert "create heartbeat 'nightly-backup'" in out and "create template 'overtime.offer'" in out
-    assert "create topic 'Incident pages'" in out
+    assert "create topic 'Incident pages'" in out and "create email auto-reply '@example.org'" in out
+    assert sorted(EmailAutoReply.objects.values_list("match", "subject_prefix", "html")) == [
+        ("@example.org", "Auto:", ""), ("help@example.com", "Re:", "<p>Dear {name}</p>")]
     assert _export().split("\n", 2)[2] == text.split("\n", 2)[2]  # all but the header's time
     made = {h.name: h for h in Heartbeat.objects.all()}
     assert made["nightly-backup"].timeout_seconds == 3600 and made["nightly-backup"].policy.name == "Ops"
@@ -122,6 +137,7 @@ def test_edits_in_the_file_are_made_and_a_shorter_timeout_rearms_the_heartbeat(t
     document["templates"][0]["variants"][0]["body"] = "Hi {name}, {shift_date}?"
     document["topics"][0]["required"] = False
     document["people"][0]["rules"] = []
+    document["email_auto_replies"][0]["enabled"] = False
     policies = {p["name"]: p for p in document["policies"]}
     policies["Low"].pop("urgency")  # high, the default
     policies["Ops"]["urgency"] = "low"
@@ -138,6 +154,8 @@ def test_edits_in_the_file_are_made_and_a_shorter_timeout_rearms_the_heartbeat(t
     assert not NotificationRule.objects.filter(contact__phone=PHONES[0]).exists()
     assert TemplateVariant.objects.filter(body="Hi {name}, {shift_date}?").count() == 1
     assert not Topic.objects.get(name="Incident pages").required
+    assert "update email auto-reply '@example.org': enabled" in out
+    assert not EmailAutoReply.objects.get(match="@example.org").enabled
     assert dict(EscalationPolicy.objects.values_list("name", "urgency")) == {"Low": "high", "Ops": "low"}
 
 
@@ -154,8 +172,12 @@ def test_edits_in_the_file_are_made_and_a_shorter_timeout_rearms_the_heartbeat(t
     (lambda d: d["people"][0].update(time_zone="Mars/Olympus"), "people[0].time_zone: 'Mars/Olympus' is not an IANA"),
     (lambda d: d["people"][0]["rules"][0].update(method="pigeon"), "people[0].rules[0].method: 'pigeon' is not one of"),
     (lambda d: d["policies"][0].update(urgency="urgent"), "policies[0].urgency: 'urgent' is not one of"),
+    (lambda d: d["email_auto_replies"][1].update(text="Hi {nom}"), "email_auto_replies[1].text: Unknown placeholder"),
+    (lambda d: d["email_auto_replies"][0].update(match="HELP@example.com"),
+     "email_auto_replies[1].match: 'help@example.com' is already email_auto_replies[0]"),
+    (lambda d: d["email_auto_replies"][0].update(match="example.org"), "email_auto_replies[0].match: 'example.org'"),
 ], ids=["placeholder", "two defaults", "channel", "policy", "token", "timeout", "topic twice", "zone", "rule",
-        "urgency"])
+        "urgency", "auto-reply placeholder", "auto-reply twice", "auto-reply match"])
 def test_a_broken_entry_changes_nothing_and_names_its_path(tmp_path, break_it, expected):
     _setup_all()
     document = yaml.safe_load(_export())
@@ -178,11 +200,12 @@ def test_prune_deletes_heartbeats_templates_and_topics_the_file_no_longer_holds(
     document["heartbeats"] = [h for h in document["heartbeats"] if h["name"] == "weekly-report"]
     document["templates"] = [t for t in document["templates"] if t["name"] == "overtime.offer"]
     document["topics"] = [t for t in document["topics"] if t["name"] != "Newsletter"]
+    document["email_auto_replies"] = document["email_auto_replies"][1:]
     path = _write(tmp_path, document)
     assert "delete" not in _apply(path)
     out = _apply(path, "--prune")
     assert "delete heartbeat 'nightly-backup'" in out and "delete template 'farewell'" in out
-    assert "delete topic 'Newsletter'" in out
+    assert "delete topic 'Newsletter'" in out and "delete email auto-reply '@example.org'" in out
     assert list(Heartbeat.objects.values_list("name", flat=True)) == ["weekly-report"]
     assert list(Template.objects.values_list("name", flat=True)) == ["overtime.offer"]
     assert _apply(path, "--prune").strip() == "No changes."
@@ -192,6 +215,6 @@ def test_the_schema_says_the_token_is_never_in_the_file():
     out = StringIO()
     call_command("config", "schema", stdout=out)
     schema = yaml.safe_load(out.getvalue())
-    assert {"heartbeats", "templates", "topics"} <= set(schema["properties"])
+    assert {"heartbeats", "templates", "topics", "email_auto_replies"} <= set(schema["properties"])
     assert "never in the file" in schema["properties"]["heartbeats"]["items"]["description"]
     assert "token" not in schema["properties"]["heartbeats"]["items"]["properties"]
