@@ -211,6 +211,26 @@ def test_prune_deletes_heartbeats_templates_and_topics_the_file_no_longer_holds(
     assert _apply(path, "--prune").strip() == "No changes."
 
 
+def test_prune_of_a_policy_a_heartbeat_still_names_changes_nothing_and_says_why(tmp_path):
+    _setup_all()
+    document = yaml.safe_load(_export())
+    path = _write(tmp_path, {"version": 1, "policies": [p for p in document["policies"] if p["name"] == "Low"]})
+    before = _state_all()
+    err = StringIO()
+    with pytest.raises(CommandError, match="Nothing changed"):
+        call_command("config", "apply", str(path), "--prune", stdout=StringIO(), stderr=err)
+    assert ("policies: policy 'Ops' is not in the file but a heartbeat or an alert integration names it"
+            in err.getvalue())
+    assert _state_all() == before
+    # With the heartbeats and integrations in the file, pointed at Low, the same prune goes through.
+    document["policies"] = [p for p in document["policies"] if p["name"] == "Low"]
+    for item in document["heartbeats"]:
+        item["policy"] = "Low"
+    document["alert_integrations"] = []
+    out = _apply(_write(tmp_path, document, "moved.yaml"), "--prune")
+    assert "delete policy 'Ops'" in out and set(Heartbeat.objects.values_list("policy__name", flat=True)) == {"Low"}
+
+
 def test_the_schema_says_the_token_is_never_in_the_file():
     out = StringIO()
     call_command("config", "schema", stdout=out)

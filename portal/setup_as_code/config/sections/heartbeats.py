@@ -40,12 +40,13 @@ def export(ctx: Context) -> list[dict]:
 def check(items: list[dict], ctx: Context) -> None:
     duplicates(ctx, KEY, items)
     known = {p["name"] for p in ctx.document.get("policies", [])}
-    if not ctx.prune:
+    only_file = ctx.prune and "policies" in ctx.document  # --prune keeps only the file's policies
+    if not only_file:
         known |= set(EscalationPolicy.objects.values_list("name", flat=True))
     for i, item in enumerate(items):
         if item["policy"] not in known:
             ctx.error(f"{KEY}[{i}].policy", f"no policy is named {item['policy']!r}"
-                      + (" in the file (--prune deletes the others)" if ctx.prune else ""))
+                      + (" in the file (--prune deletes the others)" if only_file else ""))
 
 
 def apply(items: list[dict], ctx: Context) -> None:

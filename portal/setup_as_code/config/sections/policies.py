@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.db import transaction
+from django.db.models import ProtectedError
+
 from incidents.models import EscalationLevel, EscalationPolicy, FinalAction, Urgency
 from oncall.models import Schedule
 from portal.setup_as_code.config.base import NAME, PHONE, Context, check_phone, duplicates
@@ -139,5 +142,11 @@ def apply(items: list[dict], ctx: Context) -> None:
 
 def prune(items: list[dict], ctx: Context) -> None:
     for policy in EscalationPolicy.objects.exclude(name__in=[i["name"] for i in items]):
-        policy.delete()
+        try:
+            with transaction.atomic():
+                policy.delete()
+        except ProtectedError:  # the file holds no heartbeats or integrations section to prune them first
+            ctx.error(KEY, f"policy {policy.name!r} is not in the file but a heartbeat or an alert integration "
+                           "names it; it cannot be deleted")
+            continue
         ctx.change("delete", "policy", policy.name)
