@@ -8,12 +8,13 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from messaging.models import ApiScope, Template, TemplateChannel
+from messaging.models import ApiScope, Channel, Template
 from messaging.templates.services import TemplateInvalid, template_save
 
 
 class VariantSerializer(serializers.Serializer):
-    channel = serializers.ChoiceField(choices=TemplateChannel.choices)
+    # The same values as every channel (messaging.models.Channel): one enum in the API's schema.
+    channel = serializers.ChoiceField(choices=Channel.choices)
     locale = serializers.CharField(required=False, allow_blank=True, default="", max_length=16)
     body = serializers.CharField(required=False, allow_blank=True, default="", max_length=100_000)
     subject = serializers.CharField(required=False, allow_blank=True, default="", max_length=998)
@@ -50,7 +51,8 @@ class ReadOrWrite:
 
 
 class TemplateListView(ReadOrWrite, APIView):
-    @extend_schema(responses={200: inline_serializer("TemplateList", {"results": TemplateSerializer(many=True)})})
+    @extend_schema(operation_id="templates_list",
+                   responses={200: inline_serializer("TemplateList", {"results": TemplateSerializer(many=True)})})
     def get(self, request):
         return Response({"results": [template_json(t) for t in Template.objects.prefetch_related("variants")]})
 

@@ -262,6 +262,10 @@ SPECTACULAR_SETTINGS = {
         # Two "urgency" choice sets: an incident's (high, low) and a notification rule's (adds any).
         "UrgencyEnum": "incidents.models.Urgency",
         "RuleUrgencyEnum": "messaging.models.RuleUrgency",
+        # Every channel (the message log, templates), and the three an API send may choose
+        # (omnichannel messages, bulk sends).
+        "ChannelEnum": "messaging.models.Channel",
+        "SendChannelEnum": [("sms", "sms"), ("whatsapp", "whatsapp"), ("email", "email")],
     },
 }
 

@@ -18,7 +18,7 @@ from django.db import transaction
 from jsonschema import Draft202012Validator
 
 from portal.setup_as_code.config.base import SECRET_REF, Change, ConfigInvalid, Context
-from portal.setup_as_code.config.sections import MISSING, SECTIONS, people
+from portal.setup_as_code.config.sections import SECTIONS, people
 from portal.setup_as_code.config.yaml_io import yaml_dump, yaml_load
 
 VERSION = 1
@@ -112,5 +112,6 @@ def config_export(*, now: datetime) -> str:
     for section in SECTIONS:
         document[section.KEY] = people.export(ctx, phones) if section is people else body[section.KEY]
     header = (f"# Portal setup, exported {now.isoformat(timespec='seconds')}. Apply with: manage.py config apply FILE\n"
-              f"# Not in this file yet (their sections are still to come): {', '.join(MISSING)}\n")
+              "# Not in this file: secrets (heartbeats' ping URLs, API keys), nor data that is not setup\n"
+              "# (who carries which tag, people's preferences, history).\n")
     return header + yaml_dump(document)

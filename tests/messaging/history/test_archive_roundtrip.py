@@ -42,13 +42,14 @@ from messaging.models import (
     InboundEmail,
     InboundSms,
     OutboundMessage,
+    SelfTestRun,
     SnsNotification,
     Timer,
     VoiceCall,
 )
 from messaging.scheduling.timers import timer_schedule
 from oncall.models import Schedule as OncallSchedule
-from oncall.models import TurnNotice
+from oncall.models import TurnNotice, WeeklySummary
 from tests.support.omnichannel import SMS_TO_EMAIL, attempt, send_event
 
 pytestmark = pytest.mark.django_db
@@ -105,6 +106,7 @@ def day_with_every_kind_of_row(api, run) -> dict:
     # An on-call notice, imports and bulk sends that came in by SNS, and a timer owned by a message.
     schedule = OncallSchedule.objects.create(name="Ops", handoff=timezone.now())
     TurnNotice.objects.create(schedule=schedule, contact=contact, turn_start=timezone.now(), message=sent)
+    WeeklySummary.objects.create(contact=contact, week=timezone.now().date(), message=sent)
     ImportRun.objects.create(kind="contacts", source="s3", name="s3://b/k.csv", notification=_notification("imp"))
     bulk = BulkSend.objects.create(name="s3://b/send.csv", template="Hi {name}", source="s3",
                                    notification=_notification("bulk"))
@@ -112,6 +114,8 @@ def day_with_every_kind_of_row(api, run) -> dict:
                                  released_at=timezone.now(), reply="YES")  # its row keeps the message's link
     timer_schedule(callback="tests.messaging.timer_callbacks.record", due_at=timezone.now() + timedelta(days=1),
                    owner=sent, kwargs={"message_id": sent.pk})
+    # The pager's own test SMS (messaging.selftest): its run keeps the link to the message.
+    SelfTestRun.objects.create(slot=timezone.now(), nonce="n-1", number="+14255550199", message=sent)
     # Everything above happened DAYS_AGO; the second retry the day after.
     back = timedelta(days=DAYS_AGO)
     OutboundMessage.objects.update(created_at=F("created_at") - back)

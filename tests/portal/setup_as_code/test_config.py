@@ -214,4 +214,4 @@ def test_no_secret_is_exported():
     _setup()
     _, raw = api_key_create(name="ci")
     text = _export()
-    assert raw not in text and "Not in this file yet" in text
+    assert raw not in text and "Not in this file: secrets" in text

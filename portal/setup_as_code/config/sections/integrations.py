@@ -39,7 +39,7 @@ def export(ctx: Context) -> list[dict]:
 def check(items: list[dict], ctx: Context) -> None:
     duplicates(ctx, KEY, items)
     known = {p["name"] for p in ctx.document.get("policies", [])}
-    if not ctx.prune:
+    if not (ctx.prune and "policies" in ctx.document):  # --prune keeps only the file's policies, if it has them
         known |= set(EscalationPolicy.objects.values_list("name", flat=True))
     for i, item in enumerate(items):
         if item["default_policy"] not in known:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from incidents.models import EscalationLevel, EscalationPolicy, FinalAction
+from django.db import transaction
+from django.db.models import ProtectedError
+
+from incidents.models import EscalationLevel, EscalationPolicy, FinalAction, Urgency
 from oncall.models import Schedule
 from portal.setup_as_code.config.base import NAME, PHONE, Context, check_phone, duplicates
 
@@ -17,12 +20,15 @@ LEVEL = {
         "wait_seconds": {"type": "integer", "minimum": 1, "maximum": 24 * 3600},
         "reminders": {"type": "integer", "minimum": 0, "maximum": 100, "default": 1},
         "voice": {"type": "boolean", "default": False},
+        "ack_all": {"type": "boolean", "default": False,
+                    "description": "acknowledged only once everyone on the level has"},
     },
 }
 item_schema = {
     "type": "object", "additionalProperties": False, "required": ["name", "levels"],
     "properties": {
         "name": NAME,
+        "urgency": {"enum": [c.value for c in Urgency], "default": "high"},
         "repeat": {"type": "integer", "minimum": 0, "maximum": 20, "default": 0},
         "final_action": {"enum": [c.value for c in FinalAction], "default": "none"},
         "final_contact": {"oneOf": [PHONE, {"type": "null"}]},
@@ -31,8 +37,12 @@ item_schema = {
 }
 
 
-def _level(contacts: list[str], schedule: str | None, wait: int, reminders: int, voice: bool) -> dict:
-    return {"contacts": contacts, "schedule": schedule, "wait_seconds": wait, "reminders": reminders, "voice": voice}
+def _level(contacts: list[str], schedule: str | None, wait: int, reminders: int, voice: bool,
+           ack_all: bool) -> dict:
+    level = {"contacts": contacts, "schedule": schedule, "wait_seconds": wait, "reminders": reminders, "voice": voice}
+    if ack_all:  # written only when set, so files from before it still read as they did
+        level["ack_all"] = True
+    return level
 
 
 def _levels_now(policy_ids) -> dict[int, list[dict]]:
@@ -45,7 +55,7 @@ def _levels_now(policy_ids) -> dict[int, list[dict]]:
     for lv in EscalationLevel.objects.filter(policy_id__in=policy_ids).select_related("schedule").order_by(
             "policy_id", "position", "id"):
         out[lv.policy_id].append(_level(sorted(phones[lv.pk]), lv.schedule.name if lv.schedule else None,
-                                        lv.wait_seconds, lv.reminders, lv.voice))
+                                        lv.wait_seconds, lv.reminders, lv.voice, lv.ack_all))
     return out
 
 
@@ -55,6 +65,8 @@ def export(ctx: Context) -> list[dict]:
     out = []
     for p in policies:
         item = {"name": p.name, "repeat": p.repeat}
+        if p.urgency != Urgency.HIGH:
+            item["urgency"] = p.urgency
         if p.final_action != FinalAction.NONE:
             item["final_action"] = p.final_action
             item["final_contact"] = p.final_contact.phone if p.final_contact else None
@@ -70,7 +82,7 @@ def phones(item: dict) -> list[str]:
 
 def _normal(level: dict) -> dict:
     return _level(sorted(level.get("contacts", [])), level.get("schedule"), level["wait_seconds"],
-                  level.get("reminders", 1), level.get("voice", False))
+                  level.get("reminders", 1), level.get("voice", False), level.get("ack_all", False))
 
 
 def check(items: list[dict], ctx: Context) -> None:
@@ -100,7 +112,8 @@ def apply(items: list[dict], ctx: Context) -> None:
     levels_now = _levels_now([p.pk for p in existing.values()])
     for item in items:
         final_contact = contacts[item["final_contact"]] if item.get("final_contact") else None
-        fields = {"repeat": item.get("repeat", 0), "final_action": item.get("final_action", FinalAction.NONE),
+        fields = {"urgency": item.get("urgency", Urgency.HIGH), "repeat": item.get("repeat", 0),
+                  "final_action": item.get("final_action", FinalAction.NONE),
                   "final_contact_id": final_contact.pk if final_contact else None}
         policy = existing.get(item["name"])
         if policy is None:
@@ -120,7 +133,8 @@ def apply(items: list[dict], ctx: Context) -> None:
             for n, lv in enumerate(wanted, start=1):
                 level = EscalationLevel.objects.create(
                     policy=policy, position=n, schedule_id=schedules.get(lv["schedule"]) if lv["schedule"] else None,
-                    wait_seconds=lv["wait_seconds"], reminders=lv["reminders"], voice=lv["voice"])
+                    wait_seconds=lv["wait_seconds"], reminders=lv["reminders"], voice=lv["voice"],
+                    ack_all=lv.get("ack_all", False))
                 level.contacts.set([contacts[p] for p in lv["contacts"]])
             if item["name"] in existing:
                 ctx.change("update", "policy", item["name"], "levels")
@@ -128,5 +142,11 @@ def apply(items: list[dict], ctx: Context) -> None:
 
 def prune(items: list[dict], ctx: Context) -> None:
     for policy in EscalationPolicy.objects.exclude(name__in=[i["name"] for i in items]):
-        policy.delete()
+        try:
+            with transaction.atomic():
+                policy.delete()
+        except ProtectedError:  # the file holds no heartbeats or integrations section to prune them first
+            ctx.error(KEY, f"policy {policy.name!r} is not in the file but a heartbeat or an alert integration "
+                           "names it; it cannot be deleted")
+            continue
         ctx.change("delete", "policy", policy.name)
