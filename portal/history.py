@@ -14,7 +14,7 @@ from django.utils.safestring import SafeString
 
 from incidents.reports import incident_weeks, responders
 from messaging.models import Channel
-from messaging.reports import consent_by_day, messaging_trends
+from messaging.reports import STATUS_ORDER, consent_by_day, delivery_report, messaging_trends
 from portal.charts import bar_chart, legend, line_chart
 from shifts.reports import campaigns
 
@@ -121,3 +121,19 @@ def _delivered(week: dict[str, tuple[int, int]], channel: str) -> tuple[int, int
 
 def history_tables(*, since: datetime, now: datetime) -> dict[str, tuple[list[str], list[list]]]:
     return {s.slug: (s.header, s.rows) for s in history_sections(since=since, now=now)}
+
+
+def report_tables(days: int, now) -> dict[str, tuple[list[str], list[list]]]:
+    """Every chart of the report as the table behind it: slug → (header, rows), for the CSV downloads."""
+    report = delivery_report(days=days, now=now)
+    tables = {
+        "daily": (["day", *STATUS_ORDER, "total"],
+                  [[d.isoformat(), *[report.daily[d][s] for s in STATUS_ORDER], sum(report.daily[d].values())]
+                   for d in report.days]),
+        "channels": (["channel", "total", *STATUS_ORDER, "delivered_share", "seconds_to_deliver_p50",
+                      "seconds_to_deliver_p90", "spend"],
+                     [[c.channel, c.total, *[c.by_status.get(s, 0) for s in STATUS_ORDER], c.delivered_share,
+                       c.seconds_to_deliver_p50, c.seconds_to_deliver_p90, c.spend] for c in report.channels]),
+    }
+    tables.update(history_tables(since=report.since, now=now))
+    return tables

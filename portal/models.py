@@ -21,3 +21,25 @@ class ImportedObject(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.kind} {self.source_id} → {self.object_id}"
+
+
+class MonthlyReport(models.Model):
+    """The monthly delivery report of one month, mailed to REPORT_EMAILS.
+
+    One row per month (unique): the run that inserts it is the one that sends, and the row and
+    the logged emails commit together, so two clusters on the 1st send once, and a run that dies
+    before its commit leaves nothing behind for the next run to trip on.
+    """
+
+    month = models.DateField(unique=True, help_text="The month's first day.")
+    recipients = models.TextField(blank=True, help_text="The addresses it went to, comma-separated.")
+    sent_by = models.CharField(max_length=150, help_text="'schedule', or who pressed Send now.")
+    sends = models.PositiveIntegerField(default=1, help_text="Send now sends a month again on purpose.")
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-month"]
+        permissions = [("send_monthlyreport", "Can send the monthly report now")]
+
+    def __str__(self) -> str:
+        return self.month.strftime("%B %Y")

@@ -13,6 +13,7 @@ urlpatterns = [
     # POST is never redirected (incidents/heartbeats/).
     re_path(r"^heartbeat/(?P<token>[A-Za-z0-9_-]{1,64})/?$", heartbeat_ping_view, name="heartbeat-ping"),
     path("admin/report/", views.report_page, name="report"),
+    path("admin/report/send/", views.report_send, name="report-send"),
     path("admin/report/<slug:chart>.csv", views.report_csv, name="report-csv"),
     path("admin/export/messages.csv", exports.message_log_csv, name="export-messages"),
     path("admin/export/incidents.csv", exports.incidents_csv, name="export-incidents"),

@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection
@@ -14,16 +14,20 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.views.decorators.http import require_POST
 
 from incidents.reports import incident_report
 from messaging.models import MessageStatus
 from messaging.reports import STATUS_ORDER, DeliveryReport, delivery_report
 from portal.exports import csv_response
-from portal.history import history_sections, history_tables
+from portal.history import history_sections, report_tables
+from portal.models import MonthlyReport
+from portal.monthly_report import monthly_report_send, report_emails
 from shifts.reports import shift_report
 
 # Whoever may read the message log may read what it adds up to (analysts included).
 REPORT_PERMISSION = "messaging.view_outboundmessage"
+SEND_PERMISSION = "portal.send_monthlyreport"
 REPORT_DAYS = (7, 14, 30, 90, 365)
 STATUS_COLOURS = {
     MessageStatus.DELIVERED: "#2e7d32", MessageStatus.SENT: "#1565c0", MessageStatus.QUEUED: "#9e9e9e",
@@ -181,8 +185,24 @@ def report_page(request):
         "sections": [_shown(section)
                      for section in history_sections(since=report.since, now=now, counts=report.counts)],
         "rows_shown": ROWS_SHOWN,
+        "can_send_monthly": request.user.has_perm(SEND_PERMISSION), "report_emails": report_emails(),
+        "monthly_last": MonthlyReport.objects.first(),
     }
     return render(request, "admin/report.html", context)
+
+
+@staff_member_required
+@require_POST
+def report_send(request):
+    """"Send now": the previous month's report to REPORT_EMAILS (POST, with the CSRF token)."""
+    if not request.user.has_perm(SEND_PERMISSION):
+        raise PermissionDenied
+    sent = monthly_report_send(by=request.user.get_username())
+    if sent is None:
+        messages.warning(request, "Nothing was sent: REPORT_EMAILS is empty.")
+    else:
+        messages.success(request, f"The report for {sent} is on its way to {sent.recipients.replace(',', ', ')}.")
+    return redirect("report")
 
 
 def _report_days(request) -> int:
@@ -191,22 +211,6 @@ def _report_days(request) -> int:
     except ValueError:
         days = 0
     return days if days in REPORT_DAYS else 14
-
-
-def report_tables(days: int, now) -> dict[str, tuple[list[str], list[list]]]:
-    """Every chart of the report as the table behind it: slug → (header, rows), for the CSV downloads."""
-    report = delivery_report(days=days, now=now)
-    tables = {
-        "daily": (["day", *STATUS_ORDER, "total"],
-                  [[d.isoformat(), *[report.daily[d][s] for s in STATUS_ORDER], sum(report.daily[d].values())]
-                   for d in report.days]),
-        "channels": (["channel", "total", *STATUS_ORDER, "delivered_share", "seconds_to_deliver_p50",
-                      "seconds_to_deliver_p90", "spend"],
-                     [[c.channel, c.total, *[c.by_status.get(s, 0) for s in STATUS_ORDER], c.delivered_share,
-                       c.seconds_to_deliver_p50, c.seconds_to_deliver_p90, c.spend] for c in report.channels]),
-    }
-    tables.update(history_tables(since=report.since, now=now))
-    return tables
 
 
 @staff_member_required

@@ -50,6 +50,9 @@ WRITES = {
         "name": "messaging.BulkSend.name", "message": "messaging.BulkSend.template",
         "template": "messaging.BulkSend.template_name", "subject": "messaging.BulkSend.subject",
         "topic": "messaging.BulkSend.topic"},
+    "messaging.api.attachments.AttachmentSerializer": {
+        "filename": "messaging.Attachment.filename", "content_type": "messaging.Attachment.content_type",
+        "content_base64": "messaging.Attachment.content"},
     "messaging.audience.bulk_api.ConfirmSerializer": {
         "answers[]": "messaging.BulkRecipient.answer", "reply": "messaging.BulkSend.confirm",
         "reminder_message": "messaging.BulkSend.confirm", "summary_to": "messaging.BulkSend.confirm"},
@@ -99,7 +102,8 @@ WRITES = {
 }
 # Text fields that are written to no column, and why.
 NOT_STORED = {
-    "messaging.audience.bulk_api.BulkSendCreateSerializer": {"tag": "names an existing tag"},
+    "messaging.audience.bulk_api.BulkSendCreateSerializer": {"tag": "names an existing tag",
+                                                             "attachment_column": "names a recipients' column"},
     "messaging.audience.bulk_api.QuietHoursSerializer": {"start": "parsed into a time", "end": "parsed into a time"},
     "messaging.api.serializers.MessageLogQuerySerializer": {"recipient": "a filter", "status": "a filter"},
     "shifts.serializers.ShiftCampaignSerializer": {"tag": "names an existing tag", "shifts[]": "name shifts",

@@ -11,12 +11,14 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from messaging.api.attachments import attachments_field, attachments_save
 from messaging.api.fields import E164Field
 from messaging.api.keys import api_key_sent_by
 from messaging.audience import quiet_hours
 from messaging.audience.bulk_reads import bulk_send_counts, bulk_send_rows
 from messaging.audience.bulk_sends import bulk_send_create
 from messaging.audience.confirmations import DEFAULT_ANSWERS
+from messaging.audience.s3_files import recipient_files_attach
 from messaging.models import ApiScope, BulkPurpose, BulkSend, Channel
 from messaging.values.instants import InstantField
 
@@ -79,6 +81,9 @@ class BulkSendCreateSerializer(serializers.Serializer):
     purpose = serializers.ChoiceField(choices=BulkPurpose.choices, default=BulkPurpose.TRANSACTIONAL)
     topic = serializers.CharField(required=False, max_length=200)
     confirm = ConfirmSerializer(required=False)
+    attachments = attachments_field(help_text="Email only: files every recipient's email carries.")
+    attachment_column = serializers.RegexField(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$", required=False, help_text=(
+        "Email only: the recipients' column naming their own file, s3://bucket/key in an S3 drop bucket."))
 
     def validate_recipients(self, rows):
         channel = self.initial_data.get("channel") or Channel.SMS
@@ -122,6 +127,11 @@ class BulkSendCreateSerializer(serializers.Serializer):
             errors["message"] = "Give either message or template."
         if ("tag" in attrs) == ("recipients" in attrs):
             errors["recipients"] = "Give either tag or recipients."
+        for name in ("attachments", "attachment_column"):
+            if attrs.get(name) and attrs.get("channel") != Channel.EMAIL:
+                errors[name] = "Only email carries attachments."
+        if attrs.get("attachment_column") and "recipients" not in attrs:
+            errors["attachment_column"] = "Name the column of listed recipients."
         if attrs.get("send_at") and attrs["send_at"] <= timezone.now():
             errors["send_at"] = "Give a time in the future, or leave it out to send now."
         if errors:
@@ -147,12 +157,17 @@ class BulkSendCreateView(APIView):
         ser = BulkSendCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         data = dict(ser.validated_data)
+        shared = attachments_save(data.get("attachments") or [])
+        if data.get("attachment_column"):
+            recipient_files_attach(recipients=data["recipients"], column=data["attachment_column"], shared=shared,
+                                   body=data.get("message", ""), subject=data.get("subject", ""))
         send = bulk_send_create(
             name=data["name"], channel=data["channel"], message=data.get("message", ""),
             template=data.get("template", ""), subject=data.get("subject", ""), tag=data.get("tag", ""),
             recipients=data.get("recipients"), send_at=data.get("send_at"), quiet=data.get("quiet_hours"),
             expires_at=data.get("expires_at"), purpose=data["purpose"], topic=data.get("topic", ""),
-            confirm=data.get("confirm"), api_key=request.auth)
+            confirm=data.get("confirm"), api_key=request.auth,
+            attachments=shared)
         send.refresh_from_db()
         return Response(_summary(send), status=status.HTTP_201_CREATED)
 

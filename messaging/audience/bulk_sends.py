@@ -49,6 +49,7 @@ from messaging.models import (
     TimerState,
     Topic,
 )
+from messaging.outbound.attachments import attachments_check
 from messaging.outbound.send import messages_send_bulk
 from messaging.scheduling.timers import timer_schedule, timers_cancel_for
 
@@ -95,7 +96,7 @@ def bulk_send_create(*, name: str, channel: str = Channel.SMS, message: str = ""
                      send_at: datetime | None = None, quiet: tuple[time, time] | None = None,
                      expires_at: datetime | None = None, purpose: str = BulkPurpose.TRANSACTIONAL,
                      topic: str = "", confirm: dict | None = None, source: str = "api", created_by=None,
-                     api_key=None, now: datetime | None = None) -> BulkSend:
+                     api_key=None, now: datetime | None = None, attachments: list[int] | None = None) -> BulkSend:
     """Write a send and its recipients and begin it; ValidationError naming each bad field."""
     now = now or timezone.now()
     if template and template_find(name=template) is None:
@@ -112,6 +113,8 @@ def bulk_send_create(*, name: str, channel: str = Channel.SMS, message: str = ""
         template_validate(name=template, columns=columns)
     else:
         text_validate(message=message, subject=subject, columns=columns)
+    if attachments:
+        attachments_check(channel=channel, ids=attachments, body=message, subject=subject)
     if expires_at and expires_at <= (send_at or now):
         raise ValidationError({"expires_at": "Give a time after send_at (or after now)."})
     send = BulkSend.objects.create(
@@ -119,7 +122,7 @@ def bulk_send_create(*, name: str, channel: str = Channel.SMS, message: str = ""
         source=source, tag=found if tag else None, send_at=send_at, purpose=purpose, topic=topic,
         quiet_start=quiet[0] if quiet else None, quiet_end=quiet[1] if quiet else None, expires_at=expires_at,
         confirm=confirm or {}, created_by=created_by, api_key=api_key, recipients=len(rows),
-        status=BulkSendStatus.SENDING)
+        attachments=attachments or [], status=BulkSendStatus.SENDING)
     recipients_add(send=send, rows=rows)
     bulk_send_begin(send=send, now=now)
     confirm_schedule(send=send, now=now)

@@ -92,6 +92,9 @@ def recipient_message(send: BulkSend, recipient: BulkRecipient, *, topic: Topic 
     else:
         values = recipient_values(recipient=recipient, contact=contact, texts=(send.subject, send.template))
         subject, body = placeholders_fill(send.subject, values), placeholders_fill(send.template, values)
+    own = (recipient.columns or {}).get("_attachment")  # their own file (messaging.audience.s3_files)
+    if (send.attachments or own) and send.channel == Channel.EMAIL:
+        options["attachments"] = [*send.attachments, *([int(own)] if own else [])]  # ids: bytes stored once
     if topic is not None and not topic.required and send.channel == Channel.EMAIL and contact is not None:
         options["headers"] = list_unsubscribe_headers(contact=contact, topic=topic)
     return subject, body, options

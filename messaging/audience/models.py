@@ -144,6 +144,8 @@ class BulkSend(models.Model):
     # Confirmation sends (messaging.audience.confirmations): {"answers", "reply", "reminders",
     # "reminder_minutes", "reminder_message", "deadline", "summary_to"}; empty for a plain send.
     confirm = models.JSONField(default=dict, blank=True)
+    # Email only: ids of the ``Attachment`` rows every recipient's email carries (stored once).
+    attachments = models.JSONField(default=list, blank=True)
     recipients = models.PositiveIntegerField(default=0)
     preview = models.JSONField(default=list, blank=True)
     longest_parts = models.PositiveIntegerField(null=True, blank=True)

@@ -22,6 +22,7 @@ from messaging.audience.models import (
 from messaging.conversations.models import Conversation
 from messaging.email_in.models import AutoReplySent, EmailAutoReply, InboundEmail
 from messaging.history.models import ArchivedDay, DailyDeliveryTime
+from messaging.models.attachments import Attachment
 from messaging.models.calls import CallAction, CallState, ConnectEvent, VoiceCall
 from messaging.models.consent import OptOut, Suppression, SuppressionReason
 from messaging.models.contacts import (
@@ -54,7 +55,7 @@ from messaging.templates.models import Template, TemplateChannel, TemplateVarian
 from messaging.topics.models import ContactPreference, Topic
 
 __all__ = [
-    "STATUS_RANK", "AllowListEntry", "AllowListScope", "ApiKey", "ApiScope", "ArchivedDay", "AttemptRole",
+    "STATUS_RANK", "AllowListEntry", "AllowListScope", "ApiKey", "ApiScope", "ArchivedDay", "Attachment", "AttemptRole",
     "AutoReplySent", "BulkPurpose", "BulkRecipient", "BulkSend", "BulkSendStatus", "CallAction", "CallState",
     "Channel", "ConnectEvent", "Contact", "ContactPreference", "Conversation", "DailyDeliveryTime",
     "DailyMessageCount", "DeliveryEvent", "Dispatch", "DispatchAttempt", "DispatchUseCase", "EmailAutoReply",

@@ -21,6 +21,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from messaging.api.attachments import OPTION as ATTACHMENTS
+from messaging.api.attachments import attachments_field, attachments_save, payload_without_files
 from messaging.api.keys import api_key_sender_allowed
 from messaging.models import (
     ApiKey,
@@ -31,6 +33,7 @@ from messaging.models import (
     MessageStatus,
 )
 from messaging.omnichannel.services import ChannelSpec, dispatch_status
+from messaging.outbound.attachments import size_check
 from messaging.outbound.send import recipient_normalize
 from messaging.values import limits
 from messaging.values.senders import MAX_EMAIL_ADDRESS, email_sender_format
@@ -89,6 +92,7 @@ class EmailPartSerializer(serializers.Serializer):
     template = serializers.CharField(required=False, allow_blank=True, max_length=256)
     template_data = serializers.DictField(required=False, help_text="Values for the SES template (extension).")
     configuration_set = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    attachments = attachments_field(help_text="Files sent with the email (SES: 40 MB per email once encoded).")
 
 
 class SmsPartSerializer(serializers.Serializer):
@@ -154,6 +158,11 @@ class ChannelPayloadSerializer(serializers.Serializer):
                 part_errors["subject"] = [REQUIRED]
             if not any(part.get(k, "").strip() for k in ("text", "html", "template")):
                 part_errors["text"] = ["One of text, html or template is required."]
+            try:
+                size_check(sizes=[len(f["content"]) for f in part.get("attachments") or []],
+                           body=part.get("text", ""), html=part.get("html", ""), subject=part.get("subject", ""))
+            except DjangoValidationError as exc:
+                part_errors["attachments"] = exc.messages
         elif channel == Channel.SMS:
             if not part.get("message", "").strip():
                 part_errors["message"] = [REQUIRED]
@@ -187,6 +196,8 @@ class ChannelPayloadSerializer(serializers.Serializer):
             for key in ("html", "template", "template_data", "configuration_set"):
                 if part.get(key):
                     options[key] = part[key]
+            if part.get("attachments"):
+                options[ATTACHMENTS] = attachments_save(part["attachments"])
             return ChannelSpec(channel=channel, recipient=attrs["recipient"], sender=attrs["sender"],
                                subject=part["subject"], body=part.get("text", ""), options=options)
         if channel == Channel.SMS:
@@ -225,7 +236,7 @@ class DispatchRequestSerializer(serializers.Serializer):
         return {"use_case": data["use_case"], "fallback_seconds": data.get("fallback_seconds"),
                 "primary": ChannelPayloadSerializer.spec(data["pc"]),
                 "fallback": ChannelPayloadSerializer.spec(data["fc"]),
-                "request_payload": request_payload if isinstance(request_payload, dict) else {}}
+                "request_payload": payload_without_files(request_payload) if isinstance(request_payload, dict) else {}}
 
 
 class AttemptSerializer(serializers.Serializer):

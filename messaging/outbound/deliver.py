@@ -25,6 +25,7 @@ from messaging.consent.optouts import optout_record, suppressed_among
 from messaging.events.apply import delivery_event_apply
 from messaging.events.types import NormalizedEvent
 from messaging.models import Channel, EventType, MessageStatus, OutboundMessage
+from messaging.outbound.attachments import attachments_resolve
 from messaging.outbound.pace import pace_wait_for_slot
 from messaging.outbound.refusals import sends_refused
 from messaging.outbound.send import DELIVER_BATCH_TASK, DELIVER_TASK, OPT_OUT_CONFIRMATION
@@ -142,7 +143,8 @@ def _deliver_batch(message_ids: list[int]) -> dict[str, int]:
                 break
         transport = transports.setdefault(msg.channel, get_transport(msg.channel))
         outgoing = OutgoingMessage(log_id=msg.pk, channel=msg.channel, recipient=msg.recipient, body=msg.body,
-                                   subject=msg.subject, sender=msg.sender, options=msg.options, about=_about(msg))
+                                   subject=msg.subject, sender=msg.sender, options=attachments_resolve(msg.options),
+                                   about=_about(msg))
         try:
             result = transport.send(outgoing)
         except (TransientError, PermanentError) as exc:

@@ -246,6 +246,11 @@ class EmailTransport(AwsTransport):
             from_header = email_sender_mime(sender)  # SES needs a non-ASCII display name encoded
         except ValidationError:
             from_header = sender  # SES_FROM_EMAIL as configured; SES itself says what is wrong
+        files = opts.get("attachment_files") or []
+        if len(files) != len(opts.get("attachments") or []):
+            # Delivery reads the ids into files; one missing was deleted since: never send without it.
+            raise PermanentError("An attachment of this email no longer exists.", code="ATTACHMENT_MISSING",
+                                 context={LOG_ID_KEY: message.log_id})
         params: dict[str, Any] = {
             "FromEmailAddress": from_header,
             "Destination": {"ToAddresses": [message.recipient]},
@@ -262,11 +267,19 @@ class EmailTransport(AwsTransport):
     def _content(message: OutgoingMessage) -> dict:
         opts = message.options
         template = opts.get("template")
+        # Files ride on Simple and Template content alike (botocore's sesv2 Attachment shape);
+        # delivery has read the message's attachment ids into bytes (transports keep off the database).
+        attachments = [{"FileName": f["filename"], "RawContent": f["content"], "ContentType": f["content_type"],
+                        "ContentDisposition": "ATTACHMENT", "ContentTransferEncoding": "BASE64"}
+                       for f in opts.get("attachment_files") or []]
         if template:
-            return {"Template": {
+            content = {
                 "TemplateName": template,
                 "TemplateData": json.dumps(opts.get("template_data") or {}),
-            }}
+            }
+            if attachments:
+                content["Attachments"] = attachments
+            return {"Template": content}
         body: dict[str, Any] = {}
         html = opts.get("html")
         if message.body or not html:
@@ -282,6 +295,8 @@ class EmailTransport(AwsTransport):
         headers = opts.get("headers")
         if headers:
             simple["Headers"] = [{"Name": str(h["Name"]), "Value": str(h["Value"])} for h in headers[:15]]
+        if attachments:
+            simple["Attachments"] = attachments
         return {"Simple": simple}
 
 

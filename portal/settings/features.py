@@ -66,6 +66,8 @@ VOICE_ID = env.str("VOICE_ID", default="JOANNA")
 VOICE_CONFIGURATION_SET = env.str("VOICE_CONFIGURATION_SET", default="")  # empty: SMS_CONFIGURATION_SET
 SES_FROM_EMAIL = env.str("SES_FROM_EMAIL", default="portal@example.com")
 SES_CONFIGURATION_SET = env.str("SES_CONFIGURATION_SET", default="")
+# Who gets the previous month's delivery report on the 1st (portal/monthly_report.py); empty sends none.
+REPORT_EMAILS = env.list("REPORT_EMAILS", default=[])
 WHATSAPP_PHONE_NUMBER_ID = env.str("WHATSAPP_PHONE_NUMBER_ID", default="")
 WHATSAPP_META_API_VERSION = env.str("WHATSAPP_META_API_VERSION", default="v20.0")
 CONNECT_INSTANCE_ID = env.str("CONNECT_INSTANCE_ID", default="")
