@@ -17,6 +17,7 @@ from messaging.erasure.subject import ErasureSubject
 from messaging.history.archive.plan import archive_plan
 from messaging.models import (
     AllowListEntry,
+    Attachment,
     AutoReplySent,
     BulkRecipient,
     BulkSend,
@@ -206,8 +207,13 @@ def messaging_erase(subject: ErasureSubject) -> dict[str, int]:
     counts["conversations"] = Conversation.objects.filter(phone__in=subject.phones).delete()[0]
     counts["allow_list"] = AllowListEntry.objects.filter(phone__in=subject.phones).delete()[0]
     # Their row of a bulk send (its columns and reply are theirs); the send's counts keep them.
-    counts["bulk_recipients"] = BulkRecipient.objects.filter(
-        Q(address__in=subject.identities) | Q(contact_id=subject.contact_id)).delete()[0]
+    rows = BulkRecipient.objects.filter(Q(address__in=subject.identities) | Q(contact_id=subject.contact_id))
+    # A file of their own (a per-recipient attachment from S3) goes too, unless another row shares it.
+    own = {int(a) for a in rows.exclude(columns___attachment=None).values_list("columns___attachment", flat=True) if a}
+    shared = set(BulkRecipient.objects.exclude(pk__in=rows.values("pk")).filter(
+        columns___attachment__in=[str(a) for a in own] + list(own)).values_list("columns___attachment", flat=True))
+    counts["bulk_recipients"] = rows.delete()[0]
+    counts["attachments"] = Attachment.objects.filter(pk__in=own - {int(a) for a in shared if a}).delete()[0]
     counts.update(uploads_erase(subject))
     return counts
 

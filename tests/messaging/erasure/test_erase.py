@@ -24,7 +24,10 @@ from incidents.models import EscalationLevel, EscalationPolicy, Incident
 from messaging.consent.suppression import suppression_add
 from messaging.history.archive import messages_archive
 from messaging.models import (
+    Attachment,
     AutoReplySent,
+    BulkRecipient,
+    BulkSend,
     ConnectEvent,
     Contact,
     DeliveryEvent,
@@ -120,6 +123,12 @@ def ana_everywhere(api, post_sns, locmem, archive_dir):
     VoiceCall.objects.create(provider_message_id=contact_id, message=call)
     ConnectEvent.objects.create(event_id="ev-1", event_type="DISCONNECTED", contact_id=contact_id,
                                 raw={"detail": {"customerEndpoint": {"address": ANA, "type": "TELEPHONE_NUMBER"}}})
+    # Her own statement, attached to her row of a bulk email (a per-recipient file from S3).
+    statement = f"Statement for {ANA_MAIL}".encode()
+    own = Attachment.objects.create(filename="statement.txt", content_type="text/plain", size=len(statement),
+                                    sha256="a" * 64, content=statement)
+    bulk = BulkSend.objects.create(name="Statements", template="Hi", source="api", channel="email")
+    BulkRecipient.objects.create(bulk=bulk, address=ANA_MAIL, columns={"_attachment": str(own.pk)})
     Shift.objects.create(code="X1", info="Night", starts_at=timezone.now() + timedelta(days=2),
                          ends_at=timezone.now() + timedelta(days=2, hours=8), time_zone="UTC",
                          booked_by=ana, booked_phone=ANA, status="booked")
