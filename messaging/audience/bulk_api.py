@@ -66,7 +66,8 @@ class ConfirmSerializer(serializers.Serializer):
 
 class BulkSendCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=1100)
-    channel = serializers.ChoiceField(choices=[Channel.SMS, Channel.WHATSAPP, Channel.EMAIL], default=Channel.SMS)
+    channel = serializers.ChoiceField(choices=[Channel.SMS, Channel.WHATSAPP, Channel.EMAIL, Channel.VOICE],
+                                      default=Channel.SMS)
     message = serializers.CharField(required=False, max_length=10_000)
     template = serializers.CharField(required=False, max_length=200)
     subject = serializers.CharField(required=False, max_length=998, default="")
@@ -122,6 +123,9 @@ class BulkSendCreateSerializer(serializers.Serializer):
             errors["message"] = "Give either message or template."
         if ("tag" in attrs) == ("recipients" in attrs):
             errors["recipients"] = "Give either tag or recipients."
+        if attrs.get("channel") == Channel.VOICE and len((attrs.get("confirm") or {}).get("answers") or ()) == 1:
+            # A call's keys 1 and 2 are the first and second answers (messaging.audience.bulk_voice).
+            errors["confirm"] = {"answers": "A call's keys 1 and 2 are the first two answers: give two or more."}
         if attrs.get("send_at") and attrs["send_at"] <= timezone.now():
             errors["send_at"] = "Give a time in the future, or leave it out to send now."
         if errors:
