@@ -7,11 +7,14 @@ the call ids from the message log, the keys through ``POST /simulator/calls/{id}
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
 
 from incidents.models import EventKind, Incident, IncidentStatus
+from messaging.models import Timer
+from messaging.scheduling.timers import timers_fire_due
 from portal.roles import DISPATCHER
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +107,17 @@ def test_a_voice_send_needs_two_answers_and_phones(api, post):
     no_phone = post("/api/v1/bulk-sends/", {"name": "x", "channel": "voice", "message": "m",
                                             "recipients": [{"email": "a@example.com"}]}, expect=400)
     assert "recipients" in no_phone
+
+
+def test_a_reminder_is_another_call_with_the_prompt_and_its_key_counts(api, post, staff, run):
+    made = post("/api/v1/bulk-sends/", {"name": "Clinic", "channel": "voice", "message": "Clinic on Monday.",
+                                        "recipients": [{"phone": ANA}, {"phone": BEN}],
+                                        "confirm": {"reminders": 1, "reminder_minutes": 30}})
+    press(staff, run, calls_to(api, ANA)[0]["provider_message_id"], "1")
+    reminder = Timer.objects.get(callback="messaging.tasks.bulk_send_remind")
+    run(timers_fire_due, now=reminder.due_at + timedelta(seconds=1))
+    assert len(calls_to(api, ANA)) == 1  # Ana answered: no reminder
+    again = calls_to(api, BEN)[0]  # newest first
+    assert len(calls_to(api, BEN)) == 2 and again["body"].endswith(PROMPT) and "Reminder" in again["body"]
+    press(staff, run, again["provider_message_id"], "2")
+    assert rows_of(api, made["id"])[BEN]["answer"] == "NO"
