@@ -68,7 +68,9 @@ class ConfirmSerializer(serializers.Serializer):
 
 class BulkSendCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=1100)
-    channel = serializers.ChoiceField(choices=[Channel.SMS, Channel.WHATSAPP, Channel.EMAIL], default=Channel.SMS)
+    # Every channel, in the order of Channel.choices: one enum in the API's schema.
+    channel = serializers.ChoiceField(choices=Channel.choices,
+                                      default=Channel.SMS)
     message = serializers.CharField(required=False, max_length=10_000)
     template = serializers.CharField(required=False, max_length=200)
     subject = serializers.CharField(required=False, max_length=998, default="")
@@ -132,6 +134,9 @@ class BulkSendCreateSerializer(serializers.Serializer):
                 errors[name] = "Only email carries attachments."
         if attrs.get("attachment_column") and "recipients" not in attrs:
             errors["attachment_column"] = "Name the column of listed recipients."
+        if attrs.get("channel") == Channel.VOICE and len((attrs.get("confirm") or {}).get("answers") or ()) == 1:
+            # A call's keys 1 and 2 are the first and second answers (messaging.audience.bulk_voice).
+            errors["confirm"] = {"answers": "A call's keys 1 and 2 are the first two answers: give two or more."}
         if attrs.get("send_at") and attrs["send_at"] <= timezone.now():
             errors["send_at"] = "Give a time in the future, or leave it out to send now."
         if errors:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
+from messaging.audience.bulk_voice import voice_message
 from messaging.audience.personal import CONTACT_PLACEHOLDERS, contact_values
 from messaging.audience.placeholders import placeholders_fill, placeholders_validate
 from messaging.models import BulkRecipient, BulkSend, Channel, Contact, Topic
@@ -97,6 +98,8 @@ def recipient_message(send: BulkSend, recipient: BulkRecipient, *, topic: Topic 
         options["attachments"] = [*send.attachments, *([int(own)] if own else [])]  # ids: bytes stored once
     if topic is not None and not topic.required and send.channel == Channel.EMAIL and contact is not None:
         options["headers"] = list_unsubscribe_headers(contact=contact, topic=topic)
+    if send.channel == Channel.VOICE:  # a call that asks for a key: messaging.audience.bulk_voice
+        body, options = voice_message(body, options)
     return subject, body, options
 
 

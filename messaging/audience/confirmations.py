@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from messaging.audience import quiet_hours
 from messaging.audience.bulk_hold import quiet_window, recipient_zones
+from messaging.audience.bulk_voice import voice_message
 from messaging.models import BulkRecipient, BulkSend, Channel, InboundSms, MessageStatus, RecipientStatus
 from messaging.outbound.send import message_send
 from messaging.scheduling.timers import timer_schedule
@@ -110,11 +111,12 @@ def bulk_send_remind(*, bulk_id: int, wave: str, round: int) -> int:  # noqa: A0
             .select_related("contact"))
     text = (send.confirm.get("reminder_message") or DEFAULT_REMINDER).replace(
         "{answers}", " or ".join(expected_answers(send)))
+    body, options = voice_message(text, {}) if send.channel == Channel.VOICE else (text, {})  # a call again
     sent = 0
     for row in rows:
         if window and _held(recipient_zones(send, row), window, now):
             continue
-        message_send(channel=send.channel, recipient=row.address, body=text,
+        message_send(channel=send.channel, recipient=row.address, body=body, options=options,
                      subject="Reminder" if send.channel == Channel.EMAIL else "", owner=send)
         BulkRecipient.objects.filter(pk=row.pk).update(reminders=round)
         sent += 1

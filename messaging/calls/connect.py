@@ -93,7 +93,8 @@ def _call_message(contact_id: str) -> OutboundMessage | None:
 
 
 def contact_page_action(*, contact_id: str) -> str:
-    """The call's ``page_action`` attribute ("ack", "decline", "resolve"), or "" when no key acted."""
+    """The call's ``page_action`` attribute, or "" when no key acted: "ack", "decline", "resolve" from
+    the page flow, "confirm" or "cancel" (keys 1 and 2: messaging.calls.keys) from the confirmation flow."""
     try:
         response = clients.aws_client("connect").get_contact_attributes(
             InstanceId=settings.CONNECT_INSTANCE_ID, InitialContactId=contact_id)

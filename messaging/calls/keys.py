@@ -1,6 +1,10 @@
 """A key pressed on a call acts exactly as the same reply by SMS would.
 
-4 is YES, 5 is NO, 6 is RESOLVE (GoAlert's keys). The key becomes an inbound reply on channel
+Which keys a call takes depends on what it is about, decided here only (``call_keys``): a page
+takes 4 as YES, 5 as NO, 6 as RESOLVE (GoAlert's keys); a bulk send's confirmation call (its
+message's owner is a ``BulkSend``) takes 1 and 2 as the send's first and second expected answers
+(YES and NO unless the send names others), so ``bulk_send_reply_handler`` records the answer on
+the recipient's row and the confirmation logic runs as for a text. The key becomes an inbound reply on channel
 ``voice`` that answers the call (``previousPublishedMessageId`` is the call's provider id), and
 goes through the same router and handlers as a text: messaging knows nothing of incidents, and
 the incident handler acts through the same services it uses for SMS. The reply's id is derived
@@ -10,16 +14,41 @@ acts once, whether the simulator, an EventBridge event, its redelivery or the po
 
 from __future__ import annotations
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from messaging.audience.confirmations import expected_answers
 from messaging.inbound.router import inbound_sms_create, inbound_sms_route
-from messaging.models import CallAction, CallState, Channel, InboundSms, OutboundMessage, VoiceCall
+from messaging.models import BulkSend, CallAction, CallState, Channel, InboundSms, OutboundMessage, VoiceCall
 
-KEY_ACTIONS = {"4": CallAction.ACK, "5": CallAction.DECLINE, "6": CallAction.RESOLVE}
+PAGE_KEYS = {"4": CallAction.ACK, "5": CallAction.DECLINE, "6": CallAction.RESOLVE}
+CONFIRM_KEYS = {"1": CallAction.CONFIRM, "2": CallAction.CANCEL}
 # The words an SMS reply would carry: the incident handler parses them as it parses a text.
 ACTION_WORDS = {CallAction.ACK: "YES", CallAction.DECLINE: "NO", CallAction.RESOLVE: "RESOLVE"}
 INBOUND_PREFIX = "call:"
+
+
+def call_is_confirmation(message: OutboundMessage) -> bool:
+    """Whether ``message`` is a bulk send's call (its owner is a ``BulkSend``), not a page."""
+    return message.owner_type_id is not None and message.owner_type_id == ContentType.objects.get_for_model(
+        BulkSend).pk
+
+
+def call_keys(message: OutboundMessage) -> dict[str, str]:
+    """{key: ``CallAction``} the call ``message`` takes."""
+    return CONFIRM_KEYS if call_is_confirmation(message) else PAGE_KEYS
+
+
+def action_word(message: OutboundMessage, action: str) -> str:
+    """The reply word ``action`` on this call becomes: a send's expected answer, or a page's word."""
+    if action in (CallAction.CONFIRM, CallAction.CANCEL):
+        send = BulkSend.objects.filter(pk=message.owner_id).first() if call_is_confirmation(message) else None
+        answers = expected_answers(send) if send else ()
+        index = 0 if action == CallAction.CONFIRM else 1
+        # A send expects at least two answers for a call (the API checks); the defaults cover a gap.
+        return answers[index] if len(answers) > index else ("YES", "NO")[index]
+    return ACTION_WORDS[action]
 
 
 def call_lock(*, message: OutboundMessage) -> VoiceCall:
@@ -47,7 +76,7 @@ def call_key_apply(*, message: OutboundMessage, action: str, via: str) -> VoiceC
             "inboundMessageId": f"{INBOUND_PREFIX}{message.provider_message_id}",
             "originationNumber": message.recipient,
             "destinationNumber": message.sender,
-            "messageBody": ACTION_WORDS[action],
+            "messageBody": action_word(message, action),
             "previousPublishedMessageId": message.provider_message_id,
             "channel": Channel.VOICE,
             "via": via,

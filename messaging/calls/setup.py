@@ -6,6 +6,9 @@ brings Amazon Connect's contact events to ``POST /connect/events/``. Idempotent,
   ``messaging/calls/flows/page_call.json``: speak ``$.Attributes.page_text``, take 4, 5, 6 or *,
   set ``page_action`` to ack, decline or resolve, speak the outcome, hang up; * and a timeout play
   it again, three times in all. Its id is what ``CONNECT_PAGE_FLOW_ID`` must name.
+- The confirmation flow beside it, from ``messaging/calls/flows/confirm_call.json``, for a bulk
+  send's calls: the same loop with keys 1 and 2, setting ``page_action`` to confirm or cancel.
+  Its id is what ``CONNECT_CONFIRM_FLOW_ID`` must name.
 - An EventBridge connection with API-key auth, whose header is ``Authorization: Bearer
   <CONNECT_EVENTS_TOKEN>`` (its secret cannot be read back, so it is written on every run); an API
   destination posting to ``CONNECT_EVENTS_URL``; a rule on ``aws.connect`` "Amazon Connect Contact
@@ -22,6 +25,7 @@ from django.conf import settings
 
 FLOWS = Path(__file__).resolve().parent / "flows"
 PAGE_FLOW_NAME = "portal-page-call"
+CONFIRM_FLOW_NAME = "portal-confirm-call"
 CONNECTION_NAME = "portal-connect-events"
 DESTINATION_NAME = "portal-connect-events"
 RULE_NAME = "portal-connect-contact-events"
@@ -130,6 +134,11 @@ def connect_setup(plan, client_for: Callable[[str], object]) -> None:
                                   description="A page that takes a key: 4 acknowledge, 5 decline, 6 resolve")
     if flow_id and flow_id != settings.CONNECT_PAGE_FLOW_ID:
         plan.do(f"set CONNECT_PAGE_FLOW_ID={flow_id} for VOICE_TRANSPORT=connect")
+    confirm_id = contact_flow_ensure(plan, client_for("connect"), instance_id=instance, name=CONFIRM_FLOW_NAME,
+                                     content=flow_content("confirm_call"),
+                                     description="A bulk send's confirmation call: 1 confirm, 2 cancel")
+    if confirm_id and confirm_id != settings.CONNECT_CONFIRM_FLOW_ID:
+        plan.do(f"set CONNECT_CONFIRM_FLOW_ID={confirm_id} for bulk sends by voice")
     missing = [n for n in ("CONNECT_EVENTS_TOKEN", "CONNECT_EVENTS_URL", "CONNECT_EVENTS_ROLE_ARN")
                if not getattr(settings, n)]
     if missing:

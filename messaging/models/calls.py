@@ -26,6 +26,10 @@ class CallAction(models.TextChoices):
     ACK = "ack", "Acknowledge (4, as YES)"
     DECLINE = "decline", "Decline (5, as NO)"
     RESOLVE = "resolve", "Resolve (6, as RESOLVE)"
+    # A bulk send's confirmation call (messaging/calls/flows/confirm_call.json): its first and
+    # second expected answers.
+    CONFIRM = "confirm", "Confirm (1, the first answer)"
+    CANCEL = "cancel", "Cancel (2, the second answer)"
 
 
 class VoiceCall(models.Model):

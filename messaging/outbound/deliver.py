@@ -1,7 +1,7 @@
 """Delivering: claim, check consent, pace, call the transport, record, retry.
 
 ``messages_deliver_batch`` (the task) claims rows with a conditional UPDATE, so a task that
-django-q2 runs twice sends once; it paces SMS per sender, calls the transport outside any
+django-q2 runs twice sends once; it paces SMS per sender and bulk sends' calls, calls the transport outside any
 transaction, and records each outcome the moment the provider answers, so a worker killed at
 any point leaves at most the one call that was in flight unrecorded. Transient errors retry
 with backoff and jitter a bounded number of times; permanent ones fail the row with a readable
@@ -21,12 +21,14 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_q.exceptions import TimeoutException
 
+from messaging.audience.bulk_voice import PACE_KEY as VOICE_PACE_KEY
+from messaging.audience.bulk_voice import is_paced_call
 from messaging.consent.optouts import optout_record, suppressed_among
 from messaging.events.apply import delivery_event_apply
 from messaging.events.types import NormalizedEvent
 from messaging.models import Channel, EventType, MessageStatus, OutboundMessage
 from messaging.outbound.attachments import attachments_resolve
-from messaging.outbound.pace import pace_wait_for_slot
+from messaging.outbound.pace import PaceDecision, pace_wait_for_slot
 from messaging.outbound.refusals import sends_refused
 from messaging.outbound.send import DELIVER_BATCH_TASK, DELIVER_TASK, OPT_OUT_CONFIRMATION
 from messaging.scheduling.backoff import backoff_seconds
@@ -131,10 +133,8 @@ def _deliver_batch(message_ids: list[int]) -> dict[str, int]:
         if worker_stopping() or (index and time.monotonic() > budget_ends):
             tally("deferred", _hand_back(pending[index:], due_at=timezone.now()))
             break
-        if msg.channel == Channel.SMS and settings.SMS_RATE_LIMIT > 0:
-            decision = pace_wait_for_slot(sender=msg.sender or settings.SMS_ORIGINATION_IDENTITY or "default",
-                                          parts=msg.parts or 1, rate=settings.SMS_RATE_LIMIT,
-                                          give_up=worker_stopping)
+        decision = _pace(msg)
+        if decision is not None:
             if not decision.go or time.monotonic() > budget_ends or worker_stopping():
                 # The sender is busy further ahead than a worker should sleep, or this batch has
                 # held its worker long enough: hand the rest back as a batch due later.
@@ -154,6 +154,18 @@ def _deliver_batch(message_ids: list[int]) -> dict[str, int]:
         transport.sent(msg.pk)
         tally("sent")
     return counts
+
+
+def _pace(msg: OutboundMessage) -> PaceDecision | None:
+    """Wait for ``msg``'s slot under its rate limit (None: not paced). SMS per sender; a bulk
+    send's calls under one row, as StartOutboundVoiceContact's quota is per account and Region."""
+    if msg.channel == Channel.SMS and settings.SMS_RATE_LIMIT > 0:
+        return pace_wait_for_slot(sender=msg.sender or settings.SMS_ORIGINATION_IDENTITY or "default",
+                                  parts=msg.parts or 1, rate=settings.SMS_RATE_LIMIT, give_up=worker_stopping)
+    if is_paced_call(msg) and settings.VOICE_CALLS_PER_SECOND > 0:
+        return pace_wait_for_slot(sender=VOICE_PACE_KEY, parts=1, rate=settings.VOICE_CALLS_PER_SECOND,
+                                  give_up=worker_stopping)
+    return None
 
 
 def _about(msg: OutboundMessage) -> str:

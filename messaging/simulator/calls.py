@@ -2,8 +2,10 @@
 phone page, with the spoken text and a keypad, until a key that acts or a hang-up ends it.
 
 The keys follow the contact flow Amazon Connect plays (messaging/calls/flows/page_call.json): 4,
-5 and 6 act (as YES, NO and RESOLVE by SMS would) and end the call; ``*`` and any other key play
-the page again, and the third replay hangs up, as the flow does. A key that acts goes through
+5 and 6 act (as YES, NO and RESOLVE by SMS would) and end the call, or, on a bulk send's
+confirmation call (confirm_call.json), 1 and 2 (its first and second answers; the map is
+messaging.calls.keys.call_keys); ``*`` and any other key play the page again, and the third
+replay hangs up, as the flow does. A key that acts goes through
 ``messaging.calls.keys`` exactly as a key reported by Connect does, and, like a reply typed on
 the phone page, counts only for a staff user who holds the role of the handler that took it
 (messaging.simulator.phone): refused, it leaves nothing behind.
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from messaging.calls.keys import KEY_ACTIONS, call_end, call_key_apply, call_lock
+from messaging.calls.keys import call_end, call_is_confirmation, call_key_apply, call_keys, call_lock
 from messaging.models import CallState, Channel, OutboundMessage, VoiceCall
 from messaging.simulator.events import simulated
 from messaging.simulator.phone import _refuse_unless_permitted
@@ -46,16 +48,17 @@ def simulator_call_keys(*, provider_message_id: str, digits: str, actor=None) ->
         call = call_lock(message=message)
         if call.state == CallState.ENDED:
             raise CallEnded(provider_message_id)
+        keys = call_keys(message)
         for digit in digits:
             call.digits = (call.digits + digit)[-64:]
-            action = KEY_ACTIONS.get(digit)
+            action = keys.get(digit)
             if action is not None:
                 call.save(update_fields=["digits"])
                 call = call_key_apply(message=message, action=action, via="simulator")
                 if actor is not None and call.inbound is not None:
                     _refuse_unless_permitted(actor=actor, inbound=call.inbound)  # rolls back all of it
                 return call
-            replays = sum(1 for d in call.digits if d not in KEY_ACTIONS)
+            replays = sum(1 for d in call.digits if d not in keys)
             call.outcome = f"Key {digit}: the page is played again ({replays} of {MAX_REPLAYS})."
             call.save(update_fields=["digits", "outcome"])
             if replays >= MAX_REPLAYS:
@@ -77,4 +80,4 @@ def simulator_ringing_calls() -> list[dict]:
     messages = (OutboundMessage.objects.filter(channel=Channel.VOICE, provider_message_id__startswith="sim-")
                 .exclude(provider_message_id__in=ended).order_by("-created_at", "-id")[:RINGING_LIMIT])
     return [{"provider_message_id": m.provider_message_id, "phone": m.recipient, "text": m.body,
-             "at": m.created_at.isoformat()} for m in messages]
+             "confirm": call_is_confirmation(m), "at": m.created_at.isoformat()} for m in messages]

@@ -11,6 +11,10 @@ Each voice message is placed with ``connect`` ``StartOutboundVoiceContact`` thro
 - ``RingTimeoutInSeconds`` is short (``CONNECT_RING_TIMEOUT_SECONDS``): an unanswered page moves
   on to the person's next rule or level instead of ringing out.
 
+A bulk send's confirmation call (``options["call"] == "confirm"``, set by
+messaging.audience.bulk_voice) goes through the confirmation flow instead
+(``CONNECT_CONFIRM_FLOW_ID``, confirm_call.json: 1 confirm, 2 cancel); the rest is the same.
+
 Call-backs (``options["kind"] == "callback"``) go on as in ``aws.VoiceTransport``. The End User
 Messaging voice message (``send_voice_message``, one way) stays ``VOICE_TRANSPORT=aws``, the
 default for real sends. Once a call is placed, ``sent`` schedules the one poll of the call
@@ -38,6 +42,7 @@ ATTRIBUTES_MAX_BYTES = 32_768  # Connect's limit on all of a contact's attribute
 FLOW_LONGEST_SECONDS = 3 * (30 + 8) + 10
 POLL_MARGIN_SECONDS = 30
 POLL_TASK = "messaging.tasks.connect_call_poll"
+CONFIRM_CALL = "confirm"  # options["call"] of a bulk send's confirmation call
 
 
 def page_attributes(message: OutgoingMessage) -> dict[str, str]:
@@ -47,6 +52,13 @@ def page_attributes(message: OutgoingMessage) -> dict[str, str]:
     # Cut at a byte, then drop the half of a character the cut may leave.
     text = message.body.encode()[: ATTRIBUTES_MAX_BYTES - used].decode("utf-8", "ignore")
     return {"page_text": text, **attributes}
+
+
+def _flow_id(options: dict) -> str:
+    """The flow a call goes through: the confirmation flow for a bulk send's call, else the page flow."""
+    if options.get("call") == CONFIRM_CALL:
+        return settings.CONNECT_CONFIRM_FLOW_ID
+    return settings.CONNECT_PAGE_FLOW_ID
 
 
 def poll_delay() -> timedelta:
@@ -59,19 +71,20 @@ class VoiceTransport(AwsVoiceTransport):
     def supports(self, options: dict) -> bool:
         if options.get("kind") == "callback":
             return super().supports(options)
-        return bool(settings.CONNECT_INSTANCE_ID and settings.CONNECT_PAGE_FLOW_ID
+        return bool(settings.CONNECT_INSTANCE_ID and _flow_id(options)
                     and (settings.CONNECT_SOURCE_PHONE_NUMBER or settings.CONNECT_QUEUE_ID))
 
     def send(self, message: OutgoingMessage) -> SendResult:
         if message.options.get("kind") == "callback":
             return super().send(message)
         if not self.supports(message.options):
+            flow = "CONNECT_CONFIRM_FLOW_ID" if message.options.get("call") == CONFIRM_CALL else "CONNECT_PAGE_FLOW_ID"
             raise PermanentError(
-                "Connect page calls need CONNECT_INSTANCE_ID, CONNECT_PAGE_FLOW_ID and CONNECT_SOURCE_PHONE_NUMBER "
+                f"Connect calls need CONNECT_INSTANCE_ID, {flow} and CONNECT_SOURCE_PHONE_NUMBER "
                 "or CONNECT_QUEUE_ID", code="CONNECT_NOT_CONFIGURED", context={LOG_ID_KEY: message.log_id})
         params: dict[str, Any] = {
             "DestinationPhoneNumber": message.recipient,
-            "ContactFlowId": settings.CONNECT_PAGE_FLOW_ID,
+            "ContactFlowId": _flow_id(message.options),
             "InstanceId": settings.CONNECT_INSTANCE_ID,
             "ClientToken": callback_client_token(message),
             "Attributes": page_attributes(message),

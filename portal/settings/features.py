@@ -78,6 +78,12 @@ CONNECT_SOURCE_PHONE_NUMBER = env.str("CONNECT_SOURCE_PHONE_NUMBER", default="")
 # (setup_aws creates it and prints its id), ringing at most CONNECT_RING_TIMEOUT_SECONDS.
 CONNECT_PAGE_FLOW_ID = env.str("CONNECT_PAGE_FLOW_ID", default="")
 CONNECT_RING_TIMEOUT_SECONDS = env.int("CONNECT_RING_TIMEOUT_SECONDS", default=30)
+# A bulk send's confirmation calls (press 1 to confirm, 2 to cancel) go through this flow
+# (setup_aws creates portal-confirm-call and prints its id).
+CONNECT_CONFIRM_FLOW_ID = env.str("CONNECT_CONFIRM_FLOW_ID", default="")
+# Bulk sends' calls are placed at most this many per second: StartOutboundVoiceContact's default
+# quota is 2 requests a second (burst 5) per account and Region. 0 turns pacing off.
+VOICE_CALLS_PER_SECOND = env.float("VOICE_CALLS_PER_SECOND", default=2)
 # POST /connect/events/ exists only with a token: EventBridge's connection sends it as a bearer.
 CONNECT_EVENTS_TOKEN = env.str("CONNECT_EVENTS_TOKEN", default="")
 # Where EventBridge's API destination posts (https://<host>/connect/events/); setup_aws needs it.

@@ -262,8 +262,8 @@ SPECTACULAR_SETTINGS = {
         # Two "urgency" choice sets: an incident's (high, low) and a notification rule's (adds any).
         "UrgencyEnum": "incidents.models.Urgency",
         "RuleUrgencyEnum": "messaging.models.RuleUrgency",
-        # Every channel (the message log, templates), and the three an API send may choose
-        # (omnichannel messages, bulk sends).
+        # Every channel (the message log, templates, bulk sends), and the three an omnichannel
+        # message may choose.
         "ChannelEnum": "messaging.models.Channel",
         "SendChannelEnum": [("sms", "sms"), ("whatsapp", "whatsapp"), ("email", "email")],
     },

@@ -82,3 +82,24 @@ def test_without_the_page_flow_the_send_fails_for_good_and_callbacks_are_unchang
         transport.send(sms(log_id=3, channel="voice", body="x"))
     assert failed.value.code == "CONNECT_NOT_CONFIGURED"
     assert transport.supports({"kind": "callback"}) is True  # the call-back flow is its own setting
+
+
+def test_a_confirmation_call_goes_through_the_confirmation_flow(page_settings, connect_client, stub):
+    page_settings.CONNECT_CONFIRM_FLOW_ID = "c2c2c2c2-3434-5656-7878-909090909090"
+    body = "Your appointment is Tuesday. Press 1 to confirm, 2 to cancel."
+    message = sms(log_id=31, channel="voice", body=body, about="messaging.bulksend:4", options={"call": "confirm"})
+    stubber = stub(connect_client)
+    stubber.add_response("start_outbound_voice_contact", {"ContactId": "c-31"}, {
+        "DestinationPhoneNumber": "+14255550123", "ContactFlowId": "c2c2c2c2-3434-5656-7878-909090909090",
+        "InstanceId": page_settings.CONNECT_INSTANCE_ID, "ClientToken": callback_client_token(message),
+        "Attributes": {"page_text": body, "about": "messaging.bulksend:4", "message_id": "31"},
+        "RingTimeoutInSeconds": 25, "SourcePhoneNumber": "+12065550199"})
+    assert VoiceTransport(connect_client=connect_client).send(message).provider_message_id == "c-31"
+
+
+def test_without_the_confirmation_flow_a_confirmation_call_fails_for_good_naming_the_setting(page_settings):
+    page_settings.CONNECT_CONFIRM_FLOW_ID = ""
+    transport = VoiceTransport(connect_client=object())
+    assert transport.supports({}) is True and transport.supports({"call": "confirm"}) is False
+    with pytest.raises(PermanentError, match="CONNECT_CONFIRM_FLOW_ID"):
+        transport.send(sms(log_id=32, channel="voice", body="x", options={"call": "confirm"}))
