@@ -56,7 +56,11 @@ def test_the_panels_say_who_is_paged_what_fires_who_is_on_call_until_when_and_wh
     handoff = datetime.combine(timezone.now().astimezone(LA).date(), time(8), tzinfo=LA)
     next_handoff = handoff if handoff > timezone.now() else handoff + timedelta(days=1)
     assert "Rota 0" in oncall and "(America/Los_Angeles)" in oncall
-    assert f"until {next_handoff:%H:%M}" in oncall and next_handoff.tzname() in oncall
+    # "until 08:00" before today's handoff, "until Tue 08:00" after it: the panel names the day
+    # when the handoff is not today in the schedule's zone (oncall.texts.local_time).
+    when = f"{next_handoff:%H:%M}" if next_handoff.date() == timezone.now().astimezone(LA).date() \
+        else f"{next_handoff:%a %H:%M}"
+    assert f"until {when}" in oncall and next_handoff.tzname() in oncall
     failed = page[page.index('id="home-failed"'):]
     assert "Failed sends, last hour (1)" in failed and "Carrier unreachable" in failed
     assert "Too old to list" not in failed
