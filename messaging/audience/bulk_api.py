@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -14,9 +16,11 @@ from rest_framework.views import APIView
 from messaging.api.fields import E164Field
 from messaging.api.keys import api_key_sent_by
 from messaging.audience import quiet_hours
+from messaging.audience.bulk_enrich import RETRIES_DEFAULT
 from messaging.audience.bulk_reads import bulk_send_counts, bulk_send_rows
 from messaging.audience.bulk_sends import bulk_send_create
 from messaging.audience.confirmations import DEFAULT_ANSWERS
+from messaging.audience.enrichment import POLICIES, enrichment_url_check
 from messaging.models import ApiScope, BulkPurpose, BulkSend, Channel
 from messaging.values.instants import InstantField
 
@@ -64,6 +68,24 @@ class ConfirmSerializer(serializers.Serializer):
         return attrs
 
 
+class EnrichmentSerializer(serializers.Serializer):
+    url = serializers.CharField(max_length=2000)
+    on_failure = serializers.ChoiceField(choices=POLICIES, default="skip")
+    retries = serializers.IntegerField(min_value=0, max_value=10, default=RETRIES_DEFAULT,
+                                       help_text="With on_failure hold: tries after the first.")
+
+    def validate_url(self, value):
+        try:
+            return enrichment_url_check(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+
+    def validate(self, attrs):
+        if not settings.ENRICHMENT_SIGNING_KEY:
+            raise serializers.ValidationError("Set ENRICHMENT_SIGNING_KEY first: every call is signed with it.")
+        return attrs
+
+
 class BulkSendCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=1100)
     channel = serializers.ChoiceField(choices=[Channel.SMS, Channel.WHATSAPP, Channel.EMAIL], default=Channel.SMS)
@@ -79,6 +101,7 @@ class BulkSendCreateSerializer(serializers.Serializer):
     purpose = serializers.ChoiceField(choices=BulkPurpose.choices, default=BulkPurpose.TRANSACTIONAL)
     topic = serializers.CharField(required=False, max_length=200)
     confirm = ConfirmSerializer(required=False)
+    enrichment = EnrichmentSerializer(required=False)
 
     def validate_recipients(self, rows):
         channel = self.initial_data.get("channel") or Channel.SMS
@@ -152,7 +175,7 @@ class BulkSendCreateView(APIView):
             template=data.get("template", ""), subject=data.get("subject", ""), tag=data.get("tag", ""),
             recipients=data.get("recipients"), send_at=data.get("send_at"), quiet=data.get("quiet_hours"),
             expires_at=data.get("expires_at"), purpose=data["purpose"], topic=data.get("topic", ""),
-            confirm=data.get("confirm"), api_key=request.auth)
+            confirm=data.get("confirm"), enrichment=data.get("enrichment"), api_key=request.auth)
         send.refresh_from_db()
         return Response(_summary(send), status=status.HTTP_201_CREATED)
 
