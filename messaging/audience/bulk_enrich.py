@@ -15,12 +15,13 @@ recipient and tries again on a durable timer with backoff, ``retries`` times, th
 
 from __future__ import annotations
 
+import secrets
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from time import monotonic
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from messaging.audience.bulk_sends import bulk_send_place, enrich_due, release_timer
@@ -29,8 +30,8 @@ from messaging.models import BulkRecipient, BulkSend, RecipientStatus
 from messaging.scheduling.backoff import backoff_seconds
 
 ENRICH_SECONDS = 8.0  # inside django-q2's Q_TIMEOUT (15 s), one call's timeout included
-CHUNK = 32  # recipients claimed and called together
-WORKERS = 8  # calls in flight at once: the receiver's latency, not our CPU, bounds the rate
+CHUNK = 64  # recipients claimed and called together
+WORKERS = 16  # calls in flight at once: the receiver's latency, not our CPU, bounds the rate
 # A claimed recipient is invisible to other fetches this long: a worker that died lets it lapse.
 CLAIM = timedelta(seconds=60)
 RETRIES_DEFAULT = 3
@@ -51,19 +52,25 @@ def bulk_send_enrich(*, bulk_id: int, at: str = "") -> int:
             if not batch:
                 break
             answers = pool.map(lambda r: _call(send.enrichment["url"], r), batch)
-            for recipient, (ext, reason) in zip(batch, answers, strict=True):
-                stored += _store(send, recipient, ext=ext, reason=reason, now=now)
+            answers = list(answers)  # every call of the chunk has ended before the transaction opens
+            with transaction.atomic():  # one commit per chunk, not one per row
+                for recipient, (ext, reason) in zip(batch, answers, strict=True):
+                    stored += _store(send, recipient, ext=ext, reason=reason, now=now)
     bulk_send_place(bulk_id=bulk_id, now=now)
     return stored
 
 
 def _claim(send: BulkSend, *, now: datetime) -> list[BulkRecipient]:
-    """Up to CHUNK due recipients, each taken by a conditional UPDATE so that no one is called twice."""
-    claimed = []
-    for r in enrich_due(send, now=now).order_by("pk")[:CHUNK]:
-        if enrich_due(send, now=now).filter(pk=r.pk).update(release_at=now + CLAIM):
-            claimed.append(r)
-    return claimed
+    """Up to CHUNK due recipients, taken by one conditional UPDATE that moves their ``release_at``
+    to an instant of this claim's own: two workers never take, and never call for, the same one.
+    The rows returned keep their own ``release_at``, which ``_store`` puts back."""
+    before = {r.pk: r for r in enrich_due(send, now=now).order_by("pk")[:CHUNK]}
+    if not before:
+        return []
+    token = now + CLAIM + timedelta(microseconds=secrets.randbelow(10**6))
+    enrich_due(send, now=now).filter(pk__in=list(before)).update(release_at=token)
+    won = BulkRecipient.objects.filter(pk__in=list(before), release_at=token).values_list("pk", flat=True)
+    return [before[pk] for pk in sorted(won)]
 
 
 def _call(url: str, r: BulkRecipient) -> tuple[dict | None, str]:
@@ -75,7 +82,9 @@ def _call(url: str, r: BulkRecipient) -> tuple[dict | None, str]:
 
 def _store(send: BulkSend, r: BulkRecipient, *, ext: dict | None, reason: str, now: datetime) -> int:
     """Write the answer, or the policy's outcome, on the row; its release_at back to its own."""
-    rows = BulkRecipient.objects.filter(pk=r.pk, released_at__isnull=True)
+    # Still waiting: a send cancelled (or expired) meanwhile keeps its own reason.
+    rows = BulkRecipient.objects.filter(pk=r.pk, released_at__isnull=True,
+                                        status__in=[RecipientStatus.QUEUED, RecipientStatus.DEFERRED])
     if ext is not None:
         return rows.update(ext=ext, release_at=r.release_at, error="")
     policy = send.enrichment.get("on_failure", "skip")

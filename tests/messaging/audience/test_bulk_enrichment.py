@@ -43,6 +43,13 @@ class Receiver(BaseHTTPRequestHandler):
                 c["path"] == "/flaky" and json.loads(c["body"])["recipient"] == recipient for c in srv.calls) > 1):
             return self._send(200, json.dumps({"balance": f"{len(recipient)}.50", "due": "May 3", "n": 2,
                                                "bad key": "dropped"}).encode())
+        if self.path == "/reentrant":
+            if len(srv.calls) == 1:
+                # Another worker runs the same step while this call is in flight: it finds every
+                # due recipient claimed, and calls nobody.
+                srv.second_run = bulk_send_enrich(bulk_id=BulkSend.objects.get().pk)
+                connections.close_all()
+            return self._send(200, b'{"balance": "1"}')
         if self.path == "/slow":
             time.sleep(1.5)
             return self._send(200, b'{"balance": "late"}')
@@ -134,6 +141,13 @@ def test_a_good_answer_fills_ext_placeholders_and_each_call_is_signed_outside_an
     bulk_send_enrich(bulk_id=made["id"])
     bulk_send_place(bulk_id=made["id"])
     assert len(receiver.calls) == 2 and OutboundMessage.objects.count() == 2
+
+
+def test_a_second_run_while_calls_are_in_flight_calls_nobody_twice(api, receiver):
+    _create(api, receiver, "/reentrant")
+    assert receiver.second_run == 0
+    assert sorted(json.loads(c["body"])["recipient"] for c in receiver.calls) == [ANA, BEN]  # once each
+    assert OutboundMessage.objects.count() == 2
 
 
 @pytest.mark.parametrize(("path", "reason"), [
