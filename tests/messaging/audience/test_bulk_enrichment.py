@@ -9,8 +9,9 @@ import hmac
 import json
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connections
@@ -104,12 +105,13 @@ def receiver(settings):
         s.server_close()
 
 
-def _create(api, receiver, path, *, on_failure="skip", expect=201, **extra):
+def _create(api, receiver, path, *, on_failure="skip", expect=201, quiet_hours=None, **extra):
     url = f"http://127.0.0.1:{receiver.server_address[1]}{path}"
     response = api.post("/api/v1/bulk-sends/", {
         "name": "Balances", "message": "Hi {name}, you owe {ext.balance} by {ext.due}.",
         "recipients": [{"phone": ANA, "name": "Ana"}, {"phone": BEN, "name": "Ben"}],
-        "enrichment": {"url": url, "on_failure": on_failure, **extra}}, format="json")
+        "enrichment": {"url": url, "on_failure": on_failure, **extra},
+        **({"quiet_hours": quiet_hours} if quiet_hours else {})}, format="json")
     assert response.status_code == expect, response.content
     return response.json()
 
@@ -231,3 +233,18 @@ def test_plain_http_needs_debug_the_key_must_be_set_and_ext_needs_a_url(api, rec
                                                "recipients": [{"phone": ANA}]}, format="json")
     assert response.status_code == 400 and "{ext.balance}" in response.content.decode()
     assert not BulkSend.objects.exists() and receiver.calls == []
+
+
+def test_a_recipient_held_by_quiet_hours_is_called_once_and_sent_with_that_answer_later(api, receiver):
+    # +1 206 is Seattle: a window around Los Angeles' clock now holds both recipients.
+    local = timezone.now().astimezone(ZoneInfo("America/Los_Angeles"))
+    window = {"start": (local - timedelta(hours=1)).strftime("%H:%M"),
+              "end": (local + timedelta(hours=1)).strftime("%H:%M")}
+    made = _create(api, receiver, "/good", quiet_hours=window)
+    rows = _rows(api, made["id"])
+    assert {r["status"] for r in rows.values()} == {"deferred"} and not OutboundMessage.objects.exists()
+    assert len(receiver.calls) == 2  # fetched when first due, kept on the row
+    release = datetime.fromisoformat(rows[ANA]["release_at"])
+    timers_fire_due(now=release)
+    assert _bodies() == {ANA: "Hi Ana, you owe 12.50 by May 3.", BEN: "Hi Ben, you owe 12.50 by May 3."}
+    assert len(receiver.calls) == 2
