@@ -6,6 +6,7 @@ modules behind them may move freely. Nothing of ours imports this module (only i
 does), so it may import from every stage without making a circle.
 """
 
+from messaging.audience.bulk_enrich import bulk_send_enrich
 from messaging.audience.bulk_sends import bulk_send_expire, bulk_send_release, bulk_sends_sweep
 from messaging.audience.confirmations import bulk_send_remind, bulk_send_summary
 from messaging.audience.import_runs import import_run_task, import_runs_sweep
@@ -24,6 +25,7 @@ from messaging.simulator.echo import simulator_echo
 from messaging.simulator.events import simulator_emit_event
 
 __all__ = [
+    "bulk_send_enrich",
     "bulk_send_expire",
     "bulk_send_release",
     "bulk_send_remind",

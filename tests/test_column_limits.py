@@ -56,6 +56,7 @@ WRITES = {
     "messaging.audience.bulk_api.ConfirmSerializer": {
         "answers[]": "messaging.BulkRecipient.answer", "reply": "messaging.BulkSend.confirm",
         "reminder_message": "messaging.BulkSend.confirm", "summary_to": "messaging.BulkSend.confirm"},
+    "messaging.audience.bulk_api.EnrichmentSerializer": {"url": "messaging.BulkSend.enrichment"},
     "messaging.templates.api.TemplateSerializer": {
         "name": "messaging.Template.name", "description": "messaging.Template.description",
         "placeholders[]": "messaging.Template.placeholders"},

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -15,9 +17,11 @@ from messaging.api.attachments import attachments_field, attachments_save
 from messaging.api.fields import E164Field
 from messaging.api.keys import api_key_sent_by
 from messaging.audience import quiet_hours
+from messaging.audience.bulk_enrich import RETRIES_DEFAULT
 from messaging.audience.bulk_reads import bulk_send_counts, bulk_send_rows
 from messaging.audience.bulk_sends import bulk_send_create
 from messaging.audience.confirmations import DEFAULT_ANSWERS
+from messaging.audience.enrichment import POLICIES, enrichment_url_check
 from messaging.audience.s3_files import recipient_files_attach
 from messaging.models import ApiScope, BulkPurpose, BulkSend, Channel
 from messaging.values.instants import InstantField
@@ -66,6 +70,24 @@ class ConfirmSerializer(serializers.Serializer):
         return attrs
 
 
+class EnrichmentSerializer(serializers.Serializer):
+    url = serializers.CharField(max_length=2000)
+    on_failure = serializers.ChoiceField(choices=POLICIES, default="skip")
+    retries = serializers.IntegerField(min_value=0, max_value=10, default=RETRIES_DEFAULT,
+                                       help_text="With on_failure hold: tries after the first.")
+
+    def validate_url(self, value):
+        try:
+            return enrichment_url_check(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+
+    def validate(self, attrs):
+        if not settings.ENRICHMENT_SIGNING_KEY:
+            raise serializers.ValidationError("Set ENRICHMENT_SIGNING_KEY first: every call is signed with it.")
+        return attrs
+
+
 class BulkSendCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=1100)
     # Every channel, in the order of Channel.choices: one enum in the API's schema.
@@ -86,6 +108,7 @@ class BulkSendCreateSerializer(serializers.Serializer):
     attachments = attachments_field(help_text="Email only: files every recipient's email carries.")
     attachment_column = serializers.RegexField(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$", required=False, help_text=(
         "Email only: the recipients' column naming their own file, s3://bucket/key in an S3 drop bucket."))
+    enrichment = EnrichmentSerializer(required=False)
 
     def validate_recipients(self, rows):
         channel = self.initial_data.get("channel") or Channel.SMS
@@ -171,7 +194,7 @@ class BulkSendCreateView(APIView):
             template=data.get("template", ""), subject=data.get("subject", ""), tag=data.get("tag", ""),
             recipients=data.get("recipients"), send_at=data.get("send_at"), quiet=data.get("quiet_hours"),
             expires_at=data.get("expires_at"), purpose=data["purpose"], topic=data.get("topic", ""),
-            confirm=data.get("confirm"), api_key=request.auth,
+            confirm=data.get("confirm"), enrichment=data.get("enrichment"), api_key=request.auth,
             attachments=shared)
         send.refresh_from_db()
         return Response(_summary(send), status=status.HTTP_201_CREATED)

@@ -12,6 +12,9 @@ the S3 drop all create their sends here and send them through ``bulk_send_place`
    recipient), and one whose window would end after ``expires_at`` fails with that reason.
    What is left after those seconds continues on a timer due at once, so no single transaction
    or task grows with the audience.
+4. A send with an enrichment URL places only recipients whose answer is stored (``ext``); for
+   the others it queues ``bulk_enrich``, which calls the URL with no transaction open, stores
+   the answers, and places again.
 """
 
 from __future__ import annotations
@@ -51,10 +54,12 @@ from messaging.models import (
 )
 from messaging.outbound.attachments import attachments_check
 from messaging.outbound.send import messages_send_bulk
+from messaging.scheduling.queue import enqueue_with
 from messaging.scheduling.timers import timer_schedule, timers_cancel_for
 
 RELEASE_TASK = "messaging.tasks.bulk_send_release"
 EXPIRE_TASK = "messaging.tasks.bulk_send_expire"
+ENRICH_TASK = "messaging.tasks.bulk_send_enrich"
 PLACE_BATCH = 1000
 # Well inside django-q2's timeout (Q_TIMEOUT, 15 s) even on a loaded machine: one more batch may
 # start just before it passes.
@@ -95,8 +100,9 @@ def bulk_send_create(*, name: str, channel: str = Channel.SMS, message: str = ""
                      subject: str = "", tag: str = "", recipients: list[dict] | None = None,
                      send_at: datetime | None = None, quiet: tuple[time, time] | None = None,
                      expires_at: datetime | None = None, purpose: str = BulkPurpose.TRANSACTIONAL,
-                     topic: str = "", confirm: dict | None = None, source: str = "api", created_by=None,
-                     api_key=None, now: datetime | None = None, attachments: list[int] | None = None) -> BulkSend:
+                     topic: str = "", confirm: dict | None = None, enrichment: dict | None = None,
+                     source: str = "api", created_by=None, api_key=None, now: datetime | None = None,
+                     attachments: list[int] | None = None) -> BulkSend:
     """Write a send and its recipients and begin it; ValidationError naming each bad field."""
     now = now or timezone.now()
     if template and template_find(name=template) is None:
@@ -110,9 +116,9 @@ def bulk_send_create(*, name: str, channel: str = Channel.SMS, message: str = ""
         rows = listed_recipients(recipients=recipients or [], channel=channel)
     columns = [r[2] for r in rows] if not tag else []
     if template:
-        template_validate(name=template, columns=columns)
+        template_validate(name=template, columns=columns, ext=bool(enrichment))
     else:
-        text_validate(message=message, subject=subject, columns=columns)
+        text_validate(message=message, subject=subject, columns=columns, ext=bool(enrichment))
     if attachments:
         attachments_check(channel=channel, ids=attachments, body=message, subject=subject)
     if expires_at and expires_at <= (send_at or now):
@@ -121,8 +127,8 @@ def bulk_send_create(*, name: str, channel: str = Channel.SMS, message: str = ""
         name=name[:1100], template=message, template_name=template, subject=subject, channel=channel,
         source=source, tag=found if tag else None, send_at=send_at, purpose=purpose, topic=topic,
         quiet_start=quiet[0] if quiet else None, quiet_end=quiet[1] if quiet else None, expires_at=expires_at,
-        confirm=confirm or {}, created_by=created_by, api_key=api_key, recipients=len(rows),
-        attachments=attachments or [], status=BulkSendStatus.SENDING)
+        confirm=confirm or {}, enrichment=enrichment or {}, created_by=created_by, api_key=api_key,
+        recipients=len(rows), attachments=attachments or [], status=BulkSendStatus.SENDING)
     recipients_add(send=send, rows=rows)
     bulk_send_begin(send=send, now=now)
     confirm_schedule(send=send, now=now)
@@ -145,14 +151,22 @@ def bulk_send_begin(*, send: BulkSend, now: datetime) -> None:
                        label=f"Bulk send #{send.pk}: fail what is still held at expires_at")
     if send.send_at and send.send_at > now + NOW_SLACK:
         BulkSend.objects.filter(pk=send.pk).update(status=BulkSendStatus.SCHEDULED)
-        _release_timer(send=send, at=send.send_at, label=f"Bulk send #{send.pk}: send_at")
+        release_timer(send=send, at=send.send_at, label=f"Bulk send #{send.pk}: send_at")
         return
     bulk_send_place(bulk_id=send.pk, now=now)
 
 
 # --- placing recipients ------------------------------------------------------------------------
 
-def _release_timer(*, send: BulkSend, at: datetime, label: str) -> None:
+def enrich_due(send: BulkSend, *, now: datetime):
+    """Recipients due now whose enrichment answer is not stored yet (and not claimed by a fetch:
+    a claim moves ``release_at`` a little ahead, ``bulk_enrich.CLAIM``)."""
+    return send.recipient_rows.filter(released_at__isnull=True, ext__isnull=True).filter(
+        Q(status=RecipientStatus.QUEUED, release_at__isnull=True)
+        | Q(status__in=[RecipientStatus.QUEUED, RecipientStatus.DEFERRED], release_at__lte=now))
+
+
+def release_timer(*, send: BulkSend, at: datetime, label: str) -> None:
     """One pending timer per send and instant: recipients released together share it."""
     if not Timer.objects.owned_by(send).filter(state=TimerState.PENDING, due_at=at, callback=RELEASE_TASK).exists():
         timer_schedule(callback=RELEASE_TASK, due_at=at, kwargs={"bulk_id": send.pk, "at": at.isoformat()},
@@ -174,6 +188,11 @@ def bulk_send_place(*, bulk_id: int, now: datetime | None = None) -> int:
     due = (send.recipient_rows.filter(released_at__isnull=True)
            .filter(Q(status=RecipientStatus.QUEUED) | Q(status=RecipientStatus.DEFERRED, release_at__lte=now))
            .select_related("contact").order_by("pk"))
+    if send.enrichment:
+        # Only those whose answer is stored; the rest are fetched outside this transaction first.
+        if enrich_due(send, now=now).exists():
+            enqueue_with(ENRICH_TASK, bulk_id=send.pk, at=now.isoformat())
+        due = due.filter(ext__isnull=False)
     window, release = quiet_window(send), quiet_hours.release_at_cached()
     stop, written = monotonic() + PLACE_SECONDS, 0
     while True:
@@ -182,7 +201,7 @@ def bulk_send_place(*, bulk_id: int, now: datetime | None = None) -> int:
         if len(batch) < PLACE_BATCH:
             break
         if monotonic() > stop:
-            _release_timer(send=send, at=now, label=f"Bulk send #{send.pk}: the next recipients")
+            release_timer(send=send, at=now, label=f"Bulk send #{send.pk}: the next recipients")
             break
     waiting = send.recipient_rows.filter(released_at__isnull=True,
                                          status__in=[RecipientStatus.QUEUED, RecipientStatus.DEFERRED])
@@ -214,7 +233,7 @@ def _place_batch(*, send: BulkSend, batch: list[BulkRecipient], window, release,
         BulkRecipient.objects.filter(pk=r.pk).update(status=RecipientStatus.FAILED, error=reason)
     for at, ids in held.items():
         BulkRecipient.objects.filter(pk__in=ids).update(status=RecipientStatus.DEFERRED, release_at=at)
-        _release_timer(send=send, at=at, label=f"Bulk send #{send.pk}: release those held by quiet hours")
+        release_timer(send=send, at=at, label=f"Bulk send #{send.pk}: release those held by quiet hours")
     _write(send=send, recipients=ready, now=now)
     return len(ready)
 

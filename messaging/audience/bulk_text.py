@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 
 from messaging.audience.bulk_voice import voice_message
 from messaging.audience.personal import CONTACT_PLACEHOLDERS, contact_values
-from messaging.audience.placeholders import placeholders_fill, placeholders_validate
+from messaging.audience.placeholders import EXT_PREFIX, placeholders_fill, placeholders_in, placeholders_validate
 from messaging.models import BulkRecipient, BulkSend, Channel, Contact, Topic
 from messaging.templates.render import template_exists, template_placeholders, template_render
 from messaging.topics.links import list_unsubscribe_headers, preferences_url
@@ -28,9 +28,11 @@ def template_find(*, name: str) -> str | None:
     return name if template_exists(name=name) else None
 
 
-def template_validate(*, name: str, columns: list[dict]) -> None:
-    """ValidationError naming ``template`` when it uses a placeholder no recipient can fill."""
-    unknown = sorted(template_placeholders(template_name=name) - set(allowed_placeholders(columns=columns)))
+def template_validate(*, name: str, columns: list[dict], ext: bool = False) -> None:
+    """ValidationError naming ``template`` when it uses a placeholder no recipient can fill
+    (``{ext.*}`` ones are filled only when the send has an enrichment URL: ``ext``)."""
+    used = template_placeholders(template_name=name)
+    unknown = sorted(used - set(allowed_placeholders(columns=columns)) - (_ext_names(used) if ext else set()))
     if unknown:
         raise ValidationError({"template": f"Template {name!r} uses {', '.join('{' + u + '}' for u in unknown)}, "
                                            "which is neither a contact field nor a column of every recipient."})
@@ -47,13 +49,19 @@ def allowed_placeholders(*, columns: list[dict]) -> tuple[str, ...]:
     return fields + tuple(sorted(common - set(fields)))
 
 
-def text_validate(*, message: str, subject: str, columns: list[dict]) -> None:
-    """ValidationError naming ``message`` or ``subject`` when either uses an unknown placeholder."""
+def _ext_names(names) -> set[str]:
+    return {n for n in names if n.startswith(EXT_PREFIX)}
+
+
+def text_validate(*, message: str, subject: str, columns: list[dict], ext: bool = False) -> None:
+    """ValidationError naming ``message`` or ``subject`` when either uses an unknown placeholder;
+    ``ext``: the send has an enrichment URL, so any ``{ext.<name>}`` is known (empty if not answered)."""
     allowed = allowed_placeholders(columns=columns)
     errors = {}
     for field, text in (("message", message), ("subject", subject)):
         try:
-            placeholders_validate(text, allowed=allowed)
+            extra = tuple(_ext_names(placeholders_in(text))) if ext else ()
+            placeholders_validate(text, allowed=allowed + extra)
         except ValidationError as exc:
             errors[field] = exc.messages
     if errors:
@@ -70,7 +78,8 @@ def recipient_values(*, recipient: BulkRecipient, contact: Contact | None, texts
         values[PREFERENCES_URL] = preferences_url(contact=contact) if contact else ""
     if not values["email"] and "@" in recipient.address:
         values["email"] = recipient.address
-    return values | {k: "" if v is None else str(v) for k, v in (recipient.columns or {}).items()}
+    values |= {k: "" if v is None else str(v) for k, v in (recipient.columns or {}).items()}
+    return values | {EXT_PREFIX + k: v for k, v in (recipient.ext or {}).items()}
 
 
 def recipient_message(send: BulkSend, recipient: BulkRecipient, *, topic: Topic | None = None

@@ -146,6 +146,9 @@ class BulkSend(models.Model):
     confirm = models.JSONField(default=dict, blank=True)
     # Email only: ids of the ``Attachment`` rows every recipient's email carries (stored once).
     attachments = models.JSONField(default=list, blank=True)
+    # Send-time data (messaging.audience.bulk_enrich): {"url", "on_failure": skip, send_without
+    # or hold, "retries"}; empty for a send without.
+    enrichment = models.JSONField(default=dict, blank=True)
     recipients = models.PositiveIntegerField(default=0)
     preview = models.JSONField(default=list, blank=True)
     longest_parts = models.PositiveIntegerField(null=True, blank=True)
@@ -198,6 +201,10 @@ class BulkRecipient(models.Model):
     replied_at = models.DateTimeField(null=True, blank=True)
     answer = models.CharField(max_length=64, blank=True, help_text="The expected answer their reply gave.")
     reminders = models.PositiveSmallIntegerField(default=0)
+    # The enrichment URL's answer, kept so that a retry or a reminder never calls again: null until
+    # it answered (or until the send chose to go without); ``ext_attempts`` counts held retries.
+    ext = models.JSONField(null=True, blank=True)
+    ext_attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["bulk", "id"]

@@ -2,7 +2,9 @@
 
 Python's own ``str.format`` grammar, so ``{{`` writes a literal brace. Only plain names are
 allowed: an attribute or index (``{name.__class__}``, ``{x[0]}``) or a format spec could read
-more than the value it names, and a message reaches every recipient.
+more than the value it names, and a message reaches every recipient. The one dotted form is
+``{ext.<name>}``: a value a bulk send's enrichment URL answered (``messaging.audience.enrichment``),
+looked up by its whole name, never as an attribute.
 """
 
 from __future__ import annotations
@@ -12,6 +14,18 @@ import string
 from django.core.exceptions import ValidationError
 
 _FORMATTER = string.Formatter()
+EXT_PREFIX = "ext."
+
+
+def _is_ext(field: str) -> bool:
+    return field.startswith(EXT_PREFIX) and field[len(EXT_PREFIX):].isidentifier()
+
+
+class _WholeNames(string.Formatter):
+    """Looks ``{ext.balance}`` up as the key "ext.balance"; an answer without it leaves it empty."""
+
+    def get_field(self, field_name, args, kwargs):
+        return kwargs.get(field_name, "") if _is_ext(field_name) else kwargs[field_name], field_name
 
 
 def placeholders_in(text: str) -> list[str]:
@@ -25,7 +39,7 @@ def placeholders_in(text: str) -> list[str]:
     for _, field, spec, conversion in parsed:
         if field is None:
             continue
-        if not field.isidentifier() or spec or conversion:
+        if not (field.isidentifier() or _is_ext(field)) or spec or conversion:
             raise ValidationError(f"{{{field}}} is not a placeholder: use a plain name such as {{name}}.",
                                   code="bad_placeholder")
         names.append(field)
@@ -45,4 +59,6 @@ def placeholders_validate(text: str, *, allowed: list[str] | tuple[str, ...]) ->
 
 def placeholders_fill(text: str, values: dict[str, str]) -> str:
     """``text`` with each placeholder replaced by its value (validated first by the caller)."""
-    return text.format_map({k: "" if v is None else str(v) for k, v in values.items()})
+    values = {k: "" if v is None else str(v) for k, v in values.items()}
+    # str.format_map would read {ext.x} as an attribute; the slower Formatter only where needed.
+    return _WholeNames().vformat(text, (), values) if "{" + EXT_PREFIX in text else text.format_map(values)

@@ -43,6 +43,12 @@ CONTACT_IMPORT_MAX_BYTES = env.int("CONTACT_IMPORT_MAX_BYTES", default=50 * 1024
 # solicitation only from 8 a.m. to 9 p.m. at the called party's location. Transactional sends,
 # incident pages and on-call texts are never held.
 BULK_PROMOTIONAL_QUIET_HOURS = env.str("BULK_PROMOTIONAL_QUIET_HOURS", default="21:00-08:00")
+# Send-time data (a bulk send's "enrichment" URL): each call is signed with this key (HMAC-SHA256;
+# a send naming a URL is refused while it is empty), answers within this many seconds, and a
+# held recipient tries again after base, 2 x base, ... seconds.
+ENRICHMENT_SIGNING_KEY = env.str("ENRICHMENT_SIGNING_KEY", default="")
+ENRICHMENT_TIMEOUT_SECONDS = env.float("ENRICHMENT_TIMEOUT_SECONDS", default=3.0)
+ENRICHMENT_RETRY_BASE_SECONDS = env.float("ENRICHMENT_RETRY_BASE_SECONDS", default=60.0)
 
 # Message parts per second per sender (origination identity); 0 means no limit.
 # 1 for a 10DLC number, 3 for US toll-free, 100 for a short code.
