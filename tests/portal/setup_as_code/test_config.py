@@ -57,7 +57,11 @@ def _export() -> str:
 
 def _apply(path, *args) -> str:
     out = StringIO()
-    call_command("config", "apply", str(path), *args, stdout=out, stderr=StringIO())
+    err = StringIO()
+    try:
+        call_command("config", "apply", str(path), *args, stdout=out, stderr=err)
+    except CommandError as exc:
+        raise CommandError(f"{exc}\n{err.getvalue()}") from exc
     return out.getvalue()
 
 
@@ -119,6 +123,22 @@ def test_applying_the_same_file_twice_changes_nothing_the_second_time(tmp_path):
     assert _apply(path).strip() == "No changes."
     assert _state() == before
     assert _apply(path, "--dry-run").strip() == "No changes."  # no drift: exit 0
+
+
+def test_a_file_whose_overrides_have_ended_applies_again_with_no_change(tmp_path):
+    """A file kept in git outlives its overrides: applying it again later must still change nothing
+    (the one that ended last used to be made again each time: found by the date sweep)."""
+    now = timezone.now()
+    path = tmp_path / "setup.yaml"
+    path.write_text(yaml.safe_dump({
+        "version": 1, "people": [{"phone": PHONES[0], "name": "Person 0"}, {"phone": PHONES[1], "name": "Person 1"}],
+        "schedules": [{"name": "Day", "time_zone": "America/New_York", "turn_hours": 24,
+                       "handoff": (now - timedelta(days=30)).isoformat(), "members": PHONES[:2],
+                       "overrides": [{"phone": PHONES[1], "start": (now - timedelta(days=3)).isoformat(),
+                                      "end": (now - timedelta(days=2)).isoformat()}]}]}), encoding="utf-8")
+    assert "create override 'Day'" in _apply(path)
+    assert _apply(path).strip() == "No changes."
+    assert ScheduleOverride.objects.count() == 1
 
 
 def test_dry_run_prints_the_plan_changes_nothing_and_exits_2_on_drift(tmp_path):

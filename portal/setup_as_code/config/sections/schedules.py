@@ -92,7 +92,9 @@ def apply(items: list[dict], ctx: Context) -> None:
         members[sid].append(cid)
     floor = min([ctx.now, *(_when(o["end"]) for item in items for o in item.get("overrides", []))])
     ahead = defaultdict(dict)
-    for o in ScheduleOverride.objects.filter(schedule_id__in=ids, end__gt=floor):
+    # ≥, not >: the file's earliest-ending override ends exactly at the floor when it is past (a
+    # file applied again after its overrides ended; found by the date sweep), and must be matched.
+    for o in ScheduleOverride.objects.filter(schedule_id__in=ids, end__gte=floor):
         ahead[o.schedule_id][(o.contact_id, o.start, o.end)] = o
     new = []
     for item in items:
