@@ -16,7 +16,6 @@ row stores is in tasks.py. The admin and the API call the functions below and de
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -57,8 +56,6 @@ from messaging.audience.number_types import number_is_landline
 from messaging.contacts import contacts_get_or_create
 from messaging.models import Channel, Contact, InboundSms
 from messaging.scheduling.timers import timer_schedule, timers_cancel_for
-
-log = logging.getLogger(__name__)
 
 # Stored in Timer rows: the stable name in incidents/tasks.py. The old path,
 # "incidents.services.incident_step_fire", still resolves (the function below keeps its name).
@@ -341,9 +338,7 @@ def incidents_acknowledge(*, incident_ids: list[int], contact: Contact, by: str)
 
 def incidents_resolve(*, incident_ids: list[int], resolved_by: str) -> int:
     """Resolve each incident, one transaction each; returns how many were asked for."""
-    for pk in incident_ids:
-        incident_resolve(incident_id=pk, resolved_by=resolved_by)
-    return len(incident_ids)
+    return len([incident_resolve(incident_id=pk, resolved_by=resolved_by) for pk in incident_ids])
 
 
 def incidents_repage(*, incident_ids: list[int], by: str) -> int:
@@ -364,11 +359,10 @@ def incident_resolve_by_reply(*, incident_id: int, contact: Contact, inbound: In
     if incident.status == IncidentStatus.RESOLVED:
         return ReplyOutcome(f"Incident #{ref} is already resolved.",
                             texts.incident_answer_text("already_resolved", contact=contact, ref=ref))
-    by_phone = inbound is not None and inbound.channel == Channel.VOICE  # a key pressed on a call
-    by_email = inbound is not None and inbound.channel == Channel.EMAIL
-    resolved_by = f"{contact.name or contact.phone}{' by phone' if by_phone else ''}"
+    # A key pressed on a call is "by phone"; an email reply "email"; a text "SMS".
+    how = {Channel.VOICE: "phone", Channel.EMAIL: "email"}.get(inbound.channel if inbound else "", "SMS")
+    resolved_by = f"{contact.name or contact.phone}{' by phone' if how == 'phone' else ''}"
     incident_resolve(incident_id=incident_id, resolved_by=resolved_by, except_phone=contact.phone)
-    how = "phone" if by_phone else "email" if by_email else "SMS"
     return ReplyOutcome(f"Incident #{ref} resolved by {contact.name} ({how}).",
                         texts.incident_answer_text("resolved", contact=contact, ref=ref, name=contact.name),
                         changed=True)
