@@ -92,6 +92,11 @@ def test_setup_aws_creates_the_quick_connect_and_the_inbound_flow(connect, sched
     stubber.add_response("create_contact_flow", {"ContactFlowId": "page-flow"}, {
         "InstanceId": INSTANCE_ID, "Name": "portal-page-call", "Type": "CONTACT_FLOW", "Content": ANY,
         "Description": ANY})
+    stubber.add_response("list_contact_flows", {"ContactFlowSummaryList": []},  # bulk sends' confirmation flow
+                         {"InstanceId": INSTANCE_ID, "ContactFlowTypes": ["CONTACT_FLOW"]})
+    stubber.add_response("create_contact_flow", {"ContactFlowId": "confirm-flow"}, {
+        "InstanceId": INSTANCE_ID, "Name": "portal-confirm-call", "Type": "CONTACT_FLOW", "Content": ANY,
+        "Description": ANY})
     stubber.add_response("list_quick_connects", {"QuickConnectSummaryList": []},
                          {"InstanceId": INSTANCE_ID, "QuickConnectTypes": ["PHONE_NUMBER"]})
     stubber.add_response("create_quick_connect", {"QuickConnectId": QC_ID}, {

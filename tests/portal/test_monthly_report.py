@@ -9,7 +9,7 @@ import io
 from datetime import UTC, datetime
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.utils import timezone
 from django_q.models import Schedule
@@ -107,9 +107,14 @@ def test_the_task_sends_nothing_without_addresses(settings, locmem):
     assert monthly_report_due() == "nothing to send"
 
 
-def user_client(django_user_model, role: str, **client_kw) -> Client:
-    user = django_user_model.objects.create_user(f"u-{role}", password="pw-12345-abc", is_staff=True)
+def user_client(django_user_model, role: str, *, may_send: bool = False, **client_kw) -> Client:
+    """A staff user in ``role``; ``may_send`` also gives them portal.send_monthlyreport, which no
+    group has (sending is an action; the analyst group only reads)."""
+    user = django_user_model.objects.create_user(f"u-{role}-{may_send}", password="pw-12345-abc", is_staff=True)
     user.groups.add(Group.objects.get(name=role))
+    if may_send:
+        user.user_permissions.add(Permission.objects.get(content_type__app_label="portal",
+                                                         codename="send_monthlyreport"))
     client = Client(**client_kw)
     client.force_login(user)
     return client
@@ -117,7 +122,7 @@ def user_client(django_user_model, role: str, **client_kw) -> Client:
 
 def test_send_now_mails_last_month_again_on_purpose(february, django_user_model, django_capture_on_commit_callbacks):
     run(django_capture_on_commit_callbacks, now=NOW)
-    analyst = user_client(django_user_model, ANALYST)
+    analyst = user_client(django_user_model, ANALYST, may_send=True)
     page = analyst.get("/admin/report/").content.decode()
     assert 'action="/admin/report/send/"' in page and "csrfmiddlewaretoken" in page
 
@@ -134,7 +139,10 @@ def test_send_now_is_a_post_with_csrf_by_permission(february, django_user_model)
     dispatcher = user_client(django_user_model, DISPATCHER)
     assert dispatcher.post("/admin/report/send/").status_code == 403
     assert 'action="/admin/report/send/"' not in dispatcher.get("/admin/report/").content.decode()
-    analyst = user_client(django_user_model, ANALYST, enforce_csrf_checks=True)
+    reader = user_client(django_user_model, ANALYST)  # reads the report, may not send it
+    assert reader.post("/admin/report/send/").status_code == 403
+    assert 'action="/admin/report/send/"' not in reader.get("/admin/report/").content.decode()
+    analyst = user_client(django_user_model, ANALYST, may_send=True, enforce_csrf_checks=True)
     assert analyst.get("/admin/report/send/").status_code == 405
     assert analyst.post("/admin/report/send/").status_code == 403  # no CSRF token
     assert february.outbox == []
