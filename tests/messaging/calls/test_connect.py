@@ -7,10 +7,11 @@ delivery to ``POST /connect/events/`` that makes the portal read the key
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from botocore.stub import ANY, Stubber
+from django.utils import timezone
 
 from messaging.calls.keys import key_inbound
 from messaging.models import ConnectEvent, OutboundMessage, Timer, TimerState
@@ -134,7 +135,7 @@ def test_the_poll_after_the_ring_timeout_finds_a_key_the_events_missed(paged, co
 
 def test_a_call_answered_with_no_key_is_not_an_acknowledgement(paged, connect, api, run):
     attributes_say(connect, None)
-    answered = datetime(2026, 12, 7, 3, 1, 31, tzinfo=UTC)
+    answered = timezone.now() - timedelta(seconds=50)  # what Connect says: answered, then hung up
     connect.add_response("describe_contact", {"Contact": {
         "Id": CONTACT, "ConnectedToSystemTimestamp": answered,
         "DisconnectTimestamp": answered + timedelta(seconds=40)}},
