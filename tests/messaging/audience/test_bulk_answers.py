@@ -13,31 +13,12 @@ from django.utils import timezone
 from incidents.models import EventKind, Incident, IncidentStatus
 from messaging.contacts import contact_upsert
 from messaging.models import BulkSend, InboundSms, OutboundMessage
-from messaging.scheduling.timers import timers_fire_due
 from tests.support.aws import INBOUND_TWO_WAY_SMS
 
 pytestmark = pytest.mark.django_db
 
 ANA, BEN, CLEO, BOSS = "+12065550101", "+12065550102", "+12065550103", "+12065550199"
 _ids = itertools.count()
-
-
-@pytest.fixture
-def post(api, django_capture_on_commit_callbacks):
-    def _post(url, data, expect=201):
-        with django_capture_on_commit_callbacks(execute=True):
-            response = api.post(url, data, format="json")
-        assert response.status_code == expect, response.content
-        return response.json()
-    return _post
-
-
-@pytest.fixture
-def fire(django_capture_on_commit_callbacks):
-    def _fire(at):
-        with django_capture_on_commit_callbacks(execute=True):
-            return timers_fire_due(now=at)
-    return _fire
 
 
 def text(post_sns, phone: str, body: str, previous: str = "") -> InboundSms:

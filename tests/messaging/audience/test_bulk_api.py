@@ -14,31 +14,10 @@ from messaging.audience import bulk_sends
 from messaging.audience.bulk_sends import bulk_send_cancel
 from messaging.contacts import contact_upsert
 from messaging.models import BulkSend, OutboundMessage, Timer, TimerState
-from messaging.scheduling.timers import timers_fire_due
 
 pytestmark = pytest.mark.django_db
 
 ANA, BEN, CLEO = "+12065550101", "+12065550102", "+12065550103"
-
-
-@pytest.fixture
-def post(api, django_capture_on_commit_callbacks):
-    """POST as a client would; what the request queues runs after its commit, as on a worker."""
-    def _post(url, data, expect=201):
-        with django_capture_on_commit_callbacks(execute=True):
-            response = api.post(url, data, format="json")
-        assert response.status_code == expect, response.content
-        return response.json()
-    return _post
-
-
-@pytest.fixture
-def fire(django_capture_on_commit_callbacks):
-    """Let the clock reach ``at``: every timer due by then fires, and the sends it queues run."""
-    def _fire(at):
-        with django_capture_on_commit_callbacks(execute=True):
-            return timers_fire_due(now=at)
-    return _fire
 
 
 def counts(api, send_id):

@@ -13,16 +13,6 @@ pytestmark = pytest.mark.django_db
 MX, AR, FR = "+12065550111", "+12065550112", "+12065550113"
 
 
-@pytest.fixture
-def post(api, django_capture_on_commit_callbacks):
-    def _post(url, data, expect=201):
-        with django_capture_on_commit_callbacks(execute=True):
-            response = api.post(url, data, format="json")
-        assert response.status_code == expect, response.content
-        return response.json()
-    return _post
-
-
 def test_a_bulk_send_through_a_template_speaks_each_recipients_language(post, locmem):
     for name, phone, locale in [("Lupe", MX, "es-MX"), ("Sofia", AR, "es-AR"), ("Amelie", FR, "fr")]:
         post("/api/v1/contacts/", {"name": name, "phone": phone, "locale": locale}, expect=201)
